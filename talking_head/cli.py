@@ -1,0 +1,156 @@
+"""`talking-head say|serve|worker|eval|bench`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+
+from . import __version__
+from .errors import ConfigurationError, InputError
+
+EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
+
+
+def _keyframes(value: str) -> tuple[float, ...]:
+    try:
+        return tuple(float(v) for v in value.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected degrees separated by commas, got {value!r}") from None
+
+
+def _add_say(sub) -> None:
+    p = sub.add_parser(
+        "say",
+        help="make a talking-head video from text or recorded speech",
+        description="Make a lip-synced talking-head MP4 (and captions beside it) from one photo "
+        "and text, or from recorded speech.",
+        epilog='examples:\n  talking-head say "Hello there!" -o hello.mp4\n'
+        "  talking-head say --audio talk.m4a --image me.jpg -o me.mp4\n"
+        "  talking-head say - < script.txt --image me.jpg --size 0",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("text", nargs="?", help="words to speak ('-' reads standard input); with --audio, its transcript")
+    p.add_argument("--image", help="portrait photo (default: the bundled face)")
+    p.add_argument("--audio", help="speech recording to lip-sync instead of text to speech (wav, mp3, m4a, ogg, flac, webm)")
+    p.add_argument("-o", "--output", default="talking-head.mp4", help="output .mp4 (default: %(default)s)")
+    p.add_argument("--engine", default="auto", choices=["auto", "builtin", "sadtalker", "still"],
+                   help="auto: sadtalker when its checkpoints are configured, else builtin (default)")
+    p.add_argument("--fps", type=int, default=25, help="frames per second (default: %(default)s)")
+    p.add_argument("--size", type=int, default=512, help="square frame side around the face; 0 keeps the whole photo (default: %(default)s)")
+    p.add_argument("--voice", help="Piper voice .onnx (with its .onnx.json beside it); default: en_US-joe-medium")
+    p.add_argument("--captions", default="vtt", choices=["vtt", "srt", "none"], help="caption file beside the video (default: %(default)s)")
+    p.add_argument("--seed", type=int, default=0, help="seed for blinks and head motion (default: %(default)s)")
+    p.add_argument("--still", action="store_true", help="keep the head still; only the face moves")
+    p.add_argument("--expression-scale", type=float, default=1.0, help="scale of mouth and brow motion (default: %(default)s)")
+    p.add_argument("--pose-style", type=int, default=0, help="head motion character, 0-45 (default: %(default)s)")
+    p.add_argument("--strict", action="store_true", help="fail instead of falling back to a simpler engine")
+    p.add_argument("--json", action="store_true", help="print the result record as JSON on standard output")
+    p.add_argument("--max-text-chars", type=int, help="longest text accepted (default: 5000)")
+    g = p.add_argument_group("SadTalker engine")
+    g.add_argument("--sadtalker-dir", help="folder with SadTalker_V0.0.2_256.safetensors (or _512) and the mapping files")
+    g.add_argument("--preprocess", dest="sadtalker_preprocess", default="crop", choices=["crop", "resize", "full"],
+                   help="crop around the face, resize the photo, or paste back into the full photo (default: %(default)s)")
+    g.add_argument("--batch-size", type=int, default=8, help="frames rendered per batch (default: %(default)s)")
+    g.add_argument("--half", action="store_true", help="half precision on a GPU")
+    g.add_argument("--device", help="cuda, mps or cpu (default: the best available)")
+    g.add_argument("--yaw", type=_keyframes, help="head yaw keyframes in degrees, e.g. 0,20,-20")
+    g.add_argument("--pitch", type=_keyframes, help="head pitch keyframes in degrees")
+    g.add_argument("--roll", type=_keyframes, help="head roll keyframes in degrees")
+    p.add_argument("-v", "--verbose", action="store_true", help="log what happens")
+    p.set_defaults(run=_say)
+
+
+def _progress_bar():
+    if not sys.stderr.isatty():
+        return None, lambda: None
+    from tqdm import tqdm
+
+    bar = tqdm(total=100, unit="%", bar_format="{desc:<8} {bar} {percentage:3.0f}% {elapsed}", file=sys.stderr)
+
+    def update(fraction: float, stage: str) -> None:
+        bar.set_description_str(stage, refresh=False)
+        bar.update(round(fraction * 100) - bar.n)
+
+    return update, bar.close
+
+
+def _say(args) -> int:
+    from .pipeline import TalkOptions, talk
+    from .settings import Settings
+
+    text = sys.stdin.read() if args.text == "-" else args.text
+    if text is None and args.audio is None:
+        raise InputError("give the words to speak, or --audio FILE. See talking-head say --help.", field="text")
+    settings = Settings.from_env()
+    options = TalkOptions.from_settings(
+        settings,
+        fps=args.fps, size=args.size, engine=args.engine, voice=args.voice, still=args.still,
+        expression_scale=args.expression_scale, pose_style=args.pose_style, seed=args.seed,
+        strict=args.strict, captions=args.captions, max_text_chars=args.max_text_chars,
+        sadtalker_dir=args.sadtalker_dir, sadtalker_preprocess=args.sadtalker_preprocess,
+        batch_size=args.batch_size, half=args.half, device=args.device,
+        yaw=args.yaw, pitch=args.pitch, roll=args.roll,
+    )
+    progress, finish = _progress_bar()
+    try:
+        result = talk(text=text, image=args.image, audio=args.audio, output=args.output, options=options, progress=progress)
+    finally:
+        finish()
+    if args.json:
+        print(json.dumps(result.to_dict(), indent=2))
+    else:
+        note = f" (fell back: {result.fallback_reason})" if result.fallback else ""
+        print(f"{result.video_path}: {result.duration_s:.1f} s, {result.width}x{result.height}, engine {result.engine}{note}",
+              file=sys.stderr)
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="talking-head",
+        description="One portrait photo plus text or speech becomes a lip-synced talking-head video.",
+    )
+    parser.add_argument("--version", action="version", version=f"talking-head {__version__}")
+    sub = parser.add_subparsers(title="commands", metavar="COMMAND")
+    _add_say(sub)
+    for register in _extra_commands():
+        register(sub)
+    return parser
+
+
+def _extra_commands():
+    """Sub-commands that live beside the modules they run (added as they land)."""
+    return []
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "run"):
+        parser.print_help()
+        return EXIT_BAD_INPUT
+    logging.basicConfig(
+        level=logging.INFO if getattr(args, "verbose", False) else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        return args.run(args)
+    except InputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except ConfigurationError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # the last line of defence: one line, not a traceback
+        logging.getLogger(__name__).debug("internal failure", exc_info=True)
+        print(f"internal error: {exc.__class__.__name__}: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
+
+
+if __name__ == "__main__":
+    sys.exit(main())

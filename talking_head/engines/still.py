@@ -1,0 +1,26 @@
+"""The last resort: the photo itself, framed, for the whole speech."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+
+from ..face import Face
+from ..motion.track import MotionTrack
+from ..speech import Speech
+from .framing import Framing, frame_face
+
+
+class StillEngine:
+    name = "still"
+
+    def unavailable(self, options) -> str | None:
+        return None
+
+    def prepare(self, face: Face, options) -> Framing:
+        return frame_face(face, options.size)
+
+    def render(self, prepared: Framing, speech: Speech, motion: MotionTrack) -> Iterator[np.ndarray]:
+        for _ in range(motion.n_frames):
+            yield prepared.image

@@ -1,0 +1,45 @@
+"""`MotionTrack`: what the face does in each video frame."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+import numpy as np
+
+
+@dataclass
+class MotionTrack:
+    """Per-frame face parameters at `fps`; every array has one value per video frame.
+
+    Mouth: `jaw` opening 0..1 (1 is a wide "ah"); `lip_width` -1 (rounded, "oo")
+    to +1 (spread, "ee"); `lip_press` 0..1 lips pressed together (p, b, m);
+    `lip_tuck` 0..1 lower lip against the upper teeth (f, v).
+    Eyes and brows: `blink` 0 open .. 1 closed; `brow` 0..1 raise.
+    Head: `yaw`, `pitch`, `roll` in degrees (positive: turn to the subject's
+    left, nod down, tilt to the subject's left).
+    """
+
+    fps: int
+    jaw: np.ndarray
+    lip_width: np.ndarray
+    lip_press: np.ndarray
+    lip_tuck: np.ndarray
+    blink: np.ndarray
+    brow: np.ndarray
+    yaw: np.ndarray
+    pitch: np.ndarray
+    roll: np.ndarray
+
+    @property
+    def n_frames(self) -> int:
+        return len(self.jaw)
+
+    @classmethod
+    def at_rest(cls, n_frames: int, fps: int) -> "MotionTrack":
+        """A face that does nothing, for `n_frames` frames."""
+        zeros = {f.name: np.zeros(n_frames, np.float32) for f in fields(cls) if f.name != "fps"}
+        return cls(fps=fps, **zeros)
+
+    def frame(self, i: int) -> dict[str, float]:
+        """The parameters of frame `i` as plain floats."""
+        return {f.name: float(getattr(self, f.name)[i]) for f in fields(self) if f.name != "fps"}

@@ -1,0 +1,233 @@
+"""The one entry point: a request in, a finished MP4 and a `TalkResult` out.
+
+speech -> face -> motion -> engine -> encoder, each timed; engines are tried
+best first and every step down the chain is recorded with its reason.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+
+from . import engines
+from .errors import EngineError, InputError
+from .face import Face, analyze_face
+from .motion import build_motion
+from .settings import Settings
+from .speech import Speech, speech_from_audio, speech_from_text
+from .video import VideoWriter, write_captions
+
+log = logging.getLogger(__name__)
+
+DEFAULT_FACE = Path(__file__).parent / "assets" / "default_face.png"
+CAPTION_KINDS = ("vtt", "srt", "none")
+MAX_SIZE_PX = 2048
+
+Progress = Callable[[float, str], None]
+
+
+@dataclass
+class TalkOptions:
+    """Everything that shapes a video; the CLI, the service and the Python API all build one."""
+
+    fps: int = 25
+    size: int = 512
+    """Square frame side in pixels around the face; 0 keeps the whole photo."""
+    engine: str = "auto"
+    voice: str | None = None
+    """A Piper voice `.onnx` (its `.onnx.json` beside it); None is the bundled en_US-joe-medium."""
+    still: bool = False
+    """Keep the head still (the mouth, eyes and brows still move)."""
+    expression_scale: float = 1.0
+    pose_style: int = 0
+    seed: int = 0
+    strict: bool = False
+    """Raise instead of falling back to a simpler engine."""
+    captions: str = "vtt"
+    max_text_chars: int = 5000
+    max_audio_s: float = 900.0
+    max_image_pixels: int = 150_000_000
+    sadtalker_dir: str | None = None
+    sadtalker_preprocess: str = "crop"
+    """SadTalker framing: ``crop``, ``resize`` or ``full`` (paste back into the whole photo)."""
+    batch_size: int = 8
+    half: bool = False
+    device: str | None = None
+    yaw: tuple[float, ...] | None = None
+    pitch: tuple[float, ...] | None = None
+    roll: tuple[float, ...] | None = None
+    """Optional head-pose keyframes in degrees (SadTalker), spread evenly over the video."""
+
+    @classmethod
+    def from_settings(cls, settings: Settings, **overrides) -> "TalkOptions":
+        base = cls(
+            max_text_chars=settings.max_text_chars,
+            max_audio_s=settings.max_audio_s,
+            max_image_pixels=settings.max_image_pixels,
+            sadtalker_dir=str(settings.sadtalker_dir) if settings.sadtalker_dir else None,
+        )
+        return replace(base, **{k: v for k, v in overrides.items() if v is not None})
+
+    def validate(self) -> None:
+        """Raise `InputError` for an option outside its range."""
+        checks = [
+            (1 <= self.fps <= 60, "fps", "fps must be between 1 and 60"),
+            (self.size == 0 or 64 <= self.size <= MAX_SIZE_PX, "size",
+             f"size must be 0 (whole photo) or between 64 and {MAX_SIZE_PX}"),
+            (self.size % 2 == 0, "size", "size must be even (H.264 with yuv420p needs even sides)"),
+            (self.engine in engines.ENGINE_NAMES, "engine", f"engine must be one of {', '.join(engines.ENGINE_NAMES)}"),
+            (self.captions in CAPTION_KINDS, "captions", "captions must be vtt, srt or none"),
+            (0.0 <= self.expression_scale <= 3.0, "expression_scale", "expression_scale must be between 0 and 3"),
+            (0 <= self.pose_style <= 45, "pose_style", "pose_style must be between 0 and 45"),
+            (self.sadtalker_preprocess in ("crop", "resize", "full"), "sadtalker_preprocess",
+             "sadtalker_preprocess must be crop, resize or full"),
+            (1 <= self.batch_size <= 256, "batch_size", "batch_size must be between 1 and 256"),
+        ]
+        for ok, name, message in checks:
+            if not ok:
+                raise InputError(message + ".", field=name)
+
+
+@dataclass
+class TalkResult:
+    """What was made, by which engine, and how long each stage took (seconds)."""
+
+    video_path: Path
+    captions_path: Path | None
+    engine: str
+    fallback: bool
+    fallback_reason: str | None
+    duration_s: float
+    fps: int
+    frames: int
+    width: int
+    height: int
+    faces_found: int
+    alignment: str
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        """The result record shared by the Python API, `--json` and the service."""
+        record = asdict(self)
+        record["video_path"] = str(self.video_path)
+        record["captions_path"] = str(self.captions_path) if self.captions_path else None
+        record["video_url"] = self.video_path.resolve().as_uri()
+        return record
+
+
+class _Timer:
+    def __init__(self) -> None:
+        self.timings: dict[str, float] = {}
+
+    @contextmanager
+    def stage(self, name: str):
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.timings[name] = self.timings.get(name, 0.0) + time.perf_counter() - start
+
+
+def _render(engine, face: Face, speech: Speech, motion, options: TalkOptions, output: Path,
+            timer: _Timer, progress: Progress | None) -> tuple[int, int, int]:
+    with timer.stage("prepare"):
+        prepared = engine.prepare(face, options)
+    frames = 0
+    with VideoWriter(output, prepared.width, prepared.height, options.fps, speech.audio, speech.sample_rate) as writer:
+        iterator = iter(engine.render(prepared, speech, motion))
+        while True:
+            with timer.stage("render"):
+                frame = next(iterator, None)
+            if frame is None:
+                break
+            with timer.stage("encode"):
+                writer.write(frame)
+            frames += 1
+            if progress and frames % 10 == 0:
+                progress(0.2 + 0.8 * frames / motion.n_frames, "render")
+        if frames != motion.n_frames:
+            raise EngineError(f"{engine.name} drew {frames} frames for {motion.n_frames} wanted")
+    return frames, prepared.width, prepared.height
+
+
+def talk(
+    text: str | None = None,
+    image=None,
+    audio: str | Path | None = None,
+    output: str | Path = "talking-head.mp4",
+    options: TalkOptions | None = None,
+    progress: Progress | None = None,
+) -> TalkResult:
+    """Make a talking-head video of `image` (path, bytes, array; None: the default face)
+    saying `text`, or lip-syncing `audio` (with `text` as its transcript if given).
+    """
+    options = options or TalkOptions()
+    options.validate()
+    output = Path(output)
+    if output.suffix.lower() != ".mp4":
+        raise InputError(f"the output must be an .mp4 file, got {output.name}", field="output")
+    if not output.parent.is_dir():
+        raise InputError(f"the output folder {output.parent} does not exist. Create it first.", field="output")
+    started = time.perf_counter()
+    timer = _Timer()
+    report = progress or (lambda fraction, stage: None)
+
+    # The photo first: a photo without a face should fail before any speech is made.
+    report(0.0, "face")
+    with timer.stage("face"):
+        face = analyze_face(DEFAULT_FACE if image is None else image, options.max_image_pixels)
+    report(0.05, "speech")
+    with timer.stage("speech"):
+        if audio is not None:
+            speech = speech_from_audio(audio, text, options.max_audio_s, options.max_text_chars)
+        else:
+            speech = speech_from_text(text, options.voice, options.max_text_chars)
+    report(0.15, "motion")
+    with timer.stage("motion"):
+        motion = build_motion(speech, options)
+
+    reasons: list[str] = []
+    chain = engines.engine_chain(options.engine, bool(options.sadtalker_dir))
+    for name in chain[:1] if options.strict else chain:
+        try:
+            engine = engines.get_engine(name)
+            reason = engine.unavailable(options)
+            if reason:
+                raise EngineError(reason)
+            frames, width, height = _render(engine, face, speech, motion, options, output, timer, progress)
+        except InputError:
+            raise
+        except Exception as exc:
+            if options.strict:
+                raise
+            message = f"{name}: {exc}"
+            log.warning("engine %s failed, falling back: %s", name, exc)
+            reasons.append(message)
+            continue
+        break
+    else:
+        raise EngineError("every engine failed: " + "; ".join(reasons))
+
+    with timer.stage("captions"):
+        captions = write_captions(speech.words, output, options.captions)
+    timer.timings["total"] = time.perf_counter() - started
+    report(1.0, "done")
+    return TalkResult(
+        video_path=output,
+        captions_path=captions,
+        engine=name,
+        fallback=bool(reasons),
+        fallback_reason="; ".join(reasons) or None,
+        duration_s=frames / options.fps,
+        fps=options.fps,
+        frames=frames,
+        width=width,
+        height=height,
+        faces_found=face.faces_found,
+        alignment=speech.alignment,
+        timings={k: round(v, 4) for k, v in timer.timings.items()},
+    )

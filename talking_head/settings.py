@@ -1,0 +1,78 @@
+"""The one place that reads environment variables.
+
+Everything else takes its configuration from `TalkOptions` or from a
+`Settings` object built here, so the CLI, the service and the Python API
+behave the same and tests can set values without touching the environment.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ENV_PREFIX = "TALKING_HEAD_"
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(ENV_PREFIX + name)
+    return value if value not in (None, "") else default
+
+
+def _env_int(name: str, default: int) -> int:
+    value = _env(name)
+    if value is None:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ValueError(f"{ENV_PREFIX}{name} must be a whole number, got {value!r}") from None
+
+
+def _env_list(name: str) -> list[str]:
+    value = _env(name)
+    return [item.strip() for item in value.split(",") if item.strip()] if value else []
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Process-wide configuration (see docs/configuration.md)."""
+
+    sadtalker_dir: Path | None = None
+    max_text_chars: int = 5000
+    max_audio_s: int = 900
+    max_image_pixels: int = 80_000_000
+    data_dir: Path = Path("talking-head-data")
+    api_key: str | None = None
+    cors_origins: list[str] = field(default_factory=list)
+    webhook_secret: str | None = None
+    public_url: str | None = None
+    workers: int = 1
+    queue_size: int = 16
+    retention_s: int = 7 * 24 * 3600
+    max_upload_bytes: int = 50 * 1024 * 1024
+    executor: str = "local"
+    broker_url: str | None = None
+    job_time_limit_s: int = 1800
+
+    @classmethod
+    def from_env(cls) -> "Settings":
+        sadtalker_dir = _env("SADTALKER_DIR")
+        return cls(
+            sadtalker_dir=Path(sadtalker_dir).expanduser() if sadtalker_dir else None,
+            max_text_chars=_env_int("MAX_TEXT_CHARS", cls.max_text_chars),
+            max_audio_s=_env_int("MAX_AUDIO_S", cls.max_audio_s),
+            max_image_pixels=_env_int("MAX_IMAGE_PIXELS", cls.max_image_pixels),
+            data_dir=Path(_env("DATA_DIR", str(cls.data_dir))).expanduser(),
+            api_key=_env("API_KEY"),
+            cors_origins=_env_list("CORS_ORIGINS"),
+            webhook_secret=_env("WEBHOOK_SECRET"),
+            public_url=_env("PUBLIC_URL"),
+            workers=_env_int("WORKERS", cls.workers),
+            queue_size=_env_int("QUEUE_SIZE", cls.queue_size),
+            retention_s=_env_int("RETENTION_S", cls.retention_s),
+            max_upload_bytes=_env_int("MAX_UPLOAD_BYTES", cls.max_upload_bytes),
+            executor=_env("EXECUTOR", cls.executor),
+            broker_url=_env("BROKER_URL"),
+            job_time_limit_s=_env_int("JOB_TIME_LIMIT_S", cls.job_time_limit_s),
+        )

@@ -1,0 +1,59 @@
+"""Speech in: text through Piper, or a recording through PyAV; out: `Speech` with timelines."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..errors import InputError
+from .align import timeline
+from .audio import ANALYSIS_RATE, read_audio, resample, split_at_pauses
+from .timeline import Phone, Speech, Word
+from .tts import synthesize
+
+__all__ = ["Phone", "Speech", "Word", "check_text", "speech_from_audio", "speech_from_text"]
+
+
+def check_text(text: str | None, max_chars: int) -> str:
+    """Return the stripped text, or raise `InputError` for empty or over-long text."""
+    if text is None or not text.strip():
+        raise InputError("the text is empty. Give the words to speak.", field="text")
+    text = text.strip()
+    if len(text) > max_chars:
+        raise InputError(
+            f"the text has {len(text)} characters, over the limit of {max_chars}. "
+            "Shorten it or split it into several videos.",
+            field="text",
+        )
+    return text
+
+
+def speech_from_text(text: str, voice: str | None = None, max_chars: int = 5000) -> Speech:
+    """Speak `text` with a Piper voice and force-align each sentence."""
+    text = check_text(text, max_chars)
+    audio, rate, sentences = synthesize(text, voice)
+    audio_16k = resample(audio, rate, ANALYSIS_RATE)
+    scale = ANALYSIS_RATE / rate
+    spans = [(s.text, int(s.start * scale), int(s.end * scale)) for s in sentences]
+    words, phones, method = timeline(audio_16k, text, spans)
+    return Speech(audio, rate, audio_16k, words, phones, text, method)
+
+
+def speech_from_audio(
+    path: str | Path,
+    text: str | None = None,
+    max_seconds: float | None = None,
+    max_chars: int = 5000,
+) -> Speech:
+    """Read a recording; force-align `text` when given, else recognise phones."""
+    if text is not None and text.strip():
+        text = check_text(text, max_chars)
+    else:
+        text = None
+    audio, rate = read_audio(path, max_seconds)
+    audio_16k = resample(audio, rate, ANALYSIS_RATE)
+    if text:
+        spans = [(text, 0, len(audio_16k))]
+    else:
+        spans = [(None, a, b) for a, b in split_at_pauses(audio_16k)]
+    words, phones, method = timeline(audio_16k, text, spans)
+    return Speech(audio, rate, audio_16k, words, phones, text, method)

@@ -1,0 +1,52 @@
+"""The plain data that `speech/` hands to every later stage."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Word:
+    """A spoken word and when it is heard, in seconds from the start."""
+
+    text: str
+    start: float
+    end: float
+
+
+@dataclass(frozen=True)
+class Phone:
+    """An ARPAbet phone without stress marks (``AA``, ``P``, ``SIL``, ...), in seconds."""
+
+    label: str
+    start: float
+    end: float
+
+
+@dataclass
+class Speech:
+    """Mono speech with its timelines.
+
+    `audio` is what the video carries, at `sample_rate` (the voice's or the
+    file's own rate); `audio_16k` is the same speech at 16 kHz for analysis
+    (alignment, envelopes, neural audio front ends). Both are made here, once.
+    """
+
+    audio: np.ndarray
+    sample_rate: int
+    audio_16k: np.ndarray
+    words: list[Word] = field(default_factory=list)
+    phones: list[Phone] = field(default_factory=list)
+    text: str | None = None
+    alignment: str = "none"
+    """How the timelines were found: ``forced``, ``recognized``, ``mixed`` or ``none``."""
+
+    @property
+    def duration_s(self) -> float:
+        return len(self.audio) / self.sample_rate
+
+    def frame_count(self, fps: float) -> int:
+        """Number of video frames that cover the whole audio at `fps`."""
+        return max(1, int(round(self.duration_s * fps)))

@@ -1,0 +1,112 @@
+"""Streaming MP4 writer: H.264 yuv420p + AAC, `+faststart`, through PyAV.
+
+Frames arrive one at a time and leave as packets at once; the audio is fed in
+step with the video so the muxer never has to buffer more than a frame's worth.
+The file is written under a temporary name and renamed only when complete.
+"""
+
+from __future__ import annotations
+
+import os
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+
+VIDEO_CODEC = "libx264"
+AUDIO_CODEC = "aac"
+PIXEL_FORMAT = "yuv420p"
+CRF = 20  # x264 constant quality: visually clean at talking-head bit rates
+PRESET = "veryfast"
+AUDIO_BITRATE = 96_000  # bit/s, mono speech
+
+
+def partial_path(path: Path) -> Path:
+    """Where a file is written before it is complete (hidden, same folder, same disk)."""
+    return path.with_name(f".{path.name}.partial")
+
+
+class VideoWriter:
+    """Write RGB frames and one mono audio track to `path`.
+
+    Use as a context manager: on success the file appears under its name; on
+    any exception the partial file is removed and nothing is left behind.
+    """
+
+    def __init__(self, path: str | Path, width: int, height: int, fps: int, audio: np.ndarray, sample_rate: int):
+        if width % 2 or height % 2:
+            raise ValueError(f"yuv420p needs even frame sizes, got {width}x{height}")
+        self.path = Path(path)
+        self.partial = partial_path(self.path)
+        self.fps = fps
+        self.width, self.height = width, height
+        self.frames_written = 0
+        self._audio = np.ascontiguousarray(audio, dtype=np.float32)
+        self._rate = sample_rate
+        self._audio_sent = 0
+        self._container = av.open(str(self.partial), "w", format="mp4", options={"movflags": "+faststart"})
+        try:
+            video = self._container.add_stream(VIDEO_CODEC, rate=fps)
+            video.width, video.height = width, height
+            video.pix_fmt = PIXEL_FORMAT
+            video.codec_context.time_base = Fraction(1, fps)
+            video.options = {"crf": str(CRF), "preset": PRESET}
+            self._video = video
+            audio_stream = self._container.add_stream(AUDIO_CODEC, rate=sample_rate, layout="mono")
+            audio_stream.codec_context.bit_rate = AUDIO_BITRATE
+            self._audio_stream = audio_stream
+        except Exception:
+            self._abort()
+            raise
+
+    def write(self, frame: np.ndarray) -> None:
+        """Encode one RGB uint8 frame of shape (height, width, 3)."""
+        if frame.shape != (self.height, self.width, 3):
+            raise ValueError(f"frame shape {frame.shape} is not {(self.height, self.width, 3)}")
+        video_frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(frame, dtype=np.uint8), format="rgb24")
+        video_frame.pts = self.frames_written
+        video_frame.time_base = Fraction(1, self.fps)
+        self._container.mux(self._video.encode(video_frame))
+        self.frames_written += 1
+        self._send_audio_until(self.frames_written * self._rate // self.fps)
+
+    def _send_audio_until(self, sample: int) -> None:
+        # Timestamps in samples from 0: the encoder then marks its priming
+        # samples with negative timestamps and the muxer writes an edit list,
+        # so the first sound is heard at exactly t = 0.
+        sample = min(sample, len(self._audio))
+        if sample <= self._audio_sent:
+            return
+        chunk = self._audio[self._audio_sent : sample]
+        audio_frame = av.AudioFrame.from_ndarray(chunk[np.newaxis, :], format="flt", layout="mono")
+        audio_frame.sample_rate = self._rate
+        audio_frame.pts = self._audio_sent
+        audio_frame.time_base = Fraction(1, self._rate)
+        self._container.mux(self._audio_stream.encode(audio_frame))
+        self._audio_sent = sample
+
+    def close(self) -> Path:
+        """Flush the encoders, finish the file and move it to its final name."""
+        self._send_audio_until(len(self._audio))
+        self._container.mux(self._audio_stream.encode(None))
+        self._container.mux(self._video.encode(None))
+        self._container.close()
+        os.replace(self.partial, self.path)
+        return self.path
+
+    def _abort(self) -> None:
+        try:
+            self._container.close()
+        except Exception:
+            pass
+        self.partial.unlink(missing_ok=True)
+
+    def __enter__(self) -> "VideoWriter":
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is None:
+            self.close()
+        else:
+            self._abort()

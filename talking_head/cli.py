@@ -120,9 +120,24 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+_COMMAND_MODULES = {
+    "talking_head.evaluate.command": ("add_eval_command",),
+    "talking_head.service.command": ("add_serve_command", "add_worker_command"),
+}
+
+
 def _extra_commands():
-    """Sub-commands that live beside the modules they run (added as they land)."""
-    return []
+    """Sub-commands that live beside the modules they run."""
+    import importlib
+    import importlib.util
+
+    registrars = []
+    for module_name, functions in _COMMAND_MODULES.items():
+        if importlib.util.find_spec(module_name) is None:
+            continue
+        module = importlib.import_module(module_name)
+        registrars += [getattr(module, name) for name in functions]
+    return registrars
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,32 @@
+"""Shared fixtures: real speech recordings, the bundled face, and output folders."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+DATA = Path(__file__).parent / "data"
+REPO = Path(__file__).resolve().parents[1]
+SADTALKER_KIT = REPO.parent / "shared" / "sadtalker"
+
+
+@pytest.fixture(scope="session")
+def data_dir() -> Path:
+    return DATA
+
+
+@pytest.fixture(scope="session")
+def human_speech() -> list[tuple[Path, str]]:
+    """Real recordings with their transcripts: (wav path, text)."""
+    return [
+        (wav, wav.with_suffix(".txt").read_text().strip())
+        for wav in sorted(DATA.glob("librivox_*.wav"))
+    ]
+
+
+@pytest.fixture(scope="session")
+def default_face() -> Path:
+    from talking_head.pipeline import DEFAULT_FACE
+
+    return DEFAULT_FACE

@@ -1,9 +1,37 @@
 """Motion: from `Speech` to a per-frame `MotionTrack` (visemes, blinks, head, brows)."""
 
+from __future__ import annotations
+
+import numpy as np
+
+from .blinks import blink_track
+from .brows import brow_track
+from .head import head_track
 from .track import MotionTrack
+from .visemes import mouth_track
 
 __all__ = ["MotionTrack", "build_motion"]
 
 
 def build_motion(speech, options) -> MotionTrack:
-    return MotionTrack.at_rest(speech.frame_count(options.fps), options.fps)
+    """Everything the face does, frame by frame, at `options.fps`."""
+    fps = options.fps
+    n = speech.frame_count(fps)
+    rng = np.random.default_rng([options.seed, options.pose_style])
+    mouth = mouth_track(speech.phones, speech.audio_16k, fps, n)
+    scale = options.expression_scale
+    if options.still:
+        zeros = np.zeros(n, np.float32)
+        pose = {"yaw": zeros, "pitch": zeros, "roll": zeros}
+    else:
+        pose = head_track(speech.audio_16k, fps, n, options.pose_style, rng)
+    return MotionTrack(
+        fps=fps,
+        jaw=np.clip(mouth["jaw"] * scale, 0, 1.5).astype(np.float32),
+        lip_width=np.clip(mouth["lip_width"] * scale, -1.5, 1.5).astype(np.float32),
+        lip_press=mouth["lip_press"],
+        lip_tuck=mouth["lip_tuck"],
+        blink=blink_track(n, fps, rng),
+        brow=(brow_track(speech.words, speech.audio_16k, fps, n) * scale).astype(np.float32),
+        **pose,
+    )

@@ -1,0 +1,234 @@
+"""Where every mesh point goes in a frame: expression bases, then a 3D head rotation.
+
+Each expression parameter of the `MotionTrack` has a basis, a displacement of
+the face landmarks at full strength, built once per photo in face-aligned
+units (inter-ocular distance, eye line as x, chin direction as y). A frame is
+the rest shape plus the weighted bases, then rotated about a pivot in the
+neck, with the rings around the face following the rotation partly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ...face import regions
+from .mesh import (LEFT_LOWER_LID, LEFT_UPPER_LID, LOWER_INNER_LIP, RIGHT_LOWER_LID, RIGHT_UPPER_LID,
+                   UPPER_INNER_LIP, Mesh)
+
+# Displacements at full strength, in inter-ocular distances.
+JAW_DROP_IOD = 0.20  # chin and lower lip at jaw = 1 (a wide "ah")
+UPPER_LIP_RISE_IOD = 0.025  # the upper lip lifts a little as the jaw drops
+SPREAD_IOD = 0.07  # each mouth corner, outward, for "ee"
+ROUND_IOD = 0.12  # each mouth corner, inward, for "oo"
+ROUND_PUCKER_IOD = 0.025  # lips thicken as they push forward
+TUCK_UPPER_IOD = 0.045  # upper lip lifts to bare the teeth for f/v
+TUCK_LOWER_IOD = 0.02
+PRESS_THIN_IOD = 0.015  # pressed lips thin toward the lip line
+PRESS_FALLOFF_IOD = 0.12  # skin this far from the lip line follows a closing mouth
+TEETH_SHOW_JAW = 0.2  # a photo showing teeth closes its lips when the jaw is below this
+BROW_LIFT_IOD = 0.08
+LID_MEET = 0.85  # the upper lid travels this share of the eye opening; the lower lid the rest
+MOUTH_FALLOFF_IOD = 0.35  # skin follows the mouth corners within about this distance
+LID_FALLOFF_IOD = 0.12
+BROW_FALLOFF_IOD = 0.45
+
+RING_EXPRESSION_SHARE = 0.6  # how much of the face edge's motion the rings around it take
+
+EXPRESSIONS = ("jaw", "spread", "round", "press", "tuck", "blink_right", "blink_left", "brow")
+
+
+@dataclass
+class FaceFrame:
+    """Face-aligned axes of a photo: origin between the eyes, unit = inter-ocular distance."""
+
+    origin: np.ndarray
+    x_axis: np.ndarray
+    y_axis: np.ndarray
+    iod: float
+
+    @classmethod
+    def of(cls, landmarks: np.ndarray) -> "FaceFrame":
+        right = landmarks[list(regions.RIGHT_EYE_CORNERS), :2].mean(axis=0)
+        left = landmarks[list(regions.LEFT_EYE_CORNERS), :2].mean(axis=0)
+        x_axis = (left - right) / np.linalg.norm(left - right)
+        y_axis = np.array([-x_axis[1], x_axis[0]])
+        return cls((right + left) / 2, x_axis, y_axis, float(np.linalg.norm(left - right)))
+
+    def to_local(self, xy: np.ndarray) -> np.ndarray:
+        d = xy - self.origin
+        return np.stack([d @ self.x_axis, d @ self.y_axis], axis=-1) / self.iod
+
+    def to_pixels(self, local: np.ndarray) -> np.ndarray:
+        """Local displacement vectors (iod units) to pixel displacements."""
+        return (local[..., :1] * self.x_axis + local[..., 1:2] * self.y_axis) * self.iod
+
+
+def _smoothstep(x: np.ndarray) -> np.ndarray:
+    x = np.clip(x, 0.0, 1.0)
+    return x * x * (3 - 2 * x)
+
+
+def expression_bases(landmarks: np.ndarray, bite: np.ndarray, frame: FaceFrame) -> dict[str, np.ndarray]:
+    """Landmark displacements in pixels (478 x 2) of each expression at full strength.
+
+    `bite` (9 x 2+) is where the teeth meet between the inner lips, corner points excluded.
+    """
+    n = len(landmarks)
+    local = frame.to_local(landmarks[:, :2].astype(np.float64))
+    u, v = local[:, 0], local[:, 1]
+    bases = {name: np.zeros((n, 2)) for name in EXPRESSIONS}
+
+    upper_lip = sorted(set(regions.LIPS_OUTER_UPPER + regions.LIPS_INNER_UPPER) - set(regions.MOUTH_CORNERS + regions.INNER_MOUTH_CORNERS))
+    lower_lip = sorted(set(regions.LIPS_OUTER_LOWER + regions.LIPS_INNER_LOWER) - set(regions.MOUTH_CORNERS + regions.INNER_MOUTH_CORNERS))
+    corners = list(regions.MOUTH_CORNERS + regions.INNER_MOUTH_CORNERS)
+    mouth_u = local[list(regions.MOUTH_CORNERS), 0]
+    mouth_centre = local[[regions.INNER_LIP_TOP, regions.INNER_LIP_BOTTOM]].mean(axis=0)
+    half_width = max((mouth_u.max() - mouth_u.min()) / 2, 1e-3)
+    chin_v = local[regions.CHIN, 1]
+
+    # Jaw: everything below the lip line follows the chin, fading toward the jaw angles.
+    below = _smoothstep((v - mouth_centre[1]) / max(0.3 * (chin_v - mouth_centre[1]), 1e-3))
+    across = np.clip(1 - ((u - mouth_centre[0]) / (2.4 * half_width)) ** 2, 0, 1)
+    jaw = below * across
+    jaw[lower_lip] = 1.0
+    jaw[corners] = 0.5
+    jaw[upper_lip] = -UPPER_LIP_RISE_IOD / JAW_DROP_IOD
+    bases["jaw"][:, 1] = jaw * JAW_DROP_IOD
+
+    # Lip width: corners and lips slide along the mouth line; nearby skin follows.
+    du = u - mouth_centre[0]
+    across_mouth = np.clip(du / half_width, -1, 1)
+    outside = np.maximum(np.abs(du) - half_width, 0)
+    gap_v = np.maximum(np.abs(v - mouth_centre[1]) - 0.15, 0)
+    near_mouth = np.exp(-(outside**2 + gap_v**2) / (2 * MOUTH_FALLOFF_IOD**2))
+    bases["spread"][:, 0] = SPREAD_IOD * across_mouth * near_mouth
+    bases["round"][:, 0] = -ROUND_IOD * across_mouth * near_mouth
+    lips = upper_lip + lower_lip
+    bases["round"][lips, 1] = ROUND_PUCKER_IOD * np.sign(v[lips] - mouth_centre[1]) * (1 - np.abs(across_mouth[lips]))
+
+    # Press: the inner lips meet on the bite line (closing any gap in the photo); the
+    # lips and the skin near them come along, so a smile closes rather than stretches.
+    tops, bottoms = list(regions.LIPS_INNER_UPPER[1:-1]), list(regions.LIPS_INNER_LOWER[1:-1])
+    bite_local = frame.to_local(bite[:, :2])
+    drop_top = bite_local[:, 1] - v[tops]
+    rise_bottom = bite_local[:, 1] - v[bottoms]
+    order = np.argsort(u[tops])
+    pair_u = u[tops][order]
+    line_v = np.interp(u, pair_u, ((v[tops] + v[bottoms]) / 2)[order])
+    side_top = v < line_v
+    move = np.where(side_top, np.interp(u, pair_u, drop_top[order]), np.interp(u, pair_u, rise_bottom[order]))
+    distance = np.abs(v - line_v)
+    beside = np.clip(1 - np.maximum(np.abs(du) - half_width, 0) / (0.3 * half_width), 0, 1)
+    bases["press"][:, 1] = move * np.exp(-(distance**2) / (2 * PRESS_FALLOFF_IOD**2)) * beside
+    bases["press"][tops, 1] = drop_top
+    bases["press"][bottoms, 1] = rise_bottom
+    outer_upper = [i for i in regions.LIPS_OUTER_UPPER if i in upper_lip]
+    outer_lower = [i for i in regions.LIPS_OUTER_LOWER if i in lower_lip]
+    bases["press"][outer_upper, 1] += PRESS_THIN_IOD
+    bases["press"][outer_lower, 1] -= PRESS_THIN_IOD
+
+    # Tuck (f, v): the upper lip lifts off the teeth, the lower lip rises under them.
+    bases["tuck"][upper_lip, 1] = -TUCK_UPPER_IOD
+    bases["tuck"][lower_lip, 1] = -TUCK_LOWER_IOD
+
+    # Blinks: upper lids come down to meet the lower lids; the skin above follows.
+    for name, upper, lower in (("blink_right", RIGHT_UPPER_LID, RIGHT_LOWER_LID), ("blink_left", LEFT_UPPER_LID, LEFT_LOWER_LID)):
+        upper_in, lower_in = np.array(upper[1:-1]), np.array(lower[1:-1])
+        travel = local[lower_in] - local[upper_in]
+        bases[name][upper_in] = LID_MEET * travel
+        bases[name][lower_in] = -(1 - LID_MEET) * travel
+        lid = local[upper_in]
+        distance = np.linalg.norm(local[:, None, :] - lid[None, :, :], axis=2)
+        nearest = distance.argmin(axis=1)
+        above = (v < lid[nearest, 1]) & ~np.isin(np.arange(n), np.concatenate([upper_in, lower_in]))
+        follow = 0.5 * np.exp(-distance.min(axis=1) ** 2 / (2 * LID_FALLOFF_IOD**2)) * above
+        bases[name] += follow[:, None] * LID_MEET * travel[nearest]
+
+    # Brows lift, the forehead with them, the skin down to the lids stretches.
+    brow_idx = np.array(regions.RIGHT_BROW + regions.LEFT_BROW)
+    brow_v = local[brow_idx, 1].mean()
+    eye_v = 0.0
+    lift = np.where(
+        v <= brow_v,
+        np.exp(-((v - brow_v) ** 2) / (2 * BROW_FALLOFF_IOD**2)),
+        _smoothstep((v - eye_v) / (brow_v - eye_v)),
+    )
+    lift[brow_idx] = 1.0
+    lift[v > eye_v] = 0.0
+    bases["brow"][:, 1] = -BROW_LIFT_IOD * lift
+
+    for name in EXPRESSIONS:
+        bases[name] = frame.to_pixels(bases[name])
+    return bases
+
+
+def rotation(yaw_deg: float, pitch_deg: float, roll_deg: float) -> np.ndarray:
+    """Rotation for image axes (x right, y down, z away from the camera).
+
+    Positive yaw turns the face toward the image's right (the subject's left),
+    positive pitch nods down, positive roll tilts the top of the head to the right.
+    """
+    y, p, r = np.radians([yaw_deg, pitch_deg, roll_deg])
+    yaw = np.array([[np.cos(y), 0, -np.sin(y)], [0, 1, 0], [np.sin(y), 0, np.cos(y)]])
+    pitch = np.array([[1, 0, 0], [0, np.cos(p), -np.sin(p)], [0, np.sin(p), np.cos(p)]])
+    roll = np.array([[np.cos(r), -np.sin(r), 0], [np.sin(r), np.cos(r), 0], [0, 0, 1]])
+    return roll @ pitch @ yaw
+
+
+class Deformer:
+    """Mesh point positions for a frame's motion parameters."""
+
+    def __init__(self, mesh: Mesh):
+        self.mesh = mesh
+        landmarks = mesh.points[:478]
+        self.frame = FaceFrame.of(landmarks)
+        bases = expression_bases(landmarks, mesh.points[mesh.bite_upper[1:-1]], self.frame)
+        self.shows_teeth = mesh.shows_teeth
+        n = len(mesh.points)
+        self.bases = np.zeros((len(EXPRESSIONS), n, 2))
+        upper_lip, lower_lip = list(UPPER_INNER_LIP[1:-1]), list(LOWER_INNER_LIP[1:-1])
+        ring = mesh.ring_of >= 0
+        # Which motions the bite lines share with their lips. Teeth in the photo belong to
+        # the skull (upper) and the jaw (lower); with closed lips in the photo, the bite
+        # lines are the lip line itself and follow the lips in everything but a press.
+        if mesh.shows_teeth:
+            upper_follows, lower_follows = {"spread", "round"}, {"jaw", "spread", "round"}
+        else:
+            upper_follows = lower_follows = set(EXPRESSIONS) - {"press"}
+        for k, name in enumerate(EXPRESSIONS):
+            self.bases[k, :478] = bases[name]
+            if name in upper_follows:
+                self.bases[k, mesh.bite_upper[1:-1]] = bases[name][upper_lip]
+            if name in lower_follows:
+                self.bases[k, mesh.bite_lower[1:-1]] = bases[name][lower_lip]
+            # Rings soften the edge of the face: they follow the nearest oval point by their head weight.
+            self.bases[k, ring] = RING_EXPRESSION_SHARE * mesh.head_weight[ring, None] * bases[name][mesh.ring_of[ring]]
+        chin = landmarks[regions.CHIN]
+        top = landmarks[regions.FOREHEAD]
+        face_h = np.linalg.norm(chin[:2] - top[:2])
+        # Pivot in the neck: below the chin and behind the face.
+        self.pivot = np.array([
+            *(chin[:2] + 0.25 * face_h * self.frame.y_axis),
+            float(landmarks[:, 2].mean()) + 0.5 * face_h,
+        ])
+
+    def positions(self, params: dict[str, float]) -> np.ndarray:
+        """(N, 2) projected point positions for one frame."""
+        width = params["lip_width"]
+        press = params["lip_press"]
+        if self.shows_teeth:
+            # Teeth show when the mouth opens; a mouth at rest has its lips closed.
+            press = max(press, 1.0 - float(_smoothstep(np.array(params["jaw"] / TEETH_SHOW_JAW))))
+        weights = np.array([
+            params["jaw"], max(width, 0.0), max(-width, 0.0), press, params["lip_tuck"],
+            params["blink"], params["blink"], params["brow"],
+        ])
+        points = self.mesh.points.copy()
+        points[:, :2] += np.tensordot(weights, self.bases, axes=1)
+        if params["yaw"] or params["pitch"] or params["roll"]:
+            rotated = (points - self.pivot) @ rotation(params["yaw"], params["pitch"], params["roll"]).T + self.pivot
+            w = self.mesh.head_weight[:, None]
+            points = points + w * (rotated - points)
+        return points[:, :2]

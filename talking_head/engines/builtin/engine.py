@@ -1,0 +1,73 @@
+"""The built-in animator: the photo itself, warped by a moving face mesh.
+
+No weights to download: MediaPipe's landmarks give the mesh, the motion track
+moves it, OpenCV draws it. Only the region around the head is redrawn; the
+rest of the frame is the photo, untouched.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from ...face import Face
+from ...motion.track import MotionTrack
+from ...speech import Speech
+from ..framing import Framing, frame_face
+from .deform import Deformer
+from .mesh import Mesh, build_mesh
+from .mouth import MouthPainter
+from .warp import Warper
+
+
+@dataclass
+class Prepared:
+    framing: Framing
+    mesh: Mesh
+    deformer: Deformer
+    warper: Warper
+    mouth: MouthPainter
+
+    @property
+    def width(self) -> int:
+        return self.framing.width
+
+    @property
+    def height(self) -> int:
+        return self.framing.height
+
+
+class BuiltinEngine:
+    name = "builtin"
+
+    def unavailable(self, options) -> str | None:
+        return None
+
+    def prepare(self, face: Face, options) -> Prepared:
+        framing = frame_face(face, options.size)
+        mesh = build_mesh(framing.landmarks, framing.width, framing.height, framing.image)
+        deformer = Deformer(mesh)
+        triangles = mesh.triangles
+        warper = Warper(triangles, mesh.points[:, :2], mesh.roi)
+        first_mouth = len(triangles) - len(mesh.mouth)
+        mouth = MouthPainter(framing.image, framing.landmarks, deformer.frame.iod, first_mouth, mesh)
+        return Prepared(framing, mesh, deformer, warper, mouth)
+
+    def draw(self, prepared: Prepared, params: dict[str, float]) -> np.ndarray:
+        """One frame for one set of motion parameters."""
+        points = prepared.deformer.positions(params)
+        warper = prepared.warper
+        index = warper.rasterise(points)
+        map_x, map_y = warper.maps(points, index)
+        frame = prepared.framing.image.copy()
+        region = cv2.remap(prepared.framing.image, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        prepared.mouth.paint(region, index, points, (warper.x0, warper.y0))
+        frame[warper.y0 : warper.y0 + warper.shape[0], warper.x0 : warper.x0 + warper.shape[1]] = region
+        return frame
+
+    def render(self, prepared: Prepared, speech: Speech, motion: MotionTrack) -> Iterator[np.ndarray]:
+        for i in range(motion.n_frames):
+            yield self.draw(prepared, motion.frame(i))

@@ -1,0 +1,34 @@
+"""A natural blink schedule: irregular intervals, quick close, slower reopening."""
+
+from __future__ import annotations
+
+import numpy as np
+
+MEAN_INTERVAL_S = 4.0  # about 15 blinks a minute, the middle of the usual 10-20
+MIN_INTERVAL_S = 1.2
+INTERVAL_SHAPE = 3.0  # gamma shape: irregular, but no blink storms
+DURATION_S = (0.12, 0.24)
+CLOSING_SHARE = 0.4  # lids close faster than they open
+
+
+def blink_track(n_frames: int, fps: float, rng: np.random.Generator) -> np.ndarray:
+    """Eyelid closure 0 (open) .. 1 (closed) per frame."""
+    closure = np.zeros(n_frames, np.float32)
+    duration_s = n_frames / fps
+    t = rng.uniform(0.8, 2.5)  # nobody blinks on the very first frame
+    while t < duration_s:
+        length = rng.uniform(*DURATION_S)
+        peak = t + CLOSING_SHARE * length
+        # Every blink has its closed frame: the frame nearest the peak is shut.
+        frames = np.arange(max(0, int(t * fps) - 1), min(n_frames, int((t + length) * fps) + 2))
+        times = (frames + 0.5) / fps
+        rising = np.clip((times - t) / (peak - t), 0, 1)
+        falling = np.clip((t + length - times) / (t + length - peak), 0, 1)
+        shape = np.where(times <= peak, rising, falling)
+        shape = np.sin(shape * np.pi / 2) ** 2
+        closure[frames] = np.maximum(closure[frames], shape)
+        nearest = int(peak * fps)
+        if 0 <= nearest < n_frames:
+            closure[nearest] = 1.0
+        t += max(MIN_INTERVAL_S, rng.gamma(INTERVAL_SHAPE, MEAN_INTERVAL_S / INTERVAL_SHAPE))
+    return closure

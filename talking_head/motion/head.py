@@ -1,0 +1,56 @@
+"""Head pose: slow idle drift plus nods and turns that follow the speech."""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.ndimage import gaussian_filter1d
+
+from ..speech.audio import frame_rms
+
+IDLE_SMOOTH_S = 0.9  # idle drift changes direction over about a second
+SPEECH_SMOOTH_S = 0.12  # nods follow syllable-rate loudness, smoothed
+FINAL_SMOOTH_S = 0.08  # no frame-to-frame jitter survives this
+
+# Motion characters, picked by pose_style: amplitudes in degrees (std) for
+# idle (yaw, pitch, roll) and speech-driven (yaw, pitch, roll).
+STYLES = (
+    ("calm", (1.2, 0.8, 0.6), (0.6, 1.0, 0.3)),
+    ("nodding", (1.0, 0.8, 0.5), (0.6, 2.2, 0.4)),
+    ("animated", (1.8, 1.2, 0.9), (1.4, 1.8, 0.8)),
+    ("tilting", (1.2, 0.8, 1.4), (0.8, 1.2, 1.2)),
+)
+
+
+def _unit_noise(n: int, sigma_frames: float, rng: np.random.Generator) -> np.ndarray:
+    noise = gaussian_filter1d(rng.standard_normal(n + int(6 * sigma_frames)), sigma_frames)[: n]
+    std = noise.std()
+    return noise / std if std > 0 else noise
+
+
+def head_track(audio_16k: np.ndarray, fps: float, n_frames: int, pose_style: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """Yaw, pitch and roll in degrees per frame."""
+    _, idle_amp, speech_amp = STYLES[pose_style % len(STYLES)]
+    # Styles beyond the first four vary the amplitudes a little, so each number is its own character.
+    variation = 1.0 + 0.15 * np.sin(np.arange(3) + pose_style // len(STYLES)) if pose_style >= len(STYLES) else np.ones(3)
+    rms = frame_rms(audio_16k, fps, n_frames).astype(np.float64)
+    loud = np.percentile(rms, 95) if n_frames else 1.0
+    envelope = gaussian_filter1d(rms / max(loud, 1e-6), SPEECH_SMOOTH_S * fps)
+    # Emphasis: loudness above its slow trend (a stressed syllable) drives a nod.
+    emphasis = envelope - gaussian_filter1d(envelope, 0.6 * fps)
+    emphasis_std = emphasis.std() if n_frames > 1 else 0.0
+    emphasis = emphasis / emphasis_std if emphasis_std > 0 else emphasis
+    # Speaking phrases lean the head a little to one side, alternating by phrase.
+    phrase = gaussian_filter1d(envelope, 0.5 * fps)
+    sway = np.sin(np.cumsum(phrase) / fps * 0.9 + rng.uniform(0, 2 * np.pi))
+
+    pose = {}
+    for axis, idle_a, speech_a, driven in (
+        ("yaw", idle_amp[0], speech_amp[0], sway * np.clip(phrase * 2, 0, 1)),
+        ("pitch", idle_amp[1], speech_amp[1], emphasis),
+        ("roll", idle_amp[2], speech_amp[2], sway * np.clip(phrase * 2, 0, 1)),
+    ):
+        k = "yaw pitch roll".split().index(axis)
+        idle = _unit_noise(n_frames, IDLE_SMOOTH_S * fps, rng) * idle_a
+        value = variation[k] * (idle + speech_a * driven)
+        pose[axis] = gaussian_filter1d(value, FINAL_SMOOTH_S * fps).astype(np.float32)
+    return pose

@@ -29,9 +29,24 @@ def _env_int(name: str, default: int) -> int:
         raise ValueError(f"{ENV_PREFIX}{name} must be a whole number, got {value!r}") from None
 
 
+def _env_float(name: str, default: float) -> float:
+    value = _env(name)
+    if value is None:
+        return default
+    try:
+        return float(value)
+    except ValueError:
+        raise ValueError(f"{ENV_PREFIX}{name} must be a number, got {value!r}") from None
+
+
 def _env_list(name: str) -> list[str]:
     value = _env(name)
     return [item.strip() for item in value.split(",") if item.strip()] if value else []
+
+
+def _env_path(name: str) -> Path | None:
+    value = _env(name)
+    return Path(value).expanduser() if value else None
 
 
 @dataclass(frozen=True)
@@ -54,6 +69,16 @@ class Settings:
     executor: str = "local"
     broker_url: str | None = None
     job_time_limit_s: int = 1800
+    results_dir: Path | None = None
+    """Where job inputs and videos live; None is `data_dir/results`. Shared by API and workers."""
+    voices_dir: Path | None = None
+    """Extra Piper voices (`NAME.onnx` + `NAME.onnx.json`) the service offers by NAME."""
+    webhook_attempts: int = 5
+    webhook_backoff_s: float = 1.0
+
+    @property
+    def results_path(self) -> Path:
+        return self.results_dir or self.data_dir / "results"
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -75,4 +100,8 @@ class Settings:
             executor=_env("EXECUTOR", cls.executor),
             broker_url=_env("BROKER_URL"),
             job_time_limit_s=_env_int("JOB_TIME_LIMIT_S", cls.job_time_limit_s),
+            results_dir=_env_path("RESULTS_DIR"),
+            voices_dir=_env_path("VOICES_DIR"),
+            webhook_attempts=_env_int("WEBHOOK_ATTEMPTS", cls.webhook_attempts),
+            webhook_backoff_s=_env_float("WEBHOOK_BACKOFF_S", cls.webhook_backoff_s),
         )

@@ -1,0 +1,183 @@
+"""Jobs on Celery with Redis: API instances submit, workers on any machine render.
+
+Only this module imports Celery (the optional extra ``talking-head[celery]``).
+The API and the workers share the Redis job store (`jobs_redis`) and the
+results folder, which must be the same shared volume on every machine.
+
+Reliability: tasks are acknowledged late, so a worker killed mid-job leaves its
+message unacknowledged and Redis hands it to another worker once the
+visibility timeout passes; the timeout is longer than the hard time limit, so
+a job that is still running is never handed out twice. A redelivered job that
+already finished is skipped, and one that did not writes the same single
+result file again (renamed into place when complete).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+
+from celery import Celery, Task
+from celery.exceptions import SoftTimeLimitExceeded, TimeLimitExceeded
+from celery.signals import worker_process_init
+from kombu.exceptions import OperationalError
+
+from ..errors import ConfigurationError
+from .jobs import Job, StoreUnavailable
+from .jobs_redis import LeaseHeld, RedisJobStore
+from .runner import execute, fail, lease_s, warm_up
+from .storage import Storage
+
+log = logging.getLogger(__name__)
+
+TASK_NAME = "talking_head.render"
+QUEUES = ("cpu", "gpu")
+HARD_LIMIT_EXTRA_S = 10
+WORKER_PING_CACHE_S = 5
+
+
+def queue_for(options: dict, settings) -> str:
+    """SadTalker jobs need a GPU worker; the built-in and still engines run anywhere."""
+    engine = options.get("engine", "auto")
+    if engine == "sadtalker" or (engine == "auto" and settings.sadtalker_dir):
+        return "gpu"
+    return "cpu"
+
+
+def visibility_timeout_s(settings) -> int:
+    # Longer than the hard limit plus the lease, so only a dead worker's job is redelivered.
+    return int(lease_s(settings) + HARD_LIMIT_EXTRA_S + 15)
+
+
+class _WorkerState:
+    """What each worker process opens once: its store connection and the results folder."""
+
+    pid: int | None = None
+    store: RedisJobStore | None = None
+    storage: Storage | None = None
+    name: str = ""
+
+
+_state = _WorkerState()
+
+
+def _worker_state(settings) -> _WorkerState:
+    if _state.pid != os.getpid():  # a forked pool process must not reuse its parent's sockets
+        _state.pid = os.getpid()
+        _state.store = RedisJobStore(settings.broker_url)
+        _state.storage = Storage(settings.results_path)
+        _state.name = f"{socket.gethostname()}:{os.getpid()}"
+    return _state
+
+
+def make_celery(settings) -> Celery:
+    if not settings.broker_url:
+        raise ConfigurationError(
+            "TALKING_HEAD_EXECUTOR=celery needs TALKING_HEAD_BROKER_URL, e.g. redis://localhost:6379/0"
+        )
+    app = Celery("talking_head", broker=settings.broker_url, backend=settings.broker_url)
+    app.conf.update(
+        task_serializer="json",
+        result_serializer="json",
+        accept_content=["json"],
+        task_default_queue="cpu",
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        task_soft_time_limit=settings.job_time_limit_s,
+        task_time_limit=settings.job_time_limit_s + HARD_LIMIT_EXTRA_S,
+        result_expires=settings.retention_s,
+        broker_connection_timeout=1,
+        broker_connection_retry_on_startup=True,
+        broker_transport_options={
+            "visibility_timeout": visibility_timeout_s(settings),
+            # Look for a dead worker's messages every 2 s rather than every 100 s.
+            "unacked_restore_interval": 2,
+            "unacked_restore_throttle": 1,
+        },
+        worker_hijack_root_logger=False,
+    )
+
+    class RenderTask(Task):
+        def on_failure(self, exc, task_id, args, kwargs, einfo):
+            # Runs in the worker's main process after a hard time limit killed the pool process.
+            if isinstance(exc, (TimeLimitExceeded, SoftTimeLimitExceeded)):
+                state = _worker_state(settings)
+                fail(args[0], "timeout", f"the job ran past the time limit of {settings.job_time_limit_s} s "
+                     "and was stopped. Try shorter text or audio, or a smaller size.", state.store, settings)
+
+    @app.task(name=TASK_NAME, bind=True, base=RenderTask, max_retries=None)
+    def render(self, job_id: str) -> dict | None:
+        state = _worker_state(settings)
+        try:
+            job = execute(job_id, state.store, state.storage, settings, state.name)
+        except LeaseHeld as exc:
+            raise self.retry(countdown=exc.ttl_s + 1)
+        except StoreUnavailable:
+            raise self.retry(countdown=5)
+        except SoftTimeLimitExceeded:
+            fail(job_id, "timeout", f"the job ran past the time limit of {settings.job_time_limit_s} s "
+                 "and was stopped. Try shorter text or audio, or a smaller size.", state.store, settings)
+            return None
+        return {"id": job.id, "status": job.status} if job else None
+
+    @worker_process_init.connect(weak=False)
+    def load_models(**_):
+        _worker_state(settings)
+        warm_up(settings)
+
+    return app
+
+
+class CeleryExecutor:
+    name = "celery"
+
+    def __init__(self, settings, store: RedisJobStore, storage: Storage):
+        self.settings = settings
+        self.store = store
+        self.storage = storage
+        self.app = make_celery(settings)
+        self._workers_seen: tuple[float, int] = (0.0, 0)
+        self._lock = threading.Lock()
+
+    def start(self) -> None:
+        pass  # the broker keeps the queue; workers redeliver what a lost worker held
+
+    def submit(self, job: Job) -> None:
+        try:
+            self.app.send_task(
+                TASK_NAME, args=[job.id], task_id=job.id, queue=queue_for(job.options, self.settings),
+                retry=True,
+                retry_policy={"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.3},
+            )
+        except (OperationalError, ConnectionError, OSError) as exc:
+            raise StoreUnavailable(f"the job queue at {self.store.where} is unreachable ({exc}). "
+                                   "Try again shortly.") from None
+
+    def readiness(self) -> dict[str, str]:
+        with self._lock:
+            checked, count = self._workers_seen
+            if time.monotonic() - checked > WORKER_PING_CACHE_S:
+                try:
+                    count = len(self.app.control.ping(timeout=0.5) or [])
+                except Exception as exc:  # control.ping raises whatever the transport raises
+                    log.warning("worker ping failed: %s", exc)
+                    count = 0
+                self._workers_seen = (time.monotonic(), count)
+        return {"workers": "ok" if count else "no Celery worker answered; start one with: talking-head worker"}
+
+    def shutdown(self) -> None:
+        self.app.close()
+
+
+def run_worker(settings, queues: list[str], concurrency: int, hostname: str | None, loglevel: str) -> int:
+    """Start a Celery worker in this process (blocks until it stops)."""
+    app = make_celery(settings)
+    name = hostname or f"talking-head-{os.getpid()}@{socket.gethostname()}"
+    argv = ["worker", f"--queues={','.join(queues)}", f"--concurrency={concurrency}", f"--hostname={name}",
+            f"--loglevel={loglevel}", "--pool=prefork", "--without-gossip", "--without-mingle"]
+    app.worker_main(argv)
+    return 0

@@ -1,0 +1,166 @@
+"""The in-process pool: a few worker processes on this machine, models loaded once in each.
+
+Each slot is a thread in the API process that owns one worker process (spawned,
+so it shares no locks or sockets with the server) and hands it one job at a time
+through a pipe. The slot enforces the time limit and notices a crashed process:
+either way it ends the job as failed and starts a fresh process. Jobs still
+queued or running when the server stopped are put back in the queue at start.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import queue
+import threading
+import time
+
+from .jobs import Job, SqliteJobStore
+from .runner import execute, fail, warm_up
+from .storage import Storage
+
+log = logging.getLogger(__name__)
+
+STOP = None
+WARM_UP_LIMIT_S = 600
+
+
+def _worker_main(conn, settings, store_path) -> None:
+    """A pool process: load the models, then run the job ids that arrive on `conn`."""
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    store = SqliteJobStore(store_path)
+    storage = Storage(settings.results_path)
+    warm_up(settings)
+    conn.send("ready")
+    name = f"local-{os.getpid()}"
+    while True:
+        try:
+            job_id = conn.recv()
+        except EOFError:  # the server is gone
+            return
+        if job_id is STOP:
+            return
+        try:
+            execute(job_id, store, storage, settings, name)
+        except Exception:
+            log.exception("job %s could not be run", job_id)
+        conn.send(job_id)
+
+
+class _Slot:
+    def __init__(self, index: int):
+        self.index = index
+        self.process = None
+        self.conn = None
+        self.ready = False
+
+
+class LocalExecutor:
+    name = "local"
+
+    def __init__(self, settings, store: SqliteJobStore, storage: Storage):
+        self.settings = settings
+        self.store = store
+        self.storage = storage
+        self._queue: queue.Queue = queue.Queue()
+        self._slots = [_Slot(i) for i in range(max(1, settings.workers))]
+        self._threads: list[threading.Thread] = []
+        self._stopping = threading.Event()
+        self._context = multiprocessing.get_context("spawn")
+
+    def start(self) -> None:
+        for job_id in self.store.unfinished():
+            if self.store.requeue(job_id):
+                log.info("resuming job %s", job_id)
+                self._queue.put(job_id)
+        for slot in self._slots:
+            thread = threading.Thread(target=self._run_slot, args=(slot,), name=f"pool-slot-{slot.index}", daemon=True)
+            thread.start()
+            self._threads.append(thread)
+
+    def submit(self, job: Job) -> None:
+        self._queue.put(job.id)
+
+    def readiness(self) -> dict[str, str]:
+        warm = sum(slot.ready for slot in self._slots)
+        return {"workers": "ok" if warm == len(self._slots) else f"{warm} of {len(self._slots)} workers loaded"}
+
+    def _spawn(self, slot: _Slot) -> bool:
+        parent, child = self._context.Pipe()
+        # The child opens its own store: sqlite connections do not cross processes.
+        process = self._context.Process(target=_worker_main, args=(child, self.settings, self.store.path),
+                                        name=f"talking-head-pool-{slot.index}", daemon=True)
+        process.start()
+        child.close()
+        slot.process, slot.conn, slot.ready = process, parent, False
+        deadline = time.monotonic() + WARM_UP_LIMIT_S
+        while not self._stopping.is_set() and time.monotonic() < deadline:
+            if parent.poll(0.2):
+                try:
+                    slot.ready = parent.recv() == "ready"
+                except EOFError:
+                    break
+                return slot.ready
+        self._kill(slot)
+        return False
+
+    def _kill(self, slot: _Slot) -> None:
+        if slot.process is not None and slot.process.is_alive():
+            slot.process.kill()
+            slot.process.join(5)
+        if slot.conn is not None:
+            slot.conn.close()
+        slot.process, slot.conn, slot.ready = None, None, False
+
+    def _run_slot(self, slot: _Slot) -> None:
+        while not self._stopping.is_set():
+            if slot.process is None and not self._spawn(slot):
+                if not self._stopping.is_set():
+                    log.error("pool worker %d could not start; trying again", slot.index)
+                    time.sleep(1)
+                continue
+            try:
+                job_id = self._queue.get(timeout=0.5)
+            except queue.Empty:
+                continue
+            if job_id is STOP:
+                break
+            self._run_one(slot, job_id)
+        self._kill(slot)
+
+    def _run_one(self, slot: _Slot, job_id: str) -> None:
+        limit = self.settings.job_time_limit_s
+        slot.conn.send(job_id)
+        deadline = time.monotonic() + limit
+        while True:
+            if self._stopping.is_set():
+                # Shutting down: the job stays unfinished in the store and resumes at the next start.
+                self._kill(slot)
+                return
+            if slot.conn.poll(0.2):
+                try:
+                    slot.conn.recv()
+                    return
+                except EOFError:
+                    break
+            if not slot.process.is_alive():
+                break
+            if time.monotonic() > deadline:
+                self._kill(slot)
+                fail(job_id, "timeout", f"the job ran past the time limit of {limit} s and was stopped. "
+                     "Try shorter text or audio, or a smaller size.", self.store, self.settings)
+                return
+        code = slot.process.exitcode if slot.process else None
+        self._kill(slot)
+        fail(job_id, "worker_crashed", f"the worker process died while making the video (exit code {code}).",
+             self.store, self.settings)
+
+    def shutdown(self) -> None:
+        self._stopping.set()
+        for _ in self._slots:
+            self._queue.put(STOP)
+        for thread in self._threads:
+            thread.join(10)
+        for slot in self._slots:
+            self._kill(slot)

@@ -1,0 +1,121 @@
+"""Checks on a request before it becomes a job: sizes, types, lengths, options.
+
+Everything here raises `InputError` naming the field and the fix, so the
+caller learns of a mistake at once (4xx) instead of from a failed job later.
+The request body as a whole is capped by `BodySizeLimit` before it is read.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import av
+from fastapi import HTTPException
+from fastapi.responses import JSONResponse
+
+from ..errors import InputError
+from ..face.image import load_image
+from ..pipeline import TalkOptions
+from ..speech import check_text
+from ..speech.audio import read_audio
+
+DEFAULT_VOICE = "en_US-joe-medium"
+MAX_CALLBACK_URL = 2000
+FORM_OVERHEAD_BYTES = 1 << 20  # the text and option fields around the files
+
+
+def voices(settings) -> dict[str, str | None]:
+    """The voices offered by name: the bundled one (None) and any in `voices_dir`."""
+    found: dict[str, str | None] = {DEFAULT_VOICE: None}
+    if settings.voices_dir and settings.voices_dir.is_dir():
+        for model in sorted(settings.voices_dir.glob("*.onnx")):
+            found[model.stem] = str(model)
+    return found
+
+
+def talk_options(settings, *, engine, fps, size, still, expression_scale, pose_style, seed, voice, captions) -> dict:
+    """The `TalkOptions` fields a request sets, checked; voice names become server paths here only."""
+    offered = voices(settings)
+    if voice is not None and voice not in offered:
+        raise InputError(f"unknown voice {voice!r}. Choose one of: {', '.join(offered)}.", field="voice")
+    chosen = {
+        "engine": engine, "fps": fps, "size": size, "still": still, "expression_scale": expression_scale,
+        "pose_style": pose_style, "seed": seed, "captions": captions,
+    }
+    TalkOptions.from_settings(settings, **chosen).validate()
+    if voice is not None:
+        chosen["voice"] = offered[voice]
+    return chosen
+
+
+def check_speech_input(settings, text: str | None, has_audio: bool) -> str | None:
+    if not has_audio:
+        if text is None or not text.strip():
+            raise InputError("give the words to speak in `text`, or upload a recording as `audio`.", field="text")
+    if text is not None and text.strip():
+        return check_text(text, settings.max_text_chars)
+    return None
+
+
+def check_callback_url(url: str | None) -> str | None:
+    if url is None or not url.strip():
+        return None
+    url = url.strip()
+    parts = urlsplit(url)
+    if len(url) > MAX_CALLBACK_URL or parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InputError("callback_url must be an absolute http:// or https:// URL.", field="callback_url")
+    return url
+
+
+def check_image(path: Path, settings) -> None:
+    """Decode the photo once: unreadable is 415, too many pixels 413, too small 422."""
+    load_image(path.read_bytes(), settings.max_image_pixels)
+
+
+def check_audio(path: Path, settings) -> None:
+    """Probe the recording: no audio track is 415; too long or silent is 422."""
+    try:
+        container = av.open(str(path))
+    except (av.error.FFmpegError, UnicodeDecodeError, ValueError, OSError):
+        container = None
+    if container is None or not container.streams.audio:
+        if container is not None:
+            container.close()
+        raise InputError("the audio file is not a recording this service can read. "
+                         "Send wav, mp3, m4a, ogg, flac or webm.", field="audio", status=415)
+    container.close()
+    read_audio(path, settings.max_audio_s)
+
+
+class BodySizeLimit:
+    """ASGI middleware: refuse request bodies over `limit` bytes with 413, without reading them whole."""
+
+    def __init__(self, app, limit: int):
+        self.app = app
+        self.limit = limit
+
+    def _error(self) -> HTTPException:
+        return HTTPException(413, f"the request is larger than the limit of {self.limit / 1e6:.0f} MB. "
+                                  "Send smaller files.")
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        length = dict(scope["headers"]).get(b"content-length")
+        if length is not None and length.isdigit() and int(length) > self.limit:
+            response = JSONResponse({"error": {"code": "too_large", "message": self._error().detail, "field": None}},
+                                    status_code=413, headers={"Connection": "close"})
+            return await response(scope, receive, send)
+        seen = 0
+
+        async def counting_receive():
+            # A body sent without Content-Length (chunked) is counted as it arrives.
+            nonlocal seen
+            message = await receive()
+            seen += len(message.get("body", b""))
+            if seen > self.limit:
+                raise self._error()  # FastAPI passes HTTPException through its body parsing
+            return message
+
+        await self.app(scope, counting_receive, send)

@@ -1,0 +1,120 @@
+"""Typed request options and responses of the HTTP API (what `/docs` shows)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+Status = Literal["queued", "running", "done", "failed"]
+
+
+class ErrorDetail(BaseModel):
+    code: str = Field(description="Stable machine-readable code, e.g. `invalid_input`, `too_large`, `timeout`.")
+    message: str = Field(description="What went wrong and what to do about it, in plain words.")
+    field: str | None = Field(None, description="The request field at fault, when there is one.")
+
+
+class ErrorResponse(BaseModel):
+    error: ErrorDetail
+
+
+class TalkResultRecord(BaseModel):
+    """What was made and by which engine (the pipeline's result record, without server paths)."""
+
+    engine: str = Field(description="The engine that drew the video: `sadtalker`, `builtin` or `still`.")
+    fallback: bool = Field(description="True when a better engine failed and a simpler one took over.")
+    fallback_reason: str | None = Field(None, description="Why each better engine failed.")
+    duration_s: float
+    fps: int
+    frames: int
+    width: int
+    height: int
+    faces_found: int
+    alignment: str
+    timings: dict[str, float] = Field(description="Seconds spent in each stage.")
+
+
+class WebhookOutcome(BaseModel):
+    delivered: bool
+    attempts: int
+    status_code: int | None = None
+    error: str | None = None
+
+
+class TalkJob(BaseModel):
+    """A job as `GET /v1/talks/{id}` shows it (and as the webhook receives it)."""
+
+    id: str
+    status: Status
+    progress: int = Field(ge=0, le=100)
+    stage: str | None = Field(None, description="What the worker is doing now: face, speech, motion, render.")
+    created_at: datetime
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    attempts: int = Field(description="How many times a worker started the job (more than 1 after a lost worker).")
+    url: str = Field(description="This record.")
+    video_url: str | None = Field(None, description="The MP4, once the job is done.")
+    captions_url: str | None = Field(None, description="The captions, once the job is done (unless captions=none).")
+    result: TalkResultRecord | None = None
+    error: ErrorDetail | None = None
+    webhook: WebhookOutcome | None = None
+
+
+class TalkAccepted(BaseModel):
+    """The answer to a submission: where to poll and where the files will be."""
+
+    id: str
+    status: Status
+    url: str
+    video_url: str = Field(description="Serves the MP4 once the job is done (409 before).")
+    captions_url: str | None = None
+
+
+class GenerateResponse(BaseModel):
+    """The original synchronous contract: always a video for valid input."""
+
+    id: str
+    video_url: str = Field(description="Absolute URL of the MP4, served by this process.")
+    captions_url: str | None = None
+    engine: str
+    fallback: bool
+    fallback_reason: str | None = None
+    duration_s: float
+    timings: dict[str, float]
+
+
+class Health(BaseModel):
+    status: Literal["ok"] = "ok"
+
+
+class Readiness(BaseModel):
+    ready: bool
+    checks: dict[str, str] = Field(description="`ok`, or what is wrong, for each dependency.")
+
+
+def _when(epoch: float | None) -> datetime | None:
+    return datetime.fromtimestamp(epoch, timezone.utc) if epoch is not None else None
+
+
+def job_view(job, links: dict) -> TalkJob:
+    """The public record of a stored `Job`; `links` comes from `links.job_links`."""
+    done = job.status == "done"
+    result = TalkResultRecord.model_validate(job.result) if job.result else None
+    return TalkJob(
+        id=job.id,
+        status=job.status,
+        progress=job.progress,
+        stage=job.stage,
+        created_at=_when(job.created_at),
+        started_at=_when(job.started_at),
+        finished_at=_when(job.finished_at),
+        attempts=job.attempts,
+        url=links["url"],
+        video_url=links["video_url"] if done else None,
+        captions_url=links["captions_url"] if done else None,
+        result=result,
+        error=ErrorDetail.model_validate(job.error) if job.error else None,
+        webhook=WebhookOutcome.model_validate(job.webhook) if job.webhook else None,
+    )

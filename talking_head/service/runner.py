@@ -1,0 +1,120 @@
+"""Running one job, the same way in an in-process pool worker and in a Celery worker.
+
+`execute` claims the job, runs the pipeline into the job's folder (the MP4
+is written under a temporary name and renamed when complete, so a job that
+runs twice after a lost worker still leaves exactly one result file), writes
+progress into the store as it goes, records the end, and sends the webhook.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+import time
+from pathlib import Path
+
+from ..errors import ConfigurationError, InputError
+from ..pipeline import TalkOptions, talk
+from .jobs import DONE, FAILED, Job, StoreUnavailable
+from .links import job_links
+from .models import job_view
+from .storage import Storage
+from .webhooks import deliver_in_background
+
+log = logging.getLogger(__name__)
+
+PROGRESS_EVERY_S = 0.5
+RESULT_FIELDS = ("engine", "fallback", "fallback_reason", "duration_s", "fps", "frames", "width", "height",
+                 "faces_found", "alignment", "timings")
+ERROR_CODES = {413: "too_large", 415: "unsupported_type"}
+
+
+def lease_s(settings) -> float:
+    """How long a running job is held: past the hard time limit, so a live run is never doubled."""
+    return settings.job_time_limit_s + 15
+
+
+def input_error(exc: InputError) -> dict:
+    return {"code": ERROR_CODES.get(exc.status, "invalid_input"), "message": str(exc), "field": exc.field,
+            "status": exc.status}
+
+
+def warm_up(settings) -> None:
+    """Load the voice, the face models and the engines once, by making a tiny video."""
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="talking-head-warm-") as folder:
+        options = TalkOptions.from_settings(settings, size=64, fps=5, captions="none")
+        try:
+            talk(text="Hello.", output=Path(folder) / "warm.mp4", options=options)
+        except Exception:  # a broken engine shows in the first real job's fallback reason
+            log.warning("warm-up failed", exc_info=True)
+    log.info("models loaded in %.1f s", time.perf_counter() - started)
+
+
+class _Progress:
+    """Writes progress to the store at most every PROGRESS_EVERY_S (the store may be remote)."""
+
+    def __init__(self, store, job_id: str):
+        self.store, self.job_id, self.last = store, job_id, 0.0
+
+    def __call__(self, fraction: float, stage: str) -> None:
+        now = time.monotonic()
+        if now - self.last < PROGRESS_EVERY_S and fraction < 1.0:
+            return
+        self.last = now
+        try:
+            self.store.update(self.job_id, progress=min(99, int(fraction * 100)), stage=stage)
+        except StoreUnavailable:
+            log.warning("progress of %s not recorded: store unreachable", self.job_id)
+
+
+def execute(job_id: str, store, storage: Storage, settings, worker: str) -> Job | None:
+    """Run the job if it still needs running; the finished job, or None when there was nothing to do."""
+    job = store.claim(job_id, worker, lease_s(settings))
+    if job is None:
+        return None
+    log.info("job %s started on %s (attempt %d)", job_id, worker, job.attempts)
+    image_path = storage.input_path(job_id, "image") if job.image else None
+    audio_path = storage.input_path(job_id, "audio") if job.audio else None
+    try:
+        storage.job_dir(job_id).mkdir(parents=True, exist_ok=True)
+        options = TalkOptions.from_settings(settings, **job.options)
+        # Bytes, not the path: error messages then speak of "the image", not a server file name.
+        image = image_path.read_bytes() if image_path else None
+        result = talk(text=job.text, image=image, audio=audio_path, output=storage.video_path(job_id),
+                      options=options, progress=_Progress(store, job_id))
+    except InputError as exc:
+        finished = store.finish(job_id, FAILED, error=input_error(exc))
+    except ConfigurationError as exc:
+        finished = store.finish(job_id, FAILED, error={"code": "configuration", "message": str(exc), "field": None})
+    except Exception as exc:
+        log.exception("job %s failed", job_id)
+        finished = store.finish(job_id, FAILED, error={
+            "code": "internal_error", "message": f"{exc.__class__.__name__}: {exc}", "field": None})
+    else:
+        record = result.to_dict()
+        finished = store.finish(job_id, DONE, progress=100, stage="done",
+                                result={name: record[name] for name in RESULT_FIELDS})
+    if finished is None:
+        # Deleted while it ran: leave nothing behind.
+        storage.remove(job_id)
+        return None
+    notify(finished, store, settings)
+    return finished
+
+
+def fail(job_id: str, code: str, message: str, store, settings) -> Job | None:
+    """End a job that cannot end by itself (its worker died or ran out of time)."""
+    finished = store.finish(job_id, FAILED, error={"code": code, "message": message, "field": None})
+    if finished is not None:
+        notify(finished, store, settings)
+    return finished
+
+
+def notify(job: Job, store, settings) -> None:
+    """Send the final record to the job's callback, if it has one, and note how that went."""
+    if not job.callback_url:
+        return
+    payload = job_view(job, job_links(job, settings.api_key)).model_dump(mode="json")
+    deliver_in_background(job.callback_url, payload, settings,
+                          on_done=lambda outcome: store.annotate(job.id, webhook=outcome))

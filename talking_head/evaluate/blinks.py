@@ -1,0 +1,45 @@
+"""Blinks: short dips of the eye aspect ratio (EAR) under its running baseline.
+
+The baseline is a running median, so slow changes (a nod, a look down) are
+not blinks; a dip is a run of frames under `DIP_RATIO` of the baseline, and
+dips closer than `MERGE_FRAMES` are one blink (a tracker flicker mid-blink).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.ndimage import median_filter
+
+BASELINE_S = 2.0  # running median window
+DIP_RATIO = 0.75  # EAR under this share of the baseline: eyes closing
+MERGE_FRAMES = 2
+MAX_BLINK_S = 1.0  # longer closures are eyes shut, not blinks
+
+
+def blink_frames(ear: np.ndarray, fps: float) -> list[tuple[int, int]]:
+    """Frame ranges [start, end) of each blink; frames without a face are never part of one."""
+    ear = np.asarray(ear, float)
+    found = np.isfinite(ear)
+    if found.sum() < 3:
+        return []
+    filled = np.interp(np.arange(len(ear)), np.flatnonzero(found), ear[found])
+    window = max(3, round(BASELINE_S * fps) | 1)
+    baseline = median_filter(filled, size=window, mode="nearest")
+    closed = found & (filled < DIP_RATIO * baseline)
+    runs: list[list[int]] = []
+    for i in np.flatnonzero(closed):
+        if runs and i - runs[-1][1] <= MERGE_FRAMES:
+            runs[-1][1] = i + 1
+        else:
+            runs.append([i, i + 1])
+    return [(a, b) for a, b in runs if (b - a) <= MAX_BLINK_S * fps]
+
+
+def blinks_per_minute(ear: np.ndarray, fps: float) -> tuple[float | None, int]:
+    """(blinks a minute over the frames with a face, blink count); None for under a second of face."""
+    found = np.isfinite(np.asarray(ear, float))
+    minutes = found.sum() / fps / 60.0
+    count = len(blink_frames(ear, fps))
+    if minutes * 60.0 < 1.0:
+        return None, count
+    return round(count / minutes, 2), count

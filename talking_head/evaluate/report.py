@@ -1,0 +1,165 @@
+"""One pass over the decoded video, then every measure, assembled into one JSON-ready report."""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from ..errors import InputError
+from ..face import analyze_face
+from .background import BackgroundMeter, align_source
+from .bilabials import bilabial_phones, closure_rate
+from .blinks import blinks_per_minute
+from .decode import iter_frames, probe, read_audio_16k
+from .head import head_motion
+from .identity import SAMPLES as IDENTITY_SAMPLES
+from .identity import IdentityMeter
+from .intelligibility import transcribe, word_error_rate
+from .lipsync import envelope, lipsync, mouth_opening, silence_mask
+from .sheet import THUMB_PX, pick_frames, write_sheet
+from .tracking import FaceSeries, FaceTracker, inter_ocular, lip_gap
+
+log = logging.getLogger(__name__)
+
+REPORT_KEYS = ("streams", "lipsync", "mouth", "blinks_per_min", "head", "background_psnr_db", "identity", "asr")
+
+
+def _thumbnail(frame: np.ndarray) -> np.ndarray:
+    h, w = frame.shape[:2]
+    if w <= THUMB_PX:
+        return frame.copy()
+    return cv2.resize(frame, (THUMB_PX, round(h * THUMB_PX / w)), interpolation=cv2.INTER_AREA)
+
+
+def evaluate(video: str | Path, source: str | Path | None = None, text: str | None = None,
+             sheet: str | Path | None = None) -> dict:
+    """Measure `video` (an MP4): streams, lip sync, mouth, blinks, head, background, identity, ASR.
+
+    `source` is the photo the video was made from (reference for background and
+    identity; else the first frame with a face); `text` is what is said (for
+    p/b/m closure and word error rate). Raises `InputError` for a file that is
+    not a video or shows no face.
+    """
+    video = Path(video)
+    clock = {}
+    started = time.perf_counter()
+    streams = probe(video)
+    photo = None
+    if source is not None:
+        try:
+            photo = analyze_face(source)
+        except InputError as exc:
+            raise InputError(f"--source: {exc}", field="source") from None
+    audio = read_audio_16k(video)
+    fps = streams.video.fps
+
+    expected = streams.video.frames or round((streams.video.duration_s or 0) * fps)
+    picks = set(pick_frames(expected))
+    tracker, series = FaceTracker(), FaceSeries()
+    background = identity = None
+    identity_step = max(1, expected // IDENTITY_SAMPLES)
+    thumbnails = []
+    for i, (t, frame) in enumerate(iter_frames(video)):
+        landmarks = tracker.find(frame)
+        series.append(t, landmarks)
+        if sheet is not None and i in picks:
+            thumbnails.append((i, t, _thumbnail(frame)))
+        if landmarks is None:
+            continue
+        if background is None:
+            if photo is not None:
+                reference, reference_landmarks = align_source(photo.image, photo.landmarks, frame, landmarks)
+                background = BackgroundMeter(reference, reference_landmarks, "source")
+                identity = IdentityMeter(photo.image, photo.landmarks, "source")
+            else:
+                kind = "first frame" if i == 0 else f"first frame with a face (#{i})"
+                background = BackgroundMeter(frame, landmarks, kind)
+                identity = IdentityMeter(frame, landmarks, kind)
+        background.add(frame, landmarks)
+        if i % identity_step == 0:
+            identity.add(frame, landmarks)
+    clock["frames_s"] = time.perf_counter() - started
+    if not len(series) or not series.found.any():
+        raise InputError(
+            f"no face found in any of the {len(series)} frames of {video.name}. "
+            "The evaluator measures talking-head videos: give a video in which one face is clearly visible.",
+            field="video",
+        )
+
+    times = np.asarray(series.times, float)
+    opening = series.opening
+    env = envelope(audio[0], audio[1], times, fps) if audio is not None else None
+    if env is not None and not np.any(env > 0):
+        env = None  # a silent track: nothing to sync to
+    sync = lipsync(opening, env)
+    mouth = mouth_opening(opening, env, fps)
+    mouth["open_photo"] = round(lip_gap(photo.landmarks) / inter_ocular(photo.landmarks), 4) if photo else None
+
+    tick = time.perf_counter()
+    events = None
+    mouth.update({"bilabial_closure_rate": None, "bilabials_closed": None, "bilabials_counted": None})
+    if text and audio is not None and mouth["open_speech"]:
+        phones = bilabial_phones(audio[0], audio[1], text)
+        if phones is not None:
+            closure = closure_rate(opening, times, fps, phones, mouth["open_speech"])
+            events = closure.pop("events")
+            mouth.update(closure)
+    clock["align_s"] = time.perf_counter() - tick
+
+    tick = time.perf_counter()
+    asr = {"text": None, "wer": None}
+    if audio is not None:
+        asr["text"] = transcribe(audio[0])
+        if text:
+            asr["wer"] = word_error_rate(text, asr["text"])
+    clock["asr_s"] = time.perf_counter() - tick
+
+    blink_rate, blink_count = blinks_per_minute(np.asarray(series.ear, float), fps)
+    head = head_motion(np.asarray(series.centre, float), np.asarray(series.roll_deg, float),
+                       np.stack(series.rigid).astype(float), series.iod)
+    bg = background.result()
+    ident = identity.result()
+    duration_v = streams.video.duration_s or (times[-1] - times[0] + 1 / fps)
+    duration_a = None
+    if streams.audio is not None:
+        duration_a = streams.audio.duration_s or (len(audio[0]) / 16000 if audio else None)
+
+    report = {
+        "video": str(video),
+        "source": str(source) if source is not None else None,
+        "streams": {
+            **streams.to_dict(),
+            "decoded_frames": len(series),
+            "av_gap_s": round(duration_a - duration_v, 4) if duration_a is not None else None,
+        },
+        "face_found_share": round(float(series.found.mean()), 4),
+        "iod_px": round(series.iod, 2),
+        "lipsync": sync,
+        "mouth": mouth,
+        "blinks_per_min": blink_rate,
+        "blinks": blink_count,
+        "head": head,
+        "background_psnr_db": bg["psnr_db"],
+        "background": bg,
+        "identity": ident["identity"],
+        "identity_detail": ident,
+        "asr": asr,
+        "sheet": None,
+    }
+    if sheet is not None:
+        title = (f"{video.name}   r={_fmt(sync['r'])}  best r={_fmt(sync['best_r'])} at lag "
+                 f"{sync['best_lag_frames']}   open speech/silence={_fmt(mouth['open_speech'])}/"
+                 f"{_fmt(mouth['open_silence'])}   p/b/m closed={_fmt(mouth['bilabial_closure_rate'])}")
+        silence = silence_mask(env, fps) if env is not None else None
+        report["sheet"] = str(write_sheet(sheet, thumbnails, times, opening, env, silence, events, title))
+    clock["total_s"] = time.perf_counter() - started
+    report["timings"] = {k: round(v, 3) for k, v in clock.items()}
+    return report
+
+
+def _fmt(value) -> str:
+    return "n/a" if value is None else f"{value:.2f}"

@@ -1,0 +1,134 @@
+"""Face landmarks in every frame, and the per-frame measures taken from them.
+
+The face is found once with the full-range detector (largest face first) and
+then followed: each frame's mesh runs on a box around the previous frame's
+landmarks, so a crowd in the background cannot steal the track and the
+detector runs only when the face is lost. Only a few numbers per frame are
+kept (`FaceSeries`), so memory stays small for long videos.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..face import regions
+from ..face.landmarks import Detection, detect_faces, mesh_landmarks
+
+BOX_FROM_LANDMARKS = 0.9  # detector boxes are about this much of the landmark extent (side ratio)
+JITTER_POINTS = (regions.NOSE_TIP, *regions.RIGHT_EYE_CORNERS, *regions.LEFT_EYE_CORNERS)
+
+
+class FaceTracker:
+    """Landmarks of one face through a video; `find(frame)` returns (478, 3) pixels or None."""
+
+    def __init__(self) -> None:
+        self._box: Detection | None = None
+
+    def find(self, frame: np.ndarray) -> np.ndarray | None:
+        if self._box is not None:
+            landmarks = mesh_landmarks(frame, self._box)
+            if landmarks is not None:
+                self._box = _box_around(landmarks)
+                return landmarks
+        for detection in detect_faces(frame)[:3]:
+            landmarks = mesh_landmarks(frame, detection)
+            if landmarks is not None:
+                self._box = _box_around(landmarks)
+                return landmarks
+        self._box = None
+        return None
+
+
+def _box_around(landmarks: np.ndarray) -> Detection:
+    """A detector-like box from the landmarks, so the next mesh crop frames the face as the first did."""
+    x0, y0 = landmarks[:, :2].min(axis=0)
+    x1, y1 = landmarks[:, :2].max(axis=0)
+    side = BOX_FROM_LANDMARKS * max(x1 - x0, y1 - y0)
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    return Detection(float(cx - side / 2), float(cy - side / 2), float(side), float(side), 1.0)
+
+
+def eye_centres(landmarks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The subject's right and left eye centres (x, y): midpoints of the eye corners."""
+    right = landmarks[list(regions.RIGHT_EYE_CORNERS), :2].mean(axis=0)
+    left = landmarks[list(regions.LEFT_EYE_CORNERS), :2].mean(axis=0)
+    return right, left
+
+
+def inter_ocular(landmarks: np.ndarray) -> float:
+    right, left = eye_centres(landmarks)
+    return float(np.linalg.norm(left - right))
+
+
+def lip_gap(landmarks: np.ndarray) -> float:
+    """Inner-lip distance in pixels: upper lip's lower edge to lower lip's upper edge, mid-mouth."""
+    return float(np.linalg.norm(landmarks[regions.INNER_LIP_TOP, :2] - landmarks[regions.INNER_LIP_BOTTOM, :2]))
+
+
+def eye_aspect_ratio(landmarks: np.ndarray) -> float:
+    """Mean eye aspect ratio of both eyes (Soukupova & Cech 2016): lid gaps over eye width."""
+    ratios = []
+    for p1, p2, p3, p4, p5, p6 in (regions.RIGHT_EYE_EAR, regions.LEFT_EYE_EAR):
+        pts = landmarks[:, :2]
+        vertical = np.linalg.norm(pts[p2] - pts[p6]) + np.linalg.norm(pts[p3] - pts[p5])
+        ratios.append(vertical / max(2.0 * np.linalg.norm(pts[p1] - pts[p4]), 1e-6))
+    return float(np.mean(ratios))
+
+
+def roll_degrees(landmarks: np.ndarray) -> float:
+    """Head roll: angle of the line from the subject's right eye to the left eye, in degrees."""
+    right, left = eye_centres(landmarks)
+    dx, dy = left - right
+    return float(np.degrees(np.arctan2(dy, dx)))
+
+
+@dataclass
+class FaceSeries:
+    """Per-frame measures of the tracked face; NaN where no face was found."""
+
+    times: list[float] = field(default_factory=list)
+    gap_px: list[float] = field(default_factory=list)
+    iod_px: list[float] = field(default_factory=list)
+    ear: list[float] = field(default_factory=list)
+    centre: list[tuple[float, float]] = field(default_factory=list)
+    roll_deg: list[float] = field(default_factory=list)
+    rigid: list[np.ndarray] = field(default_factory=list)
+
+    def append(self, t: float, landmarks: np.ndarray | None) -> None:
+        self.times.append(t)
+        if landmarks is None:
+            nan = float("nan")
+            self.gap_px.append(nan)
+            self.iod_px.append(nan)
+            self.ear.append(nan)
+            self.centre.append((nan, nan))
+            self.roll_deg.append(nan)
+            self.rigid.append(np.full((len(JITTER_POINTS), 2), np.nan, np.float32))
+            return
+        self.gap_px.append(lip_gap(landmarks))
+        self.iod_px.append(inter_ocular(landmarks))
+        self.ear.append(eye_aspect_ratio(landmarks))
+        cx, cy = landmarks[list(regions.RIGID), :2].mean(axis=0)
+        self.centre.append((float(cx), float(cy)))
+        self.roll_deg.append(roll_degrees(landmarks))
+        self.rigid.append(landmarks[list(JITTER_POINTS), :2].astype(np.float32))
+
+    def __len__(self) -> int:
+        return len(self.times)
+
+    @property
+    def found(self) -> np.ndarray:
+        return np.isfinite(np.asarray(self.iod_px, float))
+
+    @property
+    def iod(self) -> float:
+        """Median inter-ocular distance in pixels: the unit every head measure is given in."""
+        values = np.asarray(self.iod_px, float)
+        return float(np.nanmedian(values)) if np.isfinite(values).any() else float("nan")
+
+    @property
+    def opening(self) -> np.ndarray:
+        """Mouth opening per frame: inner-lip gap over that frame's inter-ocular distance."""
+        return np.asarray(self.gap_px, float) / np.asarray(self.iod_px, float)

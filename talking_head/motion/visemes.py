@@ -19,6 +19,8 @@ ANTICIPATION_S = 0.03  # lips move toward a sound this long before it is heard
 NEIGHBOURS = 6  # phones either side of a frame that can shape it
 CONTACT_SHOULDER = 0.35  # lips already closing on the frame before a contact, still on the frame after
 SILENCE_DB = -38.0  # frames this far below the loud speech level count as silent
+QUIET_JAW_SHARE = 0.1  # how far a whispered vowel opens the jaw, relative to a loud one
+MAX_LOUDNESS = 1.3  # relative to the 90th percentile of frame loudness
 
 # Targets: (jaw 0..1, lip width -1 rounded .. +1 spread, press 0..1, tuck 0..1);
 # press and tuck targets mark contacts, made exact per frame below.
@@ -106,14 +108,13 @@ def mouth_track(phones: list[Phone], audio_16k: np.ndarray, fps: float, n_frames
         blended = (dominance[:, :, None] * targets[candidates]).sum(axis=1) / np.maximum(dominance.sum(axis=1), 1e-9)[:, None]
         out["jaw"], out["lip_width"], out["lip_press"], out["lip_tuck"] = (blended.T).astype(np.float32)
 
-        # Loudness: louder speech opens the jaw further, quiet frames close it.
+        # Loudness: the jaw opens with the amplitude of the voice (linear, as heard);
+        # frames far below the loud speech level count as silence and close it.
         rms = frame_rms(audio_16k, fps, n_frames)
-        level = 20 * np.log10(np.maximum(rms, 1e-6))
-        loud = np.percentile(level, 90) if len(level) else 0.0
-        relative = np.clip((level - (loud + SILENCE_DB)) / -SILENCE_DB, 0.0, 1.2)
-        out["jaw"] *= (0.25 + 0.75 * relative ** 0.8).astype(np.float32)
-        silent = level < loud + SILENCE_DB
-        out["jaw"][silent] = 0.0
+        loud = max(float(np.percentile(rms, 90)), 1e-6)
+        relative = np.clip(rms / loud, 0.0, MAX_LOUDNESS)
+        out["jaw"] *= (QUIET_JAW_SHARE + (1 - QUIET_JAW_SHARE) * relative).astype(np.float32)
+        out["jaw"][rms < loud * 10 ** (SILENCE_DB / 20)] = 0.0
 
         # Contacts are events, not blends: full on their frames, a short ramp either side.
         bilabial = _contact_frames(speech_phones, BILABIALS, times, fps)

@@ -29,9 +29,11 @@ PRESS_THIN_IOD = 0.015  # pressed lips thin toward the lip line
 PRESS_FALLOFF_IOD = 0.12  # skin this far from the lip line follows a closing mouth
 TEETH_SHOW_JAW = 0.2  # a photo showing teeth closes its lips when the jaw is below this
 BROW_LIFT_IOD = 0.08
-LID_MEET = 0.85  # the upper lid travels this share of the eye opening; the lower lid the rest
+UPPER_LID_TRAVEL = 0.95  # shares of the eye opening the lids travel to close it;
+LOWER_LID_TRAVEL = 0.12  # together a little over 1, so no white shows between them
 MOUTH_FALLOFF_IOD = 0.35  # skin follows the mouth corners within about this distance
 LID_FALLOFF_IOD = 0.12
+LID_SKIN_FOLLOW = 1.0  # the lid skin above the margin slides down with it rather than stretching
 BROW_FALLOFF_IOD = 0.45
 
 RING_EXPRESSION_SHARE = 0.6  # how much of the face edge's motion the rings around it take
@@ -133,18 +135,19 @@ def expression_bases(landmarks: np.ndarray, bite: np.ndarray, frame: FaceFrame) 
     bases["tuck"][upper_lip, 1] = -TUCK_UPPER_IOD
     bases["tuck"][lower_lip, 1] = -TUCK_LOWER_IOD
 
-    # Blinks: upper lids come down to meet the lower lids; the skin above follows.
+    # Blinks: upper lids come down over the eyeballs to meet the lower lids; the lid
+    # skin above slides down with them (stretching it would smear the lashes).
     for name, upper, lower in (("blink_right", RIGHT_UPPER_LID, RIGHT_LOWER_LID), ("blink_left", LEFT_UPPER_LID, LEFT_LOWER_LID)):
         upper_in, lower_in = np.array(upper[1:-1]), np.array(lower[1:-1])
         travel = local[lower_in] - local[upper_in]
-        bases[name][upper_in] = LID_MEET * travel
-        bases[name][lower_in] = -(1 - LID_MEET) * travel
+        bases[name][upper_in] = UPPER_LID_TRAVEL * travel
+        bases[name][lower_in] = -LOWER_LID_TRAVEL * travel
         lid = local[upper_in]
         distance = np.linalg.norm(local[:, None, :] - lid[None, :, :], axis=2)
         nearest = distance.argmin(axis=1)
         above = (v < lid[nearest, 1]) & ~np.isin(np.arange(n), np.concatenate([upper_in, lower_in]))
-        follow = 0.5 * np.exp(-distance.min(axis=1) ** 2 / (2 * LID_FALLOFF_IOD**2)) * above
-        bases[name] += follow[:, None] * LID_MEET * travel[nearest]
+        follow = LID_SKIN_FOLLOW * np.exp(-distance.min(axis=1) ** 2 / (2 * LID_FALLOFF_IOD**2)) * above
+        bases[name] += follow[:, None] * UPPER_LID_TRAVEL * travel[nearest]
 
     # Brows lift, the forehead with them, the skin down to the lids stretches.
     brow_idx = np.array(regions.RIGHT_BROW + regions.LEFT_BROW)
@@ -190,6 +193,11 @@ class Deformer:
         self.bases = np.zeros((len(EXPRESSIONS), n, 2))
         upper_lip, lower_lip = list(UPPER_INNER_LIP[1:-1]), list(LOWER_INNER_LIP[1:-1])
         ring = mesh.ring_of >= 0
+        # The eyeballs stay where they are: the lids come down over them.
+        lid_inner = list(RIGHT_UPPER_LID[1:-1]) + list(LEFT_UPPER_LID[1:-1])
+        for k, name in enumerate(EXPRESSIONS):
+            if not name.startswith("blink"):
+                self.bases[k, mesh.eyeball_tops] = bases[name][lid_inner]
         # Which motions the bite lines share with their lips. Teeth in the photo belong to
         # the skull (upper) and the jaw (lower); with closed lips in the photo, the bite
         # lines are the lip line itself and follow the lips in everything but a press.

@@ -63,8 +63,9 @@ class Mesh:
 
     Points 0..477 are the face landmarks; then the bite line twice (`bite_upper`
     moves with the upper lip, `bite_lower` with the lower one; they coincide
-    in the photo and part when the jaw opens), the ring points and the fixed
-    anchors. `head_weight` is how much of the head rotation each point
+    in the photo and part when the jaw opens), the top edge of each eyeball
+    (`eyeball_tops`: copies of the upper lid margin that stay when the lid
+    comes down over them), the ring points and the fixed anchors. `head_weight` is how much of the head rotation each point
     follows; `ring_of` gives each ring point's nearest face-oval landmark (-1
     for other points). `roi` (x0, y0, x1, y1) is the rectangle that can change.
     """
@@ -74,17 +75,18 @@ class Mesh:
     ring_of: np.ndarray  # (N,)
     bite_upper: np.ndarray  # point ids, corner to corner
     bite_lower: np.ndarray
+    eyeball_tops: np.ndarray  # point ids, both eyes, matching the upper lid margins' inner points
     shows_teeth: bool  # the photo's lips are apart: its own teeth lie between them
     surround: np.ndarray  # triangles outside the face oval
     face: np.ndarray  # the face tessellation and the teeth between lips and bite line
-    eyes: np.ndarray  # filled eye openings
+    eyes: np.ndarray  # the eyeballs, drawn under the lids
     mouth: np.ndarray  # the opening between the two bite lines, in strip order
     roi: tuple[int, int, int, int]
 
     @property
     def triangles(self) -> np.ndarray:
         """All triangles, in drawing order: what lies in front is drawn last."""
-        return np.concatenate([self.surround, self.face, self.eyes, self.mouth])
+        return np.concatenate([self.surround, self.eyes, self.face, self.mouth])
 
 
 def _inside(polygon: np.ndarray, points: np.ndarray) -> np.ndarray:
@@ -158,15 +160,17 @@ def build_mesh(landmarks: np.ndarray, width: int, height: int, image: np.ndarray
     bite = bite_line(image, landmarks)[1:-1]
     eye_gap = np.linalg.norm(landmarks[list(regions.LEFT_EYE_CORNERS), :2].mean(0) - landmarks[list(regions.RIGHT_EYE_CORNERS), :2].mean(0))
     lip_gap = np.linalg.norm(landmarks[list(LOWER_INNER_LIP), :2] - landmarks[list(UPPER_INNER_LIP), :2], axis=1).max()
-    n_land, n_bite = len(landmarks), len(bite)
+    lid_inner = list(RIGHT_UPPER_LID[1:-1]) + list(LEFT_UPPER_LID[1:-1])
+    n_land, n_bite, n_lid = len(landmarks), len(bite), len(lid_inner)
     points = np.concatenate([
         landmarks.astype(np.float64),
         bite, bite,
+        landmarks[lid_inner].astype(np.float64),
         np.column_stack([ring_points, np.full(len(ring_points), oval_z)]),
         np.column_stack([anchors, np.full(len(anchors), oval_z)]),
     ])
-    head_weight = np.concatenate([np.ones(n_land + 2 * n_bite), kept_weight, np.zeros(len(anchors))])
-    ring_start = n_land + 2 * n_bite
+    ring_start = n_land + 2 * n_bite + n_lid
+    head_weight = np.concatenate([np.ones(ring_start), kept_weight, np.zeros(len(anchors))])
     ring_of = np.full(len(points), -1)
     distances = np.linalg.norm(ring_points[:, None, :] - oval[None, :, :], axis=2)
     ring_of[ring_start : ring_start + len(ring_points)] = oval_idx[distances.argmin(axis=1)]
@@ -177,7 +181,11 @@ def build_mesh(landmarks: np.ndarray, width: int, height: int, image: np.ndarray
     centroids = points[surround, :2].mean(axis=1)
     surround = surround[~_inside(oval, centroids)]
 
-    eyes = np.concatenate([strip(RIGHT_UPPER_LID, RIGHT_LOWER_LID), strip(LEFT_UPPER_LID, LEFT_LOWER_LID)])
+    tops = np.arange(n_land + 2 * n_bite, ring_start)
+    half = n_lid // 2
+    right_top = (RIGHT_UPPER_LID[0], *tops[:half], RIGHT_UPPER_LID[-1])
+    left_top = (LEFT_UPPER_LID[0], *tops[half:], LEFT_UPPER_LID[-1])
+    eyes = np.concatenate([strip(right_top, RIGHT_LOWER_LID), strip(left_top, LEFT_LOWER_LID)])
     corners = regions.INNER_MOUTH_CORNERS
     bite_upper = (corners[0], *range(n_land, n_land + n_bite), corners[1])
     bite_lower = (corners[0], *range(n_land + n_bite, n_land + 2 * n_bite), corners[1])
@@ -188,6 +196,7 @@ def build_mesh(landmarks: np.ndarray, width: int, height: int, image: np.ndarray
         ring_of=ring_of,
         bite_upper=np.array(bite_upper),
         bite_lower=np.array(bite_lower),
+        eyeball_tops=tops,
         shows_teeth=bool(lip_gap > TEETH_GAP_IOD * eye_gap),
         surround=surround.astype(np.int32),
         face=np.concatenate([face_triangles(), teeth]),

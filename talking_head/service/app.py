@@ -14,6 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .. import __version__
 from ..errors import ConfigurationError, InputError
@@ -168,8 +169,8 @@ def _add_error_handlers(app: FastAPI) -> None:
         message = f"{field}: {first['msg']}" if field else first["msg"]
         return _error(422, "invalid_request", message + ".", field)
 
-    @app.exception_handler(HTTPException)
-    async def http_error(request: Request, exc: HTTPException):
+    @app.exception_handler(StarletteHTTPException)  # also the router's own 404 and 405
+    async def http_error(request: Request, exc: StarletteHTTPException):
         return _error(exc.status_code, HTTP_CODES.get(exc.status_code, "error"), str(exc.detail),
                       headers=getattr(exc, "headers", None))
 

@@ -28,14 +28,13 @@ from kombu.exceptions import OperationalError
 from ..errors import ConfigurationError
 from .jobs import Job, StoreUnavailable
 from .jobs_redis import LeaseHeld, RedisJobStore
-from .runner import execute, fail, lease_s, warm_up
+from .runner import HARD_LIMIT_EXTRA_S, execute, fail, warm_up
 from .storage import Storage
 
 log = logging.getLogger(__name__)
 
 TASK_NAME = "talking_head.render"
 QUEUES = ("cpu", "gpu")
-HARD_LIMIT_EXTRA_S = 10
 WORKER_PING_CACHE_S = 5
 
 
@@ -48,8 +47,9 @@ def queue_for(options: dict, settings) -> str:
 
 
 def visibility_timeout_s(settings) -> int:
-    # Longer than the hard limit plus the lease, so only a dead worker's job is redelivered.
-    return int(lease_s(settings) + HARD_LIMIT_EXTRA_S + 15)
+    # Longer than the hard time limit, after which a live run has ended: only a dead worker's job
+    # is handed out again. (Reserved messages count from delivery, not start, so prefetch stays at 1.)
+    return settings.job_time_limit_s + HARD_LIMIT_EXTRA_S + 5
 
 
 class _WorkerState:

@@ -1,0 +1,52 @@
+"""Fixtures for the service tests; the processes themselves are in `support`."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from talking_head.pipeline import DEFAULT_FACE
+
+from .support import API_KEY, STATUSES_SEEN, WEBHOOK_SECRET, RedisServer, Stack, executor_params
+
+
+def pytest_terminal_summary(terminalreporter):
+    if STATUSES_SEEN:
+        terminalreporter.section("service: status codes seen per route")
+        for route in sorted(STATUSES_SEEN, key=lambda r: (r.split()[1], r.split()[0])):
+            terminalreporter.write_line(f"{route}: {', '.join(map(str, sorted(STATUSES_SEEN[route])))}")
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory):
+    if shutil.which("redis-server") is None:
+        pytest.skip("redis-server is not installed (CI installs it: see .ci/run)")
+    server = RedisServer(tmp_path_factory.mktemp("redis")).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session", params=executor_params())
+def service(request, tmp_path_factory) -> Stack:
+    """The main server of each executor, with an API key and a webhook secret."""
+    executor = request.param
+    redis = request.getfixturevalue("redis_server") if executor == "celery" else None
+    stack = Stack(tmp_path_factory.mktemp(f"service-{executor}"), executor,
+                  env={"TALKING_HEAD_WEBHOOK_SECRET": WEBHOOK_SECRET}, api_key=API_KEY, redis=redis, db=0)
+    stack.start()
+    yield stack
+    stack.stop()
+
+
+@pytest.fixture
+def client(service):
+    with service.server.client() as c:
+        yield c
+
+
+@pytest.fixture(scope="session")
+def face_png() -> bytes:
+    return DEFAULT_FACE.read_bytes()
+
+

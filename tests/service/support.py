@@ -1,0 +1,307 @@
+"""Real processes for the service tests (Uvicorn servers, redis-server, Celery workers) and checks.
+
+Everything binds to 127.0.0.1 on a free port, lives in the test's temp folder,
+runs in its own process group, and is stopped (killed if need be) at teardown.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import httpx
+import pytest
+
+
+API_KEY = "test-key-0123456789"
+WEBHOOK_SECRET = "test-webhook-secret"
+EXECUTORS = ["local", "celery"]
+
+# Limits small enough to test, large enough for the real files used here.
+BASE_ENV = {
+    "TALKING_HEAD_MAX_TEXT_CHARS": "300",
+    "TALKING_HEAD_MAX_AUDIO_S": "5",
+    "TALKING_HEAD_MAX_IMAGE_PIXELS": "4000000",
+    "TALKING_HEAD_MAX_UPLOAD_BYTES": "1000000",
+    "TALKING_HEAD_JOB_TIME_LIMIT_S": "60",
+    "TALKING_HEAD_WEBHOOK_ATTEMPTS": "3",
+    "TALKING_HEAD_WEBHOOK_BACKOFF_S": "0.2",
+    "TALKING_HEAD_WORKERS": "1",
+}
+
+ROUTES = [
+    ("/v1/talks/{id}/video", re.compile(r"^/v1/talks/[^/]+/video$")),
+    ("/v1/talks/{id}/captions", re.compile(r"^/v1/talks/[^/]+/captions$")),
+    ("/v1/talks/{id}", re.compile(r"^/v1/talks/[^/]+$")),
+]
+STATUSES_SEEN: dict[str, set[int]] = defaultdict(set)
+
+
+def _route(method: str, path: str) -> str:
+    for template, pattern in ROUTES:
+        if pattern.match(path):
+            return f"{method} {template}"
+    return f"{method} {path}"
+
+
+def record_status(response: httpx.Response) -> None:
+    """Every response the tests get, by route, for the summary printed at the end."""
+    STATUSES_SEEN[_route(response.request.method, response.request.url.path)].add(response.status_code)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _env(extra: dict) -> dict:
+    # The servers read only TALKING_HEAD_* settings; start from a clean set of them.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TALKING_HEAD_")}
+    env.update(BASE_ENV)
+    env.update({k: str(v) for k, v in extra.items()})
+    return env
+
+
+def _stop(process: subprocess.Popen, grace_s: float = 15) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(grace_s)
+        except subprocess.TimeoutExpired:
+            pass
+    # Whatever the process started (pool processes, Celery children) goes with it.
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    if process.poll() is None:
+        process.wait(5)
+
+
+def _tail(path: Path, lines: int = 40) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return ""
+
+
+class RedisServer:
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.port = free_port()
+        self.process = None
+
+    def url(self, db: int = 0) -> str:
+        return f"redis://127.0.0.1:{self.port}/{db}"
+
+    def start(self) -> "RedisServer":
+        # Append-only file on: a restarted Redis keeps its jobs, as a production one would.
+        log = open(self.folder / "redis.log", "ab")
+        self.process = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "yes", "--dir", str(self.folder), "--daemonize", "no"],
+            stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2) as conn:
+                    conn.sendall(b"PING\r\n")
+                    if conn.recv(16).startswith(b"+PONG"):
+                        return self
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("redis-server did not start:\n" + _tail(self.folder / "redis.log"))
+
+    def stop(self) -> None:
+        if self.process is not None:
+            _stop(self.process, grace_s=5)
+            self.process = None
+
+
+class Worker:
+    """`talking-head worker` as a real process in its own process group."""
+
+    def __init__(self, folder: Path, env: dict, name: str, queues: str = "cpu,gpu"):
+        self.folder, self.env, self.name, self.queues = folder, env, name, queues
+        self.log = folder / f"worker-{name}.log"
+        self.process = None
+
+    def start(self) -> "Worker":
+        self.folder.mkdir(parents=True, exist_ok=True)
+        log = open(self.log, "ab")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "talking_head.cli", "worker", "--queues", self.queues, "--concurrency", "1",
+             "--hostname", f"{self.name}@127.0.0.1", "--log-level", "info"],
+            env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, cwd=self.folder,
+        )
+        return self
+
+    def wait_ready(self, timeout_s: float = 90) -> "Worker":
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            text = self.log.read_text(errors="replace") if self.log.exists() else ""
+            if " ready." in text and "models loaded" in text:
+                return self
+            if self.process.poll() is not None:
+                break
+            time.sleep(0.2)
+        raise RuntimeError(f"worker {self.name} did not get ready:\n" + _tail(self.log))
+
+    def kill9(self) -> None:
+        """What a lost machine looks like: the main process and its pool children die at once."""
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(5)
+
+    def stop(self) -> None:
+        if self.process is not None:
+            _stop(self.process, grace_s=10)
+            self.process = None
+
+
+class Server:
+    """`talking-head serve` as a real Uvicorn process; `restart()` keeps its data."""
+
+    def __init__(self, folder: Path, env: dict, api_key: str | None = None):
+        self.folder = folder
+        self.data_dir = folder / "data"
+        self.env = env
+        self.api_key = api_key
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = folder / "server.log"
+        self.process = None
+
+    @property
+    def results(self) -> Path:
+        return Path(self.env.get("TALKING_HEAD_RESULTS_DIR") or self.data_dir / "results")
+
+    def start(self, timeout_s: float = 90) -> "Server":
+        self.folder.mkdir(parents=True, exist_ok=True)
+        log = open(self.log, "ab")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "talking_head.cli", "serve", "--host", "127.0.0.1", "--port", str(self.port),
+             "--data-dir", str(self.data_dir), "--log-level", "info"],
+            env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, cwd=self.folder,
+        )
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                break
+            try:
+                if httpx.get(self.url + "/readyz", timeout=2).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        raise RuntimeError("server did not get ready:\n" + _tail(self.log))
+
+    def stop(self) -> None:
+        if self.process is not None:
+            _stop(self.process)
+            self.process = None
+
+    def restart(self) -> "Server":
+        self.stop()
+        return self.start()
+
+    def client(self, auth: bool = True, **kwargs) -> httpx.Client:
+        headers = {"Authorization": f"Bearer {self.api_key}"} if (auth and self.api_key) else {}
+        return httpx.Client(base_url=self.url, headers=headers, timeout=kwargs.pop("timeout", 120),
+                            event_hooks={"response": [record_status]}, **kwargs)
+
+
+class Stack:
+    """A server and, for the celery executor, the Redis database and workers behind it."""
+
+    def __init__(self, folder: Path, executor: str, env: dict | None = None, api_key: str | None = None,
+                 redis: RedisServer | None = None, db: int = 0, workers: int = 1, queues: str = "cpu,gpu"):
+        settings = {"TALKING_HEAD_EXECUTOR": executor, **(env or {})}
+        if api_key:
+            settings["TALKING_HEAD_API_KEY"] = api_key
+        if executor == "celery":
+            settings["TALKING_HEAD_BROKER_URL"] = redis.url(db)
+            # Workers and API instances share this folder, as they would share a volume.
+            settings.setdefault("TALKING_HEAD_RESULTS_DIR", str(folder / "shared-results"))
+        self.executor = executor
+        self.env = _env(settings)
+        self.server = Server(folder / "api", self.env, api_key)
+        self.workers = [Worker(folder / "workers", self.env, f"w{i + 1}-{folder.name}", queues)
+                        for i in range(workers if executor == "celery" else 0)]
+
+    def start(self) -> "Stack":
+        try:
+            for worker in self.workers:
+                worker.start()
+            self.server.start()
+            for worker in self.workers:
+                worker.wait_ready()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def stop(self) -> None:
+        self.server.stop()
+        for worker in self.workers:
+            worker.stop()
+
+
+def needs(binary: str):
+    return pytest.mark.skipif(shutil.which(binary) is None,
+                              reason=f"{binary} is not installed (CI installs it: see .ci/run)")
+
+
+def executor_params():
+    """The executors to run a test under; celery needs Redis."""
+    return [
+        pytest.param("local", id="local"),
+        pytest.param("celery", id="celery", marks=needs("redis-server")),
+    ]
+
+
+def png(width: int, height: int, color=(200, 180, 160)) -> bytes:
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (width, height), color).save(out, "PNG")
+    return out.getvalue()
+
+
+def wait_done(client: httpx.Client, job_id: str, timeout_s: float = 120, seen: list | None = None) -> dict:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        record = client.get(f"/v1/talks/{job_id}").json()
+        if seen is not None:
+            seen.append((record["status"], record["progress"]))
+        if record["status"] in ("done", "failed"):
+            return record
+        time.sleep(0.1)
+    raise AssertionError(f"job {job_id} not finished after {timeout_s} s: {record}")
+
+
+def check_mp4(data: bytes, min_duration_s: float = 0.2) -> float:
+    """Decode the whole file with PyAV: H.264 video and AAC audio, all frames readable; its duration."""
+    import av
+
+    with av.open(io.BytesIO(data)) as container:
+        video = container.streams.video[0]
+        audio = container.streams.audio[0]
+        assert video.codec_context.name == "h264"
+        assert audio.codec_context.name == "aac"
+        frames = sum(1 for _ in container.decode(video))
+        duration = float(container.duration) / 1e6
+    assert frames > 0
+    assert duration >= min_duration_s
+    return duration

@@ -1,0 +1,103 @@
+"""The web page in a real browser: Debian's Chromium driven by Playwright, on a phone-sized screen."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from .support import Stack, png
+
+CHROMIUM = "/usr/bin/chromium"
+PHONE = {"width": 390, "height": 844}
+
+pytestmark = pytest.mark.skipif(not shutil.which(CHROMIUM), reason="chromium is not installed (CI installs it: see .ci/run)")
+
+
+@pytest.fixture(scope="module")
+def page_server(tmp_path_factory):
+    stack = Stack(tmp_path_factory.mktemp("browser"), "local").start()
+    yield stack.server
+    stack.stop()
+
+
+@pytest.fixture
+def page(page_server):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                  "--no-first-run"],
+        )
+        try:
+            context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True)
+            page = context.new_page()
+            page.set_default_timeout(30_000)
+            page.goto(page_server.url + "/")
+            yield page
+        finally:
+            browser.close()
+
+
+def test_photo_and_text_to_video(page, face_png, tmp_path):
+    # The default face is shown before anything is chosen.
+    assert page.locator("#preview").evaluate("img => img.complete && img.naturalWidth > 0")
+    photo = tmp_path / "portrait.png"
+    photo.write_bytes(face_png)
+    page.set_input_files("#image", str(photo))
+    assert page.locator("#photo-note").inner_text() == "portrait.png"
+    page.fill("#text", "Good morning! This is a test of the web page.")
+    page.click("summary")
+    page.select_option("#size", "256")
+    page.click("#generate")
+
+    page.wait_for_function(
+        "() => { const v = document.querySelector('#video');"
+        " return v && v.readyState >= 2 && v.duration > 0 && !v.error; }",
+        timeout=120_000,
+    )
+    state = page.evaluate(
+        "() => { const v = document.querySelector('#video');"
+        " return {ready: v.readyState, duration: v.duration, error: v.error, width: v.videoWidth,"
+        " src: v.currentSrc, tracks: v.textTracks.length,"
+        " overflow: document.documentElement.scrollWidth > window.innerWidth}; }"
+    )
+    assert state["ready"] >= 2 and state["duration"] > 0 and state["error"] is None
+    assert state["width"] == 256
+    assert state["tracks"] == 1
+    assert not state["overflow"], "the page must fit a phone screen without sideways scrolling"
+    assert page.locator("#error").is_hidden()
+    download = page.locator("#download-video")
+    assert download.get_attribute("href") == state["src"]
+    assert page.locator("#download-captions").get_attribute("href").endswith("/captions")
+    page.evaluate("() => document.querySelector('#video').scrollIntoView()")
+    shot = tmp_path / "talking-head-page.png"
+    page.screenshot(path=str(shot), full_page=True)
+    assert shot.stat().st_size > 10_000
+    print(f"screenshot: {shot}")
+
+
+def test_errors_are_shown_in_plain_words(page, tmp_path):
+    not_a_photo = tmp_path / "holiday.png"
+    not_a_photo.write_bytes(b"this is a text file, not a picture")
+    page.set_input_files("#image", str(not_a_photo))
+    page.click("#generate")
+    error = page.locator("#error")
+    error.wait_for(state="visible")
+    assert error.inner_text().startswith("Photo: ")
+    assert "JPEG, PNG or WebP" in error.inner_text()
+
+    # A photo without a face fails in the worker; the page says so.
+    blank = tmp_path / "wall.png"
+    blank.write_bytes(png(300, 300))
+    page.set_input_files("#image", str(blank))
+    page.click("#generate")
+    page.wait_for_function("() => document.querySelector('#error').innerText.includes('no face')", timeout=60_000)
+    assert page.locator("#result").is_hidden()
+
+    # Nothing to say: caught before anything is sent.
+    page.fill("#text", "   ")
+    page.click("#generate")
+    page.wait_for_function("() => document.querySelector('#error').innerText === 'Type the words to speak.'")

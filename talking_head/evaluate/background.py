@@ -1,8 +1,8 @@
 """Background PSNR: is everything away from the head left as it was?
 
 The reference is the source photo (brought into the video's frame by a
-similarity transform found on the landmarks and refined on the background
-with ECC), or else the video's first frame with a face. "Away from the head"
+similarity transform found on the background itself: SIFT matches outside the
+head, refined with ECC), or else the video's first frame with a face. "Away from the head"
 is outside an enlarged face outline (hair, ears and the falloff of a head warp
 included) and a neck band under the chin, in the reference and the frame alike.
 PSNR is on luma (BT.601 Y), pooled over all frames: 10 log10(255^2 / mean
@@ -23,6 +23,9 @@ MIN_SHARE = 0.03  # under this share of the frame left to measure: not measurabl
 PSNR_CAP_DB = 99.0  # identical pixels
 ECC_ITERATIONS = 100
 ECC_EPS = 1e-6
+SIFT_FEATURES = 2000
+MATCH_RATIO = 0.75  # Lowe's ratio test
+MIN_MATCHES = 12
 
 
 def head_mask(shape: tuple[int, int], landmarks: np.ndarray) -> np.ndarray:
@@ -46,35 +49,57 @@ def luma(rgb: np.ndarray) -> np.ndarray:
     return 0.299 * rgb[..., 0] + 0.587 * rgb[..., 1] + 0.114 * rgb[..., 2]
 
 
+def _background_fit(source: np.ndarray, source_landmarks: np.ndarray, frame: np.ndarray,
+                    frame_landmarks: np.ndarray) -> np.ndarray | None:
+    """Similarity transform source -> frame from SIFT matches away from the head in both; None if too few."""
+    sift = cv2.SIFT_create(nfeatures=SIFT_FEATURES)
+    found = []
+    for image, landmarks in ((source, source_landmarks), (frame, frame_landmarks)):
+        gray = np.clip(luma(image), 0, 255).astype(np.uint8)
+        found.append(sift.detectAndCompute(gray, 255 - head_mask(gray.shape, landmarks)))
+    (kp_s, des_s), (kp_f, des_f) = found
+    if des_s is None or des_f is None or len(kp_s) < MIN_MATCHES or len(kp_f) < MIN_MATCHES:
+        return None
+    pairs = cv2.BFMatcher(cv2.NORM_L2).knnMatch(des_s, des_f, k=2)
+    good = [m for m, n in (p for p in pairs if len(p) == 2) if m.distance < MATCH_RATIO * n.distance]
+    if len(good) < MIN_MATCHES:
+        return None
+    src = np.float32([kp_s[m.queryIdx].pt for m in good])
+    dst = np.float32([kp_f[m.trainIdx].pt for m in good])
+    matrix, inliers = cv2.estimateAffinePartial2D(src, dst, method=cv2.RANSAC, ransacReprojThreshold=2.0)
+    if matrix is None or inliers.sum() < MIN_MATCHES:
+        return None
+    return matrix
+
+
 def align_source(source: np.ndarray, source_landmarks: np.ndarray, frame: np.ndarray,
                  frame_landmarks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The source photo warped onto `frame`'s pixels, and its landmarks there.
 
-    The similarity transform from the rigid landmarks starts ECC, which then
-    matches the background only, so a head already moved in the frame does
-    not pull the fit.
+    The background does not move with the head, so the transform is found on
+    it: SIFT matches outside the head in both pictures (the landmarks'
+    similarity fit when there are too few), refined with ECC on the background.
     """
     h, w = frame.shape[:2]
-    rigid = list(regions.RIGID)
-    if source.shape[:2] == frame.shape[:2]:
-        matrix = np.array([[1.0, 0, 0], [0, 1.0, 0]])
-    else:
+    matrix = _background_fit(source, source_landmarks, frame, frame_landmarks)
+    if matrix is None:
+        rigid = list(regions.RIGID)
         matrix, _ = cv2.estimateAffinePartial2D(
             source_landmarks[rigid, :2].astype(np.float32), frame_landmarks[rigid, :2].astype(np.float32),
             method=cv2.LMEDS,
         )
-        if matrix is None:
-            matrix = np.array([[1.0, 0, 0], [0, 1.0, 0]])
+    if matrix is None:
+        matrix = np.array([[1.0, 0, 0], [0, 1.0, 0]])
     scale = float(np.sqrt(abs(np.linalg.det(matrix[:, :2]))))
     if scale < 0.9:
         # Shrink once with area averaging, so the warp below does not alias.
         small = cv2.resize(source, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
-        shrink = np.array([[small.shape[1] / source.shape[1], 0, 0], [0, small.shape[0] / source.shape[0], 0]])
+        factor = small.shape[1] / source.shape[1]
         source = small
         source_landmarks = source_landmarks.copy()
-        source_landmarks[:, :2] = source_landmarks[:, :2] * shrink[0, 0]
+        source_landmarks[:, :2] = source_landmarks[:, :2] * factor
         matrix = matrix.copy()
-        matrix[:, :2] = matrix[:, :2] / shrink[0, 0]
+        matrix[:, :2] = matrix[:, :2] / factor
     to_source = cv2.invertAffineTransform(matrix)
     first = cv2.warpAffine(source, to_source, (w, h), flags=cv2.INTER_CUBIC | cv2.WARP_INVERSE_MAP,
                            borderMode=cv2.BORDER_REPLICATE)
@@ -88,7 +113,7 @@ def align_source(source: np.ndarray, source_landmarks: np.ndarray, frame: np.nda
         linear, shift = to_source[:, :2], to_source[:, 2]
         to_source = np.hstack([linear @ residual[:, :2], (linear @ residual[:, 2] + shift)[:, None]])
     except cv2.error:
-        pass  # ECC did not converge (a flat background): the landmark fit stands
+        pass  # ECC did not converge (a flat background): the first fit stands
     warped = cv2.warpAffine(source, to_source, (w, h), flags=cv2.INTER_CUBIC | cv2.WARP_INVERSE_MAP,
                             borderMode=cv2.BORDER_REPLICATE)
     to_frame = cv2.invertAffineTransform(to_source)

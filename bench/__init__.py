@@ -1,0 +1,1 @@
+"""Benchmark: `python -m bench` makes the standard cases, measures them and prints tables."""

@@ -1,0 +1,93 @@
+"""One benchmark case in a fresh process: `python -m bench.worker CASE OUT.mp4 [--engine E]`.
+
+A fresh process per case keeps peak memory and model loading honest. Models
+are loaded first and timed apart (`load_s`); then the case runs as it would
+in a warm service. The pipeline's `speech` stage holds both text-to-speech
+and alignment: they are split here by timing the two functions it calls
+(`synthesize` or `read_audio`, then `timeline`), without changing them.
+Prints one JSON object on standard output.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import functools
+import json
+import resource
+import sys
+import time
+
+from .cases import CASES
+
+
+def _timed(module, name: str, into: dict[str, float], stage: str) -> None:
+    """Wrap `module.name` so each call adds its wall time to `into[stage]`."""
+    original = getattr(module, name)
+
+    @functools.wraps(original)
+    def wrapper(*args, **kwargs):
+        start = time.perf_counter()
+        try:
+            return original(*args, **kwargs)
+        finally:
+            into[stage] = into.get(stage, 0.0) + time.perf_counter() - start
+
+    setattr(module, name, wrapper)
+
+
+def _load_models(engine: str) -> None:
+    """Everything a first call would load: face models, voice, recognisers, the engine."""
+    from talking_head import engines
+    from talking_head.face import landmarks
+    from talking_head.speech import align, tts
+
+    landmarks._models()
+    tts.load_voice(None)
+    for kind in ("align", "phones"):
+        align._decoder(kind)
+    for name in engines.engine_chain(engine, False):
+        with contextlib.suppress(Exception):  # an engine that cannot load is the pipeline's to report
+            engines.get_engine(name)
+
+
+def run(case_name: str, output: str, engine: str) -> dict:
+    case = {c.name: c for c in CASES}[case_name]
+    start = time.perf_counter()
+    _load_models(engine)
+    load_s = time.perf_counter() - start
+
+    from talking_head import speech
+    from talking_head.pipeline import TalkOptions, talk
+
+    split: dict[str, float] = {}
+    _timed(speech, "synthesize", split, "tts")
+    _timed(speech, "read_audio", split, "tts")
+    _timed(speech, "timeline", split, "align")
+    options = TalkOptions(engine=engine, captions="none")
+    result = talk(text=case.text if case.audio is None else case.transcript, image=str(case.image),
+                  audio=str(case.audio) if case.audio else None, output=output, options=options)
+    record = result.to_dict()
+    timings = dict(record["timings"])
+    timings.update({k: round(v, 4) for k, v in split.items()})
+    return {
+        "case": case_name,
+        "load_s": round(load_s, 3),
+        "timings": timings,
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "result": record,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.worker", description=__doc__.splitlines()[0])
+    parser.add_argument("case", choices=[c.name for c in CASES])
+    parser.add_argument("output", help="the .mp4 to write")
+    parser.add_argument("--engine", default="auto")
+    args = parser.parse_args(argv)
+    print(json.dumps(run(args.case, args.output, args.engine)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -18,8 +18,9 @@ from .mesh import (LEFT_LOWER_LID, LEFT_UPPER_LID, LOWER_INNER_LIP, RIGHT_LOWER_
                    UPPER_INNER_LIP, Mesh)
 
 # Displacements at full strength, in inter-ocular distances.
-JAW_DROP_IOD = 0.20  # chin and lower lip at jaw = 1 (a wide "ah")
-UPPER_LIP_RISE_IOD = 0.025  # the upper lip lifts a little as the jaw drops
+JAW_DROP_IOD = 0.22  # the chin at jaw = 1 (a wide "ah")
+LOWER_LIP_EXTRA = 0.3  # the lower lip drops this much further than the chin (the lips part, too)
+UPPER_LIP_RISE_IOD = 0.05  # the upper lip lifts as the jaw drops
 SPREAD_IOD = 0.07  # each mouth corner, outward, for "ee"
 ROUND_IOD = 0.12  # each mouth corner, inward, for "oo"
 ROUND_PUCKER_IOD = 0.025  # lips thicken as they push forward
@@ -94,9 +95,11 @@ def expression_bases(landmarks: np.ndarray, bite: np.ndarray, frame: FaceFrame) 
     below = _smoothstep((v - mouth_centre[1]) / max(0.3 * (chin_v - mouth_centre[1]), 1e-3))
     across = np.clip(1 - ((u - mouth_centre[0]) / (2.4 * half_width)) ** 2, 0, 1)
     jaw = below * across
-    jaw[lower_lip] = 1.0
-    jaw[corners] = 0.5
-    jaw[upper_lip] = -UPPER_LIP_RISE_IOD / JAW_DROP_IOD
+    # The lips part most in the middle: an open mouth is an oval, not a box.
+    taper = 1 - 0.55 * np.clip(np.abs(u - mouth_centre[0]) / half_width, 0, 1) ** 2
+    jaw[lower_lip] = (1.0 + LOWER_LIP_EXTRA) * taper[lower_lip]
+    jaw[corners] = 0.35
+    jaw[upper_lip] = -UPPER_LIP_RISE_IOD / JAW_DROP_IOD * taper[upper_lip]
     bases["jaw"][:, 1] = jaw * JAW_DROP_IOD
 
     # Lip width: corners and lips slide along the mouth line; nearby skin follows.

@@ -52,8 +52,7 @@ class BuiltinEngine:
         deformer = Deformer(mesh)
         triangles = mesh.triangles
         warper = Warper(triangles, mesh.points[:, :2], mesh.roi)
-        first_mouth = len(triangles) - len(mesh.mouth)
-        mouth = MouthPainter(framing.image, framing.landmarks, deformer.frame.iod, first_mouth, mesh)
+        mouth = MouthPainter(framing.image, framing.landmarks, deformer.frame.iod, mesh)
         return Prepared(framing, mesh, deformer, warper, mouth)
 
     def draw(self, prepared: Prepared, params: dict[str, float]) -> np.ndarray:
@@ -64,7 +63,7 @@ class BuiltinEngine:
         map_x, map_y = warper.maps(points, index)
         frame = prepared.framing.image.copy()
         region = cv2.remap(prepared.framing.image, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-        prepared.mouth.paint(region, index, points, (warper.x0, warper.y0))
+        prepared.mouth.paint(region, points, (warper.x0, warper.y0))
         frame[warper.y0 : warper.y0 + warper.shape[0], warper.x0 : warper.x0 + warper.shape[1]] = region
         return frame
 

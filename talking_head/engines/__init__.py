@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import importlib
 
+from ..errors import EngineError
+
 _ENGINES = {
     "sadtalker": "talking_head.engines.sadtalker.engine:SadTalkerEngine",
     "builtin": "talking_head.engines.builtin.engine:BuiltinEngine",
@@ -23,7 +25,11 @@ def get_engine(name: str):
     """The engine called `name`, created once per process (engines keep their models warm)."""
     if name not in _loaded:
         module_name, class_name = _ENGINES[name].split(":")
-        _loaded[name] = getattr(importlib.import_module(module_name), class_name)()
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError as exc:
+            raise EngineError(f"the {name} engine cannot be loaded ({exc})") from exc
+        _loaded[name] = getattr(module, class_name)()
     return _loaded[name]
 
 

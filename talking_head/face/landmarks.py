@@ -21,6 +21,7 @@ import numpy as np
 warnings.filterwarnings("ignore", message="SymbolDatabase.GetPrototype", category=UserWarning)
 
 DETECT_MAX_SIDE_PX = 1920  # the detector sees a copy at most this large
+TILE_PX = 1600  # tile side when a large photo must be searched piece by piece
 MESH_INPUT_PX = 512
 MESH_CROP_SCALE = 2.0  # crop side as a multiple of the detected face box
 MIN_DETECTION_SCORE = 0.5
@@ -76,8 +77,7 @@ def _models():
     return detector, mesh, threading.Lock()
 
 
-def detect_faces(image: np.ndarray) -> list[Detection]:
-    """All faces the full-range detector finds, largest first, in `image` pixels."""
+def _detect(image: np.ndarray, x0: int = 0, y0: int = 0) -> list[Detection]:
     h, w = image.shape[:2]
     scale = min(1.0, DETECT_MAX_SIDE_PX / max(h, w))
     small = image if scale == 1.0 else cv2.resize(image, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA)
@@ -87,8 +87,36 @@ def detect_faces(image: np.ndarray) -> list[Detection]:
     found = []
     for det in result.detections or []:
         box = det.location_data.relative_bounding_box
-        found.append(Detection(box.xmin * w, box.ymin * h, box.width * w, box.height * h, float(det.score[0])))
+        found.append(Detection(x0 + box.xmin * w, y0 + box.ymin * h, box.width * w, box.height * h, float(det.score[0])))
+    return found
+
+
+def detect_faces(image: np.ndarray) -> list[Detection]:
+    """All faces the full-range detector finds, largest first, in `image` pixels.
+
+    A photo much larger than the detector's input is searched whole first, then,
+    if that finds nothing (a small face shrinks to a few pixels), in
+    overlapping tiles at a finer scale.
+    """
+    found = _detect(image)
+    h, w = image.shape[:2]
+    if not found and max(h, w) > TILE_PX:
+        step = TILE_PX // 2
+        for y0 in range(0, max(h - step, 1), step):
+            for x0 in range(0, max(w - step, 1), step):
+                found += _detect(image[y0 : y0 + TILE_PX, x0 : x0 + TILE_PX], x0, y0)
+        found = _unique(found)
     return sorted(found, key=lambda d: d.area, reverse=True)
+
+
+def _unique(found: list[Detection]) -> list[Detection]:
+    """Drop detections of the same face from overlapping tiles (the more confident one stays)."""
+    kept: list[Detection] = []
+    for d in sorted(found, key=lambda d: d.score, reverse=True):
+        centre = np.array([d.x + d.w / 2, d.y + d.h / 2])
+        if all(np.linalg.norm(centre - (k.x + k.w / 2, k.y + k.h / 2)) > 0.5 * max(k.w, k.h) for k in kept):
+            kept.append(d)
+    return kept
 
 
 def _mesh_on(crop: np.ndarray) -> np.ndarray | None:

@@ -50,7 +50,8 @@ class Warper:
         """
         corners_f = points[self.triangles]
         edges = np.roll(corners_f, -1, axis=1) - corners_f
-        doubled_area = np.abs(np.cross(edges[:, 0], -edges[:, 2]))
+        a, b = edges[:, 0], -edges[:, 2]
+        doubled_area = np.abs(a[:, 0] * b[:, 1] - a[:, 1] * b[:, 0])
         height = doubled_area / np.maximum(np.linalg.norm(edges, axis=2).max(axis=1), 1e-9)
         self.sliver = height < SLIVER_PX
         order = np.concatenate([np.nonzero(self.sliver)[0], np.nonzero(~self.sliver)[0]])

@@ -1,0 +1,62 @@
+"""The engine chain: what ran, why it fell back, and strict mode."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from talking_head.errors import ConfigurationError, EngineError
+from talking_head.evaluate.decode import probe
+from talking_head.pipeline import TalkOptions, talk
+
+
+def test_auto_without_checkpoints_is_the_builtin_engine(tmp_path):
+    result = talk(text="Hello.", output=tmp_path / "a.mp4", options=TalkOptions(size=128))
+    assert (result.engine, result.fallback, result.fallback_reason) == ("builtin", False, None)
+
+
+def test_broken_checkpoints_fall_back_with_the_reason(tmp_path):
+    empty = tmp_path / "checkpoints"
+    empty.mkdir()
+    result = talk(text="Hello.", output=tmp_path / "b.mp4",
+                  options=TalkOptions(size=128, engine="sadtalker", sadtalker_dir=str(empty)))
+    assert result.engine == "builtin" and result.fallback is True
+    assert result.fallback_reason.startswith("sadtalker:")
+    assert probe(tmp_path / "b.mp4").video.frames == result.frames
+
+
+def test_strict_raises_instead(tmp_path):
+    empty = tmp_path / "checkpoints"
+    empty.mkdir()
+    with pytest.raises(EngineError):
+        talk(text="Hello.", output=tmp_path / "c.mp4",
+             options=TalkOptions(size=128, engine="sadtalker", sadtalker_dir=str(empty), strict=True))
+    assert not (tmp_path / "c.mp4").exists()
+
+
+def test_cli_json_record(tmp_path):
+    out = tmp_path / "cli.mp4"
+    proc = subprocess.run(
+        [sys.executable, "-m", "talking_head.cli", "say", "Hello from the command line.", "-o", str(out),
+         "--size", "128", "--engine", "still", "--json"],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr
+    record = json.loads(proc.stdout)
+    assert record["engine"] == "still" and record["fallback"] is False
+    assert record["video_path"] == str(out) and out.is_file()
+    assert set(record["timings"]) >= {"face", "speech", "motion", "render", "encode", "total"}
+
+
+def test_seed_makes_videos_reproducible(tmp_path):
+    from talking_head.evaluate.decode import iter_frames
+    from talking_head.speech import speech_from_text
+    from talking_head.motion import build_motion
+
+    speech = speech_from_text("The same words twice.")
+    a = build_motion(speech, TalkOptions(seed=3))
+    b = build_motion(speech, TalkOptions(seed=3))
+    c = build_motion(speech, TalkOptions(seed=4))
+    assert (a.blink == b.blink).all() and (a.yaw == b.yaw).all()
+    assert not (a.yaw == c.yaw).all()

@@ -14,8 +14,8 @@ from scipy.spatial import Delaunay
 from ...face import regions
 
 N_FACE = 468  # tessellated face-mesh points; 468-477 are the irises, not part of the surface
-RING_SCALES = (1.25, 1.7)  # rings around the face oval, as multiples of its radius from the face centre
-RING_HEAD_WEIGHT = (0.7, 0.15)  # how much of the head's rotation each ring follows
+RING_SCALES = (1.3, 1.6)  # rings around the face oval, as multiples of its radius from the face centre
+RING_HEAD_WEIGHT = (0.6, 0.0)  # how much of the head's rotation each ring follows
 ANCHOR_SPACING_PX = 48
 TEETH_GAP_IOD = 0.05  # lips at least this far apart in the photo show its teeth
 MIN_POINT_GAP_PX = 2.0

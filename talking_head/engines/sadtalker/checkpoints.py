@@ -226,6 +226,8 @@ def _build(cls, state: dict[str, torch.Tensor], *args) -> nn.Module:
     with torch.device("meta"):
         module = cls(*args)
     module.load_state_dict(state, strict=True, assign=True)
+    if hasattr(module, "prepare"):
+        module.prepare()
     return module.eval().requires_grad_(False)
 
 

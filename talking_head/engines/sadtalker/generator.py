@@ -41,6 +41,10 @@ class Generator(nn.Module):
         self.fourth = nn.Conv2d(256, 256, kernel_size=1)
         self.decoder = SPADEDecoder()
 
+    def prepare(self) -> None:
+        """Derive the fast decoder's weights; call once after loading."""
+        self.decoder.prepare()
+
     def encode_source(self, image: torch.Tensor, kp_source: torch.Tensor) -> EncodedSource:
         """(1, 3, S, S) image in [0, 1] and its (1, 15, 3) keypoints -> the per-photo state."""
         x = self.first(image)

@@ -21,14 +21,14 @@ import threading
 import time
 
 from celery import Celery, Task
-from celery.exceptions import SoftTimeLimitExceeded, TimeLimitExceeded
+from celery.exceptions import TimeLimitExceeded
 from celery.signals import worker_process_init
 from kombu.exceptions import OperationalError
 
 from ..errors import ConfigurationError
 from .jobs import Job, StoreUnavailable
 from .jobs_redis import LeaseHeld, RedisJobStore
-from .runner import HARD_LIMIT_EXTRA_S, execute, fail, warm_up
+from .runner import TIMEOUT_MESSAGE, execute, fail, lease_s, warm_up
 from .storage import Storage
 
 log = logging.getLogger(__name__)
@@ -47,9 +47,9 @@ def queue_for(options: dict, settings) -> str:
 
 
 def visibility_timeout_s(settings) -> int:
-    # Longer than the hard time limit, after which a live run has ended: only a dead worker's job
-    # is handed out again. (Reserved messages count from delivery, not start, so prefetch stays at 1.)
-    return settings.job_time_limit_s + HARD_LIMIT_EXTRA_S + 5
+    # Longer than the time limit and the lease, after which a live run has ended: only a dead
+    # worker's job is handed out again. (It counts from delivery, not start: prefetch stays at 1.)
+    return int(lease_s(settings)) + 5
 
 
 class _WorkerState:
@@ -58,7 +58,6 @@ class _WorkerState:
     pid: int | None = None
     store: RedisJobStore | None = None
     storage: Storage | None = None
-    name: str = ""
 
 
 _state = _WorkerState()
@@ -69,7 +68,6 @@ def _worker_state(settings) -> _WorkerState:
         _state.pid = os.getpid()
         _state.store = RedisJobStore(settings.broker_url)
         _state.storage = Storage(settings.results_path)
-        _state.name = f"{socket.gethostname()}:{os.getpid()}"
     return _state
 
 
@@ -87,8 +85,9 @@ def make_celery(settings) -> Celery:
         task_acks_late=True,
         task_reject_on_worker_lost=True,
         worker_prefetch_multiplier=1,
-        task_soft_time_limit=settings.job_time_limit_s,
-        task_time_limit=settings.job_time_limit_s + HARD_LIMIT_EXTRA_S,
+        # A hard limit only: a soft one raises inside the pipeline, which would take it for an engine
+        # failure and fall back, while the in-process pool stops the job outright. Both now do the same.
+        task_time_limit=settings.job_time_limit_s,
         result_expires=settings.retention_s,
         broker_connection_timeout=1,
         broker_connection_retry_on_startup=True,
@@ -103,25 +102,22 @@ def make_celery(settings) -> Celery:
 
     class RenderTask(Task):
         def on_failure(self, exc, task_id, args, kwargs, einfo):
-            # Runs in the worker's main process after a hard time limit killed the pool process.
-            if isinstance(exc, (TimeLimitExceeded, SoftTimeLimitExceeded)):
+            # Runs in the worker's main process after the time limit killed the pool process.
+            if isinstance(exc, TimeLimitExceeded):
                 state = _worker_state(settings)
-                fail(args[0], "timeout", f"the job ran past the time limit of {settings.job_time_limit_s} s "
-                     "and was stopped. Try shorter text or audio, or a smaller size.", state.store, settings)
+                fail(args[0], "timeout", TIMEOUT_MESSAGE.format(limit=settings.job_time_limit_s), state.store, settings)
 
     @app.task(name=TASK_NAME, bind=True, base=RenderTask, max_retries=None)
     def render(self, job_id: str) -> dict | None:
         state = _worker_state(settings)
+        # The node name first: it tells an operator which worker machine ran (or lost) the job.
+        worker = f"{self.request.hostname}/{os.getpid()}"
         try:
-            job = execute(job_id, state.store, state.storage, settings, state.name)
+            job = execute(job_id, state.store, state.storage, settings, worker)
         except LeaseHeld as exc:
             raise self.retry(countdown=exc.ttl_s + 1)
         except StoreUnavailable:
             raise self.retry(countdown=5)
-        except SoftTimeLimitExceeded:
-            fail(job_id, "timeout", f"the job ran past the time limit of {settings.job_time_limit_s} s "
-                 "and was stopped. Try shorter text or audio, or a smaller size.", state.store, settings)
-            return None
         return {"id": job.id, "status": job.status} if job else None
 
     @worker_process_init.connect(weak=False)

@@ -17,7 +17,7 @@ import threading
 import time
 
 from .jobs import Job, SqliteJobStore
-from .runner import execute, fail, warm_up
+from .runner import TIMEOUT_MESSAGE, execute, fail, warm_up
 from .storage import Storage
 
 log = logging.getLogger(__name__)
@@ -148,8 +148,7 @@ class LocalExecutor:
                 break
             if time.monotonic() > deadline:
                 self._kill(slot)
-                fail(job_id, "timeout", f"the job ran past the time limit of {limit} s and was stopped. "
-                     "Try shorter text or audio, or a smaller size.", self.store, self.settings)
+                fail(job_id, "timeout", TIMEOUT_MESSAGE.format(limit=limit), self.store, self.settings)
                 return
         code = slot.process.exitcode if slot.process else None
         self._kill(slot)

@@ -24,16 +24,16 @@ from .webhooks import deliver_in_background
 log = logging.getLogger(__name__)
 
 PROGRESS_EVERY_S = 0.5
-HARD_LIMIT_EXTRA_S = 5
-"""Past the time limit, the grace a job gets to stop by itself before its process is killed."""
+TIMEOUT_MESSAGE = ("the job ran past the time limit of {limit} s and was stopped. "
+                   "Try shorter text or audio, or a smaller size.")
 RESULT_FIELDS = ("engine", "fallback", "fallback_reason", "duration_s", "fps", "frames", "width", "height",
                  "faces_found", "alignment", "timings")
 ERROR_CODES = {413: "too_large", 415: "unsupported_type"}
 
 
 def lease_s(settings) -> float:
-    """How long a running job is held: past the hard time limit, so a live run is never doubled."""
-    return settings.job_time_limit_s + HARD_LIMIT_EXTRA_S + 2
+    """How long a running job is held: past its time limit, so a live run is never doubled."""
+    return settings.job_time_limit_s + 5
 
 
 def input_error(exc: InputError) -> dict:

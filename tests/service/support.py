@@ -187,7 +187,8 @@ class Server:
     def results(self) -> Path:
         return Path(self.env.get("TALKING_HEAD_RESULTS_DIR") or self.data_dir / "results")
 
-    def start(self, timeout_s: float = 90) -> "Server":
+    def start(self, timeout_s: float = 90, ready: bool = True) -> "Server":
+        """Start and wait for /readyz (or only /healthz with ready=False) to answer 200."""
         self.folder.mkdir(parents=True, exist_ok=True)
         log = open(self.log, "ab")
         self.process = subprocess.Popen(
@@ -200,7 +201,7 @@ class Server:
             if self.process.poll() is not None:
                 break
             try:
-                if httpx.get(self.url + "/readyz", timeout=2).status_code == 200:
+                if httpx.get(self.url + ("/readyz" if ready else "/healthz"), timeout=2).status_code == 200:
                     return self
             except httpx.HTTPError:
                 pass
@@ -240,11 +241,11 @@ class Stack:
         self.workers = [Worker(folder / "workers", self.env, f"w{i + 1}-{folder.name}", queues)
                         for i in range(workers if executor == "celery" else 0)]
 
-    def start(self) -> "Stack":
+    def start(self, ready: bool = True) -> "Stack":
         try:
             for worker in self.workers:
                 worker.start()
-            self.server.start()
+            self.server.start(ready=ready)
             for worker in self.workers:
                 worker.wait_ready()
         except BaseException:

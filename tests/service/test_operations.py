@@ -1,0 +1,139 @@
+"""Running the service: restarts, a full queue, time limits, retention, broken engine set-up."""
+
+from __future__ import annotations
+
+import threading
+
+import httpx
+import pytest
+
+from .support import Stack, check_mp4, executor_params, wait_done
+
+SHORT = "Hello there, nice to meet you."
+LONG = ("This sentence is long on purpose, so that the job needs more time than the short limit of this server "
+        "allows, and the worker has to be stopped while it is still busy making the speech and the video. "
+        "It goes on for a while longer, and then a little more, to be sure.")
+assert len(LONG) <= 300
+DB = {"restart": 3, "tight": 4}
+
+
+def _stack(request, tmp_path, executor: str, name: str, env: dict | None = None) -> Stack:
+    redis = request.getfixturevalue("redis_server") if executor == "celery" else None
+    return Stack(tmp_path, executor, env=env, redis=redis, db=DB[name])
+
+
+@pytest.mark.parametrize("executor", executor_params())
+def test_restart_loses_no_job(request, tmp_path, executor, face_png):
+    stack = _stack(request, tmp_path, executor, "restart").start()
+    try:
+        server = stack.server
+        image = {"image": ("me.png", face_png, "image/png")}
+        with server.client() as client:
+            first = client.post("/v1/talks", data={"text": SHORT, "size": "128"}, files=image).json()["id"]
+            assert wait_done(client, first)["status"] == "done"
+            # More than one pool process can take: some are still queued or running at the stop.
+            later = [client.post("/v1/talks", data={"text": f"Number {i}. " + SHORT, "size": "128"}).json()["id"]
+                     for i in range(3)]
+            unfinished = [job for job in later if client.get(f"/v1/talks/{job}").json()["status"] != "done"]
+        server.restart()
+        with server.client() as client:
+            video = client.get(f"/v1/talks/{first}/video")
+            assert video.status_code == 200
+            check_mp4(video.content)
+            for job in later:
+                record = wait_done(client, job)
+                assert record["status"] == "done", record
+                check_mp4(client.get(record["video_url"]).content)
+        assert unfinished, "the stop came after every job had finished; nothing was tested"
+        for job in [first, *later]:
+            files = sorted(p.name for p in (server.results / job).iterdir() if p.name != "image")
+            assert files == ["talk.mp4", "talk.vtt"], files  # one result, no partial file left
+    finally:
+        stack.stop()
+
+
+@pytest.fixture(scope="module", params=executor_params())
+def tight(request, tmp_path_factory):
+    """One pool process, one queued job at most, a 4 s time limit, results kept for 3 s."""
+    env = {"TALKING_HEAD_QUEUE_SIZE": "1", "TALKING_HEAD_JOB_TIME_LIMIT_S": "4", "TALKING_HEAD_RETENTION_S": "3"}
+    stack = _stack(request, tmp_path_factory.mktemp(f"tight-{request.param}"), request.param, "tight", env).start()
+    yield stack
+    stack.stop()
+
+
+def test_full_queue_answers_429(tight):
+    statuses, accepted, lock = [], [], threading.Lock()
+
+    def post(i):
+        with tight.server.client() as client:
+            response = client.post("/v1/talks", data={"text": f"Job {i}. " + SHORT, "size": "128"})
+        with lock:
+            statuses.append((response.status_code, response.headers.get("retry-after"), response.json()))
+            if response.status_code == 202:
+                accepted.append(response.json()["id"])
+
+    threads = [threading.Thread(target=post, args=(i,)) for i in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    refused = [s for s in statuses if s[0] == 429]
+    assert refused, statuses
+    assert all(retry and int(retry) > 0 for _, retry, _ in refused)
+    assert all(body["error"]["code"] == "queue_full" for _, _, body in refused)
+    assert {code for code, _, _ in statuses} <= {202, 429}
+    with tight.server.client() as client:
+        for job in accepted:
+            assert wait_done(client, job)["status"] == "done"
+
+
+def test_time_limit_stops_a_job(tight):
+    with tight.server.client() as client:
+        job = client.post("/v1/talks", data={"text": LONG, "size": "512"}).json()["id"]
+        record = wait_done(client, job, timeout_s=60)
+        assert record["status"] == "failed"
+        assert record["error"]["code"] == "timeout"
+        assert "time limit of 4 s" in record["error"]["message"]
+        assert not (tight.server.results / job / "talk.mp4").exists()
+        # The worker that was stopped is replaced: the next job runs.
+        after = client.post("/v1/talks", data={"text": SHORT, "size": "128"}).json()["id"]
+        assert wait_done(client, after, timeout_s=60)["status"] == "done"
+
+
+def test_old_results_are_removed(tight):
+    with tight.server.client() as client:
+        job = client.post("/v1/talks", data={"text": SHORT, "size": "128"}).json()["id"]
+        assert wait_done(client, job)["status"] == "done"
+        folder = tight.server.results / job
+        assert folder.is_dir()
+        deadline = 30
+        for _ in range(deadline * 10):
+            if client.get(f"/v1/talks/{job}").status_code == 404:
+                break
+            threading.Event().wait(0.1)
+        assert client.get(f"/v1/talks/{job}").status_code == 404
+        assert client.get(f"/v1/talks/{job}/video").status_code == 404
+        assert not folder.exists()
+
+
+def test_generate_survives_broken_checkpoints(tmp_path):
+    """SadTalker configured with a damaged checkpoint: /generate still answers 200 with a video and the reason."""
+    checkpoints = tmp_path / "checkpoints"
+    checkpoints.mkdir()
+    (checkpoints / "SadTalker_V0.0.2_256.safetensors").write_bytes(b"\x08\x00\x00\x00\x00\x00\x00\x00{broken")
+    stack = Stack(tmp_path / "stack", "local", env={"TALKING_HEAD_SADTALKER_DIR": str(checkpoints)}).start()
+    try:
+        with stack.server.client() as client:
+            response = client.post("/generate", data={"text": SHORT, "size": "128", "engine": "sadtalker"})
+            assert response.status_code == 200, response.text
+            body = response.json()
+            assert body["fallback"] is True and body["engine"] in ("builtin", "still")
+            assert body["fallback_reason"].startswith("sadtalker")
+            check_mp4(httpx.get(body["video_url"]).content)
+            # Strict callers of the jobs API see the same fallback in the record.
+            job = client.post("/v1/talks", data={"text": SHORT, "size": "128"}).json()["id"]
+            record = wait_done(client, job)
+            assert record["result"]["fallback"] is True
+            assert record["result"]["fallback_reason"].startswith("sadtalker")
+    finally:
+        stack.stop()

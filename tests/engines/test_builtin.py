@@ -1,0 +1,103 @@
+"""The built-in animator, judged on the decoded output by the project's evaluator."""
+
+import wave
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from talking_head.engines.builtin.engine import BuiltinEngine
+from talking_head.evaluate.decode import probe
+from talking_head.evaluate.report import evaluate
+from talking_head.face import analyze_face
+from talking_head.pipeline import DEFAULT_FACE, TalkOptions, talk
+
+PORTRAITS = Path(__file__).resolve().parents[2] / "bench" / "portraits"
+LONG_TEXT = (
+    "Good morning, and welcome to the course. Today we will build a small web page, step by step. "
+    "First we open the editor and make a new folder. Then we write the page, and we test it in the browser. "
+    "Maybe it breaks the first time; that is fine, because mistakes show us what to fix. "
+    "By the end of the hour you will have a page of your own, and a plan for the next one."
+)
+SHORT_TEXT = "Please bring me the blue bag. Maybe my brother will pay for both of them."
+
+
+def judge(report: dict, still_jitter: float | None = None) -> None:
+    lipsync, mouth, head = report["lipsync"], report["mouth"], report["head"]
+    assert lipsync["best_r"] >= 0.6 and abs(lipsync["best_lag_frames"]) <= 1, lipsync
+    assert mouth["open_silence"] <= 0.5 * mouth["open_speech"], mouth
+    assert mouth["open_silence"] <= mouth["open_photo"] + 0.01, mouth
+    assert mouth["bilabial_closure_rate"] >= 0.7, mouth
+    assert head["motion_iod"] >= 0.01, head
+    if still_jitter is not None:
+        assert head["jitter_iod"] <= 1.5 * still_jitter, head
+    assert report["background_psnr_db"] >= 35, report["background"]
+    assert report["identity"] >= 0.9, report["identity_detail"]
+
+
+@pytest.fixture(scope="module")
+def out(tmp_path_factory):
+    return tmp_path_factory.mktemp("builtin")
+
+
+def test_default_face_long_speech(out):
+    video = out / "default.mp4"
+    result = talk(text=LONG_TEXT, output=video, options=TalkOptions())
+    assert result.engine == "builtin" and not result.fallback
+    assert result.duration_s >= 20
+    still = out / "default_still.mp4"
+    talk(text=LONG_TEXT, output=still, options=TalkOptions(still=True))
+    still_jitter = evaluate(still)["head"]["jitter_iod"]
+    report = evaluate(video, source=DEFAULT_FACE, text=LONG_TEXT)
+    judge(report, still_jitter)
+    assert 8 <= report["blinks_per_min"] <= 25
+
+
+def with_pauses(wav: Path, out: Path, pause_s: float = 1.0) -> Path:
+    """The recording with a pause before and after it (the LibriVox clips have none to measure)."""
+    with wave.open(str(wav)) as r:
+        params, frames = r.getparams(), r.readframes(r.getnframes())
+    silence = bytes(int(pause_s * params.framerate) * params.sampwidth * params.nchannels)
+    with wave.open(str(out), "wb") as w:
+        w.setparams(params)
+        w.writeframes(silence + frames + silence)
+    return out
+
+
+def test_small_grayscale_portrait_with_a_real_voice(out, human_speech):
+    recording, transcript = max(human_speech, key=lambda item: item[0].stat().st_size)
+    wav = with_pauses(recording, out / "paused.wav")
+    photo = PORTRAITS / "grayscale_small.png"
+    video = out / "grey.mp4"
+    talk(text=transcript, audio=wav, image=photo, output=video, options=TalkOptions(size=256))
+    judge(evaluate(video, source=photo, text=transcript))
+
+
+def test_largest_face_of_a_group_photo(out):
+    photo = PORTRAITS / "group.png"
+    video = out / "group.mp4"
+    result = talk(text=SHORT_TEXT, image=photo, output=video, options=TalkOptions(size=384))
+    assert result.faces_found >= 2
+    judge(evaluate(video, source=photo, text=SHORT_TEXT))
+
+
+def test_whole_photo_mode_keeps_the_photo_size(out):
+    photo = PORTRAITS / "group.png"
+    video = out / "full.mp4"
+    talk(text="Hello.", image=photo, output=video, options=TalkOptions(size=0))
+    streams = probe(video)
+    height, width = analyze_face(photo).image.shape[:2]
+    assert (streams.video.width, streams.video.height) == (width // 2 * 2, height // 2 * 2)
+
+
+def test_rest_frame_is_the_photo():
+    face = analyze_face(PORTRAITS / "group.png")
+    engine = BuiltinEngine()
+    prepared = engine.prepare(face, TalkOptions(size=256))
+    rest = dict(jaw=0, lip_width=0, lip_press=0, lip_tuck=0, blink=0, brow=0, yaw=0, pitch=0, roll=0)
+    frame = engine.draw(prepared, rest).astype(np.float64)
+    photo = prepared.framing.image.astype(np.float64)
+    psnr = 10 * np.log10(255**2 / np.mean((frame - photo) ** 2))
+    assert psnr > 40
+    opened = engine.draw(prepared, dict(rest, jaw=0.6)).astype(np.float64)
+    assert np.abs(opened - photo).max() > 50  # and the mouth really opens

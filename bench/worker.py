@@ -17,6 +17,7 @@ import json
 import resource
 import sys
 import time
+from pathlib import Path
 
 from .cases import CASES
 
@@ -34,6 +35,18 @@ def _timed(module, name: str, into: dict[str, float], stage: str) -> None:
             into[stage] = into.get(stage, 0.0) + time.perf_counter() - start
 
     setattr(module, name, wrapper)
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident memory. VmHWM, not getrusage: Linux carries ru_maxrss over
+    from the parent through fork and exec, so a child of a big parent would report the parent's."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
 def _load_models(engine: str) -> None:
@@ -74,7 +87,7 @@ def run(case_name: str, output: str, engine: str) -> dict:
         "case": case_name,
         "load_s": round(load_s, 3),
         "timings": timings,
-        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "peak_rss_mb": peak_rss_mb(),
         "result": record,
     }
 

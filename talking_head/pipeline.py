@@ -181,11 +181,10 @@ def talk(
     with timer.stage("face"):
         face = analyze_face(DEFAULT_FACE if image is None else image, options.max_image_pixels)
     report(0.05, "speech")
-    with timer.stage("speech"):
-        if audio is not None:
-            speech = speech_from_audio(audio, text, options.max_audio_s, options.max_text_chars)
-        else:
-            speech = speech_from_text(text, options.voice, options.max_text_chars)
+    if audio is not None:
+        speech = speech_from_audio(audio, text, options.max_audio_s, options.max_text_chars, timer.timings)
+    else:
+        speech = speech_from_text(text, options.voice, options.max_text_chars, timer.timings)
     report(0.15, "motion")
     with timer.stage("motion"):
         motion = build_motion(speech, options)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from contextlib import contextmanager
 from pathlib import Path
 
 from ..errors import InputError
@@ -27,14 +29,30 @@ def check_text(text: str | None, max_chars: int) -> str:
     return text
 
 
-def speech_from_text(text: str, voice: str | None = None, max_chars: int = 5000) -> Speech:
-    """Speak `text` with a Piper voice and force-align each sentence."""
+@contextmanager
+def _timed(timings: dict[str, float] | None, stage: str):
+    start = time.perf_counter()
+    try:
+        yield
+    finally:
+        if timings is not None:
+            timings[stage] = timings.get(stage, 0.0) + time.perf_counter() - start
+
+
+def speech_from_text(text: str, voice: str | None = None, max_chars: int = 5000,
+                     timings: dict[str, float] | None = None) -> Speech:
+    """Speak `text` with a Piper voice and force-align each sentence.
+
+    With `timings`, the seconds spent in ``tts`` and ``align`` are added to it.
+    """
     text = check_text(text, max_chars)
-    audio, rate, sentences = synthesize(text, voice)
-    audio_16k = resample(audio, rate, ANALYSIS_RATE)
+    with _timed(timings, "tts"):
+        audio, rate, sentences = synthesize(text, voice)
+        audio_16k = resample(audio, rate, ANALYSIS_RATE)
     scale = ANALYSIS_RATE / rate
     spans = [(s.text, int(s.start * scale), int(s.end * scale)) for s in sentences]
-    words, phones, method = timeline(audio_16k, text, spans)
+    with _timed(timings, "align"):
+        words, phones, method = timeline(audio_16k, text, spans)
     return Speech(audio, rate, audio_16k, words, phones, text, method)
 
 
@@ -43,17 +61,23 @@ def speech_from_audio(
     text: str | None = None,
     max_seconds: float | None = None,
     max_chars: int = 5000,
+    timings: dict[str, float] | None = None,
 ) -> Speech:
-    """Read a recording; force-align `text` when given, else recognise phones."""
+    """Read a recording; force-align `text` when given, else recognise phones.
+
+    With `timings`, the seconds spent in ``audio`` (decoding) and ``align`` are added to it.
+    """
     if text is not None and text.strip():
         text = check_text(text, max_chars)
     else:
         text = None
-    audio, rate = read_audio(path, max_seconds)
-    audio_16k = resample(audio, rate, ANALYSIS_RATE)
+    with _timed(timings, "audio"):
+        audio, rate = read_audio(path, max_seconds)
+        audio_16k = resample(audio, rate, ANALYSIS_RATE)
     if text:
         spans = [(text, 0, len(audio_16k))]
     else:
         spans = [(None, a, b) for a, b in split_at_pauses(audio_16k)]
-    words, phones, method = timeline(audio_16k, text, spans)
+    with _timed(timings, "align"):
+        words, phones, method = timeline(audio_16k, text, spans)
     return Speech(audio, rate, audio_16k, words, phones, text, method)

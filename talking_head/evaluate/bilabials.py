@@ -1,7 +1,10 @@
 """Lips meeting on p, b and m: the sounds a viewer notices first when they are wrong.
 
 The known text is force-aligned to the decoded audio (PocketSphinx; words
-outside its dictionary are skipped). A p/b/m counts as closed when the
+outside its dictionary are skipped). Long audio is aligned piece by piece
+(the recogniser's pieces, cut at pauses, each given the words of the text
+that the recogniser heard in it), since aligning minutes at once takes
+memory in proportion to the length. A p/b/m counts as closed when the
 inner-lip gap falls to `CLOSED_SHARE` of its mean in speech, or less, in some
 frame that overlaps the sound or lies within `SLACK_FRAMES` of it.
 """
@@ -13,7 +16,10 @@ import logging
 import numpy as np
 
 from ..speech.align import AlignmentFailed, force_align, known_words
+from ..speech.audio import ANALYSIS_RATE
 from ..speech.timeline import Phone
+from ..speech.transcript import spoken_words
+from .intelligibility import word_alignment
 
 log = logging.getLogger(__name__)
 
@@ -22,15 +28,51 @@ CLOSED_SHARE = 1 / 3  # of the mean opening in speech
 SLACK_FRAMES = 1
 
 
-def bilabial_phones(audio_16k: np.ndarray, audio_start_s: float, text: str) -> list[Phone] | None:
-    """The p/b/m phones of `text` aligned to the audio (seconds on the video's clock); None if it cannot align."""
-    words = known_words(text)
-    try:
-        _, phones = force_align(audio_16k, words, offset=audio_start_s)
-    except AlignmentFailed as exc:
-        log.info("cannot align the text to the audio: %s", exc)
-        return None
-    return [p for p in phones if p.label in BILABIALS]
+def _words_per_piece(text: str, pieces: list[tuple[int, int, str]]) -> list[list[str]]:
+    """Share the text's words among the pieces by matching them to what was heard in each."""
+    words = spoken_words(text)
+    heard, owner = [], []
+    for k, (_, _, hypothesis) in enumerate(pieces):
+        for word in spoken_words(hypothesis):
+            heard.append(word)
+            owner.append(k)
+    shares: list[list[str]] = [[] for _ in pieces]
+    if not heard:
+        return shares
+    pairs = word_alignment(words, heard)
+    current = 0
+    for word, match in zip(words, pairs):
+        if match is not None:
+            current = owner[match]
+        shares[current].append(word)  # a dropped word goes with the last word heard before it
+    return shares
+
+
+def bilabial_phones(audio_16k: np.ndarray, audio_start_s: float, text: str,
+                    pieces: list[tuple[int, int, str]] | None = None) -> list[Phone] | None:
+    """The p/b/m phones of `text` aligned to the audio (seconds on the video's clock); None if none align.
+
+    `pieces` are (start, end, transcript) from `transcribe_pieces`; with more
+    than one, each is aligned alone with its share of the words, and a piece
+    that fails to align is left out.
+    """
+    if pieces is None or len(pieces) < 2:
+        spans = [(0, len(audio_16k), " ".join(spoken_words(text)))]
+    else:
+        spans = [(a, b, " ".join(share)) for (a, b, _), share in zip(pieces, _words_per_piece(text, pieces))]
+    phones: list[Phone] = []
+    aligned = False
+    for start, end, piece_text in spans:
+        words = known_words(piece_text)
+        try:
+            _, found = force_align(audio_16k[start:end], words, offset=audio_start_s + start / ANALYSIS_RATE)
+        except AlignmentFailed as exc:
+            log.info("cannot align %d words to %.1f-%.1f s: %s", len(words), start / ANALYSIS_RATE,
+                     end / ANALYSIS_RATE, exc)
+            continue
+        aligned = True
+        phones += [p for p in found if p.label in BILABIALS]
+    return phones if aligned else None
 
 
 def closure_rate(

@@ -18,7 +18,7 @@ from .decode import iter_frames, probe, read_audio_16k
 from .head import head_motion
 from .identity import SAMPLES as IDENTITY_SAMPLES
 from .identity import IdentityMeter
-from .intelligibility import transcribe, word_error_rate
+from .intelligibility import transcribe_pieces, word_error_rate
 from .lipsync import envelope, lipsync, mouth_opening, silence_mask
 from .sheet import THUMB_PX, pick_frames, write_sheet
 from .tracking import FaceSeries, FaceTracker, inter_ocular, lip_gap
@@ -99,24 +99,27 @@ def evaluate(video: str | Path, source: str | Path | None = None, text: str | No
     mouth = mouth_opening(opening, env, fps)
     mouth["open_photo"] = round(lip_gap(photo.landmarks) / inter_ocular(photo.landmarks), 4) if photo else None
 
+    # The transcript first: its pieces, cut at pauses, also carry long alignments.
+    tick = time.perf_counter()
+    asr = {"text": None, "wer": None}
+    pieces = None
+    if audio is not None:
+        pieces = transcribe_pieces(audio[0])
+        asr["text"] = " ".join(heard for _, _, heard in pieces if heard).strip()
+        if text:
+            asr["wer"] = word_error_rate(text, asr["text"])
+    clock["asr_s"] = time.perf_counter() - tick
+
     tick = time.perf_counter()
     events = None
     mouth.update({"bilabial_closure_rate": None, "bilabials_closed": None, "bilabials_counted": None})
     if text and audio is not None and mouth["open_speech"]:
-        phones = bilabial_phones(audio[0], audio[1], text)
+        phones = bilabial_phones(audio[0], audio[1], text, pieces)
         if phones is not None:
             closure = closure_rate(opening, times, fps, phones, mouth["open_speech"])
             events = closure.pop("events")
             mouth.update(closure)
     clock["align_s"] = time.perf_counter() - tick
-
-    tick = time.perf_counter()
-    asr = {"text": None, "wer": None}
-    if audio is not None:
-        asr["text"] = transcribe(audio[0])
-        if text:
-            asr["wer"] = word_error_rate(text, asr["text"])
-    clock["asr_s"] = time.perf_counter() - tick
 
     blink_rate, blink_count = blinks_per_minute(np.asarray(series.ear, float), fps)
     head = head_motion(np.asarray(series.centre, float), np.asarray(series.roll_deg, float),

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from talking_head.cli import main
-from talking_head.evaluate.bilabials import closure_rate
+from talking_head.evaluate.bilabials import _words_per_piece, closure_rate
 from talking_head.evaluate.blinks import blink_frames
 from talking_head.evaluate.decode import top_level_boxes
 from talking_head.evaluate.intelligibility import word_error_rate, word_errors
@@ -68,6 +68,14 @@ def test_lips_closing_at_each_bilabial_count_within_a_frame():
     assert result["bilabial_closure_rate"] == pytest.approx(2 / 3, abs=1e-3)
 
 
+def test_long_text_is_shared_among_pieces_by_what_was_heard_in_each():
+    text = "Please bring the big map. We must be back before the museum closes at 5."
+    pieces = [(0, 1, "please ring the big"), (1, 2, "map we must be back"), (2, 3, "before the museum closes at five")]
+    shares = _words_per_piece(text, pieces)
+    assert shares == [["please", "bring", "the", "big"], ["map", "we", "must", "be", "back"],
+                      ["before", "the", "museum", "closes", "at", "five"]]
+
+
 def test_blinks_are_dips_under_the_running_baseline():
     rng = np.random.default_rng(0)
     ear = 0.3 + 0.004 * rng.standard_normal(500)
@@ -123,3 +131,19 @@ def test_eval_bad_input_is_exit_2_with_a_message(tmp_path, capsys, make, message
 def test_eval_without_a_face_is_exit_2(controls, capsys):
     assert main(["eval", str(controls["no_face"])]) == 2
     assert "no face found" in capsys.readouterr().err
+
+
+def test_aligning_piece_by_piece_finds_the_same_bilabials(speech_clip):
+    from talking_head.evaluate.bilabials import bilabial_phones
+    from talking_head.speech.align import recognize_words
+    from talking_head.speech.audio import split_at_pauses
+
+    _, text, _, _, audio_16k = speech_clip
+    pieces = [(a, b, recognize_words(audio_16k[a:b])) for a, b in split_at_pauses(audio_16k, 4.0)]
+    assert len(pieces) >= 2
+    whole = bilabial_phones(audio_16k, 0.0, text)
+    split = bilabial_phones(audio_16k, 0.0, text, pieces)
+    assert abs(len(split) - len(whole)) <= 1
+    # Same sounds at about the same times (a piece boundary may nudge one).
+    for phone in split:
+        assert min(abs(phone.start - other.start) for other in whole) < 0.1

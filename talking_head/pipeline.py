@@ -7,11 +7,15 @@ best first and every step down the chain is recorded with its reason.
 from __future__ import annotations
 
 import logging
+import queue
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
+
+import numpy as np
 
 from . import engines
 from .errors import EngineError, InputError
@@ -26,6 +30,7 @@ log = logging.getLogger(__name__)
 DEFAULT_FACE = Path(__file__).parent / "assets" / "default_face.png"
 CAPTION_KINDS = ("vtt", "srt", "none")
 MAX_SIZE_PX = 2048
+FRAMES_AHEAD = 8  # frames drawn ahead of the encoder
 
 Progress = Callable[[float, str], None]
 
@@ -132,18 +137,58 @@ class _Timer:
             self.timings[name] = self.timings.get(name, 0.0) + time.perf_counter() - start
 
 
+def _drawn_ahead(frames: Iterator[np.ndarray], timer: _Timer) -> Iterator[np.ndarray]:
+    """Draw frames in a thread while the caller encodes them, so the two share the cores.
+
+    At most `FRAMES_AHEAD` frames wait in between: memory stays flat. An
+    exception in the drawing thread is raised here, in the caller's.
+    """
+    handoff: queue.Queue = queue.Queue(maxsize=FRAMES_AHEAD)
+    stop = threading.Event()
+    done = object()
+
+    def put(item) -> None:
+        while not stop.is_set():
+            try:
+                handoff.put(item, timeout=0.1)
+                return
+            except queue.Full:
+                continue
+
+    def draw() -> None:
+        try:
+            iterator = iter(frames)
+            while not stop.is_set():
+                with timer.stage("render"):
+                    frame = next(iterator, done)
+                put(frame)
+                if frame is done:
+                    return
+        except BaseException as exc:  # handed to the caller, who decides
+            put(exc)
+
+    thread = threading.Thread(target=draw, name="talking-head-render", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = handoff.get()
+            if item is done:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        thread.join()
+
+
 def _render(engine, face: Face, speech: Speech, motion, options: TalkOptions, output: Path,
             timer: _Timer, progress: Progress | None) -> tuple[int, int, int]:
     with timer.stage("prepare"):
         prepared = engine.prepare(face, options)
     frames = 0
     with VideoWriter(output, prepared.width, prepared.height, options.fps, speech.audio, speech.sample_rate) as writer:
-        iterator = iter(engine.render(prepared, speech, motion))
-        while True:
-            with timer.stage("render"):
-                frame = next(iterator, None)
-            if frame is None:
-                break
+        for frame in _drawn_ahead(engine.render(prepared, speech, motion), timer):
             with timer.stage("encode"):
                 writer.write(frame)
             frames += 1

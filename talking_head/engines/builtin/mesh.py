@@ -17,6 +17,7 @@ N_FACE = 468  # tessellated face-mesh points; 468-477 are the irises, not part o
 RING_SCALES = (1.3, 1.6)  # rings around the face oval, as multiples of its radius from the face centre
 RING_HEAD_WEIGHT = (0.6, 0.0)  # how much of the head's rotation each ring follows
 ANCHOR_SPACING_PX = 48
+ROI_MARGIN_PX = 4
 TEETH_GAP_IOD = 0.05  # lips at least this far apart in the photo show its teeth
 MIN_POINT_GAP_PX = 2.0
 
@@ -134,8 +135,9 @@ def build_mesh(landmarks: np.ndarray, width: int, height: int, image: np.ndarray
         weights += [weight] * len(ring)
     ring_points = np.concatenate(extra)
     outer = ring_points[-len(oval):]
-    x0, y0 = np.floor(np.maximum(outer.min(axis=0) - ANCHOR_SPACING_PX, 0)).astype(int)
-    x1, y1 = np.ceil(np.minimum(outer.max(axis=0) + ANCHOR_SPACING_PX, [width - 1, height - 1])).astype(int)
+    # The outer ring does not move, so the region that can change ends just beyond it.
+    x0, y0 = np.floor(np.maximum(outer.min(axis=0) - ROI_MARGIN_PX, 0)).astype(int)
+    x1, y1 = np.ceil(np.minimum(outer.max(axis=0) + ROI_MARGIN_PX, [width - 1, height - 1])).astype(int)
     # Ring points outside the region are pulled onto its edge.
     ring_points = np.clip(ring_points, [x0, y0], [x1, y1])
     nx = max(2, int(np.ceil((x1 - x0) / ANCHOR_SPACING_PX)) + 1)

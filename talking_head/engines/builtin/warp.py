@@ -12,6 +12,8 @@ import numpy as np
 
 SUBPIXEL_BITS = 4  # fillConvexPoly's fixed-point precision
 SLIVER_PX = 0.75  # triangles thinner than this are drawn first, under their neighbours
+MAP_STEP = 1  # map samples per pixel step; 2 would be faster but blurs where lids fold over the eyes
+STILL_PX = 1e-3  # a triangle whose corners moved less than this keeps the identity map
 
 
 def affines(dst: np.ndarray, src: np.ndarray) -> np.ndarray:
@@ -37,12 +39,18 @@ class Warper:
         self.rest = rest.astype(np.float64)  # (N, 2) point positions in the photo
         self.x0, self.y0, x1, y1 = roi
         self.shape = (y1 - self.y0, x1 - self.x0)
-        ys, xs = np.mgrid[self.y0 : y1, self.x0 : x1]
-        self.xs, self.ys = xs.astype(np.float32), ys.astype(np.float32)
-        self.index = np.empty(self.shape, np.int32)
+        coarse = (-(-self.shape[0] // MAP_STEP), -(-self.shape[1] // MAP_STEP))
+        # Coarse sample (i, j) stands for the centre of its MAP_STEP x MAP_STEP block, which is
+        # where cv2.resize puts it when it scales the maps back up.
+        offset = (MAP_STEP - 1) / 2
+        ys, xs = np.mgrid[: coarse[0], : coarse[1]]
+        self.xs = (self.x0 + MAP_STEP * xs + offset).astype(np.float32)
+        self.ys = (self.y0 + MAP_STEP * ys + offset).astype(np.float32)
+        self.offset = offset
+        self.index = np.empty(coarse, np.int32)
 
     def rasterise(self, points: np.ndarray) -> np.ndarray:
-        """Triangle index of every region pixel for the moved `points` (-1 outside all).
+        """Triangle index of every coarse map sample for the moved `points` (-1 outside all).
 
         Slivers (a closed mouth, a shut eye) cover whole pixels along their
         edges but have no stable affine map, so they are drawn first and any
@@ -54,8 +62,11 @@ class Warper:
         doubled_area = np.abs(a[:, 0] * b[:, 1] - a[:, 1] * b[:, 0])
         height = doubled_area / np.maximum(np.linalg.norm(edges, axis=2).max(axis=1), 1e-9)
         self.sliver = height < SLIVER_PX
-        order = np.concatenate([np.nonzero(self.sliver)[0], np.nonzero(~self.sliver)[0]])
-        fixed = np.round((points - (self.x0, self.y0)) * (1 << SUBPIXEL_BITS)).astype(np.int32)
+        # Triangles that did not move map to themselves: the index -1 (identity) already says so.
+        moved = (np.abs(points - self.rest) > STILL_PX).any(axis=1)[self.triangles].any(axis=1)
+        order = np.concatenate([np.nonzero(self.sliver & moved)[0], np.nonzero(~self.sliver & moved)[0]])
+        coarse = (points - (self.x0 + self.offset, self.y0 + self.offset)) / MAP_STEP
+        fixed = np.round(coarse * (1 << SUBPIXEL_BITS)).astype(np.int32)
         corners = fixed[self.triangles]
         self.index.fill(-1)
         for i in order.tolist():
@@ -63,7 +74,7 @@ class Warper:
         return self.index
 
     def maps(self, points: np.ndarray, index: np.ndarray, source: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """Per-pixel source coordinates (map_x, map_y) for `cv2.remap`.
+        """Per-pixel source coordinates (map_x, map_y) of the region, for `cv2.remap`.
 
         `source` gives each point's position in the space being sampled (default: the photo).
         """
@@ -71,9 +82,10 @@ class Warper:
         a = affines(points[self.triangles], source[self.triangles])
         identity = np.array([[[1.0, 0.0], [0.0, 1.0], [0.0, 0.0]]])
         a = np.concatenate([a, identity]).astype(np.float32)  # index -1 picks the identity
-        per_pixel = a[index]
-        map_x = per_pixel[..., 0, 0] * self.xs + per_pixel[..., 1, 0] * self.ys + per_pixel[..., 2, 0]
-        map_y = per_pixel[..., 0, 1] * self.xs + per_pixel[..., 1, 1] * self.ys + per_pixel[..., 2, 1]
+        # One flat lookup per coefficient is much faster than gathering (h, w, 3, 2) blocks.
+        c = [np.take(a[:, row, col], index) for col in (0, 1) for row in (0, 1, 2)]
+        map_x = c[0] * self.xs + c[1] * self.ys + c[2]
+        map_y = c[3] * self.xs + c[4] * self.ys + c[5]
         # A sliver's map explodes off its thin axis: keep its pixels inside its source triangle's box.
         if self.sliver.any():
             ys, xs = np.nonzero(np.append(self.sliver, False)[index])
@@ -81,4 +93,7 @@ class Warper:
                 tri = source[self.triangles[index[ys, xs]]]
                 map_x[ys, xs] = np.clip(map_x[ys, xs], tri[:, :, 0].min(axis=1), tri[:, :, 0].max(axis=1))
                 map_y[ys, xs] = np.clip(map_y[ys, xs], tri[:, :, 1].min(axis=1), tri[:, :, 1].max(axis=1))
-        return map_x, map_y
+        if MAP_STEP == 1:
+            return map_x, map_y
+        size = (self.shape[1], self.shape[0])
+        return cv2.resize(map_x, size, interpolation=cv2.INTER_LINEAR), cv2.resize(map_y, size, interpolation=cv2.INTER_LINEAR)

@@ -24,6 +24,7 @@ from .controls import (
     eyes_closed,
     jaw_dropped,
     read_speech,
+    swayed,
     write_silent_video,
 )
 
@@ -67,6 +68,10 @@ def controls(tmp_path_factory, speech_clip, framed_face) -> dict[str, Path]:
     with VideoWriter(paths["blinking"], SIZE, SIZE, FPS, audio, rate) as writer:
         for amount in closure:
             writer.write(eyes_closed(image, landmarks, float(amount)))
+    paths["smooth"] = folder / "smooth.mp4"
+    with VideoWriter(paths["smooth"], SIZE, SIZE, FPS, audio[: 4 * rate], rate) as writer:
+        for i in range(4 * FPS):
+            writer.write(swayed(image, i / FPS, iod))
     paths["shaky"] = folder / "shaky.mp4"
     with VideoWriter(paths["shaky"], SIZE, SIZE, FPS, audio[: 2 * rate], rate) as writer:
         for i in range(2 * FPS):

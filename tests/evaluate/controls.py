@@ -5,6 +5,7 @@
   envelope in the same frame (a crude but exact energy-driven mouth);
 - late: the same, four frames late;
 - blinking: the still photo with its eyelids painted shut at `BLINK_STARTS`;
+- smooth: the photo swaying slowly (a few pixels, a couple of degrees): motion without jitter;
 - shaky: the photo jumping a few pixels from frame to frame (background and jitter must show it);
 - no face: a grey noise picture over speech;
 - silent: the photo without any audio track.
@@ -27,6 +28,8 @@ FPS = 25
 SIZE = 256
 SHIFT_FRAMES = 4
 SHAKE_PX = 3
+SWAY_IOD = 0.05  # smooth sway amplitude, in inter-ocular distances
+SWAY_DEG = 2.0
 MAX_DROP_IOD = 0.35  # the widest jaw drop, in inter-ocular distances
 MOUTH_INSIDE = (70, 25, 30)  # RGB, a dark mouth interior
 LASHES = (60, 40, 35)  # RGB
@@ -100,3 +103,11 @@ def write_silent_video(path: Path, frames) -> Path:
     return path
 
 
+
+
+def swayed(image: np.ndarray, t: float, iod: float) -> np.ndarray:
+    """The whole picture moved smoothly at time `t` s: slow sines in x, y and roll."""
+    h, w = image.shape[:2]
+    matrix = cv2.getRotationMatrix2D((w / 2, h / 2), SWAY_DEG * np.sin(2 * np.pi * 0.3 * t), 1.0)
+    matrix[:, 2] += (SWAY_IOD * iod * np.sin(2 * np.pi * 0.4 * t), 0.6 * SWAY_IOD * iod * np.sin(2 * np.pi * 0.27 * t + 1))
+    return cv2.warpAffine(image, matrix, (w, h), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE)

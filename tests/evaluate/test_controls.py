@@ -81,6 +81,14 @@ def test_background_psnr_and_jitter_see_a_shaking_picture(report_of):
     assert shaky["head"]["motion_iod"] > still["head"]["motion_iod"]
 
 
+def test_smooth_sway_is_motion_without_jitter(report_of):
+    still, smooth, shaky = report_of("still"), report_of("smooth"), report_of("shaky")
+    assert smooth["head"]["motion_iod"] >= 0.01
+    assert smooth["head"]["roll_std_deg"] > 5 * still["head"]["roll_std_deg"]
+    assert smooth["head"]["jitter_iod"] < 0.2 * shaky["head"]["jitter_iod"]
+    assert smooth["head"]["jitter_iod"] < 0.02
+
+
 def test_lips_never_meet_in_a_photo_with_parted_lips(report_of):
     # The photo shows teeth: the inner-lip gap never falls to a third of its mean.
     mouth = report_of("still")["mouth"]

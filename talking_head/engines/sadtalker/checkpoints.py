@@ -199,6 +199,10 @@ class Networks:
 def check_files(files: CheckpointFiles) -> dict[str, torch.Tensor]:
     """Raise one `ConfigurationError` listing every problem; return the mapping state dict on success."""
     problems, mapping_state = [], {}
+    if not files.main.parent.is_dir():
+        raise ConfigurationError(f"the SadTalker checkpoint folder {files.main.parent} does not exist. "
+                                 "Point --sadtalker-dir (or TALKING_HEAD_SADTALKER_DIR) at the folder that holds "
+                                 f"{files.main.name} and {files.mapping.name}.")
     for path in (files.main, files.mapping):
         if not path.is_file():
             problems.append(f"{path}: missing (download {path.name} from {RELEASE_URL})")

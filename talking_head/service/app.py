@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import time
 from contextlib import asynccontextmanager
@@ -113,10 +114,21 @@ def _present(upload: UploadFile | None) -> UploadFile | None:
     return upload
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    settings = settings or Settings.from_env()
+def check_settings(settings: Settings) -> None:
+    """Refuse to start with a set-up that cannot work, saying how to fix it."""
     if settings.executor not in EXECUTORS:
         raise ConfigurationError(f"TALKING_HEAD_EXECUTOR must be local or celery, got {settings.executor!r}")
+    if settings.executor == "celery":
+        if not settings.broker_url:
+            raise ConfigurationError("TALKING_HEAD_EXECUTOR=celery needs TALKING_HEAD_BROKER_URL, "
+                                     "e.g. redis://localhost:6379/0")
+        if importlib.util.find_spec("celery") is None or importlib.util.find_spec("redis") is None:
+            raise ConfigurationError('the celery executor needs its extra: pip install "talking-head[celery]"')
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings.from_env()
+    check_settings(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):

@@ -83,14 +83,17 @@ def add_worker_command(sub) -> None:
 
 
 def _worker(args) -> int:
-    from ..errors import InputError
+    from ..errors import ConfigurationError, InputError
 
     queues = [q.strip() for q in args.queues.split(",") if q.strip()]
     if not queues or any(q not in ("cpu", "gpu") for q in queues):
         raise InputError(f"--queues takes cpu, gpu or cpu,gpu; got {args.queues!r}", field="queues")
     if args.concurrency < 1:
         raise InputError("--concurrency must be 1 or more", field="concurrency")
-    from .executor_celery import run_worker
+    try:
+        from .executor_celery import run_worker
+    except ImportError:
+        raise ConfigurationError('talking-head worker needs the celery extra: pip install "talking-head[celery]"') from None
 
     logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s", force=True)
     settings = replace(_settings(args), executor="celery")

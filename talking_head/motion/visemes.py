@@ -114,7 +114,11 @@ def mouth_track(phones: list[Phone], audio_16k: np.ndarray, fps: float, n_frames
         loud = max(float(np.percentile(rms, 90)), 1e-6)
         relative = np.clip(rms / loud, 0.0, MAX_LOUDNESS)
         out["jaw"] *= (QUIET_JAW_SHARE + (1 - QUIET_JAW_SHARE) * relative).astype(np.float32)
-        out["jaw"][rms < loud * 10 ** (SILENCE_DB / 20)] = 0.0
+        # In silence the whole mouth rests, with a one-frame ramp in and out.
+        speaking = (rms >= loud * 10 ** (SILENCE_DB / 20)).astype(np.float32)
+        gate = np.minimum(speaking, np.convolve(speaking, np.ones(3, np.float32) / 3, mode="same"))
+        out["jaw"] *= gate
+        out["lip_width"] *= gate
 
         # Contacts are events, not blends: full on their frames, a short ramp either side.
         bilabial = _contact_frames(speech_phones, BILABIALS, times, fps)

@@ -19,6 +19,7 @@ LONG_TEXT = (
     "Maybe it breaks the first time; that is fine, because mistakes show us what to fix. "
     "By the end of the hour you will have a page of your own, and a plan for the next one."
 )
+TRACKER_NOISE_IOD = 0.02
 SHORT_TEXT = "Please bring me the blue bag. Maybe my brother will pay for both of them."
 
 
@@ -26,7 +27,9 @@ def judge(report: dict, still_jitter: float | None = None) -> None:
     lipsync, mouth, head = report["lipsync"], report["mouth"], report["head"]
     assert lipsync["best_r"] >= 0.6 and abs(lipsync["best_lag_frames"]) <= 1, lipsync
     assert mouth["open_silence"] <= 0.5 * mouth["open_speech"], mouth
-    assert mouth["open_silence"] <= mouth["open_photo"] + 0.01, mouth
+    # No wider than in the photo, within the tracker's own noise: MediaPipe reads a closed
+    # mouth as up to ~0.02 inter-ocular distances open on a small face when the head turns.
+    assert mouth["open_silence"] <= mouth["open_photo"] + TRACKER_NOISE_IOD, mouth
     assert mouth["bilabial_closure_rate"] >= 0.7, mouth
     assert head["motion_iod"] >= 0.01, head
     if still_jitter is not None:

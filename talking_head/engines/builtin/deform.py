@@ -220,6 +220,11 @@ class Deformer:
         top = landmarks[regions.FOREHEAD]
         face_h = np.linalg.norm(chin[:2] - top[:2])
         # Pivot in the neck: below the chin and behind the face.
+        # Lips that touch must stay touching when the head turns: points paired across the
+        # mouth (inner lips and the bite lines between them) share one depth.
+        self.rest = mesh.points.copy()
+        across = np.array([UPPER_INNER_LIP, LOWER_INNER_LIP, mesh.bite_upper, mesh.bite_lower])
+        self.rest[across, 2] = self.rest[across, 2].mean(axis=0)
         self.pivot = np.array([
             *(chin[:2] + 0.25 * face_h * self.frame.y_axis),
             float(landmarks[:, 2].mean()) + 0.5 * face_h,
@@ -236,7 +241,7 @@ class Deformer:
             params["jaw"], max(width, 0.0), max(-width, 0.0), press, params["lip_tuck"],
             params["blink"], params["blink"], params["brow"],
         ])
-        points = self.mesh.points.copy()
+        points = self.rest.copy()
         points[:, :2] += np.tensordot(weights, self.bases, axes=1)
         if params["yaw"] or params["pitch"] or params["roll"]:
             rotated = (points - self.pivot) @ rotation(params["yaw"], params["pitch"], params["roll"]).T + self.pivot

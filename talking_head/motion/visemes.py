@@ -114,8 +114,10 @@ def mouth_track(phones: list[Phone], audio_16k: np.ndarray, fps: float, n_frames
         loud = max(float(np.percentile(rms, 90)), 1e-6)
         relative = np.clip(rms / loud, 0.0, MAX_LOUDNESS)
         out["jaw"] *= (QUIET_JAW_SHARE + (1 - QUIET_JAW_SHARE) * relative).astype(np.float32)
-        # In silence the whole mouth rests, with a one-frame ramp in and out.
+        # In silence the whole mouth rests, with a one-frame ramp in and out; the frame
+        # before speech is already moving (the lips anticipate the sound).
         speaking = (rms >= loud * 10 ** (SILENCE_DB / 20)).astype(np.float32)
+        speaking[:-1] = np.maximum(speaking[:-1], speaking[1:])
         gate = np.minimum(speaking, np.convolve(speaking, np.ones(3, np.float32) / 3, mode="same"))
         out["jaw"] *= gate
         out["lip_width"] *= gate

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import importlib.util
 import logging
 import time
@@ -15,6 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .. import __version__
@@ -246,16 +248,17 @@ def _get_job(request: Request, id: str) -> Job:
     return job
 
 
-def _wait(request: Request, job_id: str, seconds: float) -> Job:
+async def _wait(request: Request, job_id: str, seconds: float) -> Job:
+    """Wait for a job to end without holding a thread (many /generate calls may wait at once)."""
     store = request.app.state.store
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        job = store.get(job_id)
+        job = await run_in_threadpool(store.get, job_id)
         if job is None:
             raise HTTPException(404, f"job {job_id} was deleted while it ran.")
         if job.finished:
             return job
-        time.sleep(POLL_S)
+        await asyncio.sleep(POLL_S)
     raise HTTPException(504, f"the video is not ready after {seconds:.0f} s; poll /v1/talks/{job_id} for it.")
 
 
@@ -328,7 +331,7 @@ def _add_talk_routes(app: FastAPI, settings: Settings) -> None:
 
     @app.post("/generate", response_model=GenerateResponse, tags=["original"], dependencies=guarded,
               responses=_errors(401, 413, 415, 422, 429, 500, 503, 504))
-    def generate(request: Request, form: Annotated[TalkForm, Depends(talk_form)]) -> GenerateResponse:
+    async def generate(request: Request, form: Annotated[TalkForm, Depends(talk_form)]) -> GenerateResponse:
         """The original contract, synchronous: answers when the video is made.
 
         Valid input always gets a 200 with a video: when the requested engine
@@ -336,7 +339,7 @@ def _add_talk_routes(app: FastAPI, settings: Settings) -> None:
         `fallback_reason` says why. Invalid input gets a 4xx naming the field.
         """
         wait_s = settings.job_time_limit_s + 300
-        job = _wait(request, _create_job(request, form).id, wait_s)
+        job = await _wait(request, (await run_in_threadpool(_create_job, request, form)).id, wait_s)
         first_failure = None
         if job.status == FAILED:
             error = job.error or {}
@@ -344,8 +347,9 @@ def _add_talk_routes(app: FastAPI, settings: Settings) -> None:
                 raise InputError(error["message"], field=error.get("field"), status=error["status"])
             first_failure = f"{job.options.get('engine', 'auto')}: {error.get('message', 'failed')}"
             log.warning("job %s failed (%s); making the still fallback", job.id, first_failure)
-            job = _wait(request, _create_job(request, _without_uploads(form), override={"engine": "still"},
-                                             inputs_from=job).id, wait_s)
+            fallback = await run_in_threadpool(_create_job, request, _without_uploads(form),
+                                               override={"engine": "still"}, inputs_from=job)
+            job = await _wait(request, fallback.id, wait_s)
             if job.status == FAILED:
                 raise HTTPException(500, f"could not make a video, not even the still one: "
                                          f"{(job.error or {}).get('message')}")

@@ -50,6 +50,8 @@ def _route(method: str, path: str) -> str:
     for template, pattern in ROUTES:
         if pattern.match(path):
             return f"{method} {template}"
+    if path.startswith("/v1/talks/"):
+        return f"{method} /v1/talks/<a path no route matches>"
     return f"{method} {path}"
 
 

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import threading
+import time
+from pathlib import Path
 
 import httpx
 import pytest
@@ -137,3 +141,46 @@ def test_generate_survives_broken_checkpoints(tmp_path):
             assert record["result"]["fallback_reason"].startswith("sadtalker")
     finally:
         stack.stop()
+
+
+def _pool_processes(server_pid: int) -> list[int]:
+    """The local executor's worker processes: spawned children of the server (not its resource tracker)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            ppid = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+            cmdline = (stat.parent / "cmdline").read_bytes()
+        except (OSError, IndexError, ValueError):
+            continue
+        if ppid == server_pid and b"spawn_main" in cmdline and b"resource_tracker" not in cmdline:
+            found.append(int(stat.parent.name))
+    return found
+
+
+@pytest.mark.parametrize("tight", ["local"], indirect=True)
+def test_generate_makes_the_still_video_when_the_job_dies(tight):
+    """The worker process is killed mid-job: /generate still answers 200 with the still video and why."""
+    results = tight.server.results
+    before = set(results.iterdir())
+    answer = {}
+
+    def call():
+        with tight.server.client() as client:
+            answer["response"] = client.post("/generate", data={"text": LONG[:120], "size": "256"})
+
+    thread = threading.Thread(target=call)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not (set(results.iterdir()) - before) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert set(results.iterdir()) - before, "the job never started"
+    pool = _pool_processes(tight.server.process.pid)
+    assert len(pool) == 1, pool
+    os.kill(pool[0], signal.SIGKILL)
+    thread.join(60)
+    response = answer["response"]
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["engine"] == "still" and body["fallback"] is True
+    assert "worker process died" in body["fallback_reason"]
+    check_mp4(httpx.get(body["video_url"]).content)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from typing import Annotated
 
 from fastapi import Depends, HTTPException, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -30,7 +31,10 @@ def _key_matches(credentials: HTTPAuthorizationCredentials | None, api_key: str)
     return credentials is not None and secrets.compare_digest(credentials.credentials.encode(), api_key.encode())
 
 
-def require_api_key(request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(bearer)) -> None:
+Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+
+
+def require_api_key(request: Request, credentials: Credentials) -> None:
     api_key = request.app.state.settings.api_key
     if api_key and not _key_matches(credentials, api_key):
         raise _unauthorized()
@@ -46,8 +50,8 @@ def media_token(api_key: str | None, job_id: str) -> str | None:
 def require_media_access(
     request: Request,
     id: str,
-    token: str | None = Query(None, max_length=64, description="The token from `video_url`/`captions_url`."),
-    credentials: HTTPAuthorizationCredentials | None = Depends(bearer),
+    credentials: Credentials,
+    token: Annotated[str | None, Query(max_length=64, description="The token from `video_url`/`captions_url`.")] = None,
 ) -> None:
     api_key = request.app.state.settings.api_key
     if not api_key or _key_matches(credentials, api_key):

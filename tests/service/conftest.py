@@ -8,7 +8,7 @@ import pytest
 
 from talking_head.pipeline import DEFAULT_FACE
 
-from .support import API_KEY, STATUSES_SEEN, WEBHOOK_SECRET, RedisServer, Stack, executor_params
+from .support import API_KEY, CORS_ORIGIN, STATUSES_SEEN, WEBHOOK_SECRET, RedisServer, Stack, executor_params
 
 
 def pytest_terminal_summary(terminalreporter):
@@ -33,7 +33,8 @@ def service(request, tmp_path_factory) -> Stack:
     executor = request.param
     redis = request.getfixturevalue("redis_server") if executor == "celery" else None
     stack = Stack(tmp_path_factory.mktemp(f"service-{executor}"), executor,
-                  env={"TALKING_HEAD_WEBHOOK_SECRET": WEBHOOK_SECRET}, api_key=API_KEY, redis=redis, db=0)
+                  env={"TALKING_HEAD_WEBHOOK_SECRET": WEBHOOK_SECRET, "TALKING_HEAD_CORS_ORIGINS": CORS_ORIGIN},
+                  api_key=API_KEY, redis=redis, db=0)
     stack.start()
     yield stack
     stack.stop()

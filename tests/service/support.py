@@ -24,6 +24,7 @@ import pytest
 
 API_KEY = "test-key-0123456789"
 WEBHOOK_SECRET = "test-webhook-secret"
+CORS_ORIGIN = "https://app.example.org"
 EXECUTORS = ["local", "celery"]
 
 # Limits small enough to test, large enough for the real files used here.

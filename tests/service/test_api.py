@@ -12,7 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import httpx
 import pytest
 
-from .support import API_KEY, WEBHOOK_SECRET, check_mp4, free_port, png, wait_done
+from .support import CORS_ORIGIN, WEBHOOK_SECRET, check_mp4, free_port, png, wait_done
 
 SHORT = "Hello there, nice to meet you."
 
@@ -302,3 +302,16 @@ def test_page_and_default_face(client, face_png):
     assert page.status_code == 200 and "<video" in page.text
     assert client.get("/default-face.png").content == face_png
     assert client.get("/static/app.js").status_code == 200
+
+
+def test_cors_allows_only_configured_origins(client):
+    preflight = {"Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "authorization"}
+    allowed = client.options("/v1/talks", headers={"Origin": CORS_ORIGIN, **preflight})
+    assert allowed.status_code == 200
+    assert allowed.headers["access-control-allow-origin"] == CORS_ORIGIN
+    assert "authorization" in allowed.headers["access-control-allow-headers"].lower()
+    other = client.options("/v1/talks", headers={"Origin": "https://evil.example.net", **preflight})
+    assert other.status_code == 400
+    assert "access-control-allow-origin" not in other.headers
+    simple = client.get("/healthz", headers={"Origin": CORS_ORIGIN})
+    assert simple.headers["access-control-allow-origin"] == CORS_ORIGIN

@@ -93,7 +93,7 @@ def test_full_queue_answers_429(tight):
 
 def test_time_limit_stops_a_job(tight):
     with tight.server.client() as client:
-        job = client.post("/v1/talks", data={"text": LONG, "size": "512"}).json()["id"]
+        job = client.post("/v1/talks", data={"text": LONG, "size": "1024"}).json()["id"]
         record = wait_done(client, job, timeout_s=60)
         assert record["status"] == "failed"
         assert record["error"]["code"] == "timeout"

@@ -5,8 +5,8 @@ outside its dictionary are skipped). Long audio is aligned piece by piece
 (the recogniser's pieces, cut at pauses, each given the words of the text
 that the recogniser heard in it), since aligning minutes at once takes
 memory in proportion to the length. A p/b/m counts as closed when the
-inner-lip gap falls to `CLOSED_SHARE` of its mean in speech, or less, in some
-frame that overlaps the sound or lies within `SLACK_FRAMES` of it.
+inner-lip gap falls to `CLOSED_SHARE` of its mean in speech, or less (or under
+`CLOSED_FLOOR_IOD`, lips touching), in some frame that overlaps the sound or lies within `SLACK_FRAMES` of it.
 """
 
 from __future__ import annotations
@@ -25,6 +25,9 @@ log = logging.getLogger(__name__)
 
 BILABIALS = ("P", "B", "M")
 CLOSED_SHARE = 1 / 3  # of the mean opening in speech
+# Lips this close (inter-ocular units, ~0.6 mm) touch whatever the mean: without it a mouth that
+# never opens has a mean of tracker noise, and a third of noise is a coin toss.
+CLOSED_FLOOR_IOD = 0.01
 SLACK_FRAMES = 1
 
 
@@ -83,7 +86,7 @@ def closure_rate(
 
     Sounds with no tracked face in their frames are not counted.
     """
-    threshold = CLOSED_SHARE * mean_speech_opening
+    threshold = max(CLOSED_SHARE * mean_speech_opening, CLOSED_FLOOR_IOD)
     times = np.asarray(frame_times, float)
     counted = closed = 0
     events = []

@@ -68,6 +68,15 @@ def test_lips_closing_at_each_bilabial_count_within_a_frame():
     assert result["bilabial_closure_rate"] == pytest.approx(2 / 3, abs=1e-3)
 
 
+def test_a_mouth_that_never_opens_is_closed_at_every_bilabial():
+    # Tracker noise around a shut mouth: a third of its mean would be a coin toss.
+    times = np.arange(100) / FPS
+    opening = np.abs(np.random.default_rng(0).normal(0.001, 0.001, 100))
+    phones = [Phone("P", 1.0, 1.08), Phone("M", 2.0, 2.1), Phone("B", 3.0, 3.04)]
+    result = closure_rate(opening, times, FPS, phones, mean_speech_opening=float(opening.mean()))
+    assert result["bilabial_closure_rate"] == 1.0
+
+
 def test_long_text_is_shared_among_pieces_by_what_was_heard_in_each():
     text = "Please bring the big map. We must be back before the museum closes at 5."
     pieces = [(0, 1, "please ring the big"), (1, 2, "map we must be back"), (2, 3, "before the museum closes at five")]

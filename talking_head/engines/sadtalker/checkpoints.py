@@ -19,6 +19,7 @@ import functools
 import json
 import os
 import pickle
+import re
 import struct
 import zipfile
 from dataclasses import dataclass
@@ -167,8 +168,10 @@ def read_mapping(path: Path, coeff_nc: int) -> tuple[dict[str, torch.Tensor], li
     try:
         checkpoint = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as exc:
-        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        return {}, [f"{path}: refused to unpickle: it holds Python objects other than tensors ({first_line})"]
+        found = re.search(r"Unsupported global: GLOBAL ([\w.]+)", str(exc))
+        what = found.group(1) if found else "objects that are not tensors"
+        return {}, [f"{path}: refused to unpickle: it holds Python objects other than tensors ({what}); "
+                    "a checkpoint that needs code to load is not a SadTalker release file"]
     except (RuntimeError, EOFError, OSError, ValueError) as exc:
         return {}, [f"{path}: cannot be read as a torch checkpoint ({type(exc).__name__}: {exc}); "
                     "download it again"]

@@ -51,25 +51,41 @@ def smooth_pose(pose: np.ndarray) -> np.ndarray:
     return savgol_filter(pose, window, 2, axis=0).astype(np.float32)
 
 
+def repeated_source(source: np.ndarray, n_frames: int) -> np.ndarray:
+    """The source's first 70 coefficients for every frame: (n, 70) float32 (the networks' reference)."""
+    return np.repeat(np.asarray(source[:70], dtype=np.float32)[None], n_frames, axis=0)
+
+
+def seeded_latents(seed: int, device: torch.device):
+    """Standard-normal (1, 64) pose latents, drawn on the CPU so every device makes the same video."""
+    generator = torch.Generator().manual_seed(seed)
+    while True:
+        yield torch.randn(1, LATENT, generator=generator).to(device)
+
+
+def predict(nets: Networks, windows: np.ndarray, source: np.ndarray, pose_style: int, ratio: np.ndarray,
+            latents, device: torch.device) -> dict[str, np.ndarray]:
+    """(T, 80, 16) mel windows, the source coefficients, (T, 1) blink ratios and an iterator of latents ->
+    `expression` (T, 64), `pose` (T, 6), `pose_smoothed` (T, 6), `coefficients` (T, 70)."""
+    n = len(windows)
+    mel = torch.from_numpy(np.ascontiguousarray(windows, dtype=np.float32)).to(device)
+    ref = torch.from_numpy(repeated_source(source, n)).to(device)
+    with torch.inference_mode():
+        expression = nets.audio2exp(mel, ref[:, :EXPRESSION], torch.from_numpy(ratio).float().to(device))
+        pose = nets.audio2pose(mel, ref[0, EXPRESSION:], pose_style, latents)
+    expression = expression.float().cpu().numpy()
+    pose = pose.float().cpu().numpy()
+    smoothed = smooth_pose(pose)
+    return {"expression": expression, "pose": pose, "pose_smoothed": smoothed,
+            "coefficients": np.concatenate([expression, smoothed], axis=1)}
+
+
 def audio_to_coefficients(nets: Networks, windows: np.ndarray, source: np.ndarray, pose_style: int,
                           seed: int, device: torch.device) -> np.ndarray:
-    """(T, 80, 16) mel windows and the source's 73 coefficients -> (T, 70) float32 coefficients."""
-    n = len(windows)
-    rng = np.random.default_rng(seed)
-    ratio = torch.from_numpy(blink_ratio(n, rng)).to(device)
-    mel = torch.from_numpy(windows).to(device)
-    ref = torch.from_numpy(np.asarray(source[:70], dtype=np.float32)).to(device)
-    latent_rng = torch.Generator().manual_seed(seed)
-
-    def latents():
-        while True:  # drawn on the CPU so every device makes the same video
-            yield torch.randn(1, LATENT, generator=latent_rng).to(device)
-
-    with torch.inference_mode():
-        expression = nets.audio2exp(mel, ref[None, :EXPRESSION].expand(n, -1), ratio)
-        pose = nets.audio2pose(mel, ref[EXPRESSION:], pose_style, latents())
-    pose = smooth_pose(pose.float().cpu().numpy())
-    return np.concatenate([expression.float().cpu().numpy(), pose], axis=1)
+    """(T, 80, 16) mel windows and the source's 73 coefficients -> (T, 70) float32 coefficients,
+    with blinks and pose latents drawn from `seed`."""
+    ratio = blink_ratio(len(windows), np.random.default_rng(seed))
+    return predict(nets, windows, source, pose_style, ratio, seeded_latents(seed, device), device)["coefficients"]
 
 
 def keyframe_track(degrees: tuple[float, ...], n_frames: int) -> np.ndarray:

@@ -6,7 +6,7 @@ import shutil
 
 import pytest
 
-from .support import Stack, png
+from .support import png
 
 CHROMIUM = "/usr/bin/chromium"
 PHONE = {"width": 390, "height": 844}
@@ -14,15 +14,8 @@ PHONE = {"width": 390, "height": 844}
 pytestmark = pytest.mark.skipif(not shutil.which(CHROMIUM), reason="chromium is not installed (CI installs it: see .ci/run)")
 
 
-@pytest.fixture(scope="module")
-def page_server(tmp_path_factory):
-    stack = Stack(tmp_path_factory.mktemp("browser"), "local").start()
-    yield stack.server
-    stack.stop()
-
-
 @pytest.fixture
-def page(page_server):
+def page(open_server):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -35,7 +28,7 @@ def page(page_server):
             context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True)
             page = context.new_page()
             page.set_default_timeout(30_000)
-            page.goto(page_server.url + "/")
+            page.goto(open_server.url + "/")
             yield page
         finally:
             browser.close()

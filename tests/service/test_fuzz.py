@@ -9,24 +9,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis.generation.modes import GenerationMode
 
-from .support import Stack, record_status
+from .support import record_status
 
-FUZZ_ENV = {
-    # Short texts and a short queue keep the accidental valid request cheap.
-    "TALKING_HEAD_MAX_TEXT_CHARS": "40",
-    "TALKING_HEAD_QUEUE_SIZE": "3",
-    "TALKING_HEAD_JOB_TIME_LIMIT_S": "30",
-}
 FIELDS = ["text", "engine", "fps", "size", "still", "expression_scale", "pose_style", "seed", "voice", "captions",
           "callback_url"]
 EXPECTED = {200, 202, 204, 400, 401, 404, 405, 409, 413, 415, 416, 422, 429}
 
 
 @pytest.fixture(scope="module")
-def fuzz_server(tmp_path_factory):
-    stack = Stack(tmp_path_factory.mktemp("fuzz"), "local", env=FUZZ_ENV).start()
-    yield stack.server
-    stack.stop()
+def fuzz_server(open_server):
+    return open_server
 
 
 @pytest.fixture(scope="module")

@@ -7,12 +7,10 @@ resampled once to `OUTPUT_RATE`.
 
 from __future__ import annotations
 
-from math import gcd
 from pathlib import Path
 
 import av
 import numpy as np
-from scipy.signal import resample_poly
 
 from ..errors import InputError
 
@@ -20,14 +18,36 @@ ANALYSIS_RATE = 16000  # Hz: PocketSphinx's acoustic model and SadTalker's mel f
 OUTPUT_RATE = 48000  # Hz: used when a file's own rate is not one AAC carries
 AAC_RATES = (16000, 22050, 24000, 32000, 44100, 48000)
 SILENCE_PEAK = 1e-3  # peak amplitude under which a recording counts as silent
+RMS_BLOCK_FRAMES = 1000
 
 
 def resample(audio: np.ndarray, from_rate: int, to_rate: int) -> np.ndarray:
-    """Polyphase resampling of a mono float32 signal."""
+    """Resample a mono float32 signal with libswresample, a second at a time.
+
+    Streaming keeps memory at the size of the output (a ten-minute file does
+    not need float64 copies of itself); the output is aligned to the input.
+    """
+    audio = np.ascontiguousarray(audio, dtype=np.float32)
     if from_rate == to_rate:
-        return audio.astype(np.float32, copy=False)
-    g = gcd(from_rate, to_rate)
-    return resample_poly(audio, to_rate // g, from_rate // g).astype(np.float32)
+        return audio
+    resampler = av.AudioResampler(format="flt", layout="mono", rate=to_rate)
+    out = np.empty(int(np.ceil(len(audio) * to_rate / from_rate)) + 64, np.float32)
+    filled = 0
+
+    def take(frames) -> None:
+        nonlocal filled
+        for frame in frames:
+            samples = frame.to_ndarray().reshape(-1)
+            out[filled : filled + len(samples)] = samples
+            filled += len(samples)
+
+    for start in range(0, len(audio), from_rate):
+        frame = av.AudioFrame.from_ndarray(audio[None, start : start + from_rate], format="flt", layout="mono")
+        frame.sample_rate = from_rate
+        frame.pts = start
+        take(resampler.resample(frame))
+    take(resampler.resample(None))
+    return out[:filled]
 
 
 def read_audio(path: str | Path, max_seconds: float | None = None) -> tuple[np.ndarray, int]:
@@ -101,9 +121,16 @@ def frame_rms(audio_16k: np.ndarray, fps: float, n_frames: int) -> np.ndarray:
     """RMS of the 16 kHz signal over each video frame's interval [i/fps, (i+1)/fps)."""
     edges = np.round(np.arange(n_frames + 1) * (ANALYSIS_RATE / fps)).astype(np.int64)
     edges = np.clip(edges, 0, len(audio_16k))
-    csum = np.concatenate([[0.0], np.cumsum(audio_16k.astype(np.float64) ** 2)])
-    energy = (csum[edges[1:]] - csum[edges[:-1]]) / np.maximum(np.diff(edges), 1)
-    return np.sqrt(energy).astype(np.float32)
+    rms = np.zeros(n_frames, np.float32)
+    # A block of frames at a time, so long audio needs no full-length float64 copies.
+    for first in range(0, n_frames, RMS_BLOCK_FRAMES):
+        last = min(first + RMS_BLOCK_FRAMES, n_frames)
+        block = audio_16k[edges[first] : edges[last]].astype(np.float64)
+        csum = np.concatenate([[0.0], np.cumsum(block * block)])
+        local = edges[first : last + 1] - edges[first]
+        energy = (csum[local[1:]] - csum[local[:-1]]) / np.maximum(np.diff(local), 1)
+        rms[first:last] = np.sqrt(energy)
+    return rms
 
 
 def split_at_pauses(audio_16k: np.ndarray, max_s: float = 20.0) -> list[tuple[int, int]]:

@@ -73,12 +73,15 @@ def main() -> None:
     args = parser.parse_args()
     if shutil.which("redis-server") is None:
         raise SystemExit("redis-server is not installed (apt-get install -y redis-server)")
+    load_before = os.getloadavg()[0]
     rows = []
     for count in [int(n) for n in args.workers.split(",")]:
         rows.append((f"celery, {count} worker{'s' if count > 1 else ''}", measure(count, args.jobs, args.size)))
     print(f"{args.jobs} jobs submitted at once through Redis + Celery, {args.size}x{args.size}, one sentence each, "
           f"workers with one pool process each, all on this machine ({os.cpu_count()} CPU cores).\n")
     print(table(rows))
+    print(f"\nLoad average (1 min) before: {load_before:.1f}, after: {os.getloadavg()[0]:.1f} "
+          "(other work on the machine slows every number above).")
 
 
 if __name__ == "__main__":

@@ -147,6 +147,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="pool processes (default: cores)")
     parser.add_argument("--size", type=int, default=256)
     args = parser.parse_args()
+    load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="talking-head-load-") as folder:
         env = clean_env({"TALKING_HEAD_WORKERS": args.workers, "TALKING_HEAD_QUEUE_SIZE": max(16, args.jobs)})
         server, url = start_server(Path(folder), env)
@@ -158,6 +159,8 @@ def main() -> None:
           f"{args.size}x{args.size}, one sentence each ({measured['video_s'] / max(1, measured['done']):.1f} s of "
           f"video on average), engine {', '.join(measured['engines'])}, {os.cpu_count()} CPU cores.\n")
     print(table([(f"local pool × {args.workers}", measured)]))
+    print(f"\nLoad average (1 min) before: {load_before:.1f}, after: {os.getloadavg()[0]:.1f} "
+          "(other work on the machine slows every number above).")
 
 
 if __name__ == "__main__":

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import subprocess
 import sys
 import time
@@ -18,6 +17,7 @@ import wave
 from pathlib import Path
 
 from .cases import RECORDING, TWO_MINUTES
+from .worker import peak_rss_mb
 
 RESULTS = Path(__file__).parent / "results"
 WORDS_PER_MINUTE = 210  # about what the bundled voice speaks
@@ -52,8 +52,7 @@ def child(kind: str, source: str, output: str) -> None:
     else:
         result = talk(audio=source, output=output, options=options)
     wall = time.perf_counter() - start
-    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(json.dumps({"duration_s": result.duration_s, "wall_s": wall, "peak_rss_mb": peak_kb / 1024,
+    print(json.dumps({"duration_s": result.duration_s, "wall_s": wall, "peak_rss_mb": peak_rss_mb(),
                       "engine": result.engine, "timings": result.timings}))
 
 

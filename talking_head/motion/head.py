@@ -10,6 +10,8 @@ from ..speech.audio import frame_rms
 IDLE_SMOOTH_S = 0.9  # idle drift changes direction over about a second
 SPEECH_SMOOTH_S = 0.12  # nods follow syllable-rate loudness, smoothed
 FINAL_SMOOTH_S = 0.08  # no frame-to-frame jitter survives this
+EMPHASIS_STD = 0.14  # typical spread of loudness emphasis in ordinary speech (envelope units)
+SETTLE_S = 0.8
 
 # Motion characters, picked by pose_style: amplitudes in degrees (std) for
 # idle (yaw, pitch, roll) and speech-driven (yaw, pitch, roll).
@@ -22,9 +24,13 @@ STYLES = (
 
 
 def _unit_noise(n: int, sigma_frames: float, rng: np.random.Generator) -> np.ndarray:
-    noise = gaussian_filter1d(rng.standard_normal(n + int(6 * sigma_frames)), sigma_frames)[: n]
-    std = noise.std()
-    return noise / std if std > 0 else noise
+    """Slow noise with a standard deviation of 1 in the long run.
+
+    Scaled by the filter's own gain, not by the clip's spread: a short clip
+    drifts as little as any two seconds of a long one.
+    """
+    noise = gaussian_filter1d(rng.standard_normal(n + int(6 * sigma_frames)), sigma_frames)[:n]
+    return noise * np.sqrt(2 * sigma_frames * np.sqrt(np.pi))
 
 
 def head_track(audio_16k: np.ndarray, fps: float, n_frames: int, pose_style: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
@@ -37,12 +43,14 @@ def head_track(audio_16k: np.ndarray, fps: float, n_frames: int, pose_style: int
     envelope = gaussian_filter1d(rms / max(loud, 1e-6), SPEECH_SMOOTH_S * fps)
     # Emphasis: loudness above its slow trend (a stressed syllable) drives a nod.
     emphasis = envelope - gaussian_filter1d(envelope, 0.6 * fps)
-    emphasis_std = emphasis.std() if n_frames > 1 else 0.0
-    emphasis = emphasis / emphasis_std if emphasis_std > 0 else emphasis
+    emphasis = emphasis / EMPHASIS_STD
     # Speaking phrases lean the head a little to one side, alternating by phrase.
     phrase = gaussian_filter1d(envelope, 0.5 * fps)
     sway = np.sin(np.cumsum(phrase) / fps * 0.9 + rng.uniform(0, 2 * np.pi))
 
+    # The video opens on the photo's own pose and eases into motion.
+    settle = np.clip((np.arange(n_frames) + 0.5) / (SETTLE_S * fps), 0, 1)
+    settle = settle * settle * (3 - 2 * settle)
     pose = {}
     for axis, idle_a, speech_a, driven in (
         ("yaw", idle_amp[0], speech_amp[0], sway * np.clip(phrase * 2, 0, 1)),
@@ -52,5 +60,5 @@ def head_track(audio_16k: np.ndarray, fps: float, n_frames: int, pose_style: int
         k = "yaw pitch roll".split().index(axis)
         idle = _unit_noise(n_frames, IDLE_SMOOTH_S * fps, rng) * idle_a
         value = variation[k] * (idle + speech_a * driven)
-        pose[axis] = gaussian_filter1d(value, FINAL_SMOOTH_S * fps).astype(np.float32)
+        pose[axis] = (gaussian_filter1d(value, FINAL_SMOOTH_S * fps) * settle).astype(np.float32)
     return pose

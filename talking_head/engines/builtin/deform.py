@@ -29,7 +29,8 @@ TUCK_LOWER_IOD = 0.02
 PRESS_THIN_IOD = 0.015  # pressed lips thin toward the lip line
 PRESS_FALLOFF_IOD = 0.12  # skin this far from the lip line follows a closing mouth
 TEETH_SHOW_JAW = 0.2  # a photo showing teeth closes its lips when the jaw is below this
-BROW_LIFT_IOD = 0.08
+BROW_LIFT_IOD = 0.06
+LID_CREASE_IOD = 0.06  # the lid crease lies about this far above the lid margin
 UPPER_LID_TRAVEL = 0.95  # shares of the eye opening the lids travel to close it;
 LOWER_LID_TRAVEL = 0.12  # together a little over 1, so no white shows between them
 MOUTH_FALLOFF_IOD = 0.35  # skin follows the mouth corners within about this distance
@@ -152,17 +153,19 @@ def expression_bases(landmarks: np.ndarray, bite: np.ndarray, frame: FaceFrame) 
         follow = LID_SKIN_FOLLOW * np.exp(-distance.min(axis=1) ** 2 / (2 * LID_FALLOFF_IOD**2)) * above
         bases[name] += follow[:, None] * UPPER_LID_TRAVEL * travel[nearest]
 
-    # Brows lift, the forehead with them, the skin down to the lids stretches.
+    # Brows lift, the forehead with them; the skin down to the lid crease stretches,
+    # the lids themselves stay (raised brows must not widen the eyes).
     brow_idx = np.array(regions.RIGHT_BROW + regions.LEFT_BROW)
     brow_v = local[brow_idx, 1].mean()
-    eye_v = 0.0
+    lids = np.array(RIGHT_UPPER_LID + LEFT_UPPER_LID)
+    crease_v = local[lids, 1].min() - LID_CREASE_IOD
     lift = np.where(
         v <= brow_v,
         np.exp(-((v - brow_v) ** 2) / (2 * BROW_FALLOFF_IOD**2)),
-        _smoothstep((v - eye_v) / (brow_v - eye_v)),
+        _smoothstep((crease_v - v) / max(crease_v - brow_v, 1e-3)),
     )
     lift[brow_idx] = 1.0
-    lift[v > eye_v] = 0.0
+    lift[v > crease_v] = 0.0
     bases["brow"][:, 1] = -BROW_LIFT_IOD * lift
 
     for name in EXPRESSIONS:

@@ -2,17 +2,13 @@
 
 A fresh process per case keeps peak memory and model loading honest. Models
 are loaded first and timed apart (`load_s`); then the case runs as it would
-in a warm service. The pipeline's `speech` stage holds both text-to-speech
-and alignment: they are split here by timing the two functions it calls
-(`synthesize` or `read_audio`, then `timeline`), without changing them.
-Prints one JSON object on standard output.
+in a warm service. Prints one JSON object on standard output.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
-import functools
 import json
 import resource
 import sys
@@ -20,21 +16,6 @@ import time
 from pathlib import Path
 
 from .cases import CASES
-
-
-def _timed(module, name: str, into: dict[str, float], stage: str) -> None:
-    """Wrap `module.name` so each call adds its wall time to `into[stage]`."""
-    original = getattr(module, name)
-
-    @functools.wraps(original)
-    def wrapper(*args, **kwargs):
-        start = time.perf_counter()
-        try:
-            return original(*args, **kwargs)
-        finally:
-            into[stage] = into.get(stage, 0.0) + time.perf_counter() - start
-
-    setattr(module, name, wrapper)
 
 
 def peak_rss_mb() -> float:
@@ -70,19 +51,15 @@ def run(case_name: str, output: str, engine: str) -> dict:
     _load_models(engine)
     load_s = time.perf_counter() - start
 
-    from talking_head import speech
     from talking_head.pipeline import TalkOptions, talk
 
-    split: dict[str, float] = {}
-    _timed(speech, "synthesize", split, "tts")
-    _timed(speech, "read_audio", split, "tts")
-    _timed(speech, "timeline", split, "align")
     options = TalkOptions(engine=engine, captions="none")
     result = talk(text=case.text if case.audio is None else case.transcript, image=str(case.image),
                   audio=str(case.audio) if case.audio else None, output=output, options=options)
     record = result.to_dict()
     timings = dict(record["timings"])
-    timings.update({k: round(v, 4) for k, v in split.items()})
+    # A recording is decoded where a text is synthesized: one column for both.
+    timings.setdefault("tts", timings.pop("audio", 0.0))
     return {
         "case": case_name,
         "load_s": round(load_s, 3),

@@ -176,3 +176,18 @@ def test_devices(monkeypatch):
     if not torch.cuda.is_available():
         with pytest.raises(ConfigurationError, match="CUDA is not available"):
             pick_device("cuda")
+
+
+def test_long_speech_spectrogram_is_worked_in_blocks(monkeypatch):
+    """Blocks of STFT frames give the same spectrogram as one pass over the whole wave."""
+    from talking_head.engines.sadtalker import audio_frontend
+
+    wave = np.random.default_rng(0).normal(0, 0.1, 16_000 * 3 + 123).astype(np.float32)
+    monkeypatch.setattr(audio_frontend, "STFT_BLOCK", 37)
+    blocked = audio_frontend.melspectrogram(wave)
+    monkeypatch.setattr(audio_frontend, "STFT_BLOCK", 10**9)
+    whole = audio_frontend.melspectrogram(wave)
+    assert blocked.shape == whole.shape == (1 + len(wave) // 200, 80)
+    assert np.allclose(blocked, whole, atol=1e-9, rtol=0)
+    windows = audio_frontend.MelWindows(whole, 75)
+    assert np.array_equal(windows[10:20], windows[:][10:20]) and len(windows) == 75

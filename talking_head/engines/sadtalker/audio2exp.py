@@ -20,10 +20,11 @@ class Audio2Exp(nn.Module):
         self.audio_encoder = audio_encoder_layers()
         self.mapping1 = nn.Linear(EMBEDDING + EXPRESSION + 1, EXPRESSION)
 
-    def forward(self, windows: torch.Tensor, ref_expression: torch.Tensor, blink: torch.Tensor) -> torch.Tensor:
-        """(T, 80, 16) windows, (T, 64) source expression, (T, 1) blink ratio -> (T, 64)."""
+    def forward(self, windows, ref_expression: torch.Tensor, blink: torch.Tensor) -> torch.Tensor:
+        """(T, 80, 16) windows (or anything whose slices are), (T, 64) source expression, (T, 1) blink ratio
+        -> (T, 64)."""
         chunks = []
-        for start in range(0, windows.shape[0], CHUNK_FRAMES):
+        for start in range(0, len(windows), CHUNK_FRAMES):
             part = slice(start, start + CHUNK_FRAMES)
             audio = encode_windows(self.audio_encoder, windows[part])
             chunks.append(self.mapping1(torch.cat([audio, ref_expression[part], blink[part]], dim=1)))

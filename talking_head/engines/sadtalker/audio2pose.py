@@ -108,23 +108,23 @@ class Audio2Pose(nn.Module):
         self.netG = nn.Module()
         self.netG.decoder = PoseDecoder()
 
-    def forward(self, windows: torch.Tensor, ref_pose: torch.Tensor, style: int, latents) -> torch.Tensor:
-        """(T, 80, 16) mel windows and the (6,) first-frame pose -> (T, 6) poses.
+    def forward(self, windows, ref_pose: torch.Tensor, style: int, latents) -> torch.Tensor:
+        """T mel windows ((T, 80, 16), or anything whose slices are) and the (6,) first-frame pose -> (T, 6) poses.
 
         Frame 0 is the reference pose; frames 1..T-1 come in chunks of 32, the
         last chunk taking the final 32 windows and keeping only the new frames.
         `latents` is an iterator of (1, 64) draws, one per chunk.
         """
-        num = windows.shape[0] - 1
+        total = len(windows)
+        num = total - 1
         motion = [ref_pose.new_zeros(1, POSE)]
         ref = ref_pose[None]
-        later = windows[1:]
-        for start in range(0, num - num % SEQ_LEN, SEQ_LEN):
-            audio = encode_windows(self.audio_encoder.audio_encoder, later[start:start + SEQ_LEN])
+        for start in range(1, 1 + num - num % SEQ_LEN, SEQ_LEN):
+            audio = encode_windows(self.audio_encoder.audio_encoder, windows[start:start + SEQ_LEN])
             motion.append(self.netG.decoder(ref, next(latents), style, audio[None])[0])
         remainder = num % SEQ_LEN
         if remainder:
-            audio = encode_windows(self.audio_encoder.audio_encoder, later[-SEQ_LEN:])
+            audio = encode_windows(self.audio_encoder.audio_encoder, windows[max(1, total - SEQ_LEN):total])
             if audio.shape[0] < SEQ_LEN:  # fewer than 32 frames in all: repeat the first at the front
                 audio = torch.cat([audio[:1].expand(SEQ_LEN - audio.shape[0], -1), audio])
             motion.append(self.netG.decoder(ref, next(latents), style, audio[None])[0, -remainder:])

@@ -22,6 +22,7 @@ MIN_LEVEL_DB = -100.0
 REF_LEVEL_DB = 20.0
 MAX_ABS = 4.0
 WINDOW_STEPS = 16  # mel frames per video-frame window (0.2 s)
+STFT_BLOCK = 4096  # STFT frames computed at a time (51 s of audio)
 MEL_PER_SECOND = SAMPLE_RATE / HOP
 
 
@@ -55,17 +56,33 @@ _FILTERS = mel_filterbank()
 _WINDOW = 0.5 - 0.5 * np.cos(2 * np.pi * np.arange(N_FFT) / N_FFT)  # periodic Hann
 
 
+def _emphasised(x: np.ndarray, start: int, stop: int) -> np.ndarray:
+    """Pre-emphasised samples start..stop-1 of `x` (y[n] = x[n] - 0.97 x[n-1], y[0] = x[0]), zero outside it."""
+    out = np.zeros(stop - start)
+    lo, hi = max(start, 0), min(stop, len(x))
+    if hi > lo:
+        seg = x[lo:hi].astype(np.float64)
+        previous = np.concatenate([[x[lo - 1] if lo > 0 else 0.0], seg[:-1]])
+        out[lo - start:hi - start] = seg - PREEMPHASIS * previous
+    return out
+
+
 def melspectrogram(wave: np.ndarray) -> np.ndarray:
-    """(samples,) float -> (1 + samples // 200, 80) float64 normalised log-mel, time-major."""
-    x = np.asarray(wave, dtype=np.float64)
-    emphasised = np.empty_like(x)
-    emphasised[:1] = x[:1]
-    emphasised[1:] = x[1:] - PREEMPHASIS * x[:-1]
-    padded = np.pad(emphasised, N_FFT // 2)
-    n_frames = 1 + (len(padded) - N_FFT) // HOP
-    frames = np.lib.stride_tricks.sliding_window_view(padded, N_FFT)[::HOP][:n_frames]
-    magnitude = np.abs(np.fft.rfft(frames * _WINDOW, axis=1))
-    mel = magnitude @ _FILTERS.T.astype(np.float64)
+    """(samples,) float -> (1 + samples // 200, 80) float64 normalised log-mel, time-major.
+
+    Worked through in blocks of STFT frames, so long speech needs no
+    full-length spectrogram (or framed copy of the wave) in memory.
+    """
+    x = np.asarray(wave)
+    n_frames = 1 + len(x) // HOP
+    mel = np.empty((n_frames, N_MELS))
+    filters = _FILTERS.T.astype(np.float64)
+    for first in range(0, n_frames, STFT_BLOCK):
+        last = min(first + STFT_BLOCK, n_frames)
+        # frame f is centred on sample f * HOP: it spans f * HOP - 400 .. f * HOP + 399 (zeros off the ends)
+        samples = _emphasised(x, first * HOP - N_FFT // 2, (last - 1) * HOP + N_FFT // 2)
+        frames = np.lib.stride_tricks.sliding_window_view(samples, N_FFT)[::HOP]
+        mel[first:last] = np.abs(np.fft.rfft(frames * _WINDOW, axis=1)) @ filters
     db = 20 * np.log10(np.maximum(10 ** (MIN_LEVEL_DB / 20), mel)) - REF_LEVEL_DB
     return np.clip(2 * MAX_ABS * (db - MIN_LEVEL_DB) / -MIN_LEVEL_DB - MAX_ABS, -MAX_ABS, MAX_ABS)
 
@@ -81,16 +98,27 @@ def fit_to_frames(wave: np.ndarray, n_frames: int) -> np.ndarray:
     return np.pad(wave[:wanted], (0, max(0, wanted - len(wave))))
 
 
-def mel_windows(mel: np.ndarray, n_frames: int) -> np.ndarray:
-    """(n_mel, 80) -> (n_frames, 80, 16) float32: for frame i, mel frames trunc(80 (i - 2) / 25) + 0..15, clamped."""
-    frames = np.arange(n_frames)
-    # int() of the reference truncates toward zero; so does np.trunc (frames 0 and 1 start at -6 and -3)
-    starts = np.trunc(MEL_PER_SECOND * ((frames - 2) / FPS)).astype(np.int64)
-    index = np.clip(starts[:, None] + np.arange(WINDOW_STEPS)[None, :], 0, len(mel) - 1)
-    return np.ascontiguousarray(mel[index].transpose(0, 2, 1), dtype=np.float32)
+class MelWindows:
+    """The per-video-frame windows of a mel spectrogram, made when sliced: `windows[a:b]` -> (k, 80, 16) float32.
+
+    Frame i reads mel frames trunc(80 (i - 2) / 25) + 0..15, clamped to the spectrogram.
+    """
+
+    def __init__(self, mel: np.ndarray, n_frames: int):
+        self.mel, self.n_frames = mel, n_frames
+
+    def __len__(self) -> int:
+        return self.n_frames
+
+    def __getitem__(self, part: slice) -> np.ndarray:
+        frames = np.arange(self.n_frames)[part]
+        # int() of the trained pipeline truncates toward zero; so does np.trunc (frames 0 and 1 start at -6, -3)
+        starts = np.trunc(MEL_PER_SECOND * ((frames - 2) / FPS)).astype(np.int64)
+        index = np.clip(starts[:, None] + np.arange(WINDOW_STEPS)[None, :], 0, len(self.mel) - 1)
+        return np.ascontiguousarray(self.mel[index].transpose(0, 2, 1), dtype=np.float32)
 
 
-def audio_windows(wave_16k: np.ndarray, n_frames: int | None = None) -> np.ndarray:
-    """16 kHz speech -> (n_frames, 80, 16) windows; n_frames defaults to the reference's whole-frame count."""
+def audio_windows(wave_16k: np.ndarray, n_frames: int | None = None) -> MelWindows:
+    """16 kHz speech -> its per-frame windows; n_frames defaults to the reference's whole-frame count."""
     n_frames = frame_count(len(wave_16k)) if n_frames is None else n_frames
-    return mel_windows(melspectrogram(fit_to_frames(wave_16k, n_frames)), n_frames)
+    return MelWindows(melspectrogram(fit_to_frames(wave_16k, n_frames)), n_frames)

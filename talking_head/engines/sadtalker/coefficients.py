@@ -63,12 +63,25 @@ def seeded_latents(seed: int, device: torch.device):
         yield torch.randn(1, LATENT, generator=generator).to(device)
 
 
-def predict(nets: Networks, windows: np.ndarray, source: np.ndarray, pose_style: int, ratio: np.ndarray,
+class _OnDevice:
+    """Slices of the mel windows as tensors on the device, made as the networks ask for them."""
+
+    def __init__(self, windows, device: torch.device):
+        self.windows, self.device = windows, device
+
+    def __len__(self) -> int:
+        return len(self.windows)
+
+    def __getitem__(self, part: slice) -> torch.Tensor:
+        return torch.from_numpy(np.ascontiguousarray(self.windows[part], dtype=np.float32)).to(self.device)
+
+
+def predict(nets: Networks, windows, source: np.ndarray, pose_style: int, ratio: np.ndarray,
             latents, device: torch.device) -> dict[str, np.ndarray]:
-    """(T, 80, 16) mel windows, the source coefficients, (T, 1) blink ratios and an iterator of latents ->
-    `expression` (T, 64), `pose` (T, 6), `pose_smoothed` (T, 6), `coefficients` (T, 70)."""
+    """T mel windows ((T, 80, 16) array or `MelWindows`), the source coefficients, (T, 1) blink ratios and an
+    iterator of latents -> `expression` (T, 64), `pose` (T, 6), `pose_smoothed` (T, 6), `coefficients` (T, 70)."""
     n = len(windows)
-    mel = torch.from_numpy(np.ascontiguousarray(windows, dtype=np.float32)).to(device)
+    mel = _OnDevice(windows, device)
     ref = torch.from_numpy(repeated_source(source, n)).to(device)
     with torch.inference_mode():
         expression = nets.audio2exp(mel, ref[:, :EXPRESSION], torch.from_numpy(ratio).float().to(device))
@@ -80,9 +93,9 @@ def predict(nets: Networks, windows: np.ndarray, source: np.ndarray, pose_style:
             "coefficients": np.concatenate([expression, smoothed], axis=1)}
 
 
-def audio_to_coefficients(nets: Networks, windows: np.ndarray, source: np.ndarray, pose_style: int,
+def audio_to_coefficients(nets: Networks, windows, source: np.ndarray, pose_style: int,
                           seed: int, device: torch.device) -> np.ndarray:
-    """(T, 80, 16) mel windows and the source's 73 coefficients -> (T, 70) float32 coefficients,
+    """T mel windows and the source's 73 coefficients -> (T, 70) float32 coefficients,
     with blinks and pose latents drawn from `seed`."""
     ratio = blink_ratio(len(windows), np.random.default_rng(seed))
     return predict(nets, windows, source, pose_style, ratio, seeded_latents(seed, device), device)["coefficients"]

@@ -65,7 +65,14 @@ def test_photo_and_text_to_video(page, face_png, tmp_path):
     download = page.locator("#download-video")
     assert download.get_attribute("href") == state["src"]
     assert page.locator("#download-captions").get_attribute("href").endswith("/captions")
-    page.evaluate("() => document.querySelector('#video').scrollIntoView()")
+    # Show a frame from the middle, fully loaded (no buffering spinner over the face).
+    page.evaluate(
+        "() => new Promise(done => { const v = document.querySelector('#video');"
+        " v.addEventListener('seeked', () => done(), {once: true}); v.currentTime = v.duration / 2; })"
+    )
+    page.wait_for_function("() => { const v = document.querySelector('#video');"
+                           " return v.readyState >= 3 && v.networkState !== HTMLMediaElement.NETWORK_LOADING; }")
+    page.wait_for_timeout(3000)  # the controls' loading spinner fades out
     shot = tmp_path / "talking-head-page.png"
     page.screenshot(path=str(shot), full_page=True)
     assert shot.stat().st_size > 10_000

@@ -68,6 +68,13 @@ def _pcm(audio_16k: np.ndarray) -> bytes:
     return (np.clip(audio_16k, -1.0, 1.0) * 32767).astype("<i2").tobytes()
 
 
+def _decode(decoder, audio_16k: np.ndarray | bytes) -> None:
+    """Run one utterance through `decoder` (whatever search it is set to)."""
+    decoder.start_utt()
+    decoder.process_raw(audio_16k if isinstance(audio_16k, bytes) else _pcm(audio_16k), full_utt=True)
+    decoder.end_utt()
+
+
 def _phone_label(name: str) -> str:
     label = name.split("(")[0].rstrip("012").upper()
     return label if label in ARPABET else "SIL"
@@ -94,13 +101,9 @@ def force_align(audio_16k: np.ndarray, words: list[str], offset: float = 0.0) ->
         decoder = entry.decoder
         try:
             decoder.set_align_text(" ".join(words))
-            decoder.start_utt()
-            decoder.process_raw(pcm, full_utt=True)
-            decoder.end_utt()
+            _decode(decoder, pcm)
             decoder.set_alignment()
-            decoder.start_utt()
-            decoder.process_raw(pcm, full_utt=True)
-            decoder.end_utt()
+            _decode(decoder, pcm)
             alignment = decoder.get_alignment()
         except RuntimeError as exc:
             raise AlignmentFailed(str(exc)) from None
@@ -126,11 +129,8 @@ def recognize_phones(audio_16k: np.ndarray, offset: float = 0.0) -> list[Phone]:
     """Phone recognition without a transcript."""
     entry = _decoder("phones")
     with entry.lock:
-        decoder = entry.decoder
-        decoder.start_utt()
-        decoder.process_raw(_pcm(audio_16k), full_utt=True)
-        decoder.end_utt()
-        segments = [(s.word, s.start_frame, s.end_frame) for s in decoder.seg()]
+        _decode(entry.decoder, audio_16k)
+        segments = [(s.word, s.start_frame, s.end_frame) for s in entry.decoder.seg()]
     return [
         Phone(_phone_label(name), offset + start * FRAME_S, offset + (end + 1) * FRAME_S)
         for name, start, end in segments
@@ -141,11 +141,8 @@ def recognize_words(audio_16k: np.ndarray) -> str:
     """A plain transcript (large-vocabulary recognition), for measuring intelligibility."""
     entry = _decoder("words")
     with entry.lock:
-        decoder = entry.decoder
-        decoder.start_utt()
-        decoder.process_raw(_pcm(audio_16k), full_utt=True)
-        decoder.end_utt()
-        hyp = decoder.hyp()
+        _decode(entry.decoder, audio_16k)
+        hyp = entry.decoder.hyp()
     return hyp.hypstr if hyp is not None else ""
 
 

@@ -20,6 +20,11 @@ PIXEL_FORMAT = "yuv420p"
 CRF = 20  # x264 constant quality: visually clean at talking-head bit rates
 PRESET = "veryfast"
 AUDIO_BITRATE = 96_000  # bit/s, mono speech
+# Frames are converted to YUV with BT.709 in limited range and the stream says so,
+# so browsers and PyAV decode the same colours (untagged files are guessed at).
+COLORSPACE = "ITU709"
+COLOR_RANGE = "MPEG"
+BT709, LIMITED_RANGE = 1, 1  # H.273 code points for the stream's colour tags
 
 
 def partial_path(path: Path) -> Path:
@@ -52,6 +57,9 @@ class VideoWriter:
             video.pix_fmt = PIXEL_FORMAT
             video.codec_context.time_base = Fraction(1, fps)
             video.options = {"crf": str(CRF), "preset": PRESET}
+            context = video.codec_context
+            context.colorspace = context.color_primaries = context.color_trc = BT709
+            context.color_range = LIMITED_RANGE
             self._video = video
             audio_stream = self._container.add_stream(AUDIO_CODEC, rate=sample_rate, layout="mono")
             audio_stream.codec_context.bit_rate = AUDIO_BITRATE
@@ -65,6 +73,7 @@ class VideoWriter:
         if frame.shape != (self.height, self.width, 3):
             raise ValueError(f"frame shape {frame.shape} is not {(self.height, self.width, 3)}")
         video_frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(frame, dtype=np.uint8), format="rgb24")
+        video_frame = video_frame.reformat(format=PIXEL_FORMAT, dst_colorspace=COLORSPACE, dst_color_range=COLOR_RANGE)
         video_frame.pts = self.frames_written
         video_frame.time_base = Fraction(1, self.fps)
         self._container.mux(self._video.encode(video_frame))

@@ -62,6 +62,10 @@ def test_stream_properties_and_duration(tmp_path):
     assert (streams.video.width, streams.video.height) == (128, 128)
     assert abs(streams.video.frames / FPS - streams.audio.duration_s) <= 1 / FPS + 0.03
     assert streams.video.frames == result.frames
+    with av.open(str(out)) as container:
+        frame = next(container.decode(video=0))
+    # Tagged BT.709, limited range: browsers and decoders agree on the colours.
+    assert (frame.colorspace, frame.color_primaries, frame.color_trc, frame.color_range) == (1, 1, 1, 1)
 
 
 def test_frames_are_streamed_and_a_failed_write_leaves_nothing(tmp_path):

@@ -187,3 +187,13 @@ def test_good_folder_passes_and_full_mode_needs_its_own_mapping(sadtalker_dir, t
     # ... but full mode needs it.
     with pytest.raises(ConfigurationError, match="mapping_00109-model.pth.tar: missing"):
         engine.unavailable(TalkOptions(sadtalker_dir=str(tmp_path), sadtalker_preprocess="full"))
+
+
+def test_the_512_networks_are_used_for_large_frames_when_present(sadtalker_dir, tmp_path):
+    from talking_head.engines.sadtalker.checkpoints import choose_files
+
+    assert choose_files(sadtalker_dir, 512, 70).main.name == "SadTalker_V0.0.2_512.safetensors"
+    assert choose_files(sadtalker_dir, 0, 70).main.name == MAIN  # size 0: the 256 networks
+    assert choose_files(sadtalker_dir, 384, 73).mapping.name == FULL_MAPPING
+    (tmp_path / MAIN).symlink_to(sadtalker_dir / MAIN)
+    assert choose_files(tmp_path, 1024, 70).main.name == MAIN  # no _512 file: the 256 one

@@ -17,6 +17,9 @@ from .mapping import MappingNet
 
 SEMANTIC_RADIUS = 13  # a frame's window holds the coefficients of frames f-13 .. f+13 (27 at 25 fps)
 INV_255 = np.float32(1 / 255)  # the trained pipeline multiplied by this float32 rather than dividing
+# On a CPU, batching frames through the generator buys nothing (its convolutions already fill the
+# cores) and costs memory: 512 px frames take ~1 GB of activations each. A GPU gets the whole batch.
+CPU_FRAMES_PER_PASS = 1
 
 
 def image_to_tensor(image: np.ndarray) -> torch.Tensor:
@@ -86,4 +89,7 @@ class Animator:
 
         with torch.inference_mode():
             kp_driving = self.driving_keypoints(tensor(windows), tensor(yaw), tensor(pitch), tensor(roll))
-            return self.generator.render(self.encoded, kp_driving.to(self.dtype))["prediction"].float()
+            kp_driving = kp_driving.to(self.dtype)
+            step = CPU_FRAMES_PER_PASS if self.device.type == "cpu" else len(kp_driving)
+            return torch.cat([self.generator.render(self.encoded, kp_driving[i:i + step])["prediction"].float()
+                              for i in range(0, len(kp_driving), step)])

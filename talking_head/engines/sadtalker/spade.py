@@ -80,11 +80,22 @@ class SPADE(nn.Module):
 
 
 def instance_norm(x: torch.Tensor) -> torch.Tensor:
-    """Per-sample, per-channel normalisation over H and W, fast for channels-last tensors."""
+    """Per-sample, per-channel normalisation over H and W, for channels-last tensors.
+
+    On the CPU the sums over pixels are matrix products with a row of ones:
+    several times faster than torch's reductions over the strided pixel axis.
+    Half precision (GPU) keeps torch's reductions, which accumulate in float32.
+    """
     b, c, h, w = x.shape
-    var, mean = torch.var_mean(x.permute(0, 2, 3, 1).reshape(b, h * w, c), dim=1, correction=0)
-    scale = torch.rsqrt(var + EPS)
-    return torch.addcmul((-mean * scale)[:, :, None, None], x, scale[:, :, None, None])
+    pixels = x.permute(0, 2, 3, 1).reshape(b, h * w, c)  # a view when x is channels-last
+    if x.device.type != "cpu" or x.dtype != torch.float32:
+        var, mean = torch.var_mean(pixels, dim=1, correction=0)
+        scale = torch.rsqrt(var + EPS)
+        return torch.addcmul((-mean * scale)[:, :, None, None], x, scale[:, :, None, None])
+    ones = x.new_ones(b, 1, h * w)
+    centered = pixels - torch.bmm(ones, pixels) / (h * w)
+    var = torch.bmm(ones, centered * centered) / (h * w)
+    return centered.mul_(torch.rsqrt(var + EPS)).view(b, h, w, c).permute(0, 3, 1, 2)
 
 
 class SPADEResBlock(nn.Module):

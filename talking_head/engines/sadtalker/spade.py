@@ -82,19 +82,17 @@ class SPADE(nn.Module):
 def instance_norm(x: torch.Tensor) -> torch.Tensor:
     """Per-sample, per-channel normalisation over H and W, for channels-last tensors.
 
-    On the CPU the sums over pixels are matrix products with a row of ones:
-    several times faster than torch's reductions over the strided pixel axis.
-    Half precision (GPU) keeps torch's reductions, which accumulate in float32.
+    Two passes (mean, then the mean square of the centred values) with torch's
+    plain reductions over the pixel axis: on the CPU several times faster than
+    `var_mean` over that strided axis, and as accurate (a row-of-ones matrix
+    product would be faster still, but sums 262144 pixels to only ~1e-4).
     """
+    if x.dtype != torch.float32:  # half precision (GPU): squares could overflow, work in float32
+        return instance_norm(x.float()).to(x.dtype)
     b, c, h, w = x.shape
     pixels = x.permute(0, 2, 3, 1).reshape(b, h * w, c)  # a view when x is channels-last
-    if x.device.type != "cpu" or x.dtype != torch.float32:
-        var, mean = torch.var_mean(pixels, dim=1, correction=0)
-        scale = torch.rsqrt(var + EPS)
-        return torch.addcmul((-mean * scale)[:, :, None, None], x, scale[:, :, None, None])
-    ones = x.new_ones(b, 1, h * w)
-    centered = pixels - torch.bmm(ones, pixels) / (h * w)
-    var = torch.bmm(ones, centered * centered) / (h * w)
+    centered = pixels - pixels.mean(dim=1, keepdim=True)
+    var = (centered * centered).mean(dim=1, keepdim=True)
     return centered.mul_(torch.rsqrt(var + EPS)).view(b, h, w, c).permute(0, 3, 1, 2)
 
 

@@ -197,3 +197,13 @@ def test_the_512_networks_are_used_for_large_frames_when_present(sadtalker_dir, 
     assert choose_files(sadtalker_dir, 384, 73).mapping.name == FULL_MAPPING
     (tmp_path / MAIN).symlink_to(sadtalker_dir / MAIN)
     assert choose_files(tmp_path, 1024, 70).main.name == MAIN  # no _512 file: the 256 one
+
+
+def test_without_torch_the_engine_says_how_to_install_it(sadtalker_dir, monkeypatch):
+    from talking_head.engines.sadtalker import engine as engine_module
+
+    real_find_spec = engine_module.importlib.util.find_spec
+    monkeypatch.setattr(engine_module.importlib.util, "find_spec",
+                        lambda name, *a: None if name == "torch" else real_find_spec(name, *a))
+    reason = SadTalkerEngine().unavailable(TalkOptions(sadtalker_dir=str(sadtalker_dir)))
+    assert reason == "torch not installed: pip install 'talking-head[sadtalker]'"

@@ -11,6 +11,7 @@ scales how far the jaw opens.
 from __future__ import annotations
 
 import numpy as np
+from scipy.ndimage import uniform_filter1d
 
 from ..speech.audio import frame_rms
 from ..speech.timeline import Phone
@@ -118,7 +119,7 @@ def mouth_track(phones: list[Phone], audio_16k: np.ndarray, fps: float, n_frames
         # before speech is already moving (the lips anticipate the sound).
         speaking = (rms >= loud * 10 ** (SILENCE_DB / 20)).astype(np.float32)
         speaking[:-1] = np.maximum(speaking[:-1], speaking[1:])
-        gate = np.minimum(speaking, np.convolve(speaking, np.ones(3, np.float32) / 3, mode="same"))
+        gate = np.minimum(speaking, uniform_filter1d(speaking, 3, mode="constant"))
         out["jaw"] *= gate
         out["lip_width"] *= gate
 

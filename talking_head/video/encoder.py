@@ -17,8 +17,8 @@ import numpy as np
 VIDEO_CODEC = "libx264"
 AUDIO_CODEC = "aac"
 PIXEL_FORMAT = "yuv420p"
-CRF = 20  # x264 constant quality: visually clean at talking-head bit rates
-PRESET = "veryfast"
+CRF = 22  # x264 constant quality: visually clean at talking-head bit rates
+PRESET = "superfast"  # 1.7x the speed of veryfast for about 40% more bytes at the same quality
 AUDIO_BITRATE = 96_000  # bit/s, mono speech
 # Frames are converted to YUV with BT.709 in limited range and the stream says so,
 # so browsers and PyAV decode the same colours (untagged files are guessed at).

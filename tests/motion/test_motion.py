@@ -148,3 +148,12 @@ def test_brows_lift_on_stressed_words(long_speech):
     motion = build_motion(long_speech, TalkOptions())
     raised = motion.brow > 0.3
     assert 1 <= (np.diff(raised.astype(int)) == 1).sum() <= motion.n_frames / FPS / 1.5 + 1
+
+
+@pytest.mark.parametrize("fps", [1, 2, 5])
+def test_clips_of_a_frame_or_two(fps):
+    speech = speech_from_text("Hi.")
+    motion = build_motion(speech, TalkOptions(fps=fps))
+    assert motion.n_frames == speech.frame_count(fps) <= 3
+    for name in ("jaw", "lip_width", "blink", "yaw"):
+        assert len(getattr(motion, name)) == motion.n_frames

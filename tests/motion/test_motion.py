@@ -150,10 +150,11 @@ def test_brows_lift_on_stressed_words(long_speech):
     assert 1 <= (np.diff(raised.astype(int)) == 1).sum() <= motion.n_frames / FPS / 1.5 + 1
 
 
-@pytest.mark.parametrize("fps", [1, 2, 5])
+@pytest.mark.parametrize("fps", [1, 2, 4])
 def test_clips_of_a_frame_or_two(fps):
     speech = speech_from_text("Hi.")
+    assert speech.duration_s < 1.0
     motion = build_motion(speech, TalkOptions(fps=fps))
-    assert motion.n_frames == speech.frame_count(fps) <= 3
+    assert motion.n_frames == speech.frame_count(fps) <= 4
     for name in ("jaw", "lip_width", "blink", "yaw"):
         assert len(getattr(motion, name)) == motion.n_frames

@@ -84,6 +84,12 @@ CASES = [
     Case("two-minutes", DEFAULT_FACE, text=TWO_MINUTES),
     Case("recording", DEFAULT_FACE, audio=RECORDING),
     Case("gray-small", GRAYSCALE_SMALL, text=MEDIUM),
+    Case("gray-small-short", GRAYSCALE_SMALL, text=SHORT),
+    Case("gray-small-long", GRAYSCALE_SMALL, text=LONG),
+    Case("gray-small-recording", GRAYSCALE_SMALL, audio=RECORDING),
     Case("group", GROUP, text=MEDIUM),
+    Case("group-short", GROUP, text=SHORT),
+    Case("group-long", GROUP, text=LONG),
+    Case("group-recording", GROUP, audio=RECORDING),
 ]
 QUICK = ("short", "recording", "gray-small")

@@ -53,9 +53,9 @@ class TalkOptions:
     strict: bool = False
     """Raise instead of falling back to a simpler engine."""
     captions: str = "vtt"
-    max_text_chars: int = 5000
-    max_audio_s: float = 900.0
-    max_image_pixels: int = 150_000_000
+    max_text_chars: int = Settings.max_text_chars
+    max_audio_s: float = Settings.max_audio_s
+    max_image_pixels: int = Settings.max_image_pixels
     sadtalker_dir: str | None = None
     sadtalker_preprocess: str = "crop"
     """SadTalker framing: ``crop``, ``resize`` or ``full`` (paste back into the whole photo)."""

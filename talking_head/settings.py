@@ -56,7 +56,7 @@ class Settings:
     sadtalker_dir: Path | None = None
     max_text_chars: int = 5000
     max_audio_s: int = 900
-    max_image_pixels: int = 80_000_000
+    max_image_pixels: int = 150_000_000  # a 100-megapixel phone photo passes, a decompression bomb does not
     data_dir: Path = Path("talking-head-data")
     api_key: str | None = None
     cors_origins: list[str] = field(default_factory=list)

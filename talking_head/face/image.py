@@ -18,7 +18,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from ..errors import InputError
 
 MIN_SIDE_PX = 32
-DEFAULT_MAX_PIXELS = 150_000_000  # a 100-megapixel phone photo passes, a decompression bomb does not
+DEFAULT_MAX_PIXELS = 150_000_000  # as Settings.max_image_pixels: a 100-megapixel photo passes, a bomb does not
 
 
 def _name(source) -> str:

@@ -117,8 +117,9 @@ class SqliteJobStore:
     def get(self, job_id: str) -> Job | None:
         return self._read(job_id, self._connect())
 
-    def _change(self, job_id: str, allowed: tuple[str, ...] | None, **changes) -> Job | None:
-        """Apply `changes` in one transaction if the job exists (and is in an `allowed` status)."""
+    def _change(self, job_id: str, allowed: tuple[str, ...] | None, edit=None, **changes) -> Job | None:
+        """Apply `changes` (and `edit(job)`, for changes that depend on the job) in one
+        transaction if the job exists and is in an `allowed` status."""
         db = self._connect()
         db.execute("BEGIN IMMEDIATE")
         try:
@@ -128,6 +129,8 @@ class SqliteJobStore:
                 return None
             for name, value in changes.items():
                 setattr(job, name, value)
+            if edit is not None:
+                edit(job)
             job.updated_at = time.time()
             self._write(job, db)
             db.execute("COMMIT")
@@ -145,22 +148,13 @@ class SqliteJobStore:
 
         One machine has one supervisor handing out jobs, so no lease is kept here.
         """
-        db = self._connect()
-        db.execute("BEGIN IMMEDIATE")
-        try:
-            job = self._read(job_id, db)
-            if job is None or job.status not in UNFINISHED:
-                db.execute("ROLLBACK")
-                return None
+
+        def start(job: Job) -> None:
             job.status, job.worker, job.attempts = RUNNING, worker, job.attempts + 1
-            job.started_at = job.updated_at = time.time()
+            job.started_at = time.time()
             job.progress, job.stage = 0, None
-            self._write(job, db)
-            db.execute("COMMIT")
-            return job
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
+
+        return self._change(job_id, UNFINISHED, edit=start)
 
     def finish(self, job_id: str, status: str, **changes) -> Job | None:
         """Record the end of an unfinished job; None if it was deleted or had already ended."""

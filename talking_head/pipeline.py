@@ -1,6 +1,6 @@
 """The one entry point: a request in, a finished MP4 and a `TalkResult` out.
 
-speech -> face -> motion -> engine -> encoder, each timed; engines are tried
+face -> speech -> motion -> engine -> encoder, each timed; engines are tried
 best first and every step down the chain is recorded with its reason.
 """
 
@@ -11,7 +11,6 @@ import queue
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
@@ -23,6 +22,7 @@ from .face import Face, analyze_face
 from .motion import build_motion
 from .settings import Settings
 from .speech import Speech, speech_from_audio, speech_from_text
+from .timing import timed
 from .video import VideoWriter, write_captions
 
 log = logging.getLogger(__name__)
@@ -124,20 +124,7 @@ class TalkResult:
         return record
 
 
-class _Timer:
-    def __init__(self) -> None:
-        self.timings: dict[str, float] = {}
-
-    @contextmanager
-    def stage(self, name: str):
-        start = time.perf_counter()
-        try:
-            yield
-        finally:
-            self.timings[name] = self.timings.get(name, 0.0) + time.perf_counter() - start
-
-
-def _drawn_ahead(frames: Iterator[np.ndarray], timer: _Timer) -> Iterator[np.ndarray]:
+def _drawn_ahead(frames: Iterator[np.ndarray], timings: dict[str, float]) -> Iterator[np.ndarray]:
     """Draw frames in a thread while the caller encodes them, so the two share the cores.
 
     At most `FRAMES_AHEAD` frames wait in between: memory stays flat. An
@@ -159,7 +146,7 @@ def _drawn_ahead(frames: Iterator[np.ndarray], timer: _Timer) -> Iterator[np.nda
         try:
             iterator = iter(frames)
             while not stop.is_set():
-                with timer.stage("render"):
+                with timed(timings, "render"):
                     frame = next(iterator, done)
                 put(frame)
                 if frame is done:
@@ -183,13 +170,13 @@ def _drawn_ahead(frames: Iterator[np.ndarray], timer: _Timer) -> Iterator[np.nda
 
 
 def _render(engine, face: Face, speech: Speech, motion, options: TalkOptions, output: Path,
-            timer: _Timer, progress: Progress | None) -> tuple[int, int, int]:
-    with timer.stage("prepare"):
+            timings: dict[str, float], progress: Progress | None) -> tuple[int, int, int]:
+    with timed(timings, "prepare"):
         prepared = engine.prepare(face, options)
     frames = 0
     with VideoWriter(output, prepared.width, prepared.height, options.fps, speech.audio, speech.sample_rate) as writer:
-        for frame in _drawn_ahead(engine.render(prepared, speech, motion), timer):
-            with timer.stage("encode"):
+        for frame in _drawn_ahead(engine.render(prepared, speech, motion), timings):
+            with timed(timings, "encode"):
                 writer.write(frame)
             frames += 1
             if progress and frames % 10 == 0:
@@ -218,20 +205,20 @@ def talk(
     if not output.parent.is_dir():
         raise InputError(f"the output folder {output.parent} does not exist. Create it first.", field="output")
     started = time.perf_counter()
-    timer = _Timer()
+    timings: dict[str, float] = {}
     report = progress or (lambda fraction, stage: None)
 
     # The photo first: a photo without a face should fail before any speech is made.
     report(0.0, "face")
-    with timer.stage("face"):
+    with timed(timings, "face"):
         face = analyze_face(DEFAULT_FACE if image is None else image, options.max_image_pixels)
     report(0.05, "speech")
     if audio is not None:
-        speech = speech_from_audio(audio, text, options.max_audio_s, options.max_text_chars, timer.timings)
+        speech = speech_from_audio(audio, text, options.max_audio_s, options.max_text_chars, timings)
     else:
-        speech = speech_from_text(text, options.voice, options.max_text_chars, timer.timings)
+        speech = speech_from_text(text, options.voice, options.max_text_chars, timings)
     report(0.15, "motion")
-    with timer.stage("motion"):
+    with timed(timings, "motion"):
         motion = build_motion(speech, options)
 
     reasons: list[str] = []
@@ -242,7 +229,7 @@ def talk(
             reason = engine.unavailable(options)
             if reason:
                 raise EngineError(reason)
-            frames, width, height = _render(engine, face, speech, motion, options, output, timer, progress)
+            frames, width, height = _render(engine, face, speech, motion, options, output, timings, progress)
         except InputError:
             raise
         except Exception as exc:
@@ -256,9 +243,9 @@ def talk(
     else:
         raise EngineError("every engine failed: " + "; ".join(reasons))
 
-    with timer.stage("captions"):
+    with timed(timings, "captions"):
         captions = write_captions(speech.words, output, options.captions)
-    timer.timings["total"] = time.perf_counter() - started
+    timings["total"] = time.perf_counter() - started
     report(1.0, "done")
     return TalkResult(
         video_path=output,
@@ -273,5 +260,5 @@ def talk(
         height=height,
         faces_found=face.faces_found,
         alignment=speech.alignment,
-        timings={k: round(v, 4) for k, v in timer.timings.items()},
+        timings={k: round(v, 4) for k, v in timings.items()},
     )

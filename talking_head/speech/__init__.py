@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import time
-from contextlib import contextmanager
 from pathlib import Path
 
 from ..errors import InputError
+from ..timing import timed
 from .align import timeline
 from .audio import ANALYSIS_RATE, read_audio, resample, split_at_pauses
 from .timeline import Phone, Speech, Word
@@ -29,16 +28,6 @@ def check_text(text: str | None, max_chars: int) -> str:
     return text
 
 
-@contextmanager
-def _timed(timings: dict[str, float] | None, stage: str):
-    start = time.perf_counter()
-    try:
-        yield
-    finally:
-        if timings is not None:
-            timings[stage] = timings.get(stage, 0.0) + time.perf_counter() - start
-
-
 def speech_from_text(text: str, voice: str | None = None, max_chars: int = 5000,
                      timings: dict[str, float] | None = None) -> Speech:
     """Speak `text` with a Piper voice and force-align each sentence.
@@ -46,12 +35,12 @@ def speech_from_text(text: str, voice: str | None = None, max_chars: int = 5000,
     With `timings`, the seconds spent in ``tts`` and ``align`` are added to it.
     """
     text = check_text(text, max_chars)
-    with _timed(timings, "tts"):
+    with timed(timings, "tts"):
         audio, rate, sentences = synthesize(text, voice)
         audio_16k = resample(audio, rate, ANALYSIS_RATE)
     scale = ANALYSIS_RATE / rate
     spans = [(s.text, int(s.start * scale), int(s.end * scale)) for s in sentences]
-    with _timed(timings, "align"):
+    with timed(timings, "align"):
         words, phones, method = timeline(audio_16k, text, spans)
     return Speech(audio, rate, audio_16k, words, phones, text, method)
 
@@ -71,13 +60,13 @@ def speech_from_audio(
         text = check_text(text, max_chars)
     else:
         text = None
-    with _timed(timings, "audio"):
+    with timed(timings, "audio"):
         audio, rate = read_audio(path, max_seconds)
         audio_16k = resample(audio, rate, ANALYSIS_RATE)
     if text:
         spans = [(text, 0, len(audio_16k))]
     else:
         spans = [(None, a, b) for a, b in split_at_pauses(audio_16k)]
-    with _timed(timings, "align"):
+    with timed(timings, "align"):
         words, phones, method = timeline(audio_16k, text, spans)
     return Speech(audio, rate, audio_16k, words, phones, text, method)

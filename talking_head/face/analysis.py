@@ -12,7 +12,7 @@ import numpy as np
 
 from ..errors import InputError
 from . import regions
-from .image import DEFAULT_MAX_PIXELS, load_image
+from .image import DEFAULT_MAX_PIXELS, load_image, read_source
 from .landmarks import detect_faces, mesh_landmarks
 
 WORK_MAX_SIDE_PX = 4096  # the kept image is at most this large; landmarks are found at full size
@@ -70,32 +70,23 @@ _cache: OrderedDict[str, Face] = OrderedDict()
 _cache_lock = threading.Lock()
 
 
-def _digest(source) -> str:
-    if isinstance(source, np.ndarray):
-        data = np.ascontiguousarray(source).tobytes() + str(source.shape).encode()
-    elif isinstance(source, (bytes, bytearray, memoryview)):
-        data = bytes(source)
-    else:
-        from pathlib import Path
-
-        path = Path(source)
-        if not path.is_file():
-            raise InputError(f"image not found: {path}. Check the path.", field="image")
-        data = path.read_bytes()
-    return hashlib.sha256(data).hexdigest()
-
-
 def analyze_face(source, max_pixels: int = DEFAULT_MAX_PIXELS) -> Face:
     """Find and mesh the largest face in a photo (path, bytes or array); cached by content.
 
     Raises `InputError` when the image cannot be read or holds no face.
     """
-    digest = _digest(source)
+    # A path is read once: its bytes are both the cache key and what is decoded.
+    if isinstance(source, np.ndarray):
+        digest = hashlib.sha256(np.ascontiguousarray(source).tobytes() + str(source.shape).encode()).hexdigest()
+        name = None
+    else:
+        source, name = read_source(source)
+        digest = hashlib.sha256(source).hexdigest()
     with _cache_lock:
         if digest in _cache:
             _cache.move_to_end(digest)
             return _cache[digest]
-    image = load_image(source, max_pixels)
+    image = load_image(source, max_pixels, name)
     detections = detect_faces(image)
     landmarks = None
     for detection in detections[:3]:

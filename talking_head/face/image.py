@@ -21,8 +21,14 @@ MIN_SIDE_PX = 32
 DEFAULT_MAX_PIXELS = 150_000_000  # as Settings.max_image_pixels: a 100-megapixel photo passes, a bomb does not
 
 
-def _name(source) -> str:
-    return Path(source).name if isinstance(source, (str, Path)) else "the image"
+def read_source(source: str | Path | bytes) -> tuple[bytes, str]:
+    """The encoded bytes of a path or bytes source, and the name its messages use."""
+    if isinstance(source, (str, Path)):
+        path = Path(source)
+        if not path.is_file():
+            raise InputError(f"image not found: {path}. Check the path.", field="image")
+        return path.read_bytes(), path.name
+    return bytes(source), "the image"
 
 
 def _to_rgb(img: Image.Image) -> Image.Image:
@@ -42,18 +48,16 @@ def _to_rgb(img: Image.Image) -> Image.Image:
     return img.convert("RGB")
 
 
-def load_image(source: str | Path | bytes | np.ndarray, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray:
-    """Decode `source` (path, encoded bytes or array) to an upright RGB uint8 array."""
+def load_image(source: str | Path | bytes | np.ndarray, max_pixels: int = DEFAULT_MAX_PIXELS,
+               name: str | None = None) -> np.ndarray:
+    """Decode `source` (path, encoded bytes or array) to an upright RGB uint8 array.
+
+    `name` replaces the one error messages use (a path's file name, else "the image").
+    """
     if isinstance(source, np.ndarray):
         return _array_to_rgb(source)
-    name = _name(source)
-    if isinstance(source, (str, Path)):
-        path = Path(source)
-        if not path.is_file():
-            raise InputError(f"image not found: {path}. Check the path.", field="image")
-        data = path.read_bytes()
-    else:
-        data = bytes(source)
+    data, default_name = read_source(source)
+    name = name or default_name
     if not data:
         raise InputError(f"{name} is empty. Give a JPEG or PNG photo.", field="image")
     previous = Image.MAX_IMAGE_PIXELS

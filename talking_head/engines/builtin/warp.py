@@ -12,7 +12,6 @@ import numpy as np
 
 SUBPIXEL_BITS = 4  # fillConvexPoly's fixed-point precision
 SLIVER_PX = 0.75  # triangles thinner than this are drawn first, under their neighbours
-MAP_STEP = 1  # map samples per pixel step; 2 would be faster but blurs where lids fold over the eyes
 STILL_PX = 1e-3  # a triangle whose corners moved less than this keeps the identity map
 
 
@@ -39,18 +38,13 @@ class Warper:
         self.rest = rest.astype(np.float64)  # (N, 2) point positions in the photo
         self.x0, self.y0, x1, y1 = roi
         self.shape = (y1 - self.y0, x1 - self.x0)
-        coarse = (-(-self.shape[0] // MAP_STEP), -(-self.shape[1] // MAP_STEP))
-        # Coarse sample (i, j) stands for the centre of its MAP_STEP x MAP_STEP block, which is
-        # where cv2.resize puts it when it scales the maps back up.
-        offset = (MAP_STEP - 1) / 2
-        ys, xs = np.mgrid[: coarse[0], : coarse[1]]
-        self.xs = (self.x0 + MAP_STEP * xs + offset).astype(np.float32)
-        self.ys = (self.y0 + MAP_STEP * ys + offset).astype(np.float32)
-        self.offset = offset
-        self.index = np.empty(coarse, np.int32)
+        # Full-resolution maps: interpolating coarser ones blurs where the lids fold over the eyes.
+        ys, xs = np.mgrid[self.y0 : y1, self.x0 : x1]
+        self.xs, self.ys = xs.astype(np.float32), ys.astype(np.float32)
+        self.index = np.empty(self.shape, np.int32)
 
     def rasterise(self, points: np.ndarray) -> np.ndarray:
-        """Triangle index of every coarse map sample for the moved `points` (-1 outside all).
+        """Triangle index of every region pixel for the moved `points` (-1 outside all).
 
         Slivers (a closed mouth, a shut eye) cover whole pixels along their
         edges but have no stable affine map, so they are drawn first and any
@@ -65,21 +59,16 @@ class Warper:
         # Triangles that did not move map to themselves: the index -1 (identity) already says so.
         moved = (np.abs(points - self.rest) > STILL_PX).any(axis=1)[self.triangles].any(axis=1)
         order = np.concatenate([np.nonzero(self.sliver & moved)[0], np.nonzero(~self.sliver & moved)[0]])
-        coarse = (points - (self.x0 + self.offset, self.y0 + self.offset)) / MAP_STEP
-        fixed = np.round(coarse * (1 << SUBPIXEL_BITS)).astype(np.int32)
+        fixed = np.round((points - (self.x0, self.y0)) * (1 << SUBPIXEL_BITS)).astype(np.int32)
         corners = fixed[self.triangles]
         self.index.fill(-1)
         for i in order.tolist():
             cv2.fillConvexPoly(self.index, corners[i], i, cv2.LINE_8, SUBPIXEL_BITS)
         return self.index
 
-    def maps(self, points: np.ndarray, index: np.ndarray, source: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """Per-pixel source coordinates (map_x, map_y) of the region, for `cv2.remap`.
-
-        `source` gives each point's position in the space being sampled (default: the photo).
-        """
-        source = self.rest if source is None else source
-        a = affines(points[self.triangles], source[self.triangles])
+    def maps(self, points: np.ndarray, index: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per-pixel photo coordinates (map_x, map_y) of the region, for `cv2.remap`."""
+        a = affines(points[self.triangles], self.rest[self.triangles])
         identity = np.array([[[1.0, 0.0], [0.0, 1.0], [0.0, 0.0]]])
         a = np.concatenate([a, identity]).astype(np.float32)  # index -1 picks the identity
         # One flat lookup per coefficient is much faster than gathering (h, w, 3, 2) blocks.
@@ -90,10 +79,7 @@ class Warper:
         if self.sliver.any():
             ys, xs = np.nonzero(np.append(self.sliver, False)[index])
             if len(ys):
-                tri = source[self.triangles[index[ys, xs]]]
+                tri = self.rest[self.triangles[index[ys, xs]]]
                 map_x[ys, xs] = np.clip(map_x[ys, xs], tri[:, :, 0].min(axis=1), tri[:, :, 0].max(axis=1))
                 map_y[ys, xs] = np.clip(map_y[ys, xs], tri[:, :, 1].min(axis=1), tri[:, :, 1].max(axis=1))
-        if MAP_STEP == 1:
-            return map_x, map_y
-        size = (self.shape[1], self.shape[0])
-        return cv2.resize(map_x, size, interpolation=cv2.INTER_LINEAR), cv2.resize(map_y, size, interpolation=cv2.INTER_LINEAR)
+        return map_x, map_y

@@ -26,9 +26,7 @@ SAMPLES = 60  # frames compared, spread evenly over the video
 
 def _canonical(landmarks: np.ndarray) -> np.ndarray:
     """Similarity transform (2x3) taking `landmarks` to the canonical patch (eyes level, fixed span)."""
-    right = landmarks[list(regions.RIGHT_EYE_CORNERS), :2].mean(axis=0)
-    left = landmarks[list(regions.LEFT_EYE_CORNERS), :2].mean(axis=0)
-    src = np.array([right, left], np.float64)
+    src = np.array(regions.eye_centres(landmarks), np.float64)
     dst = np.array([[(0.5 - EYE_SPAN / 2) * PATCH_PX, EYE_HEIGHT * PATCH_PX],
                     [(0.5 + EYE_SPAN / 2) * PATCH_PX, EYE_HEIGHT * PATCH_PX]])
     # Exact similarity from two point pairs.

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..face import regions
+from ..face.regions import eye_centres, inter_ocular
 from ..face.landmarks import Detection, detect_faces, mesh_landmarks
 
 BOX_FROM_LANDMARKS = 0.9  # detector boxes are about this much of the landmark extent (side ratio)
@@ -48,18 +49,6 @@ def _box_around(landmarks: np.ndarray) -> Detection:
     side = BOX_FROM_LANDMARKS * max(x1 - x0, y1 - y0)
     cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
     return Detection(float(cx - side / 2), float(cy - side / 2), float(side), float(side), 1.0)
-
-
-def eye_centres(landmarks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The subject's right and left eye centres (x, y): midpoints of the eye corners."""
-    right = landmarks[list(regions.RIGHT_EYE_CORNERS), :2].mean(axis=0)
-    left = landmarks[list(regions.LEFT_EYE_CORNERS), :2].mean(axis=0)
-    return right, left
-
-
-def inter_ocular(landmarks: np.ndarray) -> float:
-    right, left = eye_centres(landmarks)
-    return float(np.linalg.norm(left - right))
 
 
 def lip_gap(landmarks: np.ndarray) -> float:

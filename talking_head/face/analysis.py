@@ -47,15 +47,12 @@ class Face:
     @property
     def eye_centres(self) -> tuple[np.ndarray, np.ndarray]:
         """Centres of the subject's right and left eyes (x, y)."""
-        right = self.landmarks[list(regions.RIGHT_EYE_CORNERS), :2].mean(axis=0)
-        left = self.landmarks[list(regions.LEFT_EYE_CORNERS), :2].mean(axis=0)
-        return right, left
+        return regions.eye_centres(self.landmarks)
 
     @property
     def iod(self) -> float:
         """Inter-ocular distance in pixels."""
-        right, left = self.eye_centres
-        return float(np.linalg.norm(left - right))
+        return regions.inter_ocular(self.landmarks)
 
     def portrait_box(self) -> tuple[float, float, float]:
         """Square (centre x, centre y, side) that frames head and shoulders for a cropped video."""

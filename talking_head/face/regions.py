@@ -1,8 +1,10 @@
-"""Named landmark groups of MediaPipe's 478-point face mesh.
+"""Named landmark groups of MediaPipe's 478-point face mesh, and where the eyes are.
 
 "Right" and "left" are the subject's own: the subject's right eye is on the
 image's left in an unmirrored photo.
 """
+
+import numpy as np
 
 LIPS_OUTER_UPPER = (61, 185, 40, 39, 37, 0, 267, 269, 270, 409, 291)
 LIPS_OUTER_LOWER = (61, 146, 91, 181, 84, 17, 314, 405, 321, 375, 291)
@@ -36,3 +38,16 @@ CHIN = 152
 FOREHEAD = 10
 # Points that move only with the head, never with expression.
 RIGID = (1, 4, 6, 168, 197, 195, 5, 33, 133, 263, 362, 127, 356)
+
+
+def eye_centres(landmarks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The subject's right and left eye centres (x, y): midpoints of the eye corners."""
+    right = landmarks[list(RIGHT_EYE_CORNERS), :2].mean(axis=0)
+    left = landmarks[list(LEFT_EYE_CORNERS), :2].mean(axis=0)
+    return right, left
+
+
+def inter_ocular(landmarks: np.ndarray) -> float:
+    """Distance between the eye centres, in the landmarks' units."""
+    right, left = eye_centres(landmarks)
+    return float(np.linalg.norm(left - right))

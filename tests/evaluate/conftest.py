@@ -51,8 +51,7 @@ def controls(tmp_path_factory, speech_clip, framed_face) -> dict[str, Path]:
     image, landmarks = framed_face
     n = round(len(audio) / rate * FPS)
     env = frame_rms(audio_16k, FPS, n)
-    iod = float(np.linalg.norm(landmarks[list(regions.RIGHT_EYE_CORNERS), :2].mean(0)
-                               - landmarks[list(regions.LEFT_EYE_CORNERS), :2].mean(0)))
+    iod = regions.inter_ocular(landmarks)
     drop = MAX_DROP_IOD * iod * env / env.max()
     late = np.concatenate([np.zeros(SHIFT_FRAMES), drop[:-SHIFT_FRAMES]])
     paths = {}

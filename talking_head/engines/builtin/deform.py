@@ -54,8 +54,7 @@ class FaceFrame:
 
     @classmethod
     def of(cls, landmarks: np.ndarray) -> "FaceFrame":
-        right = landmarks[list(regions.RIGHT_EYE_CORNERS), :2].mean(axis=0)
-        left = landmarks[list(regions.LEFT_EYE_CORNERS), :2].mean(axis=0)
+        right, left = regions.eye_centres(landmarks)
         x_axis = (left - right) / np.linalg.norm(left - right)
         y_axis = np.array([-x_axis[1], x_axis[0]])
         return cls((right + left) / 2, x_axis, y_axis, float(np.linalg.norm(left - right)))

@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 from scipy.spatial import Delaunay
 
@@ -91,8 +92,6 @@ class Mesh:
 
 
 def _inside(polygon: np.ndarray, points: np.ndarray) -> np.ndarray:
-    import cv2
-
     contour = polygon.astype(np.float32).reshape(-1, 1, 2)
     return np.array([cv2.pointPolygonTest(contour, (float(x), float(y)), False) >= 0 for x, y in points])
 
@@ -160,7 +159,7 @@ def build_mesh(landmarks: np.ndarray, width: int, height: int, image: np.ndarray
     ring_points = np.array(kept_ring).reshape(-1, 2)
 
     bite = bite_line(image, landmarks)[1:-1]
-    eye_gap = np.linalg.norm(landmarks[list(regions.LEFT_EYE_CORNERS), :2].mean(0) - landmarks[list(regions.RIGHT_EYE_CORNERS), :2].mean(0))
+    eye_gap = regions.inter_ocular(landmarks)
     lip_gap = np.linalg.norm(landmarks[list(LOWER_INNER_LIP), :2] - landmarks[list(UPPER_INNER_LIP), :2], axis=1).max()
     lid_inner = list(RIGHT_UPPER_LID[1:-1]) + list(LEFT_UPPER_LID[1:-1])
     n_land, n_bite, n_lid = len(landmarks), len(bite), len(lid_inner)

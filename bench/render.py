@@ -29,16 +29,6 @@ TEXT_20S = (
 RESULTS = Path(__file__).parent / "results"
 
 
-def one_thread() -> None:
-    cv2.setNumThreads(1)
-    try:
-        from threadpoolctl import threadpool_limits
-
-        threadpool_limits(1)
-    except ImportError:
-        pass  # NumPy's BLAS is not on the renderer's path
-
-
 def per_triangle_warp(image: np.ndarray, triangles: np.ndarray, src: np.ndarray, dst: np.ndarray) -> np.ndarray:
     """The textbook warp: for each triangle, warpAffine its bounding box and paste it through a mask."""
     out = image.copy()
@@ -65,7 +55,7 @@ def renderer_table(size: int, seconds: float) -> tuple[str, list[np.ndarray]]:
     from talking_head.pipeline import TalkOptions
     from talking_head.speech import speech_from_text
 
-    one_thread()
+    cv2.setNumThreads(1)  # the renderer's only threaded calls are OpenCV's; NumPy's BLAS is not on its path
     options = TalkOptions(size=size)
     face = analyze_face(DEFAULT_FACE)
     engine = BuiltinEngine()

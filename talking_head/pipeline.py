@@ -11,7 +11,7 @@ import queue
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +20,7 @@ from . import engines
 from .errors import EngineError, InputError
 from .face import Face, analyze_face
 from .motion import build_motion
+from .options import TalkOptions
 from .settings import Settings
 from .speech import Speech, speech_from_audio, speech_from_text
 from .timing import timed
@@ -28,73 +29,11 @@ from .video import VideoWriter, write_captions
 log = logging.getLogger(__name__)
 
 DEFAULT_FACE = Path(__file__).parent / "assets" / "default_face.png"
-CAPTION_KINDS = ("vtt", "srt", "none")
-MAX_SIZE_PX = 2048
 FRAMES_AHEAD = 8  # frames drawn ahead of the encoder
 
 Progress = Callable[[float, str], None]
 
-
-@dataclass
-class TalkOptions:
-    """Everything that shapes a video; the CLI, the service and the Python API all build one."""
-
-    fps: int = 25
-    size: int = 512
-    """Square frame side in pixels around the face; 0 keeps the whole photo."""
-    engine: str = "auto"
-    voice: str | None = None
-    """A Piper voice `.onnx` (its `.onnx.json` beside it); None is the bundled en_US-joe-medium."""
-    still: bool = False
-    """Keep the head still (the mouth, eyes and brows still move)."""
-    expression_scale: float = 1.0
-    pose_style: int = 0
-    seed: int = 0
-    strict: bool = False
-    """Raise instead of falling back to a simpler engine."""
-    captions: str = "vtt"
-    max_text_chars: int = Settings.max_text_chars
-    max_audio_s: float = Settings.max_audio_s
-    max_image_pixels: int = Settings.max_image_pixels
-    sadtalker_dir: str | None = None
-    sadtalker_preprocess: str = "crop"
-    """SadTalker framing: ``crop``, ``resize`` or ``full`` (paste back into the whole photo)."""
-    batch_size: int = 8
-    half: bool = False
-    device: str | None = None
-    yaw: tuple[float, ...] | None = None
-    pitch: tuple[float, ...] | None = None
-    roll: tuple[float, ...] | None = None
-    """Optional head-pose keyframes in degrees (SadTalker), spread evenly over the video."""
-
-    @classmethod
-    def from_settings(cls, settings: Settings, **overrides) -> "TalkOptions":
-        base = cls(
-            max_text_chars=settings.max_text_chars,
-            max_audio_s=settings.max_audio_s,
-            max_image_pixels=settings.max_image_pixels,
-            sadtalker_dir=str(settings.sadtalker_dir) if settings.sadtalker_dir else None,
-        )
-        return replace(base, **{k: v for k, v in overrides.items() if v is not None})
-
-    def validate(self) -> None:
-        """Raise `InputError` for an option outside its range."""
-        checks = [
-            (1 <= self.fps <= 60, "fps", "fps must be between 1 and 60"),
-            (self.size == 0 or 64 <= self.size <= MAX_SIZE_PX, "size",
-             f"size must be 0 (whole photo) or between 64 and {MAX_SIZE_PX}"),
-            (self.size % 2 == 0, "size", "size must be even (H.264 with yuv420p needs even sides)"),
-            (self.engine in engines.ENGINE_NAMES, "engine", f"engine must be one of {', '.join(engines.ENGINE_NAMES)}"),
-            (self.captions in CAPTION_KINDS, "captions", "captions must be vtt, srt or none"),
-            (0.0 <= self.expression_scale <= 3.0, "expression_scale", "expression_scale must be between 0 and 3"),
-            (0 <= self.pose_style <= 45, "pose_style", "pose_style must be between 0 and 45"),
-            (self.sadtalker_preprocess in ("crop", "resize", "full"), "sadtalker_preprocess",
-             "sadtalker_preprocess must be crop, resize or full"),
-            (1 <= self.batch_size <= 256, "batch_size", "batch_size must be between 1 and 256"),
-        ]
-        for ok, name, message in checks:
-            if not ok:
-                raise InputError(message + ".", field=name)
+__all__ = ["DEFAULT_FACE", "Progress", "TalkOptions", "TalkResult", "talk"]
 
 
 @dataclass
@@ -169,10 +108,10 @@ def _drawn_ahead(frames: Iterator[np.ndarray], timings: dict[str, float]) -> Ite
         thread.join()
 
 
-def _render(engine, face: Face, speech: Speech, motion, options: TalkOptions, output: Path,
+def _render(engine, face: Face, speech: Speech, motion, options: TalkOptions, settings: Settings, output: Path,
             timings: dict[str, float], progress: Progress | None) -> tuple[int, int, int]:
     with timed(timings, "prepare"):
-        prepared = engine.prepare(face, options)
+        prepared = engine.prepare(face, options, settings)
     frames = 0
     with VideoWriter(output, prepared.width, prepared.height, options.fps, speech.audio, speech.sample_rate) as writer:
         for frame in _drawn_ahead(engine.render(prepared, speech, motion), timings):
@@ -193,11 +132,16 @@ def talk(
     output: str | Path = "talking-head.mp4",
     options: TalkOptions | None = None,
     progress: Progress | None = None,
+    settings: Settings | None = None,
 ) -> TalkResult:
     """Make a talking-head video of `image` (path, bytes, array; None: the default face)
     saying `text`, or lip-syncing `audio` (with `text` as its transcript if given).
+
+    `options` shape the video; `settings` are the machine's (limits, SadTalker
+    checkpoints and device): None is the defaults, not the environment.
     """
     options = options or TalkOptions()
+    settings = settings or Settings()
     options.validate()
     output = Path(output)
     if output.suffix.lower() != ".mp4":
@@ -211,25 +155,26 @@ def talk(
     # The photo first: a photo without a face should fail before any speech is made.
     report(0.0, "face")
     with timed(timings, "face"):
-        face = analyze_face(DEFAULT_FACE if image is None else image, options.max_image_pixels)
+        face = analyze_face(DEFAULT_FACE if image is None else image, settings.max_image_pixels)
     report(0.05, "speech")
     if audio is not None:
-        speech = speech_from_audio(audio, text, options.max_audio_s, options.max_text_chars, timings)
+        speech = speech_from_audio(audio, text, settings.max_audio_s, settings.max_text_chars, timings)
     else:
-        speech = speech_from_text(text, options.voice, options.max_text_chars, timings)
+        speech = speech_from_text(text, options.voice, settings.max_text_chars, timings)
     report(0.15, "motion")
     with timed(timings, "motion"):
         motion = build_motion(speech, options)
 
     reasons: list[str] = []
-    chain = engines.engine_chain(options.engine, bool(options.sadtalker_dir))
+    chain = engines.engine_chain(options.engine, bool(settings.sadtalker_dir))
     for name in chain[:1] if options.strict else chain:
         try:
             engine = engines.get_engine(name)
-            reason = engine.unavailable(options)
+            reason = engine.unavailable(options, settings)
             if reason:
                 raise EngineError(reason)
-            frames, width, height = _render(engine, face, speech, motion, options, output, timings, progress)
+            frames, width, height = _render(engine, face, speech, motion, options, settings, output,
+                                             timings, progress)
         except InputError:
             raise
         except Exception as exc:

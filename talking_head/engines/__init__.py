@@ -1,8 +1,9 @@
 """Engines turn a `Face`, `Speech` and `MotionTrack` into RGB frames.
 
-An engine is an object with a `name`, `unavailable(options) -> reason | None`,
-`prepare(face, options) -> prepared` (where `prepared.width`/`.height` give
-the frame size) and `render(prepared, speech, motion) -> Iterator[frame]`.
+An engine is an object with a `name`, `unavailable(options, settings) -> reason | None`,
+`prepare(face, options, settings) -> prepared` (where `prepared.width`/`.height`
+give the frame size) and `render(prepared, speech, motion) -> Iterator[frame]`;
+`options` are the video's (`TalkOptions`), `settings` the machine's (`Settings`).
 Adding an engine is adding a module and a line to `_ENGINES`.
 """
 

@@ -15,10 +15,10 @@ from .framing import Framing, frame_face
 class StillEngine:
     name = "still"
 
-    def unavailable(self, options) -> str | None:
+    def unavailable(self, options, settings) -> str | None:
         return None
 
-    def prepare(self, face: Face, options) -> Framing:
+    def prepare(self, face: Face, options, settings=None) -> Framing:
         return frame_face(face, options.size)
 
     def render(self, prepared: Framing, speech: Speech, motion: MotionTrack) -> Iterator[np.ndarray]:

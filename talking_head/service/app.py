@@ -7,11 +7,10 @@ import importlib.util
 import logging
 import time
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated
 
-from fastapi import Depends, FastAPI, File, Form, HTTPException, Request, UploadFile
+from fastapi import Depends, FastAPI, Form, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse, JSONResponse, Response
@@ -25,6 +24,7 @@ from ..pipeline import DEFAULT_FACE
 from ..settings import Settings
 from . import limits
 from .auth import require_api_key, require_media_access
+from .forms import TalkForm, talk_form
 from .jobs import DONE, FAILED, QUEUED, Job, StoreUnavailable, is_job_id, new_job_id, open_store
 from .links import job_links
 from .models import (
@@ -71,49 +71,6 @@ def make_executor(settings: Settings, store, storage: Storage):
     from .executor_local import LocalExecutor
 
     return LocalExecutor(settings, store, storage)
-
-
-@dataclass
-class TalkForm:
-    """The inputs both `/v1/talks` and `/generate` take (multipart form fields)."""
-
-    image: UploadFile | None
-    audio: UploadFile | None
-    text: str | None
-    engine: str
-    fps: int
-    size: int
-    still: bool
-    expression_scale: float
-    pose_style: int
-    seed: int
-    voice: str | None
-    captions: str
-
-
-def talk_form(
-    image: Annotated[UploadFile | None, File(description="Portrait photo (JPEG, PNG, WebP). Omit for the default face.")] = None,
-    audio: Annotated[UploadFile | None, File(description="Speech to lip-sync (wav, mp3, m4a, ogg, flac, webm) instead of text to speech.")] = None,
-    text: Annotated[str | None, Form(description="Words to speak; with `audio`, its transcript (optional).")] = None,
-    engine: Annotated[Literal["auto", "builtin", "sadtalker", "still"], Form()] = "auto",
-    fps: Annotated[int, Form(ge=1, le=60)] = 25,
-    size: Annotated[int, Form(ge=0, le=2048, description="Square frame side around the face (even); 0 keeps the whole photo.")] = 512,
-    still: Annotated[bool, Form(description="Keep the head still; only the face moves.")] = False,
-    expression_scale: Annotated[float, Form(ge=0, le=3)] = 1.0,
-    pose_style: Annotated[int, Form(ge=0, le=45)] = 0,
-    seed: Annotated[int, Form(ge=0, le=2**31 - 1)] = 0,
-    voice: Annotated[str | None, Form(max_length=100, description="A voice name; default en_US-joe-medium.")] = None,
-    captions: Annotated[Literal["vtt", "srt", "none"], Form()] = "vtt",
-) -> TalkForm:
-    return TalkForm(_present(image), _present(audio), text, engine, fps, size, still, expression_scale, pose_style,
-                    seed, voice, captions)
-
-
-def _present(upload: UploadFile | None) -> UploadFile | None:
-    # A browser form with no file chosen still sends an empty, nameless part.
-    if upload is None or (not upload.filename and (upload.size or 0) == 0):
-        return None
-    return upload
 
 
 def check_settings(settings: Settings) -> None:
@@ -206,9 +163,7 @@ def _create_job(request: Request, form: TalkForm, callback_url: str | None = Non
     """Check a request, store its files under server-chosen names, record the job and queue it."""
     app = request.app
     settings, store, storage = app.state.settings, app.state.store, app.state.storage
-    options = limits.talk_options(settings, engine=form.engine, fps=form.fps, size=form.size, still=form.still,
-                                  expression_scale=form.expression_scale, pose_style=form.pose_style,
-                                  seed=form.seed, voice=form.voice, captions=form.captions)
+    options = limits.talk_options(settings, form.options)
     options.update(override or {})
     text = limits.check_speech_input(settings, form.text, form.audio is not None or bool(inputs_from and inputs_from.audio))
     callback_url = limits.check_callback_url(callback_url)
@@ -347,7 +302,7 @@ def _add_talk_routes(app: FastAPI, settings: Settings) -> None:
                 raise InputError(error["message"], field=error.get("field"), status=error["status"])
             first_failure = f"{job.options.get('engine', 'auto')}: {error.get('message', 'failed')}"
             log.warning("job %s failed (%s); making the still fallback", job.id, first_failure)
-            fallback = await run_in_threadpool(_create_job, request, _without_uploads(form),
+            fallback = await run_in_threadpool(_create_job, request, form.without_uploads(),
                                                override={"engine": "still"}, inputs_from=job)
             job = await _wait(request, fallback.id, wait_s)
             if job.status == FAILED:
@@ -378,10 +333,6 @@ def _add_talk_routes(app: FastAPI, settings: Settings) -> None:
             checks["queue"] = str(exc)
         ready = all(value == "ok" for value in checks.values())
         return JSONResponse(Readiness(ready=ready, checks=checks).model_dump(), status_code=200 if ready else 503)
-
-
-def _without_uploads(form: TalkForm) -> TalkForm:
-    return TalkForm(**{**form.__dict__, "image": None, "audio": None})
 
 
 def _add_page_routes(app: FastAPI) -> None:

@@ -34,16 +34,14 @@ def voices(settings) -> dict[str, str | None]:
     return found
 
 
-def talk_options(settings, *, engine, fps, size, still, expression_scale, pose_style, seed, voice, captions) -> dict:
+def talk_options(settings, requested: dict) -> dict:
     """The `TalkOptions` fields a request sets, checked; voice names become server paths here only."""
     offered = voices(settings)
+    chosen = dict(requested)
+    voice = chosen.pop("voice", None)
     if voice is not None and voice not in offered:
         raise InputError(f"unknown voice {voice!r}. Choose one of: {', '.join(offered)}.", field="voice")
-    chosen = {
-        "engine": engine, "fps": fps, "size": size, "still": still, "expression_scale": expression_scale,
-        "pose_style": pose_style, "seed": seed, "captions": captions,
-    }
-    TalkOptions.from_settings(settings, **chosen).validate()
+    TalkOptions(**chosen).validate()
     if voice is not None:
         chosen["voice"] = offered[voice]
     return chosen

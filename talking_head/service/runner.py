@@ -45,9 +45,9 @@ def warm_up(settings) -> None:
     """Load the voice, the face models and the engines once, by making a tiny video."""
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="talking-head-warm-") as folder:
-        options = TalkOptions.from_settings(settings, size=64, fps=5, captions="none")
+        options = TalkOptions(size=64, fps=5, captions="none")
         try:
-            talk(text="Hello.", output=Path(folder) / "warm.mp4", options=options)
+            talk(text="Hello.", output=Path(folder) / "warm.mp4", options=options, settings=settings)
         except Exception:  # a broken engine shows in the first real job's fallback reason
             log.warning("warm-up failed", exc_info=True)
     log.info("models loaded in %.1f s", time.perf_counter() - started)
@@ -80,11 +80,11 @@ def execute(job_id: str, store, storage: Storage, settings, worker: str) -> Job 
     audio_path = storage.input_path(job_id, "audio") if job.audio else None
     try:
         storage.job_dir(job_id).mkdir(parents=True, exist_ok=True)
-        options = TalkOptions.from_settings(settings, **job.options)
+        options = TalkOptions(**job.options)
         # Bytes, not the path: error messages then speak of "the image", not a server file name.
         image = image_path.read_bytes() if image_path else None
         result = talk(text=job.text, image=image, audio=audio_path, output=storage.video_path(job_id),
-                      options=options, progress=_Progress(store, job_id))
+                      options=options, progress=_Progress(store, job_id), settings=settings)
     except InputError as exc:
         finished = store.finish(job_id, FAILED, error=input_error(exc))
     except ConfigurationError as exc:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import InputError
+from ..settings import MAX_TEXT_CHARS
 from ..timing import timed
 from .align import timeline
 from .audio import ANALYSIS_RATE, read_audio, resample, split_at_pauses
@@ -28,7 +29,7 @@ def check_text(text: str | None, max_chars: int) -> str:
     return text
 
 
-def speech_from_text(text: str, voice: str | None = None, max_chars: int = 5000,
+def speech_from_text(text: str, voice: str | None = None, max_chars: int = MAX_TEXT_CHARS,
                      timings: dict[str, float] | None = None) -> Speech:
     """Speak `text` with a Piper voice and force-align each sentence.
 
@@ -49,7 +50,7 @@ def speech_from_audio(
     path: str | Path,
     text: str | None = None,
     max_seconds: float | None = None,
-    max_chars: int = 5000,
+    max_chars: int = MAX_TEXT_CHARS,
     timings: dict[str, float] | None = None,
 ) -> Speech:
     """Read a recording; force-align `text` when given, else recognise phones.

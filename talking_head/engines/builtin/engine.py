@@ -43,10 +43,10 @@ class Prepared:
 class BuiltinEngine:
     name = "builtin"
 
-    def unavailable(self, options) -> str | None:
+    def unavailable(self, options, settings) -> str | None:
         return None
 
-    def prepare(self, face: Face, options) -> Prepared:
+    def prepare(self, face: Face, options, settings=None) -> Prepared:
         framing = frame_face(face, options.size)
         mesh = build_mesh(framing.landmarks, framing.width, framing.height, framing.image)
         deformer = Deformer(mesh)

@@ -1,4 +1,4 @@
-"""`talking-head say|serve|worker|eval|bench`."""
+"""`talking-head say|voices|serve|worker|eval|bench`."""
 
 from __future__ import annotations
 
@@ -89,6 +89,36 @@ def _settings(args: argparse.Namespace) -> Settings:
     return Settings.from_env().override(**{spec.name: getattr(args, spec.name) for spec in _setting_flags()})
 
 
+def _add_voices(sub) -> None:
+    p = sub.add_parser(
+        "voices",
+        help="list the installed voices",
+        description="List the voices --voice takes by name: the bundled en_US-joe-medium and those in "
+        "TALKING_HEAD_VOICES_DIR (see docs/voices.md to install more).",
+    )
+    p.add_argument("--json", action="store_true", help="print the list as JSON")
+    p.set_defaults(run=_voices)
+
+
+def _voices(args) -> int:
+    from .speech.voices import list_voices
+
+    found = list_voices(Settings.from_env().voices_dir)
+    if args.json:
+        print(json.dumps([v.to_dict() for v in found], indent=2))
+        return EXIT_OK
+    rows = [("NAME", "LANGUAGE", "QUALITY", "RATE", "SPEAKERS")]
+    for v in found:
+        speakers = str(len(v.speakers) or 1) + (f" ({', '.join(v.speakers[:4])}{', ...' if len(v.speakers) > 4 else ''})"
+                                                 if v.speakers else "")
+        rows.append((v.name + (" (bundled)" if v.bundled else ""), f"{v.language} {v.language_name}", v.quality,
+                     f"{v.sample_rate} Hz", speakers))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
+    for row in rows:
+        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths)) + "  " + row[-1])
+    return EXIT_OK
+
+
 def _progress_bar():
     if not sys.stderr.isatty():
         return None, lambda: None
@@ -134,6 +164,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"talking-head {__version__}")
     sub = parser.add_subparsers(title="commands", metavar="COMMAND")
     _add_say(sub)
+    _add_voices(sub)
     for register in _extra_commands():
         register(sub)
     return parser

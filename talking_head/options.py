@@ -91,11 +91,20 @@ class TalkOptions:
                        minimum=0, maximum=MAX_SIZE_PX, rule=SIZE_RULE,
                        checks=((lambda v: v == 0 or v >= MIN_SIZE_PX, SIZE_RULE),
                                (lambda v: v % 2 == 0, "even (H.264 with yuv420p needs even sides)")))
-    voice: str | None = option(None, "Piper voice .onnx (with its .onnx.json beside it); default: en_US-joe-medium",
-                               request_help="A voice name; default en_US-joe-medium.",
-                               max_length=MAX_VOICE_NAME_CHARS)
+    voice: str | None = option(
+        None, "voice name (talking-head voices lists them) or a Piper voice .onnx path (its .onnx.json beside it); "
+        "default: en_US-joe-medium",
+        request_help="A voice name; default en_US-joe-medium.",
+        max_length=MAX_VOICE_NAME_CHARS)
+    speed: float = option(1.0, "speaking rate: 1.25 is a quarter faster, 0.8 slower", minimum=0.5, maximum=2.0,
+                          request=False)
+    speaker: str | None = option(None, "speaker name or number, for a voice with several speakers", request=False)
+    language: str | None = option(
+        None, "language of the --audio recording (en, de, ...): en is read by phone recognition and captioned "
+        "from it; any other or unknown language from the sound itself", request=False)
     captions: str = option("vtt", "caption file beside the video", choices=CAPTION_KINDS)
-    seed: int = option(0, "seed for blinks and head motion", minimum=0, maximum=MAX_SEED)
+    seed: int = option(0, "seed for everything random: the voice's noise, blinks, head motion; the same seed gives "
+                       "the same video", minimum=0, maximum=MAX_SEED)
     still: bool = option(False, "keep the head still; only the face moves")
     expression_scale: float = option(1.0, "scale of mouth and brow motion", minimum=0.0, maximum=3.0)
     pose_style: int = option(0, "head motion character", minimum=0, maximum=45)

@@ -52,6 +52,9 @@ class TalkResult:
     height: int
     faces_found: int
     alignment: str
+    captions_source: str | None = None
+    """Where the caption words came from: ``text`` (as written), ``recognition``, or None."""
+    warnings: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict:
@@ -160,7 +163,8 @@ def talk(
     if audio is not None:
         speech = speech_from_audio(audio, text, settings.max_audio_s, settings.max_text_chars, timings)
     else:
-        speech = speech_from_text(text, options.voice, settings.max_text_chars, timings)
+        speech = speech_from_text(text, options.voice, settings.max_text_chars, timings, speed=options.speed,
+                                  speaker=options.speaker, seed=options.seed, voices_dir=settings.voices_dir)
     report(0.15, "motion")
     with timed(timings, "motion"):
         motion = build_motion(speech, options)
@@ -205,5 +209,7 @@ def talk(
         height=height,
         faces_found=face.faces_found,
         alignment=speech.alignment,
+        captions_source=speech.captions_source if captions else None,
+        warnings=list(speech.warnings),
         timings={k: round(v, 4) for k, v in timings.items()},
     )

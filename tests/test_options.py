@@ -12,8 +12,9 @@ from talking_head.errors import InputError
 from talking_head.service.app import create_app
 from talking_head.settings import Settings
 
-# What a request may not set: it is the operator's (strict) or SadTalker's framing and pose.
-CLI_ONLY = {"strict", "sadtalker_preprocess", "yaw", "pitch", "roll"}
+# What a request may not set: the operator's choice (strict), SadTalker's framing and pose, and the voice
+# controls the service does not offer (yet).
+CLI_ONLY = {"strict", "sadtalker_preprocess", "yaw", "pitch", "roll", "speed", "speaker", "language"}
 
 
 @pytest.fixture(scope="module")

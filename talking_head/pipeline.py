@@ -161,7 +161,8 @@ def talk(
         face = analyze_face(DEFAULT_FACE if image is None else image, settings.max_image_pixels)
     report(0.05, "speech")
     if audio is not None:
-        speech = speech_from_audio(audio, text, settings.max_audio_s, settings.max_text_chars, timings)
+        speech = speech_from_audio(audio, text, settings.max_audio_s, settings.max_text_chars, timings,
+                                   language=options.language)
     else:
         speech = speech_from_text(text, options.voice, settings.max_text_chars, timings, speed=options.speed,
                                   speaker=options.speaker, seed=options.seed, voices_dir=settings.voices_dir)
@@ -210,6 +211,6 @@ def talk(
         faces_found=face.faces_found,
         alignment=speech.alignment,
         captions_source=speech.captions_source if captions else None,
-        warnings=list(speech.warnings),
+        warnings=[w for w in speech.warnings if options.captions != "none" or not w.startswith("no captions")],
         timings={k: round(v, 4) for k, v in timings.items()},
     )

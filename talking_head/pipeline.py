@@ -11,8 +11,9 @@ import queue
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 
@@ -36,26 +37,47 @@ Progress = Callable[[float, str], None]
 __all__ = ["DEFAULT_FACE", "Progress", "TalkOptions", "TalkResult", "talk"]
 
 
+def _about(help: str, **kwargs):
+    """A `TalkResult` field with its description (the API's result schema shows it)."""
+    return field(metadata={"help": help}, **kwargs)
+
+
 @dataclass
 class TalkResult:
-    """What was made, by which engine, and how long each stage took (seconds)."""
+    """What was made, by which engine, and how long each stage took (seconds).
 
-    video_path: Path
-    captions_path: Path | None
-    engine: str
-    fallback: bool
-    fallback_reason: str | None
-    duration_s: float
-    fps: int
-    frames: int
-    width: int
-    height: int
-    faces_found: int
-    alignment: str
-    captions_source: str | None = None
-    """Where the caption words came from: ``text`` (as written), ``recognition``, or None."""
-    warnings: list[str] = field(default_factory=list)
-    timings: dict[str, float] = field(default_factory=dict)
+    The one result schema: `--json`, the Python API and the service's job
+    record (its `TalkResultRecord` and the fields a job stores) are built from
+    these fields; the service leaves out `LOCAL_FIELDS` (paths on this machine).
+    """
+
+    LOCAL_FIELDS: ClassVar[tuple[str, ...]] = ("video_path", "captions_path")
+
+    video_path: Path = _about("The MP4 on this machine.")
+    captions_path: Path | None = _about("The captions beside it, unless captions=none.")
+    engine: str = _about("The engine that drew the video: `sadtalker`, `builtin` or `still`.")
+    fallback: bool = _about("True when a better engine failed and a simpler one took over.")
+    fallback_reason: str | None = _about("Why each better engine failed.")
+    duration_s: float = _about("Length of the video in seconds.")
+    fps: int = _about("Frames per second.")
+    frames: int = _about("Frames in the video.")
+    width: int = _about("Frame width in pixels.")
+    height: int = _about("Frame height in pixels.")
+    faces_found: int = _about("Faces seen in the photo (the largest one talks).")
+    alignment: str = _about("How the lips were timed: `voice` (the voice's own timing), `forced`, `recognized`, "
+                            "`mixed`, `acoustic` or `none`.")
+    captions_source: str | None = _about(
+        "Where the caption words came from: `text` (as written) or `recognition`; null when there are no captions.",
+        default=None)
+    warnings: list[str] = _about(
+        "What to know about the result (letters the voice cannot read, why a recording has no captions).",
+        default_factory=list)
+    timings: dict[str, float] = _about("Seconds spent in each stage.", default_factory=dict)
+
+    @classmethod
+    def shared_fields(cls) -> tuple[str, ...]:
+        """The fields a service job stores and shows: all but the local paths."""
+        return tuple(spec.name for spec in fields(cls) if spec.name not in cls.LOCAL_FIELDS)
 
     def to_dict(self) -> dict:
         """The result record shared by the Python API, `--json` and the service."""
@@ -111,7 +133,7 @@ def _drawn_ahead(frames: Iterator[np.ndarray], timings: dict[str, float]) -> Ite
         thread.join()
 
 
-def _render(engine, face: Face, speech: Speech, motion, options: TalkOptions, settings: Settings, output: Path,
+def _render(engine: engines.Engine, face: Face, speech: Speech, motion, options: TalkOptions, settings: Settings, output: Path,
             timings: dict[str, float], progress: Progress | None) -> tuple[int, int, int]:
     with timed(timings, "prepare"):
         prepared = engine.prepare(face, options, settings)

@@ -25,8 +25,8 @@ from celery.exceptions import TimeLimitExceeded
 from celery.signals import worker_process_init
 from kombu.exceptions import OperationalError
 
-from ..errors import ConfigurationError
-from .jobs import Job, StoreUnavailable
+from ..errors import ConfigurationError, StoreUnavailable
+from .jobs import Job
 from .jobs_redis import LeaseHeld, RedisJobStore
 from .runner import TIMEOUT_MESSAGE, execute, fail, lease_s, warm_up
 from .storage import Storage

@@ -17,14 +17,11 @@ import time
 import uuid
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
+from typing import Protocol
 
 QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
 UNFINISHED = (QUEUED, RUNNING)
 JOB_ID = re.compile(r"^[0-9a-f]{32}$")
-
-
-class StoreUnavailable(Exception):
-    """The job store (or the queue behind it) cannot be reached: the API answers 503."""
 
 
 def new_job_id() -> str:
@@ -73,6 +70,30 @@ class Job:
     def from_dict(cls, data: dict) -> "Job":
         known = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in data.items() if k in known})
+
+
+class JobStore(Protocol):
+    """What the API and the workers ask of a job store (`SqliteJobStore`, `jobs_redis.RedisJobStore`).
+
+    Every change is atomic; the methods that change a job return it as it now
+    is, or None when it is gone or not in a state that allows the change.
+    A store that cannot be reached raises `StoreUnavailable`.
+    """
+
+    def add(self, job: Job) -> None: ...
+    def get(self, job_id: str) -> Job | None: ...
+    def update(self, job_id: str, **changes) -> Job | None: ...
+    def claim(self, job_id: str, worker: str, lease_s: float) -> Job | None: ...
+    def finish(self, job_id: str, status: str, **changes) -> Job | None: ...
+    def annotate(self, job_id: str, **changes) -> Job | None: ...
+    def requeue(self, job_id: str) -> Job | None: ...
+    def delete(self, job_id: str) -> bool: ...
+    def count(self, status: str) -> int: ...
+    def unfinished(self) -> list[str]: ...
+    def finished_before(self, when: float) -> list[str]: ...
+    def exists(self, job_id: str) -> bool: ...
+    def ping(self) -> None: ...
+    def close(self) -> None: ...
 
 
 class SqliteJobStore:
@@ -203,7 +224,7 @@ class SqliteJobStore:
             self._local.db = None
 
 
-def open_store(settings):
+def open_store(settings) -> JobStore:
     """The store the configured executor needs: SQLite on one machine, Redis for Celery."""
     if settings.executor == "celery":
         from .jobs_redis import RedisJobStore

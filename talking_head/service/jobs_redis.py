@@ -16,7 +16,8 @@ import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from .jobs import DONE, FAILED, QUEUED, RUNNING, UNFINISHED, Job, StoreUnavailable
+from ..errors import StoreUnavailable
+from .jobs import DONE, FAILED, QUEUED, RUNNING, UNFINISHED, Job
 
 PREFIX = "talking-head:"
 QUEUED_SET = PREFIX + "queued"

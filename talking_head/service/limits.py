@@ -10,19 +10,22 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import av
 from fastapi import HTTPException
-from fastapi.responses import JSONResponse
 
-from ..errors import InputError
+from ..errors import InputError, status_code
 from ..face.image import load_image
+from ..media import MediaKind, open_media
 from ..pipeline import TalkOptions
 from ..speech import check_text
-from ..speech.audio import read_audio
+from ..speech.audio import FORMATS, read_audio
 from ..speech.voices import installed_voices
+from .errors import envelope
 
 MAX_CALLBACK_URL = 2000
 FORM_OVERHEAD_BYTES = 1 << 20  # the text and option fields around the files
+NOT_A_RECORDING = f"the audio file is not a recording this service can read. Send {FORMATS}."
+UPLOADED_RECORDING = MediaKind("audio", "audio", missing=NOT_A_RECORDING, unreadable=NOT_A_RECORDING,
+                               no_track=NOT_A_RECORDING, status=415)
 
 
 def voices(settings) -> dict[str, str]:
@@ -69,16 +72,7 @@ def check_image(path: Path, settings) -> None:
 
 def check_audio(path: Path, settings) -> None:
     """Probe the recording: no audio track is 415; too long or silent is 422."""
-    try:
-        container = av.open(str(path))
-    except (av.error.FFmpegError, UnicodeDecodeError, ValueError, OSError):
-        container = None
-    if container is None or not container.streams.audio:
-        if container is not None:
-            container.close()
-        raise InputError("the audio file is not a recording this service can read. "
-                         "Send wav, mp3, m4a, ogg, flac or webm.", field="audio", status=415)
-    container.close()
+    open_media(path, UPLOADED_RECORDING).close()
     read_audio(path, settings.max_audio_s)
 
 
@@ -98,8 +92,7 @@ class BodySizeLimit:
             return await self.app(scope, receive, send)
         length = dict(scope["headers"]).get(b"content-length")
         if length is not None and length.isdigit() and int(length) > self.limit:
-            response = JSONResponse({"error": {"code": "too_large", "message": self._error().detail, "field": None}},
-                                    status_code=413, headers={"Connection": "close"})
+            response = envelope(413, status_code(413), self._error().detail, headers={"Connection": "close"})
             return await response(scope, receive, send)
         seen = 0
 

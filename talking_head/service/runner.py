@@ -13,9 +13,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from ..errors import ConfigurationError, InputError
-from ..pipeline import TalkOptions, talk
-from .jobs import DONE, FAILED, Job, StoreUnavailable
+from ..errors import INTERNAL_ERROR, ConfigurationError, InputError, StoreUnavailable
+from ..pipeline import TalkOptions, TalkResult, talk
+from ..settings import Settings
+from .jobs import DONE, FAILED, Job, JobStore
 from .links import job_links
 from .models import job_view
 from .storage import Storage
@@ -26,9 +27,7 @@ log = logging.getLogger(__name__)
 PROGRESS_EVERY_S = 0.5
 TIMEOUT_MESSAGE = ("the job ran past the time limit of {limit} s and was stopped. "
                    "Try shorter text or audio, or a smaller size.")
-RESULT_FIELDS = ("engine", "fallback", "fallback_reason", "duration_s", "fps", "frames", "width", "height",
-                 "faces_found", "alignment", "timings")
-ERROR_CODES = {413: "too_large", 415: "unsupported_type"}
+RESULT_FIELDS = TalkResult.shared_fields()
 
 
 def lease_s(settings) -> float:
@@ -36,9 +35,10 @@ def lease_s(settings) -> float:
     return settings.job_time_limit_s + 5
 
 
-def input_error(exc: InputError) -> dict:
-    return {"code": ERROR_CODES.get(exc.status, "invalid_input"), "message": str(exc), "field": exc.field,
-            "status": exc.status}
+def stored_result(result: TalkResult) -> dict:
+    """The part of the result a job keeps (and shows): no paths on the worker's machine."""
+    record = result.to_dict()
+    return {name: record[name] for name in RESULT_FIELDS}
 
 
 def warm_up(settings) -> None:
@@ -70,7 +70,7 @@ class _Progress:
             log.warning("progress of %s not recorded: store unreachable", self.job_id)
 
 
-def execute(job_id: str, store, storage: Storage, settings, worker: str) -> Job | None:
+def execute(job_id: str, store: JobStore, storage: Storage, settings: Settings, worker: str) -> Job | None:
     """Run the job if it still needs running; the finished job, or None when there was nothing to do."""
     job = store.claim(job_id, worker, lease_s(settings))
     if job is None:
@@ -85,18 +85,14 @@ def execute(job_id: str, store, storage: Storage, settings, worker: str) -> Job 
         image = image_path.read_bytes() if image_path else None
         result = talk(text=job.text, image=image, audio=audio_path, output=storage.video_path(job_id),
                       options=options, progress=_Progress(store, job_id), settings=settings)
-    except InputError as exc:
-        finished = store.finish(job_id, FAILED, error=input_error(exc))
-    except ConfigurationError as exc:
-        finished = store.finish(job_id, FAILED, error={"code": "configuration", "message": str(exc), "field": None})
+    except (InputError, ConfigurationError) as exc:  # the caller's to fix: the record says how
+        finished = store.finish(job_id, FAILED, error=exc.record())
     except Exception as exc:
         log.exception("job %s failed", job_id)
         finished = store.finish(job_id, FAILED, error={
-            "code": "internal_error", "message": f"{exc.__class__.__name__}: {exc}", "field": None})
+            "code": INTERNAL_ERROR, "message": f"{exc.__class__.__name__}: {exc}", "field": None})
     else:
-        record = result.to_dict()
-        finished = store.finish(job_id, DONE, progress=100, stage="done",
-                                result={name: record[name] for name in RESULT_FIELDS})
+        finished = store.finish(job_id, DONE, progress=100, stage="done", result=stored_result(result))
     if finished is None:
         # Deleted while it ran: leave nothing behind.
         storage.remove(job_id)
@@ -105,7 +101,7 @@ def execute(job_id: str, store, storage: Storage, settings, worker: str) -> Job 
     return finished
 
 
-def fail(job_id: str, code: str, message: str, store, settings) -> Job | None:
+def fail(job_id: str, code: str, message: str, store: JobStore, settings: Settings) -> Job | None:
     """End a job that cannot end by itself (its worker died or ran out of time)."""
     finished = store.finish(job_id, FAILED, error={"code": code, "message": message, "field": None})
     if finished is not None:
@@ -113,7 +109,7 @@ def fail(job_id: str, code: str, message: str, store, settings) -> Job | None:
     return finished
 
 
-def notify(job: Job, store, settings) -> None:
+def notify(job: Job, store: JobStore, settings: Settings) -> None:
     """Send the final record to the job's callback, if it has one, and note how that went."""
     if not job.callback_url:
         return

@@ -22,7 +22,8 @@ import numpy as np
 from ...errors import ConfigurationError
 from ...face import Face
 from ...motion.track import MotionTrack
-from ...options import SADTALKER_FRAMINGS
+from ...options import SADTALKER_FRAMINGS, TalkOptions
+from ...settings import Settings
 from ...speech import Speech
 from ..framing import FULL_MAX_SIDE_PX
 
@@ -88,6 +89,12 @@ class Prepared:
 
 
 class SadTalkerEngine:
+    """An `engines.Engine`: SadTalker's networks on the user's checkpoints (`Settings.sadtalker_dir`).
+
+    unavailable: no folder, no torch, or damaged files (those raise `ConfigurationError`). prepare and
+    render: as this module says; networks stay loaded between calls.
+    """
+
     name = "sadtalker"
 
     def __init__(self) -> None:
@@ -98,7 +105,7 @@ class SadTalkerEngine:
 
     # -- availability and checkpoints -------------------------------------------------------------
 
-    def unavailable(self, options, settings) -> str | None:
+    def unavailable(self, options: TalkOptions, settings: Settings) -> str | None:
         """A reason this engine cannot run, or None. Damaged checkpoints raise `ConfigurationError`."""
         if not settings.sadtalker_dir:
             return ("no SadTalker checkpoints configured: give --sadtalker-dir DIR "
@@ -154,7 +161,7 @@ class SadTalkerEngine:
 
     # -- the engine interface ---------------------------------------------------------------------
 
-    def prepare(self, face: Face, options, settings) -> Prepared:
+    def prepare(self, face: Face, options: TalkOptions, settings: Settings) -> Prepared:
         torch = _import_torch()
         from . import preprocess
         from .animate import Animator

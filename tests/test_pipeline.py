@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from talking_head.errors import ConfigurationError, EngineError
+from talking_head.errors import EngineError
 from talking_head.evaluate.decode import probe
 from talking_head.pipeline import TalkOptions, talk
 from talking_head.settings import Settings
@@ -54,9 +54,8 @@ def test_cli_json_record(tmp_path):
 
 
 def test_seed_makes_videos_reproducible(tmp_path):
-    from talking_head.evaluate.decode import iter_frames
-    from talking_head.speech import speech_from_text
     from talking_head.motion import build_motion
+    from talking_head.speech import speech_from_text
 
     speech = speech_from_text("The same words twice.")
     a = build_motion(speech, TalkOptions(seed=3))

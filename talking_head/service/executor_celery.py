@@ -115,9 +115,9 @@ def make_celery(settings) -> Celery:
         try:
             job = execute(job_id, state.store, state.storage, settings, worker)
         except LeaseHeld as exc:
-            raise self.retry(countdown=exc.ttl_s + 1)
-        except StoreUnavailable:
-            raise self.retry(countdown=5)
+            raise self.retry(countdown=exc.ttl_s + 1) from exc
+        except StoreUnavailable as exc:
+            raise self.retry(countdown=5) from exc
         return {"id": job.id, "status": job.status} if job else None
 
     @worker_process_init.connect(weak=False)

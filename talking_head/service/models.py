@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import MISSING, fields
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Literal, get_args, get_type_hints
 
 from pydantic import BaseModel, Field, create_model
@@ -104,7 +104,7 @@ class Readiness(BaseModel):
 
 
 def _when(epoch: float | None) -> datetime | None:
-    return datetime.fromtimestamp(epoch, timezone.utc) if epoch is not None else None
+    return datetime.fromtimestamp(epoch, UTC) if epoch is not None else None
 
 
 def job_view(job, links: dict) -> TalkJob:

@@ -43,7 +43,7 @@ def _model_dir() -> str:
     return os.path.join(os.path.dirname(pocketsphinx.__file__), "model", "en-us")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _decoder(kind: str) -> _Decoder:
     """One decoder of each kind per process; decoders are not thread-safe, hence the lock."""
     from pocketsphinx import Decoder

@@ -111,7 +111,7 @@ class VideoWriter:
             pass
         self.partial.unlink(missing_ok=True)
 
-    def __enter__(self) -> "VideoWriter":
+    def __enter__(self) -> VideoWriter:
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:

@@ -21,7 +21,6 @@ from pathlib import Path
 import httpx
 import pytest
 
-
 API_KEY = "test-key-0123456789"
 WEBHOOK_SECRET = "test-webhook-secret"
 CORS_ORIGIN = "https://app.example.org"
@@ -108,7 +107,7 @@ class RedisServer:
     def url(self, db: int = 0) -> str:
         return f"redis://127.0.0.1:{self.port}/{db}"
 
-    def start(self) -> "RedisServer":
+    def start(self) -> RedisServer:
         # Append-only file on: a restarted Redis keeps its jobs, as a production one would.
         log = open(self.folder / "redis.log", "ab")
         self.process = subprocess.Popen(
@@ -141,7 +140,7 @@ class Worker:
         self.log = folder / f"worker-{name}.log"
         self.process = None
 
-    def start(self) -> "Worker":
+    def start(self) -> Worker:
         self.folder.mkdir(parents=True, exist_ok=True)
         log = open(self.log, "ab")
         self.process = subprocess.Popen(
@@ -151,7 +150,7 @@ class Worker:
         )
         return self
 
-    def wait_ready(self, timeout_s: float = 90) -> "Worker":
+    def wait_ready(self, timeout_s: float = 90) -> Worker:
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             text = self.log.read_text(errors="replace") if self.log.exists() else ""
@@ -190,7 +189,7 @@ class Server:
     def results(self) -> Path:
         return Path(self.env.get("TALKING_HEAD_RESULTS_DIR") or self.data_dir / "results")
 
-    def start(self, timeout_s: float = 90, ready: bool = True) -> "Server":
+    def start(self, timeout_s: float = 90, ready: bool = True) -> Server:
         """Start and wait for /readyz (or only /healthz with ready=False) to answer 200."""
         self.folder.mkdir(parents=True, exist_ok=True)
         log = open(self.log, "ab")
@@ -216,7 +215,7 @@ class Server:
             _stop(self.process)
             self.process = None
 
-    def restart(self) -> "Server":
+    def restart(self) -> Server:
         self.stop()
         return self.start()
 
@@ -244,7 +243,7 @@ class Stack:
         self.workers = [Worker(folder / "workers", self.env, f"w{i + 1}-{folder.name}", queues)
                         for i in range(workers if executor == "celery" else 0)]
 
-    def start(self, ready: bool = True) -> "Stack":
+    def start(self, ready: bool = True) -> Stack:
         try:
             for worker in self.workers:
                 worker.start()

@@ -14,8 +14,15 @@ from dataclasses import dataclass
 import numpy as np
 
 from ...face import regions
-from .mesh import (LEFT_LOWER_LID, LEFT_UPPER_LID, LOWER_INNER_LIP, RIGHT_LOWER_LID, RIGHT_UPPER_LID,
-                   UPPER_INNER_LIP, Mesh)
+from .mesh import (
+    LEFT_LOWER_LID,
+    LEFT_UPPER_LID,
+    LOWER_INNER_LIP,
+    RIGHT_LOWER_LID,
+    RIGHT_UPPER_LID,
+    UPPER_INNER_LIP,
+    Mesh,
+)
 
 # Displacements at full strength, in inter-ocular distances.
 JAW_DROP_IOD = 0.22  # the chin at jaw = 1 (a wide "ah")
@@ -53,7 +60,7 @@ class FaceFrame:
     iod: float
 
     @classmethod
-    def of(cls, landmarks: np.ndarray) -> "FaceFrame":
+    def of(cls, landmarks: np.ndarray) -> FaceFrame:
         right, left = regions.eye_centres(landmarks)
         x_axis = (left - right) / np.linalg.norm(left - right)
         y_axis = np.array([-x_axis[1], x_axis[0]])

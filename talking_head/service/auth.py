@@ -13,8 +13,10 @@ import hmac
 import secrets
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Query, Request
+from fastapi import Depends, HTTPException, Query
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from .dependencies import SettingsDep
 
 bearer = HTTPBearer(auto_error=False, description="The server's API key, when one is configured.")
 
@@ -34,8 +36,8 @@ def _key_matches(credentials: HTTPAuthorizationCredentials | None, api_key: str)
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 
 
-def require_api_key(request: Request, credentials: Credentials) -> None:
-    api_key = request.app.state.settings.api_key
+def require_api_key(settings: SettingsDep, credentials: Credentials) -> None:
+    api_key = settings.api_key
     if api_key and not _key_matches(credentials, api_key):
         raise _unauthorized()
 
@@ -48,12 +50,12 @@ def media_token(api_key: str | None, job_id: str) -> str | None:
 
 
 def require_media_access(
-    request: Request,
+    settings: SettingsDep,
     id: str,
     credentials: Credentials,
     token: Annotated[str | None, Query(max_length=64, description="The token from `video_url`/`captions_url`.")] = None,
 ) -> None:
-    api_key = request.app.state.settings.api_key
+    api_key = settings.api_key
     if not api_key or _key_matches(credentials, api_key):
         return
     expected = media_token(api_key, id)

@@ -37,6 +37,7 @@ from .models import (
     job_view,
 )
 from .retention import Sweeper
+from .routes import live as live_routes
 from .runner import ERROR_CODES
 from .storage import CAPTION_TYPES, Storage
 
@@ -167,6 +168,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     _add_error_handlers(app)
     _add_talk_routes(app, settings)
     _add_page_routes(app)
+    app.include_router(live_routes.router)
     return app
 
 

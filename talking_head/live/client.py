@@ -49,7 +49,7 @@ class LiveClient:
             start["image"] = base64.b64encode(data).decode()
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else None
         self._socket = ws_connect(url, additional_headers=headers, open_timeout=open_timeout_s,
-                                  max_size=None, compression=None)
+                                  max_size=None, compression=None).__enter__()
         self._socket.send(json.dumps({"start": start}))
         self.ready: dict | None = None
         self.ended = False

@@ -7,8 +7,8 @@ synthesised in a helper thread while the one before is drawn, then drawn
 frame by frame continuing the last unit's motion. When no text is waiting
 the face listens (blinks, breathing, a little head motion, silence) in real
 time, and the next unit starts where the idling stopped. `run` makes the
-stream and hands out, through `emit`, the MP4 bytes and event dicts (word
-captions, progress, errors, the end) in the order a viewer needs them.
+stream and hands out, through `emit`, the MP4 bytes and event dicts (each
+unit and word with its times, progress, errors) in the order a viewer needs them.
 
 Pacing: the stream's clock starts when the first media fragment is out;
 frames are drawn at most `LEAD_S` ahead of it, so a viewer never gets
@@ -104,6 +104,7 @@ class LiveStream:
         """The viewer's clock: when the first media fragment went out."""
         self.units_spoken = 0
         self._speaking = False
+        self._quiet_since = clock()
 
     @property
     def width(self) -> int:
@@ -117,6 +118,10 @@ class LiveStream:
     def listening(self) -> bool:
         """Nothing left to say: no unit waiting, none being drawn, no text waiting for its end."""
         return not self._speaking and self._units.empty() and not self._cutter.pending
+
+    def listening_for_s(self) -> float:
+        """How long the face has had nothing to say (0 while it speaks or has text waiting)."""
+        return self._clock() - self._quiet_since if self.listening else 0.0
 
     @property
     def media_s(self) -> float:
@@ -141,6 +146,10 @@ class LiveStream:
         """Stop at once (the viewer left); `run` returns after the frame it is drawing."""
         self._stopped.set()
         self._ended.set()
+
+    @property
+    def stopped(self) -> bool:
+        return self._stopped.is_set()
 
     def _submit(self, unit: str) -> None:
         options = self.options
@@ -184,7 +193,7 @@ class LiveStream:
                 unit = self._ready_unit()
                 if unit is not None:
                     spoken = self._speak(unit, writer, emit)
-                    self._speaking = False
+                    self._speaking, self._quiet_since = False, self._clock()
                     if not spoken:
                         break
                 elif self._ended.is_set() and self._units.empty():
@@ -248,6 +257,7 @@ class LiveStream:
         audio[: min(samples, len(speech.audio))] = speech.audio[:samples]
         writer.add_audio(audio)
         offset = start / self.fps
+        emit({"type": "unit", "text": speech.text, "start": round(offset, 3), "end": round((start + n) / self.fps, 3)})
         for word in speech.words:
             emit({"type": "word", "text": word.text, "start": round(offset + word.start, 3),
                   "end": round(offset + word.end, 3)})

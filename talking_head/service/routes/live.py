@@ -4,8 +4,8 @@ The client sends JSON text frames: optionally first ``{"start": {options}}``,
 then any number of ``{"text": "..."}``, then ``{"end": true}``. The server
 sends binary frames that, concatenated, are one fragmented MP4 (init
 segment first), and JSON frames with a ``type``: ``ready`` (size and MIME
-type, before any media), ``word`` (a caption with its times on the stream's
-clock), ``progress``, ``error`` and, last, ``end``; then it closes. A
+type, before any media), ``unit`` and ``word`` (what is said, with its times
+on the stream's clock), ``progress``, ``error`` and, last, ``end``; then it closes. A
 mistake gets an ``error`` frame naming it, never a silent drop.
 """
 
@@ -217,6 +217,7 @@ async def _stream(websocket: WebSocket, settings, stream: LiveStream, pending: d
     maker = threading.Thread(target=make, name="talking-head-live", daemon=True)
     maker.start()
     listener = asyncio.create_task(_listen(websocket, settings, stream, pending, emit))
+    listener.add_done_callback(lambda task: stream.stopped and outbox.put_nowait((time.monotonic(), done)))
     try:
         while True:
             queued_at, item = await outbox.get()
@@ -251,7 +252,8 @@ async def _listen(websocket: WebSocket, settings, stream: LiveStream, pending: d
     while True:
         try:
             if message is None:
-                message = await _receive(websocket, settings.live_idle_timeout_s)
+                wait_s = settings.live_idle_timeout_s - stream.listening_for_s()
+                message = await _receive(websocket, max(0.05, wait_s))
             if message.get("end") is True:
                 stream.end()
                 return
@@ -263,14 +265,14 @@ async def _listen(websocket: WebSocket, settings, stream: LiveStream, pending: d
                                  f"{settings.max_text_chars}. Send it in smaller pieces.", field="text")
             await asyncio.to_thread(stream.add_text, text)
         except TimeoutError:
-            if not stream.listening:
-                continue  # still speaking what was sent: silence from the client is fine
+            if stream.listening_for_s() < settings.live_idle_timeout_s:
+                continue  # still speaking what was sent, or only just done: the client's silence is fine
             emit(_error("idle_timeout", f"no text for {settings.live_idle_timeout_s:.0f} s; the stream ends."))
             stream.end()
             return
         except InputError as exc:
             emit(_error("invalid_input", str(exc), exc.field))
-        except (Closed, WebSocketDisconnect):
+        except (Closed, WebSocketDisconnect, RuntimeError):  # the client left
             stream.stop()
             return
         message = None

@@ -37,6 +37,7 @@ from ..pipeline import DEFAULT_FACE, TalkOptions
 from ..speech import Speech, speech_from_text
 from ..speech.audio import ANALYSIS_RATE
 from ..speech.tts import load_voice
+from ..speech.voices import resolve_voice
 from ..video.fragments import FragmentWriter
 from .units import UnitCutter
 
@@ -61,9 +62,9 @@ def check_live_options(options: TalkOptions) -> None:
 
 
 @functools.lru_cache(maxsize=8)
-def warm_up(voice: str | None) -> None:
-    """Speak one word once per process and voice: the first synthesis and alignment load models (seconds)."""
-    speech_from_text("Hello.", voice)
+def warm_up(voice: str | None, voices_dir: str | None) -> None:
+    """Speak one word once per process and voice: the first synthesis loads and compiles the model (seconds)."""
+    speech_from_text("Hello.", voice, voices_dir=voices_dir)
 
 
 def _with_pause(speech: Speech, seconds: float) -> Speech:
@@ -88,8 +89,8 @@ class LiveStream:
         self.face = analyze_face(DEFAULT_FACE if image is None else image, self.options.max_image_pixels)
         self.engine = get_engine("builtin")
         self.prepared = self.engine.prepare(self.face, self.options)
-        self.sample_rate = load_voice(self.options.voice).config.sample_rate
-        warm_up(self.options.voice)
+        self.sample_rate = load_voice(resolve_voice(self.options.voice, self.options.voices_dir)).sample_rate
+        warm_up(self.options.voice, self.options.voices_dir)
         self.max_frames = int(max_seconds * self.fps)
         self.lead_s = lead_s
         self._clock = clock
@@ -154,7 +155,8 @@ class LiveStream:
     def _submit(self, unit: str) -> None:
         options = self.options
         self._units.put(self._speaker.submit(
-            speech_from_text, unit, options.voice, options.max_text_chars))
+            speech_from_text, unit, options.voice, options.max_text_chars, speed=options.speed,
+            speaker=options.speaker, seed=options.seed, voices_dir=options.voices_dir))
 
     def _due_units(self) -> None:
         with self._lock:

@@ -34,7 +34,7 @@ from ..errors import InputError
 from ..face import analyze_face
 from ..motion.stream import MotionStream
 from ..pipeline import DEFAULT_FACE, TalkOptions
-from ..speech import Speech, speech_from_text
+from ..speech import Speech, check_text, speech_from_text
 from ..speech.audio import ANALYSIS_RATE
 from ..speech.tts import load_voice
 from ..speech.voices import resolve_voice
@@ -276,3 +276,24 @@ class LiveStream:
         writer.add_audio(np.zeros(writer.samples_for(start + motion.n_frames) - writer.samples_for(start), np.float32))
         for i in range(motion.n_frames):
             writer.write(self.engine.draw(self.prepared, motion.frame(i)))
+
+
+def stream_to(out, text: str, image=None, options: TalkOptions | None = None, lead_s: float = LEAD_S) -> float:
+    """Speak `text` as one live stream into the binary file `out` (e.g. standard output), flushing each
+    fragment as it is made; return the stream's length in seconds. Problems with a piece of the text
+    (nothing to say in it) are logged; the rest is spoken."""
+    options = options or TalkOptions()
+    text = check_text(text, options.max_text_chars)
+    stream = LiveStream(image, options, max_seconds=options.max_audio_s, lead_s=lead_s)
+
+    def emit(item) -> None:
+        if isinstance(item, bytes):
+            out.write(item)
+            out.flush()
+        elif item["type"] == "error":
+            log.warning("%s", item["message"])
+
+    stream.add_text(text)
+    stream.end()
+    stream.run(emit)
+    return stream.media_s

@@ -231,7 +231,8 @@ def talk(
         face = analyze_face(DEFAULT_FACE if image is None else image, options.max_image_pixels)
     report(0.05, "speech")
     if audio is not None:
-        speech = speech_from_audio(audio, text, options.max_audio_s, options.max_text_chars, timings)
+        speech = speech_from_audio(audio, text, options.max_audio_s, options.max_text_chars, timings,
+                                   language=options.language)
     else:
         speech = speech_from_text(text, options.voice, options.max_text_chars, timings, speed=options.speed,
                                   speaker=options.speaker, seed=options.seed, voices_dir=options.voices_dir)
@@ -279,6 +280,6 @@ def talk(
         faces_found=face.faces_found,
         alignment=speech.alignment,
         captions_source=speech.captions_source if captions else None,
-        warnings=list(speech.warnings),
+        warnings=[w for w in speech.warnings if options.captions != "none" or not w.startswith("no captions")],
         timings={k: round(v, 4) for k, v in timings.items()},
     )

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from ..errors import InputError
 from ..timing import timed
-from .align import timeline
+from .align import recognize_timed_words, timeline
 from .audio import ANALYSIS_RATE, read_audio, resample, split_at_pauses
 from .scripts import check_script
 from .timeline import Phone, Speech, Word
@@ -61,10 +61,14 @@ def speech_from_audio(
     max_seconds: float | None = None,
     max_chars: int = 5000,
     timings: dict[str, float] | None = None,
+    language: str | None = None,
 ) -> Speech:
     """Read a recording; force-align `text` when given, else recognise phones.
 
-    With `timings`, the seconds spent in ``audio`` (decoding) and ``align`` are added to it.
+    Without a transcript, an English recording (`language` ``en``...) is
+    captioned from word recognition; any other or unknown language gets no
+    captions, and a warning saying why. With `timings`, the seconds spent in
+    ``audio`` (decoding) and ``align`` are added to it.
     """
     if text is not None and text.strip():
         text = check_text(text, max_chars)
@@ -79,7 +83,17 @@ def speech_from_audio(
         spans = [(None, a, b) for a, b in split_at_pauses(audio_16k)]
     with timed(timings, "align"):
         words, phones, method = timeline(audio_16k, text, spans)
-    if text:
-        return Speech(audio, rate, audio_16k, words, phones, text, method, "text")
-    return Speech(audio, rate, audio_16k, words, phones, text, method, None,
-                  ["no captions: the recording came without a transcript; give its words as text to caption it"])
+        if text:
+            return Speech(audio, rate, audio_16k, words, phones, text, method, "text")
+        if is_english(language):
+            words = [w for _, a, b in spans for w in recognize_timed_words(audio_16k[a:b], a / ANALYSIS_RATE)]
+            return Speech(audio, rate, audio_16k, words, phones, None, method, "recognition" if words else None)
+    why = (f"its language ({language}) is not English, the only language recognised here" if language
+           else "its language is not known (give language en for captions from recognition)")
+    return Speech(audio, rate, audio_16k, words, phones, None, method, None,
+                  [f"no captions: the recording came without a transcript and {why}; give its words as text "
+                   "to caption it"])
+
+
+def is_english(language: str | None) -> bool:
+    return bool(language) and language.replace("-", "_").split("_")[0].lower() in ("en", "eng", "english")

@@ -45,3 +45,19 @@ def test_audio_16k_matches_the_output_audio():
     assert speech.sample_rate == 22050
     assert abs(len(speech.audio_16k) / 16000 - speech.duration_s) < 0.01
     assert speech.audio.dtype == np.float32 and speech.audio_16k.dtype == np.float32
+
+
+def test_an_english_recording_without_transcript_is_captioned_from_recognition(human_speech):
+    wav, text = human_speech[0]
+    speech = speech_from_audio(wav, language="en")
+    assert speech.captions_source == "recognition" and not speech.warnings
+    heard = [w.text for w in speech.words]
+    assert len(set(heard) & set(spoken_words(text))) >= len(spoken_words(text)) // 2, heard
+    assert all(a.start <= b.start for a, b in zip(speech.words, speech.words[1:]))
+
+
+def test_a_recording_of_unknown_language_without_transcript_says_why_it_has_no_captions(human_speech):
+    wav, _ = human_speech[0]
+    speech = speech_from_audio(wav)
+    assert speech.words == [] and speech.captions_source is None
+    assert "no captions" in speech.warnings[0] and "language" in speech.warnings[0]

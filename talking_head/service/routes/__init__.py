@@ -1,1 +1,1 @@
-"""The API's routes, one router per area."""
+"""The service's routes, one router per area."""

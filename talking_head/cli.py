@@ -27,7 +27,8 @@ def _add_say(sub) -> None:
         "and text, or from recorded speech.",
         epilog='examples:\n  talking-head say "Hello there!" -o hello.mp4\n'
         "  talking-head say --audio talk.m4a --image me.jpg -o me.mp4\n"
-        "  talking-head say - < script.txt --image me.jpg --size 0",
+        "  talking-head say - < script.txt --image me.jpg --size 0\n"
+        '  talking-head say "Hello, live." --stream | ffplay -',
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("text", nargs="?", help="words to speak ('-' reads standard input); with --audio, its transcript")
@@ -36,6 +37,9 @@ def _add_say(sub) -> None:
     p.add_argument("-o", "--output", default="talking-head.mp4", help="output .mp4 (default: %(default)s)")
     _add_option_flags(p)
     p.add_argument("--json", action="store_true", help="print the result record as JSON on standard output")
+    p.add_argument("--stream", action="store_true",
+                   help="write a fragmented MP4 to standard output as it is made, in real time "
+                        "(e.g. | ffplay -); built-in engine, no captions file")
     _add_setting_flags(p)
     p.add_argument("-v", "--verbose", action="store_true", help="log what happens")
     p.set_defaults(run=_say)
@@ -141,6 +145,8 @@ def _say(args) -> int:
         raise InputError("give the words to speak, or --audio FILE. See talking-head say --help.", field="text")
     settings = _settings(args)
     chosen = _options(args)
+    if args.stream:
+        return _stream(args, text, chosen, settings)
     progress, finish = _progress_bar()
     try:
         result = talk(text=text, image=args.image, audio=args.audio, output=args.output, options=chosen,
@@ -153,6 +159,20 @@ def _say(args) -> int:
         note = f" (fell back: {result.fallback_reason})" if result.fallback else ""
         print(f"{result.video_path}: {result.duration_s:.1f} s, {result.width}x{result.height}, engine {result.engine}{note}",
               file=sys.stderr)
+    return EXIT_OK
+
+
+def _stream(args, text, options, settings) -> int:
+    from .live.stream import stream_to
+
+    if args.audio is not None:
+        raise InputError("--stream speaks text; a recording cannot be streamed. Drop --audio or --stream.",
+                         field="audio")
+    if sys.stdout.isatty():
+        raise InputError("--stream writes video to standard output: pipe it into a player or a file, "
+                         "e.g. talking-head say \"Hi\" --stream | ffplay -", field="stream")
+    seconds = stream_to(sys.stdout.buffer, text, args.image, options, settings=settings)
+    print(f"streamed {seconds:.1f} s", file=sys.stderr)
     return EXIT_OK
 
 

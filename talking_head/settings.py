@@ -79,6 +79,9 @@ class Settings:
     webhook_secret: str | None = setting(None, "signs webhook bodies (HMAC-SHA256 in X-Talking-Head-Signature)")
     webhook_attempts: int = setting(5, "webhook deliveries tried before giving up")
     webhook_backoff_s: float = setting(1.0, "wait before the first webhook retry, in seconds (doubles each time)")
+    live_sessions: int = setting(2, "live streams (/v1/live) at once; each takes about a core at 512")
+    live_idle_timeout_s: float = setting(60.0, "a live stream with nothing to say for this long ends, in seconds")
+    live_max_s: float = setting(600.0, "longest live stream, in seconds")
 
     @property
     def results_path(self) -> Path:

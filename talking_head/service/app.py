@@ -20,7 +20,7 @@ from .errors import add_error_handlers
 from .executors import check_settings, make_executor
 from .jobs import open_store
 from .retention import Sweeper
-from .routes import generate, operations, pages, talks, voices
+from .routes import generate, live, operations, pages, talks, voices
 from .routes.pages import STATIC
 from .storage import Storage
 
@@ -59,7 +59,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Two files and the form fields around them.
     app.add_middleware(limits.BodySizeLimit, limit=2 * settings.max_upload_bytes + limits.FORM_OVERHEAD_BYTES)
     add_error_handlers(app)
-    for area in (talks, generate, voices, operations, pages):
+    for area in (talks, generate, voices, live, operations, pages):
         app.include_router(area.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

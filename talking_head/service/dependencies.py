@@ -2,7 +2,7 @@
 
 The app factory puts them on `app.state` once (the store, storage and
 executor when the app starts); routes take them as parameters
-(``store: Store``), so none reaches into `app.state` itself and a test can
+(``store: StoreDep``; WebSocket routes too), so none reaches into `app.state` itself and a test can
 override any of them (`app.dependency_overrides`).
 """
 
@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends
+from starlette.requests import HTTPConnection
 
 from ..settings import Settings
 from .executors import Executor
@@ -18,20 +19,20 @@ from .jobs import JobStore
 from .storage import Storage
 
 
-def get_settings(request: Request) -> Settings:
-    return request.app.state.settings
+def get_settings(connection: HTTPConnection) -> Settings:
+    return connection.app.state.settings
 
 
-def get_store(request: Request) -> JobStore:
-    return request.app.state.store
+def get_store(connection: HTTPConnection) -> JobStore:
+    return connection.app.state.store
 
 
-def get_storage(request: Request) -> Storage:
-    return request.app.state.storage
+def get_storage(connection: HTTPConnection) -> Storage:
+    return connection.app.state.storage
 
 
-def get_executor(request: Request) -> Executor:
-    return request.app.state.executor
+def get_executor(connection: HTTPConnection) -> Executor:
+    return connection.app.state.executor
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]

@@ -76,3 +76,18 @@ def test_rules_the_schema_cannot_say_are_checked_by_the_options():
     # size: 0 or 64 and up, and even (the schema says only 0 to 2048)
     assert not _rejected("size", 0) and not _rejected("size", 64)
     assert _rejected("size", 62) and _rejected("size", 101)
+
+
+def test_the_live_start_message_offers_the_same_options_within_real_time_limits(form):
+    from talking_head.service.routes.live import LiveStart
+
+    live = LiveStart.model_json_schema()["properties"]
+    offered = set(live) - {"image", "api_key"}
+    assert offered == set(form) - {"image", "audio", "text", "callback_url", "captions"}
+    defaults = TalkOptions()
+    for name in offered:
+        assert live[name].get("default") == getattr(defaults, name), name
+        if "maximum" in live[name]:  # live may be narrower, never wider
+            assert form[name]["minimum"] <= live[name]["minimum"] <= live[name]["maximum"] <= form[name]["maximum"]
+        if "enum" in live[name]:
+            assert set(live[name]["enum"]) <= set(form[name]["enum"])

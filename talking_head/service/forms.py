@@ -1,4 +1,5 @@
-"""The multipart form `/v1/talks` and `/generate` take, built from the options declared in options.py.
+"""The request fields, built from the options declared in options.py: the multipart form of `/v1/talks`
+and `/generate`, and the options of a JSON model (`/v1/live`'s start message).
 
 Its fields are the photo, the recording, the text, and every option a request
 may set (`OptionSpec.request`), each with the option's default, bounds or
@@ -13,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from typing import Annotated, Literal
 
 from fastapi import File, Form, UploadFile
+from pydantic import Field
 
 from ..options import kind_of, request_fields, spec_of
 
@@ -41,17 +43,33 @@ def _present(upload: UploadFile | None) -> UploadFile | None:
     return upload
 
 
-def _option_parameter(spec) -> inspect.Parameter:
+def _typed(spec, narrower: dict | None = None) -> tuple[type, dict]:
+    """The request field's type and its constraints (`narrower` replaces some: a route's own tighter limits)."""
     about, kind = spec_of(spec), kind_of(spec)
-    if about.choices:
-        kind = Literal[about.choices]
+    limits = {"ge": about.minimum, "le": about.maximum, "max_length": about.max_length, "choices": about.choices,
+              **(narrower or {})}
+    if limits.pop("choices"):
+        kind = Literal[tuple((narrower or {}).get("choices") or about.choices)]
     elif spec.default is None:
         kind = kind | None
-    constraints = {"ge": about.minimum, "le": about.maximum, "max_length": about.max_length}
-    form = Form(description=about.request_help or about.help[:1].upper() + about.help[1:] + ".",
-                **{k: v for k, v in constraints.items() if v is not None})
+    described = {"description": about.request_help or about.help[:1].upper() + about.help[1:] + "."}
+    return kind, {**described, **{k: v for k, v in limits.items() if v is not None}}
+
+
+def _option_parameter(spec) -> inspect.Parameter:
+    kind, constraints = _typed(spec)
     return inspect.Parameter(spec.name, inspect.Parameter.KEYWORD_ONLY, default=spec.default,
-                             annotation=Annotated[kind, form])
+                             annotation=Annotated[kind, Form(**constraints)])
+
+
+def json_option_fields(exclude: set[str] = frozenset(), narrower: dict[str, dict] | None = None) -> dict:
+    """The request options as pydantic field definitions, for a JSON model (`create_model`)."""
+    out = {}
+    for spec in request_fields():
+        if spec.name not in exclude:
+            kind, constraints = _typed(spec, (narrower or {}).get(spec.name))
+            out[spec.name] = (kind, Field(spec.default, **constraints))
+    return out
 
 
 def _build_talk_form():

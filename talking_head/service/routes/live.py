@@ -19,19 +19,19 @@ import logging
 import secrets
 import threading
 import time
-from typing import Literal
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 from starlette.concurrency import run_in_threadpool
 
 from ...errors import InputError
-from ...live.stream import LiveStream
+from ...live.stream import ENGINES, LiveStream
 from ...pipeline import TalkOptions
 from ...video.fragments import MIME_TYPE
 from .. import limits
 from ..dependencies import SettingsDep
+from ..forms import json_option_fields
 
 log = logging.getLogger(__name__)
 
@@ -43,21 +43,19 @@ TRY_AGAIN_LATER = 1013
 NORMAL = 1000
 
 
-class LiveStart(BaseModel):
+class _LiveStartBase(BaseModel):
     """The options of a live stream (the first message, ``{"start": {...}}``; all optional)."""
 
     model_config = ConfigDict(extra="forbid")
 
     image: str | None = Field(None, description="The portrait as base64 (JPEG, PNG or WebP); omit for the default face.")
-    size: int = Field(512, ge=64, le=1024, description="Square frame side around the face (even).")
-    fps: int = Field(25, ge=10, le=30)
-    voice: str | None = Field(None, max_length=100, description="A voice name; default en_US-joe-medium.")
-    still: bool = False
-    expression_scale: float = Field(1.0, ge=0, le=3)
-    pose_style: int = Field(0, ge=0, le=45)
-    seed: int = Field(0, ge=0, le=2**31 - 1)
-    engine: Literal["auto", "builtin"] = "auto"
     api_key: str | None = Field(None, description="The server's API key, for clients that cannot send headers (browsers).")
+
+
+# The request options of options.py, within what a stream can draw in real time; no caption file.
+LiveStart = create_model("LiveStart", __base__=_LiveStartBase, **json_option_fields(
+    exclude={"captions"}, narrower={"size": {"ge": 64, "le": 1024}, "fps": {"ge": 10, "le": 30},
+                                    "engine": {"choices": ENGINES}}))
 
 
 class Closed(Exception):

@@ -13,11 +13,11 @@ import importlib
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Protocol
 
-import numpy as np
-
 from ..errors import EngineError
 
-if TYPE_CHECKING:  # the options module needs ENGINE_NAMES from here
+if TYPE_CHECKING:  # annotations only: the options module needs ENGINE_NAMES from here, before these load
+    import numpy as np
+
     from ..face import Face
     from ..motion.track import MotionTrack
     from ..options import TalkOptions

@@ -133,8 +133,8 @@ def _drawn_ahead(frames: Iterator[np.ndarray], timings: dict[str, float]) -> Ite
         thread.join()
 
 
-def _render(engine: engines.Engine, face: Face, speech: Speech, motion, options: TalkOptions, settings: Settings, output: Path,
-            timings: dict[str, float], progress: Progress | None) -> tuple[int, int, int]:
+def _render(engine: engines.Engine, face: Face, speech: Speech, motion, options: TalkOptions, settings: Settings,
+            output: Path, timings: dict[str, float], progress: Progress | None) -> tuple[int, int, int]:
     with timed(timings, "prepare"):
         prepared = engine.prepare(face, options, settings)
     frames = 0

@@ -28,6 +28,7 @@ from ...speech import Speech
 from ..framing import FULL_MAX_SIDE_PX
 
 REQUIRED_MODULES = ("torch", "safetensors")
+MAX_BATCH_SIZE = 256  # frames per network pass
 
 
 def _import_torch():
@@ -110,6 +111,9 @@ class SadTalkerEngine:
         if not settings.sadtalker_dir:
             return ("no SadTalker checkpoints configured: give --sadtalker-dir DIR "
                     "(or set TALKING_HEAD_SADTALKER_DIR) with SadTalker's released files")
+        if not 1 <= settings.sadtalker_batch_size <= MAX_BATCH_SIZE:
+            raise ConfigurationError(f"the SadTalker batch size (--batch-size, TALKING_HEAD_SADTALKER_BATCH_SIZE) "
+                                     f"must be between 1 and {MAX_BATCH_SIZE}, got {settings.sadtalker_batch_size}")
         missing = [name for name in REQUIRED_MODULES if importlib.util.find_spec(name) is None]
         if missing:
             return f"{' and '.join(missing)} not installed: pip install 'talking-head[sadtalker]'"
@@ -224,7 +228,7 @@ class SadTalkerEngine:
         positions = np.minimum(np.arange(n_out) * (FPS / motion.fps), n_25 - 1)
         angles = {name: keyframe_track(getattr(options, name), n_out) if getattr(options, name) else None
                   for name in ("yaw", "pitch", "roll")}
-        batch = max(1, int(prepared.batch_size))
+        batch = prepared.batch_size
         for start in range(0, n_out, batch):
             part = slice(start, start + batch)
             picked = {name: None if track is None else track[part] for name, track in angles.items()}

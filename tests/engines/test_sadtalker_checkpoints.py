@@ -190,6 +190,12 @@ def test_good_folder_passes_and_full_mode_needs_its_own_mapping(sadtalker_dir, t
         engine.unavailable(TalkOptions(sadtalker_preprocess="full"), Settings(sadtalker_dir=tmp_path))
 
 
+@pytest.mark.parametrize("batch_size", [0, 257])
+def test_a_batch_size_out_of_range_is_refused_naming_its_flag(sadtalker_dir, batch_size):
+    with pytest.raises(ConfigurationError, match="--batch-size.*between 1 and 256"):
+        SadTalkerEngine().unavailable(TalkOptions(), Settings(sadtalker_dir=sadtalker_dir, sadtalker_batch_size=batch_size))
+
+
 def test_the_512_networks_are_used_for_large_frames_when_present(sadtalker_dir, tmp_path):
     from talking_head.engines.sadtalker.checkpoints import choose_files
 

@@ -8,10 +8,10 @@ from ..errors import InputError
 from ..timing import timed
 from .align import timeline
 from .audio import ANALYSIS_RATE, read_audio, resample, split_at_pauses
-from .timeline import Phone, Speech, Word
+from .timeline import Phone, Phrase, Speech, Word
 from .tts import synthesize
 
-__all__ = ["Phone", "Speech", "Word", "check_text", "speech_from_audio", "speech_from_text"]
+__all__ = ["Phone", "Phrase", "Speech", "Word", "check_text", "speech_from_audio", "speech_from_text"]
 
 
 def check_text(text: str | None, max_chars: int) -> str:
@@ -30,7 +30,7 @@ def check_text(text: str | None, max_chars: int) -> str:
 
 def speech_from_text(text: str, voice: str | None = None, max_chars: int = 5000,
                      timings: dict[str, float] | None = None) -> Speech:
-    """Speak `text` with a Piper voice and force-align each sentence.
+    """Speak `text` (plain or SSML) with a Piper voice and force-align each unit's spoken reading.
 
     With `timings`, the seconds spent in ``tts`` and ``align`` are added to it.
     """
@@ -42,7 +42,8 @@ def speech_from_text(text: str, voice: str | None = None, max_chars: int = 5000,
     spans = [(s.text, int(s.start * scale), int(s.end * scale)) for s in sentences]
     with timed(timings, "align"):
         words, phones, method = timeline(audio_16k, text, spans)
-    return Speech(audio, rate, audio_16k, words, phones, text, method)
+    phrases = [Phrase(s.written, s.text, s.start / rate, s.end / rate) for s in sentences]
+    return Speech(audio, rate, audio_16k, words, phones, text, method, phrases)
 
 
 def speech_from_audio(

@@ -25,6 +25,19 @@ class Phone:
     end: float
 
 
+@dataclass(frozen=True)
+class Phrase:
+    """A unit of the text (sentence or clause) as written and as the voice read it, and when, in seconds.
+
+    Captions show `written`; the aligner follows `spoken`.
+    """
+
+    written: str
+    spoken: str
+    start: float
+    end: float
+
+
 @dataclass
 class Speech:
     """Mono speech with its timelines.
@@ -42,6 +55,8 @@ class Speech:
     text: str | None = None
     alignment: str = "none"
     """How the timelines were found: ``forced``, ``recognized``, ``mixed`` or ``none``."""
+    phrases: list[Phrase] = field(default_factory=list)
+    """The units of synthesized text, as written and as spoken (empty for a recording)."""
 
     @property
     def duration_s(self) -> float:

@@ -4,28 +4,30 @@ from __future__ import annotations
 
 import functools
 import logging
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from ..errors import InputError
+from .text import read_text
 
 log = logging.getLogger(__name__)
 
-SENTENCE_PAUSE_S = 0.25  # silence between sentences, where the mouth rests
 PEAK_LEVEL = 0.9  # Piper normalises each sentence to full scale; leave AAC some headroom
-_SENTENCE_END = re.compile(r"(?<=[.!?;:])\s+|\n\s*\n")
 
 
 @dataclass(frozen=True)
 class Sentence:
-    """One synthesized sentence and where its samples lie in the whole audio."""
+    """One synthesized unit and where its samples lie in the whole audio.
+
+    `text` is what the voice read (the aligner's words), `written` the text as the user wrote it.
+    """
 
     text: str
     start: int
     end: int
+    written: str = ""
 
 
 def default_voice_path() -> Path:
@@ -57,30 +59,30 @@ def load_voice(path: str | None = None):
         raise InputError(f"cannot load the voice {model.name}: {exc}", field="voice") from None
 
 
-def split_sentences(text: str) -> list[str]:
-    return [part.strip() for part in _SENTENCE_END.split(text) if part and part.strip()]
-
-
 def synthesize(text: str, voice: str | None = None) -> tuple[np.ndarray, int, list[Sentence]]:
-    """Speak `text`; return mono float32 audio, its sample rate and the sentence spans."""
+    """Speak `text` (plain or SSML, through the text front end); return mono float32 audio,
+    its sample rate and the spans of the units spoken."""
+    from piper import SynthesisConfig
+
     piper_voice = load_voice(voice)
     rate = piper_voice.config.sample_rate
-    pause = np.zeros(int(SENTENCE_PAUSE_S * rate), np.float32)
     pieces: list[np.ndarray] = []
     sentences: list[Sentence] = []
     at = 0
-    for sentence in split_sentences(text):
-        chunks = [c.audio_float_array for c in piper_voice.synthesize(sentence)]
+    for unit in read_text(text, piper_voice.config.espeak_voice):
+        config = None
+        if unit.rate != 1.0:
+            config = SynthesisConfig(length_scale=(piper_voice.config.length_scale or 1.0) / unit.rate)
+        chunks = [c.audio_float_array for c in piper_voice.synthesize(unit.spoken, syn_config=config)]
         if not chunks:
             continue  # punctuation only: nothing to say
         audio = np.concatenate(chunks).astype(np.float32) * PEAK_LEVEL
-        if pieces:
-            pieces.append(pause)
-            at += len(pause)
-        pieces.append(audio)
-        sentences.append(Sentence(sentence, at, at + len(audio)))
+        pause = np.zeros(int(round(unit.pause_before_s * rate)), np.float32)
+        pieces += [pause, audio]
+        at += len(pause)
+        sentences.append(Sentence(unit.spoken, at, at + len(audio), unit.written))
         at += len(audio)
-    if not pieces:
+    if not sentences:
         raise InputError(
             "the text has nothing to say (no words the voice can speak). Give some words.",
             field="text",

@@ -8,23 +8,30 @@ from ..errors import InputError
 from ..timing import timed
 from .align import timeline
 from .audio import ANALYSIS_RATE, read_audio, resample, split_at_pauses
+from .text import clean, read_text
 from .timeline import Phone, Phrase, Speech, Word
-from .tts import synthesize
+from .tts import NOTHING_TO_SAY, synthesize
 
 __all__ = ["Phone", "Phrase", "Speech", "Word", "check_text", "speech_from_audio", "speech_from_text"]
 
 
-def check_text(text: str | None, max_chars: int) -> str:
-    """Return the stripped text, or raise `InputError` for empty or over-long text."""
-    if text is None or not text.strip():
+def check_text(text: str | None, max_chars: int, to_speak: bool = True) -> str:
+    """Return the text cleaned (NFC; no NUL, control characters or lone surrogates) and stripped.
+
+    Raise `InputError` for empty or over-long text, and, when it is `to_speak`
+    (not a recording's transcript), for text with nothing the voice can say.
+    """
+    text = clean(text or "").strip()
+    if not text:
         raise InputError("the text is empty. Give the words to speak.", field="text")
-    text = text.strip()
     if len(text) > max_chars:
         raise InputError(
             f"the text has {len(text)} characters, over the limit of {max_chars}. "
             "Shorten it or split it into several videos.",
             field="text",
         )
+    if to_speak and not read_text(text):
+        raise InputError(NOTHING_TO_SAY, field="text")
     return text
 
 
@@ -58,7 +65,7 @@ def speech_from_audio(
     With `timings`, the seconds spent in ``audio`` (decoding) and ``align`` are added to it.
     """
     if text is not None and text.strip():
-        text = check_text(text, max_chars)
+        text = check_text(text, max_chars, to_speak=False)
     else:
         text = None
     with timed(timings, "audio"):

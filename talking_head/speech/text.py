@@ -57,7 +57,6 @@ class Utterance:
 class Language:
     """A voice's language as the readers need it: num2words' code, and whether English rules apply."""
 
-    code: str  # "en", "en-us", "de", ...
     numbers: str | None  # num2words' language, or None where it has none
     english: bool
     day_first: bool  # 03/04/2024 is the 3rd of April (everywhere but the US)
@@ -70,7 +69,7 @@ class Language:
         base, region = base.lower(), region.upper()
         numbers = next((c for c in (f"{base}_{region}", base) if c in CONVERTER_CLASSES), None)
         english = base == "en"
-        return cls(code, numbers, english, day_first=not (english and region in ("US", "")))
+        return cls(numbers, english, day_first=not (english and region in ("US", "")))
 
 
 # ------------------------------------------------------------ cleaning the text
@@ -92,14 +91,18 @@ def clean(text: str) -> str:
 
 # ------------------------------------------------------------------- numbers
 
+# What num2words raises for a value or a form a language cannot say.
+_NUM2WORDS_ERRORS = (ArithmeticError, ValueError, TypeError, NotImplementedError, KeyError, IndexError,
+                     AttributeError)
+
 
 def _words(value, language: Language, to: str = "cardinal") -> str | None:
     if language.numbers is None:
         return None
     try:
         return num2words(value, lang=language.numbers, to=to)
-    except (ArithmeticError, ValueError, TypeError, NotImplementedError, KeyError, IndexError, AttributeError):
-        return None  # num2words raises all of these for values a language cannot say
+    except _NUM2WORDS_ERRORS:
+        return None
 
 
 def _digits(digits: str, language: Language) -> str:
@@ -236,6 +239,7 @@ _ABBREVIATIONS = {
 }
 _DOTTED = {"e.g.": "for example", "i.e.": "that is", "a.m.": "A M", "p.m.": "P M", "cf.": "compare",
            "U.S.": "U S", "U.K.": "U K", "viz.": "namely", "et al.": "and others"}
+_DOTTED_LOWER = {written.lower(): spoken for written, spoken in _DOTTED.items()}
 # Words never ending a sentence although a period follows them.
 _NO_SENTENCE_END = {"mr", "mrs", "ms", "mx", "dr", "prof", "st", "mt", "capt", "gen", "lt", "sgt", "col",
                     "gov", "rev", "hon", "no", "vs", "fig", "vol", "approx", "e.g", "i.e", "cf", "viz"}
@@ -271,10 +275,10 @@ _TIME = re.compile(r"(?<![\d:.])([01]?\d|2[0-3]):([0-5]\d)(?::([0-5]\d))?(?![\d:
                    r"(?:\s?([ap])\.?\s?m\b\.?)?", re.IGNORECASE)
 _HOUR_AMPM = re.compile(r"(?<![\d:.])(1[0-2]|0?[1-9])\s?([ap])\.?\s?m\b\.?", re.IGNORECASE)
 _ISO_DATE = re.compile(r"(?<![\d.-])(\d{4})-(\d{1,2})-(\d{1,2})(?![\d-])")
-_NUMERIC_DATE = re.compile(r"(?<![\d/.-])(\d{1,2})([/.-])(\d{1,2})\2(\d{4}|\d{2})(?![\d/.-])")
+_NUMERIC_DATE = re.compile(r"(?<![\d/.-])(\d{1,2})([/.-])(\d{1,2})\2(\d{4}|\d{2})(?![\d/-]|\.\d)")
 _MONTH_DAY = re.compile(rf"\b({_MONTH})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?\b(?!:)(?:,?\s+(\d{{4}})\b)?")
 _DAY_MONTH = re.compile(rf"(?:\b([Tt]he)\s+)?\b(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?({_MONTH})\b\.?(?:,?\s+(\d{{4}})\b)?")
-_IP = re.compile(r"(?<![\d.])(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)(?![\d.])")
+_IP = re.compile(r"(?<![\d.])(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)(?!\d|\.\d)")
 _PHONE = re.compile(r"(?<![\w.+-])(\+\d{1,3}[ .-]?)?(\(\d{1,4}\)[ .-]?)?\d{2,4}(?:[ .-]\d{2,4}){1,4}(?![\w-])")
 _CURRENCY_BEFORE = re.compile(rf"(?<!\w)(US\$|[$€£¥₹₩₽]|(?:USD|EUR|GBP|JPY|INR|CHF)\s?)\s?(-?{_NUM})"
                               r"(?:\s?(thousand|million|billion|trillion|mn|bn|tn|[kKmMbB])\b)?")
@@ -285,13 +289,13 @@ _VERSION_NAMED = re.compile(r"\b(version|Python|Java|Node|Ruby|PHP|Perl|Go|Rust|
                             r"iOS|iPadOS|macOS|OS X|Android|Windows|Ubuntu|Debian|Fedora|Linux|Firefox|Chrome|"
                             r"Safari|Excel|HTTP|TLS|SSL|Bluetooth|USB|IPv|Unicode|PostgreSQL|MySQL|Django|React)"
                             r"\s?(\d+(?:\.\d+)+)\b")
-_VERSION_V = re.compile(r"(?<![\w.])[vV](\d+(?:\.\d+)+|\d+)\b")
-_VERSION_DOTS = re.compile(r"(?<![\w.])(?!\d{1,3}(?:\.\d{3}){2,}(?![\d.]))(\d+\.\d+\.\d+(?:\.\d+)*)(?![\w.])")
+_VERSION_V = re.compile(r"(?:\b([Vv]ersion)\s+)?(?<![\w.])[vV](\d+(?:\.\d+)+|\d+)\b")
+_VERSION_DOTS = re.compile(r"(?<![\w.])(?!\d{1,3}(?:\.\d{3}){2,}(?!\d|\.\d))(\d+\.\d+\.\d+(?:\.\d+)*)(?!\w|\.\d)")
 _UNIT = re.compile(rf"(?<![\w.,])([-\u2212]?{_NUM})\s?(" + "|".join(
     re.escape(u) for u in sorted(_UNITS, key=len, reverse=True)) + r")(?![\w/])")
 _ORDINAL = re.compile(r"(?<![\w.,])(\d+)(st|nd|rd|th)\b", re.IGNORECASE)
 _RANGE = re.compile(rf"(?<![\w.,-])({_NUM})\s?[-–—]\s?(?=\d)")
-_FRACTION = re.compile(r"(?<![\w/⁄.])(\d{1,3})\s?[/⁄]\s?(\d{1,3})(?![\w/⁄.])")
+_FRACTION = re.compile(r"(?<![\w/⁄.])(\d{1,3})\s?[/⁄]\s?(\d{1,3})(?![\w/⁄]|\.\d)")
 _BY = re.compile(r"(?<=\d)x(?=\d)")  # 1920x1080; "2 × 3" is "two times three"
 _MINUS = re.compile(r"(?:(?<=\s)|^)[-\u2212](?=\d)")
 _LETTER_DIGIT = re.compile(r"(?<=[^\W\d_])-?(?=\d)|(?<=\d)(?=[^\W\d_])")  # MP3, COVID-19, 3D
@@ -299,7 +303,7 @@ _NUMBER = re.compile(rf"(?<![\w.,])([-\u2212]?{_NUM})(?![\w])")
 _ANY_DIGITS = re.compile(r"\d+")
 _ROMAN = re.compile(r"\b([A-Z][a-z]+)(\s+)(M{0,3}(?:CM|CD|D?C{0,3})(?:XC|XL|L?X{0,3})(?:IX|IV|V?I{0,3}))\b"
                     r"(?!['\u2019-]\w)")
-_TITLE = re.compile(r"\b(Dr|St)\.(\s+)(?=([A-Z])?)")
+_TITLE = re.compile(r"\b(Dr|St)\.(\s*)(?=([A-Z])?)")
 _ABBREVIATION = re.compile(r"\b(" + "|".join(_ABBREVIATIONS) + r")\.(?=\s|$|[,;:!?)])")
 _DOTTED_RE = re.compile(r"(?<!\w)(" + "|".join(re.escape(d) for d in sorted(_DOTTED, key=len, reverse=True))
                         + r")(?!\w)", re.IGNORECASE)
@@ -310,6 +314,8 @@ _TILDE = re.compile(r"~\s?(?=\d)")
 _DASH = re.compile(r"\s*[—–]\s*|\s+-\s+|--+")
 _SLASH = re.compile(r"(?<=\w)/(?=\w)")
 _UNSPOKEN = re.compile(r"[^\w\s.,!?;:'\"()\-\u2019]|_")
+# Other voices read these symbols in their own language (espeak's rules); English ones are words by now.
+_UNSPOKEN_OTHER = re.compile(r"[^\w\s.,!?;:'\"()\-\u2019%&+=@€$£¥°×]|_")
 _LONG_WORD = re.compile(rf"[^\W\d_]{{{MAX_WORD_CHARS + 1},}}")
 _SPACES = re.compile(r"\s+")
 _SPACE_BEFORE_PUNCTUATION = re.compile(r"\s+(?=[.,!?;:])")
@@ -396,7 +402,7 @@ def _say_money(amount: str, code: str, scale: str | None, language: Language) ->
             count = int(whole or 0)
             try:
                 name = CONVERTER_CLASSES[language.numbers].pluralize(count, forms[0])
-            except (ArithmeticError, ValueError, TypeError, IndexError, KeyError, AttributeError):
+            except _NUM2WORDS_ERRORS:
                 name = forms[0][-1]
             return f"{minus}{_integer(whole, language)} {name}"
         spoken = _words(value, language, "currency") if forms else None
@@ -473,7 +479,7 @@ def read_words(text: str, language: Language | str | None = "en") -> str:
     text = _EMAIL.sub(lambda m: f" {_say_email(m.group(0))} ", text)
     if en:
         text = _DOMAIN.sub(lambda m: f" {_say_domain(m.group(0))} ", text)
-        text = _DOTTED_RE.sub(lambda m: f" {_DOTTED[m.group(1).lower()]} ", text)
+        text = _DOTTED_RE.sub(lambda m: f" {_DOTTED_LOWER[m.group(1).lower()]} ", text)
     text = _TIME.sub(lambda m: " " + _say_time(int(m.group(1)), int(m.group(2)),
                                                int(m.group(3)) if m.group(3) else None, m.group(4), lang) + " ", text)
     if en:
@@ -490,7 +496,7 @@ def read_words(text: str, language: Language | str | None = "en") -> str:
     text = _CURRENCY_AFTER.sub(lambda m: _money(m, m.group(1), m.group(3), m.group(2), lang), text)
     if en:
         text = _VERSION_NAMED.sub(lambda m: f" {m.group(1)} {_version(m.group(2), lang)} ", text)
-        text = _VERSION_V.sub(lambda m: f" version {_version(m.group(1), lang)} ", text)
+        text = _VERSION_V.sub(lambda m: f" {m.group(1) or 'version'} {_version(m.group(2), lang)} ", text)
     text = _VERSION_DOTS.sub(lambda m: f" {_version(m.group(1), lang)} ", text)
     if en:
         text = _RANGE.sub(lambda m: f"{m.group(1)} to ", text)
@@ -505,18 +511,19 @@ def read_words(text: str, language: Language | str | None = "en") -> str:
         text = _TITLE.sub(lambda m: _TITLES_BEFORE_NAME[m.group(1)][0 if m.group(3) else 1] + m.group(2), text)
         text = _ABBREVIATION.sub(lambda m: _ABBREVIATIONS[m.group(1)], text)
         text = _MINUS.sub("minus ", text)
+    if en:
+        text = _TILDE.sub(" about ", text)
     text = _LETTER_DIGIT.sub(" ", text)
     text = _NUMBER.sub(lambda m: f" {number(m.group(1), lang)} ", text)
     text = _ANY_DIGITS.sub(lambda m: f" {_integer(m.group(0), lang)} ", text)  # digits left between symbols
     if en:
         text = _HASHTAG.sub(" hashtag ", text)
         text = _COMPARISON.sub(lambda m: " less than " if m.group(1) == "<" else " greater than ", text)
-        text = _TILDE.sub(" about ", text)
         for symbol, spoken in _SYMBOLS_EN.items():
             text = text.replace(symbol, spoken)
     text = _DASH.sub(", ", text)
     text = _SLASH.sub(" ", text)
-    text = _UNSPOKEN.sub(" ", text)
+    text = (_UNSPOKEN if en else _UNSPOKEN_OTHER).sub(" ", text)
     text = _LONG_WORD.sub(lambda m: " ".join(re.findall(rf".{{1,{MAX_WORD_CHARS}}}", m.group(0))), text)
     text = _SPACE_BEFORE_PUNCTUATION.sub("", _SPACES.sub(" ", text)).strip()
     if written.rstrip().endswith(".") and text and text[-1] not in ".!?":

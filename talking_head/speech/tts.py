@@ -14,6 +14,7 @@ from .text import read_text
 
 log = logging.getLogger(__name__)
 
+NOTHING_TO_SAY = "the text has nothing to say (no words the voice can speak). Give some words."
 PEAK_LEVEL = 0.9  # Piper normalises each sentence to full scale; leave AAC some headroom
 
 
@@ -83,8 +84,5 @@ def synthesize(text: str, voice: str | None = None) -> tuple[np.ndarray, int, li
         sentences.append(Sentence(unit.spoken, at, at + len(audio), unit.written))
         at += len(audio)
     if not sentences:
-        raise InputError(
-            "the text has nothing to say (no words the voice can speak). Give some words.",
-            field="text",
-        )
+        raise InputError(NOTHING_TO_SAY, field="text")
     return np.concatenate(pieces), rate, sentences

@@ -500,6 +500,7 @@ def read_words(text: str, language: Language | str | None = "en") -> str:
     text = _VERSION_DOTS.sub(lambda m: f" {_version(m.group(1), lang)} ", text)
     if en:
         text = _RANGE.sub(lambda m: f"{m.group(1)} to ", text)
+        text = _TILDE.sub(" about ", text)
         text = _PERCENT.sub(lambda m: f" {number(m.group(1), lang, year=False)} "
                                       f"{'per mille' if m.group(2) == '‰' else 'percent'} ", text)
         text = _UNIT.sub(lambda m: _unit(m, lang), text)
@@ -511,8 +512,6 @@ def read_words(text: str, language: Language | str | None = "en") -> str:
         text = _TITLE.sub(lambda m: _TITLES_BEFORE_NAME[m.group(1)][0 if m.group(3) else 1] + m.group(2), text)
         text = _ABBREVIATION.sub(lambda m: _ABBREVIATIONS[m.group(1)], text)
         text = _MINUS.sub("minus ", text)
-    if en:
-        text = _TILDE.sub(" about ", text)
     text = _LETTER_DIGIT.sub(" ", text)
     text = _NUMBER.sub(lambda m: f" {number(m.group(1), lang)} ", text)
     text = _ANY_DIGITS.sub(lambda m: f" {_integer(m.group(0), lang)} ", text)  # digits left between symbols

@@ -25,19 +25,6 @@ class Phone:
     end: float
 
 
-@dataclass(frozen=True)
-class Phrase:
-    """A unit of the text (sentence or clause) as written and as the voice read it, and when, in seconds.
-
-    Captions show `written`; the aligner follows `spoken`.
-    """
-
-    written: str
-    spoken: str
-    start: float
-    end: float
-
-
 @dataclass
 class Speech:
     """Mono speech with its timelines.
@@ -54,9 +41,12 @@ class Speech:
     phones: list[Phone] = field(default_factory=list)
     text: str | None = None
     alignment: str = "none"
-    """How the timelines were found: ``forced``, ``recognized``, ``mixed`` or ``none``."""
-    phrases: list[Phrase] = field(default_factory=list)
-    """The units of synthesized text, as written and as spoken (empty for a recording)."""
+    """How the phones were timed: ``voice`` (the TTS voice's own durations), ``forced``,
+    ``recognized``, ``mixed``, ``acoustic`` (read from the sound, any language) or ``none``."""
+    captions_source: str | None = None
+    """Where the words come from: ``text`` (as written), ``recognition``, or None (no words)."""
+    warnings: list[str] = field(default_factory=list)
+    """What the user should know about this speech (letters the voice cannot read, no captions and why)."""
 
     @property
     def duration_s(self) -> float:

@@ -4,7 +4,7 @@ Each written case goes through the text front end and Piper; PocketSphinx's
 large-vocabulary recogniser then writes down what it heard. The table puts the
 written text, the front end's reading and the recognised words side by side,
 with the key words a listener must hear (tests/speech/test_text_heard.py
-asserts them). Piper samples noise, so each run differs a little.
+asserts them). The voice's noise is seeded: each run says the same.
 """
 
 from __future__ import annotations
@@ -36,8 +36,8 @@ def hear(text: str) -> tuple[str, list[str]]:
     from talking_head.speech.text import spoken_text
     from talking_head.speech.tts import synthesize
 
-    audio, rate, _ = synthesize(text)
-    heard = recognize_words(resample(audio, rate, ANALYSIS_RATE))
+    said = synthesize(text)
+    heard = recognize_words(resample(said.audio, said.sample_rate, ANALYSIS_RATE))
     return spoken_text(text), heard.lower().replace(".", "").split()
 
 

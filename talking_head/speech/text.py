@@ -1,6 +1,6 @@
 """The text front end: written text in, what the voice reads out, unit by unit.
 
-Each `Utterance` carries the words as the user wrote them (for captions), the
+Each `TextUnit` carries the words as the user wrote them (for captions), the
 reading the voice speaks (numbers, money, dates, times, units, abbreviations,
 URLs and symbols spelled out in words), the silence before it and its speaking
 rate. A small SSML subset is understood (docs/text.md); any other markup is
@@ -36,7 +36,7 @@ MAX_ROMAN_REGNAL = 39  # "Louis XIV" is a king; "The CD" is not the four hundred
 
 
 @dataclass(frozen=True)
-class Utterance:
+class TextUnit:
     """One unit of speech: a sentence or clause, or the stretch between two SSML breaks.
 
     `written` is the text as the user wrote it (markup removed); `spoken` is
@@ -768,7 +768,7 @@ def _events(text: str, language: Language) -> list[_Text | _Break | str]:
 # ---------------------------------------------------------------- units
 
 
-def read_text(text: str, language: str | None = "en") -> list[Utterance]:
+def read_text(text: str, language: str | None = "en") -> list[TextUnit]:
     """Written text (plain or the SSML subset) as the utterances the voice speaks, in order.
 
     Units with nothing to say (punctuation, emoji alone) are left out; a
@@ -776,7 +776,7 @@ def read_text(text: str, language: str | None = "en") -> list[Utterance]:
     text has nothing to say at all.
     """
     lang = Language.of(language)
-    utterances: list[Utterance] = []
+    utterances: list[TextUnit] = []
     written: list[str] = []
     spoken: list[str] = []
     state = {"pause": None, "rate": 1.0, "breaks": 0.0}
@@ -787,7 +787,7 @@ def read_text(text: str, language: str | None = "en") -> list[Utterance]:
             pause = state["pause"]
             if pause is None:
                 pause = SENTENCE_PAUSE_S if utterances else 0.0
-            utterances.append(Utterance(_SPACES.sub(" ", "".join(written)).strip(), said, pause, state["rate"]))
+            utterances.append(TextUnit(_SPACES.sub(" ", "".join(written)).strip(), said, pause, state["rate"]))
             state["pause"] = None
         written.clear()
         spoken.clear()

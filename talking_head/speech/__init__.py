@@ -9,8 +9,8 @@ from ..timing import timed
 from .align import recognize_timed_words, timeline
 from .audio import ANALYSIS_RATE, read_audio, resample, split_at_pauses
 from .scripts import check_script
-from .timeline import Phone, Speech, Word
 from .text import clean, read_text
+from .timeline import Phone, Speech, Word
 from .tts import NOTHING_TO_SAY, load_voice, synthesize
 from .voices import resolve_voice
 

@@ -15,6 +15,7 @@ Nothing here raises: any string gives a (possibly empty) list of utterances.
 from __future__ import annotations
 
 import html
+import math
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -62,7 +63,7 @@ class Language:
     day_first: bool  # 03/04/2024 is the 3rd of April (everywhere but the US)
 
     @classmethod
-    def of(cls, code: str | None) -> "Language":
+    def of(cls, code: str | None) -> Language:
         """`code` as a voice config gives it: ``en-us`` (espeak), ``en_US`` (Piper) or ``en``."""
         code = (code or "en").strip().replace("-", "_") or "en"
         base, _, region = code.partition("_")
@@ -651,7 +652,7 @@ def _rate(value: str, current: float) -> float:
             rate = float(value)
     except ValueError:
         return current
-    return min(MAX_RATE, max(MIN_RATE, rate)) if rate == rate else current
+    return current if math.isnan(rate) else min(MAX_RATE, max(MIN_RATE, rate))
 
 
 def _say_as(text: str, interpret_as: str, date_format: str, language: Language) -> str | None:

@@ -274,7 +274,7 @@ def synthesize(text: str, voice: str | Path | None = None, *, speed: float = 1.0
         said = speak(loaded, part.spoken, part.written, speed=unit_speed, speaker=speaker, seed=seed, unit=unit)
         if not len(said.audio):
             continue  # punctuation only: nothing to say
-        pause = int(round(part.pause_before_s * rate))
+        pause = round(part.pause_before_s * rate)
         if pause:
             pieces.append(np.zeros(pause, np.float32))
             phones.append(Phone("SIL", at / rate, (at + pause) / rate))

@@ -75,6 +75,12 @@ class Settings:
     """Extra Piper voices (`NAME.onnx` + `NAME.onnx.json`) the service offers by NAME."""
     webhook_attempts: int = 5
     webhook_backoff_s: float = 1.0
+    lease_s: float = 30.0
+    """How long a running job stays its worker's without a heartbeat; then it goes to another worker."""
+    heartbeat_s: float = 5.0
+    """How often a worker renews the lease of the job it runs."""
+    max_attempts: int = 3
+    """Runs a job gets when its worker keeps being lost (killed, out of memory); then it fails."""
 
     @property
     def results_path(self) -> Path:
@@ -104,4 +110,7 @@ class Settings:
             voices_dir=_env_path("VOICES_DIR"),
             webhook_attempts=_env_int("WEBHOOK_ATTEMPTS", cls.webhook_attempts),
             webhook_backoff_s=_env_float("WEBHOOK_BACKOFF_S", cls.webhook_backoff_s),
+            lease_s=_env_float("LEASE_S", cls.lease_s),
+            heartbeat_s=_env_float("HEARTBEAT_S", cls.heartbeat_s),
+            max_attempts=_env_int("MAX_ATTEMPTS", cls.max_attempts),
         )

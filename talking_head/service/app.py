@@ -23,9 +23,9 @@ from .. import __version__
 from ..errors import ConfigurationError, InputError
 from ..pipeline import DEFAULT_FACE
 from ..settings import Settings
-from . import limits
+from . import docs_pages, limits, listing
 from .auth import require_api_key, require_media_access
-from .jobs import DONE, FAILED, QUEUED, Job, StoreUnavailable, is_job_id, new_job_id, open_store
+from .jobs import DONE, FAILED, QUEUED, Job, StoreUnavailable, is_job_id, new_job_id
 from .links import job_links
 from .models import (
     ErrorResponse,
@@ -39,6 +39,7 @@ from .models import (
 from .retention import Sweeper
 from .runner import ERROR_CODES
 from .storage import CAPTION_TYPES, Storage
+from .stores import open_store
 
 log = logging.getLogger(__name__)
 
@@ -154,6 +155,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="One portrait photo plus text or speech becomes a lip-synced talking-head MP4. "
         "Submit with `POST /v1/talks`, poll `GET /v1/talks/{id}` (or give a `callback_url`), fetch the video.",
         lifespan=lifespan,
+        docs_url=None,  # served by docs_pages, with local assets
+        redoc_url=None,
     )
     app.state.settings = settings
     if settings.cors_origins:
@@ -162,10 +165,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_headers=["Authorization", "Content-Type", "Range"],
             expose_headers=["Location", "Retry-After", "Content-Range", "Accept-Ranges"],
         )
+    app.add_middleware(limits.CompleteMultipart)
     # Two files and the form fields around them.
     app.add_middleware(limits.BodySizeLimit, limit=2 * settings.max_upload_bytes + limits.FORM_OVERHEAD_BYTES)
     _add_error_handlers(app)
+    app.include_router(listing.router)
     _add_talk_routes(app, settings)
+    app.include_router(docs_pages.router)
+    docs_pages.mount_assets(app)
     _add_page_routes(app)
     return app
 
@@ -212,8 +219,10 @@ def _create_job(request: Request, form: TalkForm, callback_url: str | None = Non
     options.update(override or {})
     text = limits.check_speech_input(settings, form.text, form.audio is not None or bool(inputs_from and inputs_from.audio))
     callback_url = limits.check_callback_url(callback_url)
+    # A quick look before the uploads are stored; `store.add` below holds the bound exactly.
+    queue_full = f"the queue is full ({settings.queue_size} jobs waiting). Try again in a few seconds."
     if store.count(QUEUED) >= settings.queue_size:
-        raise QueueFull(f"the queue is full ({settings.queue_size} jobs waiting). Try again in a few seconds.")
+        raise QueueFull(queue_full)
     job_id = new_job_id()
     base_url = settings.public_url or str(request.base_url)
     try:
@@ -228,8 +237,9 @@ def _create_job(request: Request, form: TalkForm, callback_url: str | None = Non
             audio = storage.save_upload(job_id, "audio", form.audio.file, settings.max_upload_bytes)
             limits.check_audio(storage.input_path(job_id, "audio"), settings)
         job = Job(id=job_id, base_url=base_url, options=options, text=text, image=image, audio=audio,
-                  callback_url=callback_url)
-        store.add(job)
+                  callback_url=callback_url, owner=request.state.caller)
+        if not store.add(job, queue_limit=settings.queue_size):
+            raise QueueFull(queue_full)
         try:
             app.state.executor.submit(job)
         except StoreUnavailable:
@@ -243,6 +253,9 @@ def _create_job(request: Request, form: TalkForm, callback_url: str | None = Non
 
 def _get_job(request: Request, id: str) -> Job:
     job = request.app.state.store.get(id) if is_job_id(id) else None
+    caller = getattr(request.state, "caller", None)
+    if job is not None and caller is not None and job.owner not in (None, caller):
+        job = None  # another caller's job: as good as absent
     if job is None:
         raise HTTPException(404, f"no job {id!r}: it never existed, was deleted, or passed its retention time.")
     return job

@@ -1,0 +1,59 @@
+"""`/docs` (Swagger UI) and `/redoc` (ReDoc) with their scripts served by this process, not a CDN.
+
+The assets come from the `fastapi-offline` wheel (MIT; it bundles Swagger UI,
+Apache-2.0, and ReDoc, MIT), which exists to ship exactly these files. The
+pages therefore work on a machine without internet access.
+"""
+
+from __future__ import annotations
+
+from importlib.resources import files
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.openapi.docs import (
+    get_redoc_html,
+    get_swagger_ui_html,
+    get_swagger_ui_oauth2_redirect_html,
+)
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+
+ASSETS_URL = "/docs-assets"
+ASSETS = files("fastapi_offline") / "static"
+
+router = APIRouter(include_in_schema=False)
+
+
+def mount_assets(app: FastAPI) -> None:
+    app.mount(ASSETS_URL, StaticFiles(directory=str(ASSETS)), name="docs-assets")
+
+
+def _root(request: Request) -> str:
+    return request.scope.get("root_path", "").rstrip("/")
+
+
+@router.get("/docs")
+def swagger_ui(request: Request) -> HTMLResponse:
+    root, app = _root(request), request.app
+    return get_swagger_ui_html(
+        openapi_url=root + app.openapi_url, title=f"{app.title} - Swagger UI",
+        oauth2_redirect_url=root + "/docs/oauth2-redirect",
+        swagger_js_url=f"{root}{ASSETS_URL}/swagger-ui-bundle.js",
+        swagger_css_url=f"{root}{ASSETS_URL}/swagger-ui.css",
+        swagger_favicon_url=f"{root}{ASSETS_URL}/favicon.png",
+    )
+
+
+@router.get("/docs/oauth2-redirect")
+def swagger_ui_redirect() -> HTMLResponse:
+    return get_swagger_ui_oauth2_redirect_html()
+
+
+@router.get("/redoc")
+def redoc(request: Request) -> HTMLResponse:
+    root, app = _root(request), request.app
+    return get_redoc_html(
+        openapi_url=root + app.openapi_url, title=f"{app.title} - ReDoc",
+        redoc_js_url=f"{root}{ASSETS_URL}/redoc.standalone.js",
+        redoc_favicon_url=f"{root}{ASSETS_URL}/favicon.png", with_google_fonts=False,
+    )

@@ -23,6 +23,7 @@ import pytest
 
 
 API_KEY = "test-key-0123456789"
+OTHER_KEY = "another-caller-key-9876"
 WEBHOOK_SECRET = "test-webhook-secret"
 CORS_ORIGIN = "https://app.example.org"
 EXECUTORS = ["local", "celery"]
@@ -233,7 +234,7 @@ class Stack:
                  redis: RedisServer | None = None, db: int = 0, workers: int = 1, queues: str = "cpu,gpu"):
         settings = {"TALKING_HEAD_EXECUTOR": executor, **(env or {})}
         if api_key:
-            settings["TALKING_HEAD_API_KEY"] = api_key
+            settings.setdefault("TALKING_HEAD_API_KEY", api_key)  # env may name more keys (more callers)
         if executor == "celery":
             settings["TALKING_HEAD_BROKER_URL"] = redis.url(db)
             # Workers and API instances share this folder, as they would share a volume.

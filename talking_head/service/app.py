@@ -20,7 +20,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .. import __version__
-from ..errors import ConfigurationError, InputError
+from ..errors import ConfigurationError, InputError, OutputError
 from ..pipeline import DEFAULT_FACE
 from ..settings import Settings
 from . import docs_pages, limits, listing
@@ -37,7 +37,7 @@ from .models import (
     job_view,
 )
 from .retention import Sweeper
-from .runner import ERROR_CODES
+from .runner import ERROR_CODES, STORAGE_ERRORS, storage_error
 from .storage import CAPTION_TYPES, Storage
 from .stores import open_store
 
@@ -49,7 +49,7 @@ POLL_S = 0.2
 EXECUTORS = ("local", "celery")
 HTTP_CODES = {400: "bad_request", 401: "unauthorized", 404: "not_found", 405: "method_not_allowed",
               409: "not_ready", 413: "too_large", 415: "unsupported_type", 429: "queue_full",
-              503: "unavailable", 504: "timeout"}
+              503: "unavailable", 504: "timeout", 507: "no_space"}
 
 
 class QueueFull(Exception):
@@ -202,6 +202,12 @@ def _add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(QueueFull)
     async def queue_full(request: Request, exc: QueueFull):
         return _error(429, "queue_full", str(exc), headers={"Retry-After": str(RETRY_AFTER_S)})
+
+    @app.exception_handler(OutputError)
+    async def cannot_store(request: Request, exc: OutputError):
+        error = storage_error(exc)
+        return _error(STORAGE_ERRORS[error["code"]], error["code"], error["message"],
+                      headers={"Retry-After": str(RETRY_AFTER_S)})
 
     @app.exception_handler(ConfigurationError)
     async def configuration(request: Request, exc: ConfigurationError):
@@ -358,6 +364,9 @@ def _add_talk_routes(app: FastAPI, settings: Settings) -> None:
             error = job.error or {}
             if error.get("status"):
                 raise InputError(error["message"], field=error.get("field"), status=error["status"])
+            if error.get("code") in STORAGE_ERRORS:  # the still video would not fit either
+                raise HTTPException(STORAGE_ERRORS[error["code"]], error["message"],
+                                    headers={"Retry-After": str(RETRY_AFTER_S)})
             first_failure = f"{job.options.get('engine', 'auto')}: {error.get('message', 'failed')}"
             log.warning("job %s failed (%s); making the still fallback", job.id, first_failure)
             fallback = await run_in_threadpool(_create_job, request, _without_uploads(form),

@@ -38,6 +38,7 @@ log = logging.getLogger(__name__)
 TASK_NAME = "talking_head.render"
 QUEUES = ("cpu", "gpu")
 WORKER_PING_CACHE_S = 5
+PROCESS_START_LIMIT_S = 300  # a pool process loads the models before it reports up (Celery's default is 4 s)
 
 
 def queue_for(options: dict, settings) -> str:
@@ -87,6 +88,9 @@ def make_celery(settings) -> Celery:
         task_acks_late=True,
         task_reject_on_worker_lost=True,
         worker_prefetch_multiplier=1,
+        # A replacement pool process (after a crash) warms up before it takes work; killed at
+        # Celery's 4 s default, it was replaced again and again while its worker held a job.
+        worker_proc_alive_timeout=PROCESS_START_LIMIT_S,
         # A hard limit only: a soft one raises inside the pipeline, which would take it for an engine
         # failure and fall back, while the in-process pool stops the job outright. Both now do the same.
         task_time_limit=settings.job_time_limit_s,

@@ -14,7 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from ..errors import ConfigurationError, InputError
+from ..errors import ConfigurationError, InputError, OutputError
 from ..pipeline import TalkOptions, talk
 from .jobs import DONE, FAILED, Job, LeaseHeld, StoreUnavailable
 from .leases import Heartbeat, LeaseLost
@@ -31,6 +31,16 @@ TIMEOUT_MESSAGE = ("the job ran past the time limit of {limit} s and was stopped
 RESULT_FIELDS = ("engine", "fallback", "fallback_reason", "duration_s", "fps", "frames", "width", "height",
                  "faces_found", "alignment", "timings")
 ERROR_CODES = {413: "too_large", 415: "unsupported_type"}
+STORAGE_ERRORS = {"no_space": 507, "storage_error": 503}  # job error codes about the server's disk, and their HTTP status
+
+
+def storage_error(exc: OutputError) -> dict:
+    """A job's error when the server cannot write its files (no server paths in the message)."""
+    if exc.reason == "no_space":
+        return {"code": "no_space", "field": None, "message": "the server has no space left on its disk to store "
+                "the video (no space left on device). Try again later; the server's operator must free space."}
+    return {"code": "storage_error", "field": None, "message": "the server cannot write the video to its results "
+            f"folder ({exc.reason.replace('_', ' ')}). Try again later; the server's operator must fix the folder."}
 
 
 def input_error(exc: InputError) -> dict:
@@ -110,6 +120,10 @@ def _run(job: Job, storage: Storage, settings, progress: _Progress) -> dict:
         return {"status": FAILED, "error": input_error(exc)}
     except ConfigurationError as exc:
         return {"status": FAILED, "error": {"code": "configuration", "message": str(exc), "field": None}}
+    except OutputError as exc:
+        log.error("job %s could not write its files: %s", job.id, exc)
+        storage.remove_outputs(job.id)  # the video may be whole when the captions failed: no half a result
+        return {"status": FAILED, "error": storage_error(exc)}
     except Exception as exc:
         log.exception("job %s failed", job.id)
         return {"status": FAILED, "error": {

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from ..errors import OutputError
 from ..speech.timeline import Word
 
 MAX_CUE_CHARS = 42  # characters per caption line, the usual broadcast limit
@@ -58,6 +59,10 @@ def write_captions(words: list[Word], video_path: Path, kind: str) -> Path | Non
         return None
     path = video_path.with_suffix("." + kind)
     partial = path.with_name(f".{path.name}.partial")
-    partial.write_text(format_captions(words, kind), encoding="utf-8")
-    os.replace(partial, path)
+    try:
+        partial.write_text(format_captions(words, kind), encoding="utf-8")
+        os.replace(partial, path)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise OutputError.writing(partial, exc) from exc
     return path

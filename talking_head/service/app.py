@@ -23,7 +23,7 @@ from .. import __version__
 from ..errors import ConfigurationError, InputError, OutputError
 from ..pipeline import DEFAULT_FACE
 from ..settings import Settings
-from . import docs_pages, limits, listing
+from . import limits
 from .auth import require_api_key, require_media_access
 from .jobs import DONE, FAILED, QUEUED, Job, StoreUnavailable, is_job_id, new_job_id
 from .links import job_links
@@ -37,6 +37,9 @@ from .models import (
     job_view,
 )
 from .retention import Sweeper
+from .routes import docs as docs_routes
+from .routes import listing as listing_routes
+from .routes import voices as voices_routes
 from .runner import ERROR_CODES, STORAGE_ERRORS, storage_error
 from .storage import CAPTION_TYPES, Storage
 from .stores import open_store
@@ -155,7 +158,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="One portrait photo plus text or speech becomes a lip-synced talking-head MP4. "
         "Submit with `POST /v1/talks`, poll `GET /v1/talks/{id}` (or give a `callback_url`), fetch the video.",
         lifespan=lifespan,
-        docs_url=None,  # served by docs_pages, with local assets
+        docs_url=None,  # served by routes/docs.py, with local assets
         redoc_url=None,
     )
     app.state.settings = settings
@@ -169,11 +172,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Two files and the form fields around them.
     app.add_middleware(limits.BodySizeLimit, limit=2 * settings.max_upload_bytes + limits.FORM_OVERHEAD_BYTES)
     _add_error_handlers(app)
-    app.include_router(listing.router)
+    app.include_router(listing_routes.router)
     _add_talk_routes(app, settings)
-    app.include_router(docs_pages.router)
-    docs_pages.mount_assets(app)
+    app.include_router(docs_routes.router)
+    docs_routes.mount_assets(app)
     _add_page_routes(app)
+    app.include_router(voices_routes.router)
     return app
 
 

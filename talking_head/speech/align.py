@@ -146,6 +146,21 @@ def recognize_words(audio_16k: np.ndarray) -> str:
     return hyp.hypstr if hyp is not None else ""
 
 
+def recognize_timed_words(audio_16k: np.ndarray, offset: float = 0.0) -> list[Word]:
+    """Words heard (large-vocabulary English recognition) with when each is heard, for captions."""
+    entry = _decoder("words")
+    with entry.lock:
+        _decode(entry.decoder, audio_16k)
+        segments = [(s.word, s.start_frame, s.end_frame) for s in entry.decoder.seg()]
+    words = []
+    for name, start, end in segments:
+        name = name.split("(")[0]
+        if name.startswith(("<", "[", "+")) or name in ("SIL", ""):
+            continue
+        words.append(Word(name, offset + start * FRAME_S, offset + (end + 1) * FRAME_S))
+    return words
+
+
 def spread_words(words: list[str], start: float, end: float) -> list[Word]:
     """Captions for text the aligner could not follow: words spread by length over the span."""
     if not words or end <= start:

@@ -8,11 +8,11 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from ..errors import InputError
-from .auth import require_api_key
-from .jobs import decode_cursor, encode_cursor
-from .links import job_links
-from .models import ErrorResponse, TalkJob, job_view
+from ...errors import InputError
+from ..auth import require_api_key
+from ..jobs import decode_cursor, encode_cursor
+from ..links import job_links
+from ..models import ErrorResponse, TalkJob, job_view
 
 DEFAULT_PAGE = 20
 MAX_PAGE = 100

@@ -289,7 +289,7 @@ def _add_talk_routes(app: FastAPI, settings: Settings) -> None:
     guarded = [Depends(require_api_key)]
 
     @app.post("/v1/talks", status_code=202, response_model=TalkAccepted, tags=["talks"], dependencies=guarded,
-              responses=_errors(401, 413, 415, 422, 429, 503))
+              responses=_errors(400, 401, 413, 415, 422, 429, 503, 507))
     def submit_talk(
         request: Request,
         response: Response,
@@ -353,7 +353,7 @@ def _add_talk_routes(app: FastAPI, settings: Settings) -> None:
                             content_disposition_type="inline")
 
     @app.post("/generate", response_model=GenerateResponse, tags=["original"], dependencies=guarded,
-              responses=_errors(401, 413, 415, 422, 429, 500, 503, 504))
+              responses=_errors(400, 401, 413, 415, 422, 429, 500, 503, 504, 507))
     async def generate(request: Request, form: Annotated[TalkForm, Depends(talk_form)]) -> GenerateResponse:
         """The original contract, synchronous: answers when the video is made.
 

@@ -144,6 +144,7 @@ class Worker:
 
     def start(self) -> "Worker":
         self.folder.mkdir(parents=True, exist_ok=True)
+        self._log_from = self.log.stat().st_size if self.log.exists() else 0  # a restart appends
         log = open(self.log, "ab")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "talking_head.cli", "worker", "--queues", self.queues, "--concurrency", "1",
@@ -155,7 +156,7 @@ class Worker:
     def wait_ready(self, timeout_s: float = 90) -> "Worker":
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
-            text = self.log.read_text(errors="replace") if self.log.exists() else ""
+            text = self.log.read_bytes()[self._log_from:].decode(errors="replace") if self.log.exists() else ""
             if " ready." in text and "models loaded" in text:
                 return self
             if self.process.poll() is not None:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 import signal
+import threading
 import time
 
+import httpx
 import pytest
 
 from .support import RedisServer, Stack, Worker, check_mp4, needs, wait_done
@@ -189,15 +191,39 @@ def test_redis_outage_gives_fast_503_and_recovers(tmp_path):
         redis.stop()
 
 
+def _queue_bound_holds(client) -> None:
+    """30 submits at the same moment against a queue of 16 with no worker to take any: exactly 16 in."""
+    barrier, statuses, accepted = threading.Barrier(30), [], []
+
+    def post(i):
+        with httpx.Client(base_url=str(client.base_url), headers=client.headers, timeout=60) as own:
+            barrier.wait()
+            response = own.post("/v1/talks", data={"text": f"Job {i}. {SHORT}", "size": "128"})
+        statuses.append(response.status_code)
+        if response.status_code == 202:
+            accepted.append(response.json()["id"])
+
+    threads = [threading.Thread(target=post, args=(i,)) for i in range(30)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert sorted(statuses) == [202] * 16 + [429] * 14, statuses
+    for job in accepted:
+        assert client.delete(f"/v1/talks/{job}").status_code == 204
+
+
 def test_jobs_route_by_engine(redis_server, tmp_path):
     """SadTalker jobs wait for a gpu worker; built-in jobs run on a cpu worker."""
-    stack = Stack(tmp_path, "celery", redis=redis_server, db=DB["routing"], workers=0)
+    stack = Stack(tmp_path, "celery", redis=redis_server, db=DB["routing"], workers=0,
+                  env={"TALKING_HEAD_QUEUE_SIZE": "16"})
     stack.start(ready=False)
     gpu = None
     try:
         with stack.server.client() as client:
             ready = client.get("/readyz")
             assert ready.status_code == 503 and "no Celery worker" in ready.json()["checks"]["workers"]
+            _queue_bound_holds(client)
             cpu = Worker(tmp_path / "workers", stack.env, "cpu-only", queues="cpu")
             stack.workers.append(cpu)
             cpu.start().wait_ready()

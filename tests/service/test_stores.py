@@ -9,7 +9,15 @@ import time
 
 import pytest
 
-from talking_head.service.jobs import FAILED, QUEUED, RUNNING, Job, LeaseHeld, SqliteJobStore, new_job_id
+from talking_head.service.jobs import (
+    FAILED,
+    QUEUED,
+    RUNNING,
+    Job,
+    LeaseHeld,
+    SqliteJobStore,
+    new_job_id,
+)
 
 from .support import needs
 

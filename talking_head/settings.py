@@ -81,6 +81,10 @@ class Settings:
     """How often a worker renews the lease of the job it runs."""
     max_attempts: int = 3
     """Runs a job gets when its worker keeps being lost (killed, out of memory); then it fails."""
+    live_sessions: int = 2
+    """Live streams (`/v1/live`) at once; each takes about a core at 512 (docs/live.md)."""
+    live_idle_timeout_s: float = 60.0
+    live_max_s: float = 600.0
 
     @property
     def results_path(self) -> Path:
@@ -113,4 +117,7 @@ class Settings:
             lease_s=_env_float("LEASE_S", cls.lease_s),
             heartbeat_s=_env_float("HEARTBEAT_S", cls.heartbeat_s),
             max_attempts=_env_int("MAX_ATTEMPTS", cls.max_attempts),
+            live_sessions=_env_int("LIVE_SESSIONS", cls.live_sessions),
+            live_idle_timeout_s=_env_float("LIVE_IDLE_TIMEOUT_S", cls.live_idle_timeout_s),
+            live_max_s=_env_float("LIVE_MAX_S", cls.live_max_s),
         )

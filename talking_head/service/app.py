@@ -39,6 +39,7 @@ from .models import (
 from .retention import Sweeper
 from .routes import docs as docs_routes
 from .routes import listing as listing_routes
+from .routes import live as live_routes
 from .routes import voices as voices_routes
 from .runner import ERROR_CODES, STORAGE_ERRORS, storage_error
 from .storage import CAPTION_TYPES, Storage
@@ -178,6 +179,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     docs_routes.mount_assets(app)
     _add_page_routes(app)
     app.include_router(voices_routes.router)
+    app.include_router(live_routes.router)
     return app
 
 

@@ -9,7 +9,7 @@ import sys
 from dataclasses import fields
 
 from . import __version__
-from .errors import ConfigurationError, InputError
+from .errors import ConfigurationError, InputError, OutputError
 from .options import TalkOptions, flag_of, option_fields
 from .options import kind_of as option_kind
 from .options import spec_of as option_spec
@@ -140,7 +140,8 @@ def _progress_bar():
 def _say(args) -> int:
     from .pipeline import talk
 
-    text = sys.stdin.read() if args.text == "-" else args.text
+    # Bytes that are not UTF-8 become U+FFFD (the text front end drops them), never a UnicodeDecodeError.
+    text = sys.stdin.buffer.read().decode("utf-8", errors="replace") if args.text == "-" else args.text
     if text is None and args.audio is None:
         raise InputError("give the words to speak, or --audio FILE. See talking-head say --help.", field="text")
     settings = _settings(args)
@@ -225,7 +226,7 @@ def main(argv: list[str] | None = None) -> int:
     except InputError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    except ConfigurationError as exc:
+    except (ConfigurationError, OutputError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:

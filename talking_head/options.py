@@ -108,7 +108,8 @@ class TalkOptions:
     still: bool = option(False, "keep the head still; only the face moves")
     expression_scale: float = option(1.0, "scale of mouth and brow motion", minimum=0.0, maximum=3.0)
     pose_style: int = option(0, "head motion character", minimum=0, maximum=45)
-    strict: bool = option(False, "fail instead of falling back to a simpler engine", request=False)
+    strict: bool = option(False, "fail instead of falling back to a simpler engine; an engine that is unavailable "
+                          "or misconfigured (e.g. no SadTalker checkpoints) is then exit 2", request=False)
     sadtalker_preprocess: str = option(
         "crop", "crop around the face, resize the photo, or paste back into the full photo",
         choices=SADTALKER_FRAMINGS, request=False, flag="--preprocess", group="SadTalker engine")

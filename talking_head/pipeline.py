@@ -6,7 +6,9 @@ best first and every step down the chain is recorded with its reason.
 
 from __future__ import annotations
 
+import errno
 import logging
+import os
 import queue
 import threading
 import time
@@ -18,7 +20,7 @@ from typing import ClassVar
 import numpy as np
 
 from . import engines
-from .errors import EngineError, InputError
+from .errors import ConfigurationError, EngineError, InputError, OutputError
 from .face import Face, analyze_face
 from .motion import build_motion
 from .options import TalkOptions
@@ -150,6 +152,10 @@ def _render(engine: engines.Engine, face: Face, speech: Speech, motion, options:
     return frames, prepared.width, prepared.height
 
 
+def _read_only(folder: Path) -> bool:
+    return bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
+
+
 def talk(
     text: str | None = None,
     image=None,
@@ -173,6 +179,10 @@ def talk(
         raise InputError(f"the output must be an .mp4 file, got {output.name}", field="output")
     if not output.parent.is_dir():
         raise InputError(f"the output folder {output.parent} does not exist. Create it first.", field="output")
+    if not os.access(output.parent, os.W_OK):
+        # Before any work: a read-only or foreign folder is known now, not after the render.
+        code = errno.EROFS if _read_only(output.parent) else errno.EACCES
+        raise OutputError.writing(output, OSError(code, os.strerror(code)))
     started = time.perf_counter()
     timings: dict[str, float] = {}
     report = progress or (lambda fraction, stage: None)
@@ -198,11 +208,11 @@ def talk(
         try:
             engine = engines.get_engine(name)
             reason = engine.unavailable(options, settings)
-            if reason:
-                raise EngineError(reason)
+            if reason:  # the user's set-up to fix: with --strict, exit 2 and the reason, not an internal error
+                raise ConfigurationError(reason)
             frames, width, height = _render(engine, face, speech, motion, options, settings, output,
                                              timings, progress)
-        except InputError:
+        except (InputError, OutputError):  # the caller's input or the disk: another engine cannot help
             raise
         except Exception as exc:
             if options.strict:

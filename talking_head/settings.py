@@ -64,7 +64,9 @@ class Settings:
         None, "where job inputs and videos live; unset: DATA_DIR/results. With celery, a folder every machine mounts")
     voices_dir: Path | None = setting(
         None, "extra Piper voices (NAME.onnx + NAME.onnx.json) the service offers by NAME")
-    api_key: str | None = setting(None, "when set, every API call needs `Authorization: Bearer KEY`")
+    api_key: str | None = setting(
+        None, "when set, every API call needs `Authorization: Bearer KEY`; several keys, comma-separated, "
+        "are several callers")
     cors_origins: list[str] = setting(
         factory=list, help="origins allowed to call the API from a browser, comma-separated")
     public_url: str | None = setting(None, "the address clients reach the service on (behind a proxy); "
@@ -79,6 +81,11 @@ class Settings:
     webhook_secret: str | None = setting(None, "signs webhook bodies (HMAC-SHA256 in X-Talking-Head-Signature)")
     webhook_attempts: int = setting(5, "webhook deliveries tried before giving up")
     webhook_backoff_s: float = setting(1.0, "wait before the first webhook retry, in seconds (doubles each time)")
+    lease_s: float = setting(30.0, "how long a running job stays its worker's without a heartbeat; then it goes "
+                                   "to another worker, in seconds")
+    heartbeat_s: float = setting(5.0, "how often a worker renews the lease of the job it runs, in seconds")
+    max_attempts: int = setting(3, "runs a job gets when its worker keeps being lost (killed, out of memory); "
+                                   "then it fails")
     live_sessions: int = setting(2, "live streams (/v1/live) at once; each takes about a core at 512")
     live_idle_timeout_s: float = setting(60.0, "a live stream with nothing to say for this long ends, in seconds")
     live_max_s: float = setting(600.0, "longest live stream, in seconds")

@@ -18,11 +18,11 @@ from ..settings import Settings
 from . import limits
 from .errors import add_error_handlers
 from .executors import check_settings, make_executor
-from .jobs import open_store
 from .retention import Sweeper
-from .routes import generate, live, operations, pages, talks, voices
+from .routes import docs, generate, listing, live, operations, pages, talks, voices
 from .routes.pages import STATIC
 from .storage import Storage
+from .stores import open_store
 
 DESCRIPTION = ("One portrait photo plus text or speech becomes a lip-synced talking-head MP4. "
                "Submit with `POST /v1/talks`, poll `GET /v1/talks/{id}` (or give a `callback_url`), fetch the video.")
@@ -48,7 +48,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             executor.shutdown()
             store.close()
 
-    app = FastAPI(title="talking-head", version=__version__, description=DESCRIPTION, lifespan=lifespan)
+    app = FastAPI(title="talking-head", version=__version__, description=DESCRIPTION, lifespan=lifespan,
+                  docs_url=None, redoc_url=None)  # served by routes/docs.py, with local assets
     app.state.settings = settings
     if settings.cors_origins:
         app.add_middleware(
@@ -56,10 +57,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_headers=["Authorization", "Content-Type", "Range"],
             expose_headers=["Location", "Retry-After", "Content-Range", "Accept-Ranges"],
         )
+    app.add_middleware(limits.CompleteMultipart)
     # Two files and the form fields around them.
     app.add_middleware(limits.BodySizeLimit, limit=2 * settings.max_upload_bytes + limits.FORM_OVERHEAD_BYTES)
     add_error_handlers(app)
-    for area in (talks, generate, voices, live, operations, pages):
+    for area in (listing, talks, generate, docs, pages, voices, live, operations):
         app.include_router(area.router)
+    docs.mount_assets(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

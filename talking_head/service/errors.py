@@ -18,7 +18,7 @@ from ..errors import TalkingHeadError, status_code
 from .models import ErrorResponse
 
 RETRY_AFTER_S = 5
-RETRY_STATUSES = (429, 503)  # worth trying again shortly: the answer says when
+RETRY_STATUSES = (429, 503, 507)  # worth trying again shortly: the answer says when
 
 
 def envelope(status: int, code: str, message: str, field: str | None = None, headers=None) -> JSONResponse:
@@ -36,7 +36,8 @@ def error_responses(*statuses: int) -> dict:
 def add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(TalkingHeadError)
     async def our_error(request: Request, exc: TalkingHeadError):
-        return envelope(exc.status, exc.code, str(exc), exc.field)
+        record = exc.record()
+        return envelope(exc.status, record["code"], record["message"], record["field"])
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError):

@@ -34,8 +34,10 @@ def create_job(request: Request, form: TalkForm, settings: Settings, store: JobS
     has_audio = form.audio is not None or bool(inputs_from and inputs_from.audio)
     text = limits.check_speech_input(settings, form.text, has_audio)
     callback_url = limits.check_callback_url(callback_url)
+    # A quick look before the uploads are stored; `store.add` below holds the bound exactly.
+    queue_full = f"the queue is full ({settings.queue_size} jobs waiting). Try again in a few seconds."
     if store.count(QUEUED) >= settings.queue_size:
-        raise QueueFull(f"the queue is full ({settings.queue_size} jobs waiting). Try again in a few seconds.")
+        raise QueueFull(queue_full)
     job_id = new_job_id()
     base_url = settings.public_url or str(request.base_url)
     try:
@@ -50,8 +52,9 @@ def create_job(request: Request, form: TalkForm, settings: Settings, store: JobS
             audio = storage.save_upload(job_id, "audio", form.audio.file, settings.max_upload_bytes)
             limits.check_audio(storage.input_path(job_id, "audio"), settings)
         job = Job(id=job_id, base_url=base_url, options=options, text=text, image=image, audio=audio,
-                  callback_url=callback_url)
-        store.add(job)
+                  callback_url=callback_url, owner=request.state.caller)
+        if not store.add(job, queue_limit=settings.queue_size):
+            raise QueueFull(queue_full)
         try:
             executor.submit(job)
         except StoreUnavailable:
@@ -63,8 +66,12 @@ def create_job(request: Request, form: TalkForm, settings: Settings, store: JobS
     return job
 
 
-def find_job(store: JobStore, id: str) -> Job:
+def find_job(request: Request, store: JobStore, id: str) -> Job:
+    """The job, if it exists and is the caller's (`auth` notes who calls)."""
     job = store.get(id) if is_job_id(id) else None
+    caller = getattr(request.state, "caller", None)
+    if job is not None and caller is not None and job.owner not in (None, caller):
+        job = None  # another caller's job: as good as absent
     if job is None:
         raise HTTPException(404, f"no job {id!r}: it never existed, was deleted, or passed its retention time.")
     return job

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import typing
 from dataclasses import fields
 from pathlib import Path
@@ -12,6 +13,7 @@ from talking_head.errors import (
     ConfigurationError,
     EngineError,
     InputError,
+    OutputError,
     QueueFull,
     StoreUnavailable,
     TalkingHeadError,
@@ -57,11 +59,17 @@ def test_stored_and_shown_results_are_talk_result_field_by_field(tmp_path):
     (QueueFull("the queue is full"), 429, "queue_full"),
     (StoreUnavailable("Redis is unreachable"), 503, "unavailable"),
     (EngineError("the renderer crashed"), 500, "internal_error"),
+    (OutputError.writing("/srv/out/a.mp4", OSError(errno.ENOSPC, "full")), 507, "no_space"),
+    (OutputError.writing("/srv/out/a.mp4", OSError(errno.EROFS, "read-only")), 503, "storage_error"),
 ])
 def test_every_error_is_a_talking_head_error_with_one_record(error, status, code):
     assert isinstance(error, TalkingHeadError)
     assert (error.status, error.code) == (status, code)
     record = error.record()
-    assert (record["code"], record["message"], record["field"]) == (code, str(error), error.field)
+    assert (record["code"], record["field"]) == (code, error.field)
+    if isinstance(error, OutputError):  # the caller is told about the server's disk, not shown its paths
+        assert "/srv/out" in str(error) and "/srv/out" not in record["message"] and "server" in record["message"]
+    else:
+        assert record["message"] == str(error)
     job = Job(id="1" * 32, base_url="http://h/", status=FAILED, error=record)
     assert job_view(job, LINKS).error.code == code

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from starlette.concurrency import run_in_threadpool
 
 from ... import engines
-from ...errors import InputError
+from ...errors import STORAGE_STATUSES, InputError
 from ..auth import require_api_key
 from ..dependencies import ExecutorDep, SettingsDep, StorageDep, StoreDep
 from ..errors import error_responses
@@ -26,7 +26,7 @@ WAIT_PAST_LIMIT_S = 300
 
 
 @router.post("/generate", response_model=GenerateResponse, dependencies=[Depends(require_api_key)],
-             responses=error_responses(401, 413, 415, 422, 429, 500, 503, 504))
+             responses=error_responses(400, 401, 413, 415, 422, 429, 500, 503, 504, 507))
 async def generate(request: Request, form: Annotated[TalkForm, Depends(talk_form)], settings: SettingsDep,
                    store: StoreDep, storage: StorageDep, executor: ExecutorDep) -> GenerateResponse:
     """The original contract, synchronous: answers when the video is made.
@@ -43,6 +43,8 @@ async def generate(request: Request, form: Annotated[TalkForm, Depends(talk_form
         error = job.error or {}
         if error.get("status"):
             raise InputError(error["message"], field=error.get("field"), status=error["status"])
+        if error.get("code") in STORAGE_STATUSES:  # the still video would not fit either
+            raise HTTPException(STORAGE_STATUSES[error["code"]], error["message"])
         requested = job.options.get("engine", "auto")
         failures.append(f"{requested}: {error.get('message', 'failed')}")
         # The whole job died (its worker was lost, or it ran out of time), so the pipeline could not fall

@@ -25,7 +25,7 @@ CALLBACK_HELP = "POSTed the final job record when the job ends."
 
 
 @router.post("", status_code=202, response_model=TalkAccepted, dependencies=guarded,
-             responses=error_responses(401, 413, 415, 422, 429, 503))
+             responses=error_responses(400, 401, 413, 415, 422, 429, 503, 507))
 def submit_talk(
     request: Request,
     response: Response,
@@ -45,23 +45,23 @@ def submit_talk(
 
 
 @router.get("/{id}", response_model=TalkJob, dependencies=guarded, responses=error_responses(401, 404, 503))
-def get_talk(id: str, settings: SettingsDep, store: StoreDep) -> TalkJob:
+def get_talk(request: Request, id: str, settings: SettingsDep, store: StoreDep) -> TalkJob:
     """Status, progress (0-100), the result record once done, or the error once failed."""
-    job = find_job(store, id)
+    job = find_job(request, store, id)
     return job_view(job, job_links(job, settings.api_key))
 
 
 @router.delete("/{id}", status_code=204, dependencies=guarded, responses=error_responses(401, 404, 503))
-def delete_talk(id: str, store: StoreDep, storage: StorageDep) -> Response:
+def delete_talk(request: Request, id: str, store: StoreDep, storage: StorageDep) -> Response:
     """Remove the job and all its files (a running job is dropped when it ends)."""
-    job = find_job(store, id)
+    job = find_job(request, store, id)
     store.delete(job.id)
     storage.remove(job.id)
     return Response(status_code=204)
 
 
-def _finished_file(store: JobStore, storage: Storage, id: str, kind: str) -> tuple[Job, Path]:
-    job = find_job(store, id)
+def _finished_file(request: Request, store: JobStore, storage: Storage, id: str, kind: str) -> tuple[Job, Path]:
+    job = find_job(request, store, id)
     if job.status != DONE:
         detail = ("the job failed; it has no video." if job.status == FAILED
                   else f"the video is not ready yet (status {job.status}). Poll /v1/talks/{job.id}.")
@@ -77,17 +77,17 @@ def _finished_file(store: JobStore, storage: Storage, id: str, kind: str) -> tup
             responses={200: {"content": {"video/mp4": {}}, "description": "The MP4 (supports Range requests)."},
                        206: {"content": {"video/mp4": {}}, "description": "Part of the MP4."},
                        **error_responses(401, 404, 409, 416, 503)})
-def get_video(id: str, store: StoreDep, storage: StorageDep) -> FileResponse:
+def get_video(request: Request, id: str, store: StoreDep, storage: StorageDep) -> FileResponse:
     """The MP4, seekable (HTTP Range). Opens with the header API key or the link's `token`."""
-    job, path = _finished_file(store, storage, id, "video")
+    job, path = _finished_file(request, store, storage, id, "video")
     return FileResponse(path, media_type="video/mp4", filename=f"talk-{job.id}.mp4", content_disposition_type="inline")
 
 
 @router.get("/{id}/captions", dependencies=media, response_class=FileResponse,
             responses={200: {"content": {"text/vtt": {}}, "description": "WebVTT (or SubRip with captions=srt)."},
                        **error_responses(401, 404, 409, 503)})
-def get_captions(id: str, store: StoreDep, storage: StorageDep) -> FileResponse:
+def get_captions(request: Request, id: str, store: StoreDep, storage: StorageDep) -> FileResponse:
     """The captions: WebVTT, timed word by word."""
-    job, path = _finished_file(store, storage, id, "captions")
+    job, path = _finished_file(request, store, storage, id, "captions")
     return FileResponse(path, media_type=CAPTION_TYPES[path.suffix], filename=f"talk-{job.id}{path.suffix}",
                         content_disposition_type="inline")

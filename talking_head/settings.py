@@ -90,6 +90,12 @@ class Settings:
     live_idle_timeout_s: float = setting(60.0, "a live stream with nothing to say for this long ends, in seconds")
     live_max_s: float = setting(600.0, "longest live stream, in seconds")
 
+    def __post_init__(self) -> None:
+        for spec in fields(self):  # a folder given as a string (Python callers, flags) is a Path like the rest
+            value = getattr(self, spec.name)
+            if isinstance(value, str) and _kind(spec) is Path:
+                object.__setattr__(self, spec.name, Path(value).expanduser())
+
     @property
     def results_path(self) -> Path:
         return self.results_dir or self.data_dir / "results"
@@ -104,11 +110,8 @@ class Settings:
         return cls(**values)
 
     def override(self, **values) -> Settings:
-        """These settings with `values` (those not None) put in, paths given as strings included."""
-        kinds = {spec.name: _kind(spec) for spec in fields(self)}
-        given = {k: Path(v).expanduser() if kinds[k] is Path and v is not None else v
-                 for k, v in values.items() if v is not None}
-        return replace(self, **given)
+        """These settings with `values` (those not None) put in."""
+        return replace(self, **{k: v for k, v in values.items() if v is not None})
 
 
 def env_name(spec: Field) -> str:

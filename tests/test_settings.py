@@ -57,3 +57,8 @@ def test_say_flags_override_the_environment(monkeypatch, tmp_path):
                                              "--sadtalker-dir", str(tmp_path), "--half", "--device", "cpu"]))
     assert (given.max_text_chars, given.sadtalker_batch_size, given.sadtalker_dir) == (90, 2, tmp_path)
     assert given.sadtalker_half is True and given.sadtalker_device == "cpu"
+
+
+def test_folders_given_as_strings_are_paths(tmp_path):
+    settings = Settings(sadtalker_dir=str(tmp_path), voices_dir="~/voices")
+    assert settings.sadtalker_dir == tmp_path and settings.voices_dir == Path("~/voices").expanduser()

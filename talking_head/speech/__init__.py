@@ -33,11 +33,13 @@ def check_text(text: str | None, max_chars: int) -> str:
 def speech_from_text(text: str, voice: str | None = None, max_chars: int = 5000,
                      timings: dict[str, float] | None = None, *, speed: float = 1.0,
                      speaker: str | int | None = None, seed: int = 0,
-                     voices_dir: str | Path | None = None) -> Speech:
+                     voices_dir: str | Path | None = None, timing: str = "voice") -> Speech:
     """Speak `text` with a Piper voice (a name, a path, or None for the bundled one).
 
-    The phones and words are timed by the voice itself (``alignment="voice"``);
-    only a voice whose graph gives no durations is force-aligned instead.
+    The phones and words are timed by the voice itself (``alignment="voice"``).
+    With `timing` ``forced``, or for a voice whose graph gives no durations,
+    PocketSphinx aligns the speech back to its text instead (English only; kept
+    to compare the two).
     With `timings`, the seconds spent in ``tts`` (and ``align`` then) are added to it.
     """
     text = check_text(text, max_chars)
@@ -47,11 +49,13 @@ def speech_from_text(text: str, voice: str | None = None, max_chars: int = 5000,
     with timed(timings, "tts"):
         said = synthesize(text, model, speed=speed, speaker=speaker, seed=seed)
         audio_16k = resample(said.audio, said.sample_rate, ANALYSIS_RATE)
-    if said.timed:
+    if said.timed and timing == "voice":
         return Speech(said.audio, said.sample_rate, audio_16k, said.words, said.phones, text, "voice",
                       "text", warnings)
+    scale = ANALYSIS_RATE / said.sample_rate
+    spans = [(sentence, int(a * scale), int(b * scale)) for sentence, a, b in said.sentences]
     with timed(timings, "align"):
-        words, phones, method = timeline(audio_16k, text, [(text, 0, len(audio_16k))])
+        words, phones, method = timeline(audio_16k, text, spans)
     return Speech(said.audio, said.sample_rate, audio_16k, words, phones, text, method, "text", warnings)
 
 

@@ -81,6 +81,8 @@ class Utterance:
     words: list[Word]
     timed: bool = True
     """False when the voice could not say when it spoke each sound (the timelines are then empty)."""
+    sentences: list[tuple[str, int, int]] = field(default_factory=list)
+    """Each sentence with its first and end sample (from `synthesize`)."""
 
     @property
     def duration_s(self) -> float:
@@ -266,6 +268,7 @@ def synthesize(text: str, voice: str | Path | None = None, *, speed: float = 1.0
     pieces: list[np.ndarray] = []
     phones: list[Phone] = []
     words: list[Word] = []
+    sentences: list[tuple[str, int, int]] = []
     timed = True
     at = 0
     for unit, sentence in enumerate(split_sentences(text)):
@@ -281,10 +284,12 @@ def synthesize(text: str, voice: str | Path | None = None, *, speed: float = 1.0
         phones += [Phone(p.label, p.start + offset, p.end + offset) for p in said.phones]
         words += [Word(w.text, w.start + offset, w.end + offset) for w in said.words]
         timed = timed and said.timed
+        sentences.append((sentence, at, at + len(said.audio)))
         at += len(said.audio)
     if not pieces:
         raise InputError(
             "the text has nothing to say (no words the voice can speak). Give some words.",
             field="text",
         )
-    return Utterance(np.concatenate(pieces), rate, phones if timed else [], words if timed else [], timed)
+    return Utterance(np.concatenate(pieces), rate, phones if timed else [], words if timed else [], timed,
+                     sentences)

@@ -1,0 +1,118 @@
+"""Mouth shapes read from the sound itself, in any language: a phone timeline without recognition.
+
+Each 10 ms frame of the 16 kHz signal is read from its spectrum: how loud it
+is, where its first two resonances lie (the jaw lowers the first, rounded
+lips lower the second), how much of it is hiss, and whether it is a short
+dip between louder sounds (a closure). Resonances are compared with the
+speaker's own range (z-scores over the voiced frames), so one table of vowel
+shapes serves any voice and any language. Closures whose neighbouring
+resonances fall (the lips lengthen the tube) close the lips; others are
+tongue closures. The labels are the ARPAbet ones motion uses.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.ndimage import maximum_filter1d, median_filter
+
+from .audio import ANALYSIS_RATE
+from .timeline import Phone
+
+HOP = ANALYSIS_RATE // 100  # 10 ms
+WINDOW = 512  # 32 ms
+SILENCE_DB = 35.0  # below the loud speech level
+DIP_DB = 6.0  # a closure is this far below the loudest sound within `DIP_REACH_S`
+DIP_REACH_S = 0.08
+MAX_DIP_S = 0.16  # longer quiet is a pause, not a closure
+HISS_SHARE = 0.45  # of a frame's energy above 3.5 kHz: a fricative
+LABIAL_F2_Z = -0.2  # neighbouring second resonance this far under the speaker's mean: lips closed
+# Vowel shapes by their first two resonances (Hz, adult averages, Peterson and Barney),
+# compared as z-scores of their logs against each speaker's own.
+_VOWELS = {
+    "IY": (270, 2290), "IH": (390, 1990), "EH": (530, 1840), "AE": (660, 1720), "AA": (730, 1090),
+    "AO": (570, 840), "UH": (440, 1020), "UW": (300, 870), "AH": (520, 1190), "ER": (490, 1350),
+}
+
+
+def _band_centroid(power: np.ndarray, freqs: np.ndarray, low: float, high: float) -> np.ndarray:
+    band = (freqs >= low) & (freqs < high)
+    weights = power[:, band]
+    return (weights * freqs[band]).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-12)
+
+
+def _zscores(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    logs = np.log(np.maximum(values, 1.0))
+    ref = logs[mask] if mask.sum() >= 5 else logs
+    return (logs - ref.mean()) / max(float(ref.std()), 1e-6)
+
+
+def _vowel_table() -> tuple[list[str], np.ndarray]:
+    names = list(_VOWELS)
+    logs = np.log(np.array([_VOWELS[n] for n in names], float))
+    return names, (logs - logs.mean(axis=0)) / logs.std(axis=0)
+
+
+def frame_labels(audio_16k: np.ndarray) -> list[str]:
+    """One ARPAbet label per 10 ms frame."""
+    n = max(0, (len(audio_16k) - WINDOW) // HOP + 1)
+    if n == 0:
+        return ["SIL"] * (len(audio_16k) // HOP)
+    frames = np.lib.stride_tricks.sliding_window_view(audio_16k.astype(np.float64), WINDOW)[::HOP][:n]
+    power = np.abs(np.fft.rfft(frames * np.hanning(WINDOW), axis=1)) ** 2
+    freqs = np.fft.rfftfreq(WINDOW, 1 / ANALYSIS_RATE)
+    speech_band = (freqs >= 80) & (freqs < 8000)
+    energy_db = 10 * np.log10(power[:, speech_band].sum(axis=1) + 1e-12)
+    loud = float(np.percentile(energy_db, 95))
+    hiss = power[:, freqs >= 3500].sum(axis=1) / np.maximum(power[:, speech_band].sum(axis=1), 1e-12)
+    f1 = _band_centroid(power, freqs, 250, 1000)
+    f2 = _band_centroid(power, freqs, 800, 2800)
+
+    silent = energy_db < loud - SILENCE_DB
+    voiced = ~silent & (hiss < HISS_SHARE)
+    z1, z2 = _zscores(f1, voiced), _zscores(f2, voiced)
+    names, table = _vowel_table()
+    distance = (z1[:, None] - table[None, :, 0]) ** 2 + (z2[:, None] - table[None, :, 1]) ** 2
+    labels = np.array([names[k] for k in distance.argmin(axis=1)], dtype=object)
+    labels[hiss >= HISS_SHARE] = "S"
+
+    # Closures show above the voice bar: nasal murmur keeps the low band, not the rest.
+    upper_db = 10 * np.log10(power[:, (freqs >= 400) & (freqs < 5000)].sum(axis=1) + 1e-12)
+    reach = max(1, int(DIP_REACH_S * 100))
+    peak = maximum_filter1d(upper_db, size=2 * reach + 1)
+    dip = ~silent & (upper_db < peak - DIP_DB)
+    # Closures are short: a long quiet stretch is a pause.
+    start = None
+    for i in range(n + 1):
+        if i < n and dip[i]:
+            start = i if start is None else start
+            continue
+        if start is not None:
+            if (i - start) / 100 <= MAX_DIP_S:
+                # The lips lengthen the tube: the second resonance falls into the closure.
+                edges = np.r_[max(0, start - 2):start, i:min(n, i + 2)]
+                nuclei = np.r_[max(0, start - 7):max(0, start - 4), min(n, i + 4):min(n, i + 7)]
+                labial = (len(edges) and len(nuclei)
+                          and float(np.mean(z2[edges]) - np.mean(z2[nuclei])) < LABIAL_F2_Z)
+                labels[start:i] = "B" if labial else "D"
+            start = None
+    labels[silent] = "SIL"
+    # A label must hold two frames or more (one frame of a shape is noise).
+    codes = {name: k for k, name in enumerate(sorted(set(labels)))}
+    smoothed = median_filter(np.array([codes[x] for x in labels]), size=3, mode="nearest")
+    inverse = {k: name for name, k in codes.items()}
+    out = [inverse[int(k)] for k in smoothed]
+    return out + ["SIL"] * max(0, len(audio_16k) // HOP - len(out))
+
+
+def read_phones(audio_16k: np.ndarray, offset: float = 0.0) -> list[Phone]:
+    """The phone timeline read from the sound: runs of equal frame labels, in seconds."""
+    labels = frame_labels(audio_16k)
+    centre = (WINDOW / 2 - HOP / 2) / ANALYSIS_RATE  # a frame's 10 ms lie around its window's middle
+    phones: list[Phone] = []
+    start = 0
+    for i in range(1, len(labels) + 1):
+        if i == len(labels) or labels[i] != labels[start]:
+            begin = offset + (start * HOP / ANALYSIS_RATE + centre if start else 0.0)
+            phones.append(Phone(labels[start], begin, offset + i * HOP / ANALYSIS_RATE + centre))
+            start = i
+    return phones

@@ -54,7 +54,7 @@ class TalkOptions:
     """Speaker name or number of a multi-speaker voice; None is its default speaker."""
     audio_reading: str = "auto"
     """How a recording's mouth shapes are read: ``recognition`` (PocketSphinx phones, or the transcript
-    force-aligned), ``acoustic`` (from the sound's spectrum and energy, any language, no recogniser), or
+    force-aligned), ``sound`` (from the sound's spectrum and energy, any language, no recogniser), or
     ``auto``: recognition when PocketSphinx is installed (it measured better, on German speech too)."""
     text_timing: str = "voice"
     """How text is timed: ``voice`` (the voice's own durations, any language) or ``forced``
@@ -113,8 +113,8 @@ class TalkOptions:
             (1 <= self.batch_size <= 256, "batch_size", "batch_size must be between 1 and 256"),
             (0.5 <= self.speed <= 2.0, "speed", "speed must be between 0.5 and 2"),
             (self.text_timing in ("voice", "forced"), "text_timing", "text_timing must be voice or forced"),
-            (self.audio_reading in ("auto", "recognition", "acoustic"), "audio_reading",
-             "audio_reading must be auto, recognition or acoustic"),
+            (self.audio_reading in ("auto", "recognition", "sound"), "audio_reading",
+             "audio_reading must be auto, recognition or sound"),
         ]
         for ok, name, message in checks:
             if not ok:

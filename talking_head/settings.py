@@ -75,6 +75,10 @@ class Settings:
     """Extra Piper voices (`NAME.onnx` + `NAME.onnx.json`) the service offers by NAME."""
     webhook_attempts: int = 5
     webhook_backoff_s: float = 1.0
+    live_sessions: int = 2
+    """Live streams (`/v1/live`) at once; each takes about a core at 512 (docs/live.md)."""
+    live_idle_timeout_s: float = 60.0
+    live_max_s: float = 600.0
 
     @property
     def results_path(self) -> Path:
@@ -104,4 +108,7 @@ class Settings:
             voices_dir=_env_path("VOICES_DIR"),
             webhook_attempts=_env_int("WEBHOOK_ATTEMPTS", cls.webhook_attempts),
             webhook_backoff_s=_env_float("WEBHOOK_BACKOFF_S", cls.webhook_backoff_s),
+            live_sessions=_env_int("LIVE_SESSIONS", cls.live_sessions),
+            live_idle_timeout_s=_env_float("LIVE_IDLE_TIMEOUT_S", cls.live_idle_timeout_s),
+            live_max_s=_env_float("LIVE_MAX_S", cls.live_max_s),
         )

@@ -83,7 +83,7 @@ def test_a_speaker_for_a_one_speaker_voice_is_refused(tmp_path):
         talk(text="Hi.", output=tmp_path / "x.mp4", options=TalkOptions(engine="still", size=128, speaker="3"))
 
 
-@pytest.mark.parametrize("reading", ["auto", "acoustic"])
+@pytest.mark.parametrize("reading", ["auto", "sound"])
 def test_german_recording_without_transcript(tmp_path, voices_dir, reading):
     import wave
 
@@ -95,7 +95,7 @@ def test_german_recording_without_transcript(tmp_path, voices_dir, reading):
     out = tmp_path / "rec.mp4"
     result = talk(audio=recording, output=out,
                   options=TalkOptions(engine="builtin", size=256, language="de", audio_reading=reading))
-    assert result.alignment == ("recognized" if reading == "auto" else "acoustic")
+    assert result.alignment == ("recognized" if reading == "auto" else "sound")
     assert result.captions_path is None and result.captions_source is None
     assert "no captions" in result.warnings[0]
     sync = evaluate(out, source=DEFAULT_FACE)["lipsync"]

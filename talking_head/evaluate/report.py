@@ -11,6 +11,7 @@ import numpy as np
 
 from ..errors import InputError
 from ..face import analyze_face
+from ..speech.align import RECOGNISER
 from .background import BackgroundMeter, align_source
 from .bilabials import bilabial_phones, closure_rate
 from .blinks import blinks_per_minute
@@ -105,7 +106,7 @@ def evaluate(video: str | Path, source: str | Path | None = None, text: str | No
     tick = time.perf_counter()
     asr = {"text": None, "wer": None}
     pieces = None
-    if audio is not None:
+    if audio is not None and RECOGNISER:  # without PocketSphinx: no transcript, WER or p/b/m timing
         pieces = transcribe_pieces(audio[0])
         asr["text"] = " ".join(heard for _, _, heard in pieces if heard).strip()
         if text:
@@ -115,7 +116,7 @@ def evaluate(video: str | Path, source: str | Path | None = None, text: str | No
     tick = time.perf_counter()
     events = None
     mouth.update({"bilabial_closure_rate": None, "bilabials_closed": None, "bilabials_counted": None})
-    if (text or bilabials is not None) and audio is not None and mouth["open_speech"]:
+    if (bilabials is not None or (text and RECOGNISER)) and audio is not None and mouth["open_speech"]:
         phones = bilabials if bilabials is not None else bilabial_phones(audio[0], audio[1], text, pieces)
         if phones is not None:
             closure = closure_rate(opening, times, fps, phones, mouth["open_speech"])

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 from ..errors import InputError
 from ..timing import timed
-from .acoustic import read_phones
-from .align import recognize_timed_words, spread_words, timeline
+from .align import RECOGNISER, recognize_timed_words, spread_words, timeline
+from .sound import read_phones
 from .audio import ANALYSIS_RATE, read_audio, resample, split_at_pauses
 from .scripts import check_script
 from .timeline import Phone, Speech, Word
@@ -72,8 +71,8 @@ def speech_from_audio(
 ) -> Speech:
     """Read a recording; force-align `text` when given, else recognise phones.
 
-    `reading` ``acoustic`` reads the mouth shapes from the sound itself
-    (`acoustic`, any language, no recogniser); ``auto`` does so only when
+    `reading` ``sound`` reads the mouth shapes from the sound itself
+    (`sound`, any language, no recogniser); ``auto`` does so only when
     PocketSphinx is not installed, since its English phone recognition
     measured better, on German speech too (docs/voices.md). Without a
     transcript, an English recording (`language` ``en``...) is captioned from
@@ -92,15 +91,15 @@ def speech_from_audio(
         spans = [(text, 0, len(audio_16k))]
     else:
         spans = [(None, a, b) for a, b in split_at_pauses(audio_16k)]
-    if reading == "acoustic" or (reading == "auto" and importlib.util.find_spec("pocketsphinx") is None):
+    if reading == "sound" or not RECOGNISER:
         with timed(timings, "align"):
             phones = [p for _, a, b in spans for p in read_phones(audio_16k[a:b], a / ANALYSIS_RATE)]
         if text:
             spoken = [p for p in phones if p.label != "SIL"]
             start, end = (spoken[0].start, spoken[-1].end) if spoken else (0.0, len(audio_16k) / ANALYSIS_RATE)
             words = spread_words(text.split(), start, end)
-            return Speech(audio, rate, audio_16k, words, phones, text, "acoustic", "text")
-        return Speech(audio, rate, audio_16k, [], phones, None, "acoustic", None,
+            return Speech(audio, rate, audio_16k, words, phones, text, "sound", "text")
+        return Speech(audio, rate, audio_16k, [], phones, None, "sound", None,
                       ["no captions: the recording came without a transcript and was read from its sound "
                        "(no recogniser); give its words as text to caption it"])
     with timed(timings, "align"):

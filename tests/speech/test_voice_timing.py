@@ -104,7 +104,7 @@ def test_a_missing_voice_name_lists_the_installed_ones(voices_dir):
 
 
 def test_reading_mouth_shapes_from_the_sound(voices_dir):
-    from talking_head.speech.acoustic import read_phones
+    from talking_head.speech.sound import read_phones
 
     speech = speech_from_text(GERMAN, "de_DE-joe-medium", voices_dir=voices_dir)
     phones = read_phones(speech.audio_16k)

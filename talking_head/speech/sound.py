@@ -1,4 +1,7 @@
-"""Mouth shapes read from the sound itself, in any language: a phone timeline without recognition.
+"""Mouth-shape phones read from the sound alone: any language, no recogniser.
+
+Used for recordings with `audio_reading="sound"`, and wherever PocketSphinx is
+not installed (it publishes no wheel for CPython 3.14).
 
 Each 10 ms frame of the 16 kHz signal is read from its spectrum: how loud it
 is, where its first two resonances lie (the jaw lowers the first, rounded

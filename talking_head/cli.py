@@ -8,7 +8,7 @@ import logging
 import sys
 
 from . import __version__
-from .errors import ConfigurationError, InputError
+from .errors import ConfigurationError, InputError, OutputError
 
 EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -217,7 +217,7 @@ def main(argv: list[str] | None = None) -> int:
     except InputError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    except ConfigurationError as exc:
+    except (ConfigurationError, OutputError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:

@@ -26,10 +26,11 @@ from .cases import LONG, MEDIUM, SHORT, TWO_MINUTES
 from .table import markdown
 
 SENTENCES = {
-    "en": ("en_US-joe-medium", "Please bring the big map, because we must be back before the museum closes at five. "
-           "Every morning the baker opens his shop before the sun comes up."),
-    "de": ("de_DE-joe-medium", "Bitte bring die große Karte mit, denn wir müssen zurück sein, bevor das Museum um "
-           "fünf schließt. Jeden Morgen öffnet der Bäcker seinen Laden, bevor die Sonne aufgeht."),
+    "en": ("en_US-joe-medium", ("Please bring the big map, because we must be back before the museum closes at "
+                                "five. Every morning the baker opens his shop before the sun comes up.")),
+    "de": ("de_DE-joe-medium", ("Bitte bring die große Karte mit, denn wir müssen zurück sein, bevor das Museum "
+                                "um fünf schließt. Jeden Morgen öffnet der Bäcker seinen Laden, bevor die Sonne "
+                                "aufgeht.")),
 }
 GERMAN = {"code": "de_DE", "family": "de", "region": "DE", "name_native": "Deutsch", "name_english": "German",
           "country_english": "Germany"}
@@ -57,10 +58,10 @@ def stage_table(repeats: int) -> str:
     for name, text in [("short", SHORT), ("medium", MEDIUM), ("long", LONG), ("two-minutes", TWO_MINUTES)]:
         runs: dict[str, list[tuple[float, float]]] = {"voice": [], "forced": []}
         for _ in range(repeats):
-            for timing in runs:
+            for timing, times in runs.items():
                 clock: dict[str, float] = {}
                 speech = speech_from_text(text, timings=clock, timing=timing)
-                runs[timing].append((clock.get("tts", 0.0), clock.get("align", 0.0)))
+                times.append((clock.get("tts", 0.0), clock.get("align", 0.0)))
         med = {k: (statistics.median(a for a, _ in v), statistics.median(b for _, b in v)) for k, v in runs.items()}
         voice, forced = sum(med["voice"]), sum(med["forced"])
         rows.append([name, f"{speech.duration_s:.1f}", f"{med['voice'][0]:.2f}", f"{med['forced'][0]:.2f}",

@@ -7,9 +7,9 @@ from pathlib import Path
 from ..errors import InputError
 from ..timing import timed
 from .align import RECOGNISER, recognize_timed_words, spread_words, timeline
-from .sound import read_phones
 from .audio import ANALYSIS_RATE, read_audio, resample, split_at_pauses
 from .scripts import check_script
+from .sound import read_phones
 from .timeline import Phone, Speech, Word
 from .tts import load_voice, synthesize
 from .voices import resolve_voice
@@ -100,8 +100,8 @@ def speech_from_audio(
             words = spread_words(text.split(), start, end)
             return Speech(audio, rate, audio_16k, words, phones, text, "sound", "text")
         return Speech(audio, rate, audio_16k, [], phones, None, "sound", None,
-                      ["no captions: the recording came without a transcript and was read from its sound "
-                       "(no recogniser); give its words as text to caption it"])
+                      [("no captions: the recording came without a transcript and was read from its sound "
+                        "(no recogniser); give its words as text to caption it")])
     with timed(timings, "align"):
         words, phones, method = timeline(audio_16k, text, spans)
         if text:
@@ -112,8 +112,8 @@ def speech_from_audio(
     why = (f"its language ({language}) is not English, the only language recognised here" if language
            else "its language is not known (give language en for captions from recognition)")
     return Speech(audio, rate, audio_16k, words, phones, None, method, None,
-                  [f"no captions: the recording came without a transcript and {why}; give its words as text "
-                   "to caption it"])
+                  [(f"no captions: the recording came without a transcript and {why}; give its words as text "
+                    "to caption it")])
 
 
 def is_english(language: str | None) -> bool:

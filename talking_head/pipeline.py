@@ -113,6 +113,8 @@ class TalkResult:
     height: int
     faces_found: int
     alignment: str
+    framing: str | None = None
+    """How the photo was framed: inside, shifted, tightened, extended (past its edge) or whole."""
     timings: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict:
@@ -170,7 +172,7 @@ def _drawn_ahead(frames: Iterator[np.ndarray], timings: dict[str, float]) -> Ite
 
 
 def _render(engine, face: Face, speech: Speech, motion, options: TalkOptions, output: Path,
-            timings: dict[str, float], progress: Progress | None) -> tuple[int, int, int]:
+            timings: dict[str, float], progress: Progress | None) -> tuple[int, int, int, str | None]:
     with timed(timings, "prepare"):
         prepared = engine.prepare(face, options)
     frames = 0
@@ -183,7 +185,7 @@ def _render(engine, face: Face, speech: Speech, motion, options: TalkOptions, ou
                 progress(0.2 + 0.8 * frames / motion.n_frames, "render")
         if frames != motion.n_frames:
             raise EngineError(f"{engine.name} drew {frames} frames for {motion.n_frames} wanted")
-    return frames, prepared.width, prepared.height
+    return frames, prepared.width, prepared.height, getattr(prepared, "framed", None)
 
 
 def talk(
@@ -229,7 +231,7 @@ def talk(
             reason = engine.unavailable(options)
             if reason:
                 raise EngineError(reason)
-            frames, width, height = _render(engine, face, speech, motion, options, output, timings, progress)
+            frames, width, height, framed = _render(engine, face, speech, motion, options, output, timings, progress)
         except InputError:
             raise
         except Exception as exc:
@@ -260,5 +262,6 @@ def talk(
         height=height,
         faces_found=face.faces_found,
         alignment=speech.alignment,
+        framing=framed,
         timings={k: round(v, 4) for k, v in timings.items()},
     )

@@ -1,4 +1,4 @@
-"""`talking-head say|serve|worker|eval|bench`."""
+"""`talking-head say|voices|serve|worker|eval|bench`."""
 
 from __future__ import annotations
 
@@ -39,9 +39,15 @@ def _add_say(sub) -> None:
                    help="auto: sadtalker when its checkpoints are configured, else builtin (default)")
     p.add_argument("--fps", type=int, default=25, help="frames per second (default: %(default)s)")
     p.add_argument("--size", type=int, default=512, help="square frame side around the face; 0 keeps the whole photo (default: %(default)s)")
-    p.add_argument("--voice", help="Piper voice .onnx (with its .onnx.json beside it); default: en_US-joe-medium")
+    p.add_argument("--voice", help="voice name (talking-head voices lists them) or a Piper voice .onnx path "
+                   "(its .onnx.json beside it); default: en_US-joe-medium")
+    p.add_argument("--speed", type=float, default=1.0, help="speaking rate, 0.5 to 2: 1.25 is a quarter faster (default: %(default)s)")
+    p.add_argument("--speaker", help="speaker name or number, for a voice with several speakers")
+    p.add_argument("--language", help="language of the --audio recording (en, de, ...): en is read by phone "
+                   "recognition and captioned from it; any other or unknown language from the sound itself")
     p.add_argument("--captions", default="vtt", choices=["vtt", "srt", "none"], help="caption file beside the video (default: %(default)s)")
-    p.add_argument("--seed", type=int, default=0, help="seed for blinks and head motion (default: %(default)s)")
+    p.add_argument("--seed", type=int, default=0, help="seed for everything random: the voice's noise, blinks, head "
+                   "motion; the same seed gives the same video (default: %(default)s)")
     p.add_argument("--still", action="store_true", help="keep the head still; only the face moves")
     p.add_argument("--expression-scale", type=float, default=1.0, help="scale of mouth and brow motion (default: %(default)s)")
     p.add_argument("--pose-style", type=int, default=0, help="head motion character, 0-45 (default: %(default)s)")
@@ -60,6 +66,37 @@ def _add_say(sub) -> None:
     g.add_argument("--roll", type=_keyframes, help="head roll keyframes in degrees")
     p.add_argument("-v", "--verbose", action="store_true", help="log what happens")
     p.set_defaults(run=_say)
+
+
+def _add_voices(sub) -> None:
+    p = sub.add_parser(
+        "voices",
+        help="list the installed voices",
+        description="List the voices --voice takes by name: the bundled en_US-joe-medium and those in "
+        "TALKING_HEAD_VOICES_DIR (see docs/voices.md to install more).",
+    )
+    p.add_argument("--json", action="store_true", help="print the list as JSON")
+    p.set_defaults(run=_voices)
+
+
+def _voices(args) -> int:
+    from .settings import Settings
+    from .speech.voices import list_voices
+
+    found = list_voices(Settings.from_env().voices_dir)
+    if args.json:
+        print(json.dumps([v.to_dict() for v in found], indent=2))
+        return EXIT_OK
+    rows = [("NAME", "LANGUAGE", "QUALITY", "RATE", "SPEAKERS")]
+    for v in found:
+        speakers = str(len(v.speakers) or 1) + (f" ({', '.join(v.speakers[:4])}{', ...' if len(v.speakers) > 4 else ''})"
+                                                 if v.speakers else "")
+        rows.append((v.name + (" (bundled)" if v.bundled else ""), f"{v.language} {v.language_name}", v.quality,
+                     f"{v.sample_rate} Hz", speakers))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
+    for row in rows:
+        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths)) + "  " + row[-1])
+    return EXIT_OK
 
 
 def _progress_bar():
@@ -87,6 +124,7 @@ def _say(args) -> int:
     options = TalkOptions.from_settings(
         settings,
         fps=args.fps, size=args.size, engine=args.engine, voice=args.voice, still=args.still,
+        speed=args.speed, speaker=args.speaker, language=args.language,
         expression_scale=args.expression_scale, pose_style=args.pose_style, seed=args.seed,
         strict=args.strict, captions=args.captions, max_text_chars=args.max_text_chars,
         sadtalker_dir=args.sadtalker_dir, sadtalker_preprocess=args.sadtalker_preprocess,
@@ -115,6 +153,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"talking-head {__version__}")
     sub = parser.add_subparsers(title="commands", metavar="COMMAND")
     _add_say(sub)
+    _add_voices(sub)
     for register in _extra_commands():
         register(sub)
     return parser

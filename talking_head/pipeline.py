@@ -44,12 +44,24 @@ class TalkOptions:
     """Square frame side in pixels around the face; 0 keeps the whole photo."""
     engine: str = "auto"
     voice: str | None = None
-    """A Piper voice `.onnx` (its `.onnx.json` beside it); None is the bundled en_US-joe-medium."""
+    """A voice name (the bundled en_US-joe-medium, or one in `voices_dir`) or a Piper `.onnx` path
+    (its `.onnx.json` beside it); None is the bundled voice."""
+    voices_dir: str | None = None
+    """Folder of extra Piper voices offered by name (`TALKING_HEAD_VOICES_DIR`)."""
+    speed: float = 1.0
+    """Speaking rate: 1.25 is a quarter faster, 0.8 slower (0.5 to 2)."""
+    speaker: str | None = None
+    """Speaker name or number of a multi-speaker voice; None is its default speaker."""
+    language: str | None = None
+    """Language of a recording (``en``, ``de``, ...); None is unknown. English recordings are read by
+    phone recognition (and captioned from it); any other or unknown language from the sound itself."""
     still: bool = False
     """Keep the head still (the mouth, eyes and brows still move)."""
     expression_scale: float = 1.0
     pose_style: int = 0
     seed: int = 0
+    """Fixes everything random: the voice's noise, blinks and head motion. The same request with the
+    same seed gives the same audio and frames, bit for bit (on the same machine and versions)."""
     strict: bool = False
     """Raise instead of falling back to a simpler engine."""
     captions: str = "vtt"
@@ -74,6 +86,7 @@ class TalkOptions:
             max_audio_s=settings.max_audio_s,
             max_image_pixels=settings.max_image_pixels,
             sadtalker_dir=str(settings.sadtalker_dir) if settings.sadtalker_dir else None,
+            voices_dir=str(settings.voices_dir) if settings.voices_dir else None,
         )
         return replace(base, **{k: v for k, v in overrides.items() if v is not None})
 
@@ -91,6 +104,7 @@ class TalkOptions:
             (self.sadtalker_preprocess in ("crop", "resize", "full"), "sadtalker_preprocess",
              "sadtalker_preprocess must be crop, resize or full"),
             (1 <= self.batch_size <= 256, "batch_size", "batch_size must be between 1 and 256"),
+            (0.5 <= self.speed <= 2.0, "speed", "speed must be between 0.5 and 2"),
         ]
         for ok, name, message in checks:
             if not ok:
@@ -115,6 +129,9 @@ class TalkResult:
     alignment: str
     framing: str | None = None
     """How the photo was framed: inside, shifted, tightened, extended (past its edge) or whole."""
+    captions_source: str | None = None
+    """Where the caption words came from: ``text`` (as written), ``recognition``, or None."""
+    warnings: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict:
@@ -216,9 +233,11 @@ def talk(
         face = analyze_face(DEFAULT_FACE if image is None else image, options.max_image_pixels)
     report(0.05, "speech")
     if audio is not None:
-        speech = speech_from_audio(audio, text, options.max_audio_s, options.max_text_chars, timings)
+        speech = speech_from_audio(audio, text, options.max_audio_s, options.max_text_chars, timings,
+                                   language=options.language)
     else:
-        speech = speech_from_text(text, options.voice, options.max_text_chars, timings)
+        speech = speech_from_text(text, options.voice, options.max_text_chars, timings, speed=options.speed,
+                                  speaker=options.speaker, seed=options.seed, voices_dir=options.voices_dir)
     report(0.15, "motion")
     with timed(timings, "motion"):
         motion = build_motion(speech, options)
@@ -263,5 +282,7 @@ def talk(
         faces_found=face.faces_found,
         alignment=speech.alignment,
         framing=framed,
+        captions_source=speech.captions_source if captions else None,
+        warnings=[w for w in speech.warnings if options.captions != "none" or not w.startswith("no captions")],
         timings={k: round(v, 4) for k, v in timings.items()},
     )

@@ -18,7 +18,7 @@ def check_record(result: dict) -> None:
     assert streams.video.codec == "h264" and streams.audio.codec == "aac"
     assert abs(streams.video.frames / 25 - result["duration_s"]) < 1e-6
     assert Path(result["captions_path"]).read_text().startswith("WEBVTT")
-    assert {"face", "tts", "align", "motion", "render", "encode", "total"} <= set(result["timings"])
+    assert {"face", "tts", "motion", "render", "encode", "total"} <= set(result["timings"])
 
 
 def test_default_face(tmp_path):

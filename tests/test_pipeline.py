@@ -46,7 +46,10 @@ def test_cli_json_record(tmp_path):
     record = json.loads(proc.stdout)
     assert record["engine"] == "still" and record["fallback"] is False
     assert record["video_path"] == str(out) and out.is_file()
-    assert set(record["timings"]) >= {"face", "tts", "align", "motion", "render", "encode", "total"}
+    assert set(record["timings"]) >= {"face", "tts", "motion", "render", "encode", "total"}
+    assert "align" not in record["timings"], "text is timed by the voice, not aligned afterwards"
+    assert record["alignment"] == "voice" and record["captions_source"] == "text"
+
 
 
 def test_seed_makes_videos_reproducible(tmp_path):

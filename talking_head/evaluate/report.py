@@ -11,6 +11,7 @@ import numpy as np
 
 from ..errors import InputError
 from ..face import analyze_face
+from ..speech.align import RECOGNISER
 from .background import BackgroundMeter, align_source
 from .bilabials import bilabial_phones, closure_rate
 from .blinks import blinks_per_minute
@@ -37,12 +38,14 @@ def _thumbnail(frame: np.ndarray) -> np.ndarray:
 
 
 def evaluate(video: str | Path, source: str | Path | None = None, text: str | None = None,
-             sheet: str | Path | None = None) -> dict:
+             sheet: str | Path | None = None, bilabials: list | None = None) -> dict:
     """Measure `video` (an MP4): streams, lip sync, mouth, blinks, head, background, identity, ASR.
 
     `source` is the photo the video was made from (reference for background and
     identity; else the first frame with a face); `text` is what is said (for
-    p/b/m closure and word error rate). Raises `InputError` for a file that is
+    p/b/m closure and word error rate). `bilabials` are the p/b/m phones when
+    they are known (a voice's own timing, any language): closure is then
+    measured on them instead of on an English alignment of `text`. Raises `InputError` for a file that is
     not a video or shows no face.
     """
     video = Path(video)
@@ -109,7 +112,7 @@ def evaluate(video: str | Path, source: str | Path | None = None, text: str | No
     tick = time.perf_counter()
     asr = {"text": None, "wer": None}
     pieces = None
-    if audio is not None:
+    if audio is not None and RECOGNISER:  # without PocketSphinx: no transcript, WER or p/b/m timing
         pieces = transcribe_pieces(audio[0])
         asr["text"] = " ".join(heard for _, _, heard in pieces if heard).strip()
         if text:
@@ -119,8 +122,8 @@ def evaluate(video: str | Path, source: str | Path | None = None, text: str | No
     tick = time.perf_counter()
     events = None
     mouth.update({"bilabial_closure_rate": None, "bilabials_closed": None, "bilabials_counted": None})
-    if text and audio is not None and mouth["open_speech"]:
-        phones = bilabial_phones(audio[0], audio[1], text, pieces)
+    if (bilabials is not None or (text and RECOGNISER)) and audio is not None and mouth["open_speech"]:
+        phones = bilabials if bilabials is not None else bilabial_phones(audio[0], audio[1], text, pieces)
         if phones is not None:
             closure = closure_rate(opening, times, fps, phones, mouth["open_speech"])
             events = closure.pop("events")

@@ -1,9 +1,9 @@
 """Face landmarks in every frame, and the per-frame measures taken from them.
 
 The face is found once with the full-range detector (largest face first) and
-then followed: each frame's mesh runs on a box around the previous frame's
-landmarks, so a crowd in the background cannot steal the track and the
-detector runs only when the face is lost. Only a few numbers per frame are
+then followed: each frame's mesh runs in the region the previous frame's
+landmarks frame (`Region.from_landmarks`), so a crowd in the background
+cannot steal the track and the detector runs only when the face is lost. Only a few numbers per frame are
 kept (`FaceSeries`), so memory stays small for long videos.
 """
 
@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..face import regions
+from ..face.detection import detect_faces
+from ..face.landmarks import Region, mesh_landmarks
 from ..face.regions import eye_centres, inter_ocular
-from ..face.landmarks import Detection, detect_faces, mesh_landmarks
 
-BOX_FROM_LANDMARKS = 0.9  # detector boxes are about this much of the landmark extent (side ratio)
 JITTER_POINTS = (regions.NOSE_TIP, *regions.RIGHT_EYE_CORNERS, *regions.LEFT_EYE_CORNERS)
 
 
@@ -25,31 +25,22 @@ class FaceTracker:
     """Landmarks of one face through a video; `find(frame)` returns (478, 3) pixels or None."""
 
     def __init__(self) -> None:
-        self._box: Detection | None = None
+        self._region: Region | None = None
 
     def find(self, frame: np.ndarray) -> np.ndarray | None:
-        if self._box is not None:
-            landmarks = mesh_landmarks(frame, self._box)
+        if self._region is not None:
+            landmarks = mesh_landmarks(frame, self._region)
             if landmarks is not None:
-                self._box = _box_around(landmarks)
+                self._region = Region.from_landmarks(landmarks)
                 return landmarks
         # None last: a face that fills the frame, too close for the detector (as face analysis does).
         for detection in [*detect_faces(frame)[:3], None]:
             landmarks = mesh_landmarks(frame, detection)
             if landmarks is not None:
-                self._box = _box_around(landmarks)
+                self._region = Region.from_landmarks(landmarks)
                 return landmarks
-        self._box = None
+        self._region = None
         return None
-
-
-def _box_around(landmarks: np.ndarray) -> Detection:
-    """A detector-like box from the landmarks, so the next mesh crop frames the face as the first did."""
-    x0, y0 = landmarks[:, :2].min(axis=0)
-    x1, y1 = landmarks[:, :2].max(axis=0)
-    side = BOX_FROM_LANDMARKS * max(x1 - x0, y1 - y0)
-    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
-    return Detection(float(cx - side / 2), float(cy - side / 2), float(side), float(side), 1.0)
 
 
 def lip_gap(landmarks: np.ndarray) -> float:

@@ -5,15 +5,17 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
 
 from ..errors import InputError
 from . import regions
+from .blendshapes import blendshapes
+from .detection import detect_faces
 from .image import DEFAULT_MAX_PIXELS, load_image, read_source
-from .landmarks import detect_faces, mesh_landmarks
+from .landmarks import mesh_landmarks
 
 WORK_MAX_SIDE_PX = 4096  # the kept image is at most this large; landmarks are found at full size
 CACHE_SIZE = 8
@@ -25,14 +27,18 @@ class Face:
     """A photo and the face that will talk in it.
 
     `image` is the upright RGB photo (downscaled to `WORK_MAX_SIDE_PX` at most);
-    `landmarks` are MediaPipe's 478 points (x, y, z) in its pixels, z on x's
-    scale and growing away from the camera.
+    `landmarks` are MediaPipe's 478 points (x, y, z) in its pixels (468 mesh
+    points, then 5 for each iris: the subject's right, then left), z on x's
+    scale and growing away from the camera. `blendshapes` scores the photo's
+    expression by ARKit name, 0 to 1 (see `face.blendshapes`): e.g.
+    `jawOpen`, `mouthSmileLeft`, `eyeBlinkRight`.
     """
 
     image: np.ndarray
     landmarks: np.ndarray
     faces_found: int
     digest: str
+    blendshapes: dict[str, float] = field(default_factory=dict)
 
     @property
     def size(self) -> tuple[int, int]:
@@ -86,6 +92,7 @@ def analyze_face(source, max_pixels: int = DEFAULT_MAX_PIXELS) -> Face:
     image = load_image(source, max_pixels, name)
     detections = detect_faces(image)
     landmarks = None
+    # The largest few detections, in turn: a false detection has no face for the mesh model.
     for detection in detections[:3]:
         landmarks = mesh_landmarks(image, detection)
         if landmarks is not None:
@@ -98,12 +105,13 @@ def analyze_face(source, max_pixels: int = DEFAULT_MAX_PIXELS) -> Face:
             "facing the camera, at least 40 pixels wide.",
             field="image",
         )
+    scores = blendshapes(landmarks)  # before any downscale: the model reads the photo's own pixels
     h, w = image.shape[:2]
     scale = min(1.0, WORK_MAX_SIDE_PX / max(h, w))
     if scale < 1.0:
         image = cv2.resize(image, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA)
         landmarks = landmarks * np.float32(scale)
-    face = Face(np.ascontiguousarray(image), landmarks, max(1, len(detections)), digest)
+    face = Face(np.ascontiguousarray(image), landmarks, max(1, len(detections)), digest, scores)
     if face.iod < MIN_IOD_PX:
         raise InputError(
             f"the face is too small to animate ({face.iod:.0f} pixels between the eyes). "

@@ -1,155 +1,129 @@
-"""MediaPipe's full-range face detector and Face Mesh, from the models inside the wheel.
+"""The 478-point face mesh: MediaPipe's Face Landmarker landmark model on a rotated face region.
 
-Face Mesh finds faces on its own only when they fill much of the picture, so
-faces are found with the full-range detector (`model_selection=1`) and the
-mesh runs on a square crop around the chosen one, resized to `MESH_INPUT_PX`:
-small faces are upsampled and huge photos are never fed whole.
+The model sees a `MESH_INPUT_PX` square cut from the photo around the face,
+turned so that the eyes lie level, and `FACE_REGION_SCALE` times the size of
+the face box (MediaPipe's `RectTransformationCalculator` options for this
+model). Its 478 points (468 mesh + 10 iris) come back in the square's pixels,
+z on x's scale; they are mapped back into the photo's pixels here.
 """
 
 from __future__ import annotations
 
-import contextlib
-import functools
-import os
-import threading
-import warnings
 from dataclasses import dataclass
 
 import cv2
 import numpy as np
 
-warnings.filterwarnings("ignore", message="SymbolDatabase.GetPrototype", category=UserWarning)
+from . import regions
+from .detection import Detection
+from .runtime import model
 
-DETECT_MAX_SIDE_PX = 1920  # the detector sees a copy at most this large
-TILE_PX = 1600  # tile side when a large photo must be searched piece by piece
-MESH_INPUT_PX = 512
-MESH_CROP_SCALE = 2.0  # crop side as a multiple of the detected face box
-MIN_DETECTION_SCORE = 0.5
+LANDMARK_MODEL = "face_landmarks_detector.tflite"
+MESH_INPUT_PX = 256
+N_LANDMARKS = 478
+FACE_REGION_SCALE = 1.5  # region side as a multiple of the face box's longer side
+MIN_PRESENCE_SCORE = 0.5  # the model's own "is there a face in this square" score
+MAX_WARP_SHRINK = 2.0  # a region shrunk more than this is first reduced by area averaging (no aliasing)
+# The eye corners that level a region made from landmarks (MediaPipe's choice: the outer corners).
+LEVEL_FROM, LEVEL_TO = regions.RIGHT_EYE_CORNERS[0], regions.LEFT_EYE_CORNERS[0]
 
 
 @dataclass(frozen=True)
-class Detection:
-    """A face box in the photo's pixels, with the detector's confidence."""
+class Region:
+    """A square of the photo, `side` pixels, centred on (cx, cy), turned by `angle` radians (clockwise)."""
 
-    x: float
-    y: float
-    w: float
-    h: float
-    score: float
+    cx: float
+    cy: float
+    side: float
+    angle: float = 0.0
 
-    @property
-    def area(self) -> float:
-        return self.w * self.h
+    @classmethod
+    def from_detection(cls, d: Detection) -> Region:
+        """The region around a detected face, levelled by its eye keypoints."""
+        angle = 0.0
+        if len(d.keypoints) >= 2:
+            (rx, ry), (lx, ly) = d.keypoints[:2]
+            angle = float(np.arctan2(ly - ry, lx - rx))
+        return cls(d.x + d.w / 2, d.y + d.h / 2, FACE_REGION_SCALE * max(d.w, d.h), angle)
 
+    @classmethod
+    def from_landmarks(cls, landmarks: np.ndarray) -> Region:
+        """The region a mesh found in it would frame the face by (for a second pass, or the next frame)."""
+        (x0, y0), (x1, y1) = landmarks[:, :2].min(axis=0), landmarks[:, :2].max(axis=0)
+        dx, dy = landmarks[LEVEL_TO, :2] - landmarks[LEVEL_FROM, :2]
+        return cls(float(x0 + x1) / 2, float(y0 + y1) / 2, FACE_REGION_SCALE * float(max(x1 - x0, y1 - y0)),
+                   float(np.arctan2(dy, dx)))
 
-@contextlib.contextmanager
-def _native_stderr_silenced():
-    """MediaPipe's C++ side logs to file descriptor 2 while it loads; our users need none of it."""
-    try:
-        saved = os.dup(2)
-    except OSError:
-        yield
-        return
-    with open(os.devnull, "w") as devnull:
-        os.dup2(devnull.fileno(), 2)
-        try:
-            yield
-        finally:
-            os.dup2(saved, 2)
-            os.close(saved)
+    @classmethod
+    def whole(cls, image: np.ndarray) -> Region:
+        """The square around the whole image, upright."""
+        h, w = image.shape[:2]
+        return cls(w / 2, h / 2, float(max(w, h)))
 
-
-@functools.lru_cache(maxsize=1)
-def _models():
-    import mediapipe as mp
-
-    with _native_stderr_silenced():
-        detector = mp.solutions.face_detection.FaceDetection(
-            model_selection=1, min_detection_confidence=MIN_DETECTION_SCORE
-        )
-        mesh = mp.solutions.face_mesh.FaceMesh(
-            static_image_mode=True, max_num_faces=1, refine_landmarks=True, min_detection_confidence=0.3
-        )
-        # The first inference logs too (delegates, feedback tensors): run it here.
-        blank = np.zeros((64, 64, 3), np.uint8)
-        detector.process(blank)
-        mesh.process(blank)
-    return detector, mesh, threading.Lock()
+    def to_square(self, size: int) -> np.ndarray:
+        """Affine map (2x3) from photo coordinates to the `size` square's, pixel edges at integers."""
+        u = np.array([np.cos(self.angle), np.sin(self.angle)])
+        v = np.array([-np.sin(self.angle), np.cos(self.angle)])
+        linear = np.stack([u, v]) * (size / self.side)
+        return np.column_stack([linear, size / 2 - linear @ (self.cx, self.cy)])
 
 
-def _detect(image: np.ndarray, x0: int = 0, y0: int = 0) -> list[Detection]:
-    h, w = image.shape[:2]
-    scale = min(1.0, DETECT_MAX_SIDE_PX / max(h, w))
-    small = image if scale == 1.0 else cv2.resize(image, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA)
-    detector, _, lock = _models()
-    with lock:
-        result = detector.process(np.ascontiguousarray(small))
-    found = []
-    for det in result.detections or []:
-        box = det.location_data.relative_bounding_box
-        found.append(Detection(x0 + box.xmin * w, y0 + box.ymin * h, box.width * w, box.height * h, float(det.score[0])))
-    return found
+def _cut(image: np.ndarray, to_square: np.ndarray, size: int) -> np.ndarray:
+    """The `size` square that `to_square` (pixel edges at integers) cuts from the image."""
+    shrink = 1.0 / np.sqrt(abs(np.linalg.det(to_square[:, :2])))
+    if shrink > MAX_WARP_SHRINK:
+        # Reduce only the part under the square, by area, then warp what is left.
+        corners = np.array([[0, 0], [size, 0], [0, size], [size, size]], float)
+        inverse = cv2.invertAffineTransform(to_square)
+        photo = corners @ inverse[:, :2].T + inverse[:, 2]
+        h, w = image.shape[:2]
+        x0, y0 = np.clip(np.floor(photo.min(axis=0)).astype(int), 0, (w - 1, h - 1))
+        x1, y1 = np.clip(np.ceil(photo.max(axis=0)).astype(int), x0 + 1, (w, h))
+        factor = MAX_WARP_SHRINK / shrink
+        part = image[y0:y1, x0:x1]
+        reduced = cv2.resize(part, (max(1, round(part.shape[1] * factor)), max(1, round(part.shape[0] * factor))),
+                             interpolation=cv2.INTER_AREA)
+        fx, fy = reduced.shape[1] / part.shape[1], reduced.shape[0] / part.shape[0]
+        # photo = (x0, y0) + reduced / f: fold that into the map.
+        to_square = np.column_stack([to_square[:, :2] / (fx, fy), to_square[:, :2] @ (x0, y0) + to_square[:, 2]])
+        image = reduced
+    # OpenCV samples at pixel centres: shift the edge-based map by half a pixel on both sides.
+    centred = to_square.copy()
+    centred[:, 2] += to_square[:, :2] @ (0.5, 0.5) - 0.5
+    # Enlarging, cubic keeps lip and lid edges sharper than linear (the lips' landmarks move by it).
+    interpolation = cv2.INTER_CUBIC if np.linalg.det(centred[:, :2]) > 1 else cv2.INTER_LINEAR
+    return cv2.warpAffine(image, centred, (size, size), flags=interpolation, borderMode=cv2.BORDER_REPLICATE)
 
 
-def detect_faces(image: np.ndarray) -> list[Detection]:
-    """All faces the full-range detector finds, largest first, in `image` pixels.
+def mesh_in(image: np.ndarray, region: Region) -> tuple[np.ndarray, float]:
+    """The 478 landmarks (x, y, z) found in `region`, in photo pixels, and the model's face-presence score."""
+    to_square = region.to_square(MESH_INPUT_PX)
+    square = _cut(image, to_square, MESH_INPUT_PX)
+    raw, presence, *_ = model(LANDMARK_MODEL)(square[None].astype(np.float32) / 255.0)
+    points = raw.reshape(N_LANDMARKS, 3).astype(np.float64)
+    back = cv2.invertAffineTransform(to_square)
+    out = np.empty_like(points)
+    out[:, :2] = points[:, :2] @ back[:, :2].T + back[:, 2]
+    out[:, 2] = points[:, 2] * (region.side / MESH_INPUT_PX)
+    score = 1.0 / (1.0 + np.exp(-float(presence.reshape(-1)[0])))
+    return out.astype(np.float32), score
 
-    A photo much larger than the detector's input is searched whole first, then,
-    if that finds nothing (a small face shrinks to a few pixels), in
-    overlapping tiles at a finer scale.
+
+def mesh_landmarks(image: np.ndarray, where: Detection | Region | None) -> np.ndarray | None:
+    """478 landmarks (x, y, z) in `image` pixels, z on the same scale as x; None if no face is there.
+
+    `where` is a detected face, a region (such as the previous video frame's
+    `Region.from_landmarks`), or None for the whole image. A detection or the
+    whole image frames the face only roughly, so there the mesh is taken a
+    second time in the region its first landmarks frame, as the model was
+    trained to see faces.
     """
-    found = _detect(image)
-    h, w = image.shape[:2]
-    if not found and max(h, w) > TILE_PX:
-        step = TILE_PX // 2
-        for y0 in range(0, max(h - step, 1), step):
-            for x0 in range(0, max(w - step, 1), step):
-                found += _detect(image[y0 : y0 + TILE_PX, x0 : x0 + TILE_PX], x0, y0)
-        found = _unique(found)
-    return sorted(found, key=lambda d: d.area, reverse=True)
-
-
-def _unique(found: list[Detection]) -> list[Detection]:
-    """Drop detections of the same face from overlapping tiles (the more confident one stays)."""
-    kept: list[Detection] = []
-    for d in sorted(found, key=lambda d: d.score, reverse=True):
-        centre = np.array([d.x + d.w / 2, d.y + d.h / 2])
-        if all(np.linalg.norm(centre - (k.x + k.w / 2, k.y + k.h / 2)) > 0.5 * max(k.w, k.h) for k in kept):
-            kept.append(d)
-    return kept
-
-
-def _mesh_on(crop: np.ndarray) -> np.ndarray | None:
-    _, mesh, lock = _models()
-    with lock:
-        result = mesh.process(np.ascontiguousarray(crop))
-    if not result.multi_face_landmarks:
+    if isinstance(where, Region):
+        landmarks, score = mesh_in(image, where)
+        return landmarks if score >= MIN_PRESENCE_SCORE else None
+    region = Region.whole(image) if where is None else Region.from_detection(where)
+    landmarks, score = mesh_in(image, region)
+    if score < MIN_PRESENCE_SCORE:
         return None
-    points = result.multi_face_landmarks[0].landmark
-    return np.array([(p.x, p.y, p.z) for p in points], dtype=np.float64)
-
-
-def mesh_landmarks(image: np.ndarray, box: Detection | None) -> np.ndarray | None:
-    """478 landmarks (x, y, z) in `image` pixels, z on the same scale as x; None if no mesh fits.
-
-    With `box`, the mesh runs on a square crop around it; without, on the whole image.
-    """
-    h, w = image.shape[:2]
-    if box is None:
-        cx, cy, side = w / 2, h / 2, float(max(w, h))
-    else:
-        cx, cy = box.x + box.w / 2, box.y + box.h / 2
-        side = MESH_CROP_SCALE * max(box.w, box.h)
-    scale = MESH_INPUT_PX / side
-    to_crop = np.array([[scale, 0, MESH_INPUT_PX / 2 - scale * cx], [0, scale, MESH_INPUT_PX / 2 - scale * cy]])
-    interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC
-    crop = cv2.warpAffine(image, to_crop, (MESH_INPUT_PX, MESH_INPUT_PX), flags=interpolation, borderMode=cv2.BORDER_REPLICATE)
-    normalised = _mesh_on(crop)
-    if normalised is None:
-        return None
-    crop_px = normalised * MESH_INPUT_PX
-    points = np.empty_like(crop_px)
-    points[:, 0] = (crop_px[:, 0] - to_crop[0, 2]) / scale
-    points[:, 1] = (crop_px[:, 1] - to_crop[1, 2]) / scale
-    points[:, 2] = crop_px[:, 2] / scale
-    return points.astype(np.float32)
+    refined, score = mesh_in(image, Region.from_landmarks(landmarks))
+    return refined if score >= MIN_PRESENCE_SCORE else landmarks

@@ -25,6 +25,7 @@ from ..pipeline import DEFAULT_FACE
 from ..settings import Settings
 from . import limits
 from .auth import require_api_key, require_media_access
+from .routes import voices as voices_routes
 from .jobs import DONE, FAILED, QUEUED, Job, StoreUnavailable, is_job_id, new_job_id, open_store
 from .links import job_links
 from .models import (
@@ -167,6 +168,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     _add_error_handlers(app)
     _add_talk_routes(app, settings)
     _add_page_routes(app)
+    app.include_router(voices_routes.router)
     return app
 
 

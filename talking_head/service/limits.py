@@ -19,19 +19,15 @@ from ..face.image import load_image
 from ..pipeline import TalkOptions
 from ..speech import check_text
 from ..speech.audio import read_audio
+from ..speech.voices import installed_voices
 
-DEFAULT_VOICE = "en_US-joe-medium"
 MAX_CALLBACK_URL = 2000
 FORM_OVERHEAD_BYTES = 1 << 20  # the text and option fields around the files
 
 
-def voices(settings) -> dict[str, str | None]:
-    """The voices offered by name: the bundled one (None) and any in `voices_dir`."""
-    found: dict[str, str | None] = {DEFAULT_VOICE: None}
-    if settings.voices_dir and settings.voices_dir.is_dir():
-        for model in sorted(settings.voices_dir.glob("*.onnx")):
-            found[model.stem] = str(model)
-    return found
+def voices(settings) -> dict[str, str]:
+    """The voices offered by name (never by path: a client names no server files): bundled and `voices_dir`."""
+    return {name: str(model) for name, model in installed_voices(settings.voices_dir).items()}
 
 
 def talk_options(settings, *, engine, fps, size, still, expression_scale, pose_style, seed, voice, captions) -> dict:

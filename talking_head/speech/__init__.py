@@ -6,10 +6,12 @@ from pathlib import Path
 
 from ..errors import InputError
 from ..timing import timed
-from .align import timeline
+from .align import recognize_timed_words, timeline
 from .audio import ANALYSIS_RATE, read_audio, resample, split_at_pauses
+from .scripts import check_script
 from .timeline import Phone, Speech, Word
-from .tts import synthesize
+from .tts import load_voice, synthesize
+from .voices import resolve_voice
 
 __all__ = ["Phone", "Speech", "Word", "check_text", "speech_from_audio", "speech_from_text"]
 
@@ -29,20 +31,28 @@ def check_text(text: str | None, max_chars: int) -> str:
 
 
 def speech_from_text(text: str, voice: str | None = None, max_chars: int = 5000,
-                     timings: dict[str, float] | None = None) -> Speech:
-    """Speak `text` with a Piper voice and force-align each sentence.
+                     timings: dict[str, float] | None = None, *, speed: float = 1.0,
+                     speaker: str | int | None = None, seed: int = 0,
+                     voices_dir: str | Path | None = None) -> Speech:
+    """Speak `text` with a Piper voice (a name, a path, or None for the bundled one).
 
-    With `timings`, the seconds spent in ``tts`` and ``align`` are added to it.
+    The phones and words are timed by the voice itself (``alignment="voice"``);
+    only a voice whose graph gives no durations is force-aligned instead.
+    With `timings`, the seconds spent in ``tts`` (and ``align`` then) are added to it.
     """
     text = check_text(text, max_chars)
+    model = resolve_voice(voice, voices_dir)
+    loaded = load_voice(model)
+    warnings = check_script(text, loaded.info.language, loaded.info.name)
     with timed(timings, "tts"):
-        audio, rate, sentences = synthesize(text, voice)
-        audio_16k = resample(audio, rate, ANALYSIS_RATE)
-    scale = ANALYSIS_RATE / rate
-    spans = [(s.text, int(s.start * scale), int(s.end * scale)) for s in sentences]
+        said = synthesize(text, model, speed=speed, speaker=speaker, seed=seed)
+        audio_16k = resample(said.audio, said.sample_rate, ANALYSIS_RATE)
+    if said.timed:
+        return Speech(said.audio, said.sample_rate, audio_16k, said.words, said.phones, text, "voice",
+                      "text", warnings)
     with timed(timings, "align"):
-        words, phones, method = timeline(audio_16k, text, spans)
-    return Speech(audio, rate, audio_16k, words, phones, text, method)
+        words, phones, method = timeline(audio_16k, text, [(text, 0, len(audio_16k))])
+    return Speech(said.audio, said.sample_rate, audio_16k, words, phones, text, method, "text", warnings)
 
 
 def speech_from_audio(
@@ -51,10 +61,14 @@ def speech_from_audio(
     max_seconds: float | None = None,
     max_chars: int = 5000,
     timings: dict[str, float] | None = None,
+    language: str | None = None,
 ) -> Speech:
     """Read a recording; force-align `text` when given, else recognise phones.
 
-    With `timings`, the seconds spent in ``audio`` (decoding) and ``align`` are added to it.
+    Without a transcript, an English recording (`language` ``en``...) is
+    captioned from word recognition; any other or unknown language gets no
+    captions, and a warning saying why. With `timings`, the seconds spent in
+    ``audio`` (decoding) and ``align`` are added to it.
     """
     if text is not None and text.strip():
         text = check_text(text, max_chars)
@@ -69,4 +83,17 @@ def speech_from_audio(
         spans = [(None, a, b) for a, b in split_at_pauses(audio_16k)]
     with timed(timings, "align"):
         words, phones, method = timeline(audio_16k, text, spans)
-    return Speech(audio, rate, audio_16k, words, phones, text, method)
+        if text:
+            return Speech(audio, rate, audio_16k, words, phones, text, method, "text")
+        if is_english(language):
+            words = [w for _, a, b in spans for w in recognize_timed_words(audio_16k[a:b], a / ANALYSIS_RATE)]
+            return Speech(audio, rate, audio_16k, words, phones, None, method, "recognition" if words else None)
+    why = (f"its language ({language}) is not English, the only language recognised here" if language
+           else "its language is not known (give language en for captions from recognition)")
+    return Speech(audio, rate, audio_16k, words, phones, None, method, None,
+                  [f"no captions: the recording came without a transcript and {why}; give its words as text "
+                   "to caption it"])
+
+
+def is_english(language: str | None) -> bool:
+    return bool(language) and language.replace("-", "_").split("_")[0].lower() in ("en", "eng", "english")

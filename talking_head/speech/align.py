@@ -3,11 +3,15 @@
 Forced alignment of known text is exact enough to close the lips on every
 /p/; when it cannot follow (words it does not know, speech that does not match)
 phone recognition still gives a usable timeline, so alignment never fails a job.
+Where PocketSphinx is not installed (no wheel for CPython 3.14: the package
+depends on it only below that), `RECOGNISER` is False and the phones are read
+from the sound instead (`sound.py`), with the text's words spread over the speech.
 """
 
 from __future__ import annotations
 
 import functools
+import importlib.util
 import logging
 import os
 import threading
@@ -16,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .audio import ANALYSIS_RATE
+from .sound import read_phones
 from .timeline import Phone, Word
 from .transcript import spoken_words
 
@@ -23,8 +28,9 @@ log = logging.getLogger(__name__)
 
 FRAME_S = 0.01  # PocketSphinx reports times in 10 ms frames
 ARPABET = frozenset(
-    "AA AE AH AO AW AY B CH D DH EH ER EY F G HH IH IY JH K L M N NG OW OY P R S SH T TH UH UW V W Y Z ZH".split()
+    ["AA", "AE", "AH", "AO", "AW", "AY", "B", "CH", "D", "DH", "EH", "ER", "EY", "F", "G", "HH", "IH", "IY", "JH", "K", "L", "M", "N", "NG", "OW", "OY", "P", "R", "S", "SH", "T", "TH", "UH", "UW", "V", "W", "Y", "Z", "ZH"]
 )
+RECOGNISER = importlib.util.find_spec("pocketsphinx") is not None
 
 
 class AlignmentFailed(Exception):
@@ -43,7 +49,7 @@ def _model_dir() -> str:
     return os.path.join(os.path.dirname(pocketsphinx.__file__), "model", "en-us")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _decoder(kind: str) -> _Decoder:
     """One decoder of each kind per process; decoders are not thread-safe, hence the lock."""
     from pocketsphinx import Decoder
@@ -146,6 +152,21 @@ def recognize_words(audio_16k: np.ndarray) -> str:
     return hyp.hypstr if hyp is not None else ""
 
 
+def recognize_timed_words(audio_16k: np.ndarray, offset: float = 0.0) -> list[Word]:
+    """Words heard (large-vocabulary English recognition) with when each is heard, for captions."""
+    entry = _decoder("words")
+    with entry.lock:
+        _decode(entry.decoder, audio_16k)
+        segments = [(s.word, s.start_frame, s.end_frame) for s in entry.decoder.seg()]
+    words = []
+    for name, start, end in segments:
+        name = name.split("(")[0]
+        if name.startswith(("<", "[", "+")) or name in ("SIL", ""):
+            continue
+        words.append(Word(name, offset + start * FRAME_S, offset + (end + 1) * FRAME_S))
+    return words
+
+
 def spread_words(words: list[str], start: float, end: float) -> list[Word]:
     """Captions for text the aligner could not follow: words spread by length over the span."""
     if not words or end <= start:
@@ -160,7 +181,7 @@ def timeline(audio_16k: np.ndarray, text: str | None, spans: list[tuple[str | No
 
     Each span with text is force-aligned; a span without text, or one the
     aligner cannot follow, gets recognised phones. Returns the method used:
-    ``forced``, ``recognized`` or ``mixed``.
+    ``forced``, ``recognized`` or ``mixed``; ``sound`` without PocketSphinx.
     """
     words: list[Word] = []
     phones: list[Phone] = []
@@ -168,6 +189,11 @@ def timeline(audio_16k: np.ndarray, text: str | None, spans: list[tuple[str | No
     for span_text, start, end in spans:
         chunk = audio_16k[start:end]
         offset = start / ANALYSIS_RATE
+        if not RECOGNISER:
+            words += spread_words(spoken_words(span_text or ""), offset, end / ANALYSIS_RATE)
+            phones += read_phones(chunk, offset)
+            methods.add("sound")
+            continue
         if span_text:
             dictionary_words = known_words(span_text)
             try:

@@ -41,7 +41,12 @@ class Speech:
     phones: list[Phone] = field(default_factory=list)
     text: str | None = None
     alignment: str = "none"
-    """How the timelines were found: ``forced``, ``recognized``, ``mixed`` or ``none``."""
+    """How the phones were timed: ``voice`` (the TTS voice's own durations), ``forced``,
+    ``recognized``, ``mixed``, ``acoustic`` (read from the sound, any language) or ``none``."""
+    captions_source: str | None = None
+    """Where the words come from: ``text`` (as written), ``recognition``, or None (no words)."""
+    warnings: list[str] = field(default_factory=list)
+    """What the user should know about this speech (letters the voice cannot read, no captions and why)."""
 
     @property
     def duration_s(self) -> float:

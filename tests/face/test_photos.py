@@ -9,7 +9,7 @@ from PIL import Image
 from talking_head.errors import InputError
 from talking_head.face import analyze_face, load_image
 from talking_head.face.analysis import WORK_MAX_SIDE_PX
-from talking_head.face.landmarks import detect_faces
+from talking_head.face.detection import detect_faces
 
 EXIF_ORIENTATION = 0x0112
 

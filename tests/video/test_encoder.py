@@ -86,7 +86,7 @@ def test_captions_written_beside_the_video(tmp_path):
     assert result.captions_path == out.with_suffix(".srt")
     text = result.captions_path.read_text()
     assert text.startswith("1\n00:00:")
-    assert "captions are written beside the video" in text.replace("\n", " ")
+    assert "Captions are written beside the video." in text.replace("\n", " ")
 
 
 def test_caption_format_vtt():

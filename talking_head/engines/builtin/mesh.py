@@ -1,11 +1,10 @@
-"""The warp mesh: MediaPipe's face tessellation, filled eye and mouth openings,
+"""The warp mesh: MediaPipe's canonical face tessellation, filled eye and mouth openings,
 two rings around the face that blend head motion into the surroundings, and
 fixed anchors on the edge of the region that moves.
 """
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 
 import cv2
@@ -13,6 +12,7 @@ import numpy as np
 from scipy.spatial import Delaunay
 
 from ...face import regions
+from ...face.tessellation import face_triangles
 
 N_FACE = 468  # tessellated face-mesh points; 468-477 are the irises, not part of the surface
 RING_SCALES = (1.3, 1.6)  # rings around the face oval, as multiples of its radius from the face centre
@@ -29,23 +29,6 @@ LEFT_UPPER_LID = (263, 466, 388, 387, 386, 385, 384, 398, 362)
 LEFT_LOWER_LID = (263, 249, 390, 373, 374, 380, 381, 382, 362)
 UPPER_INNER_LIP = regions.LIPS_INNER_UPPER
 LOWER_INNER_LIP = regions.LIPS_INNER_LOWER
-
-
-@functools.lru_cache(maxsize=1)
-def face_triangles() -> np.ndarray:
-    """Triangles of MediaPipe's canonical face tessellation (eyes and mouth are holes in it)."""
-    from mediapipe.python.solutions.face_mesh_connections import FACEMESH_TESSELATION
-
-    neighbours: dict[int, set[int]] = {}
-    for a, b in FACEMESH_TESSELATION:
-        neighbours.setdefault(a, set()).add(b)
-        neighbours.setdefault(b, set()).add(a)
-    triangles = {
-        tuple(sorted((a, b, c)))
-        for a, b in FACEMESH_TESSELATION
-        for c in neighbours[a] & neighbours[b]
-    }
-    return np.array(sorted(triangles), np.int32)
 
 
 def strip(upper: tuple[int, ...], lower: tuple[int, ...]) -> np.ndarray:

@@ -95,6 +95,7 @@ function formData() {
     if (!text) throw new Error("Type the words to speak.");
     data.append("text", text);
   }
+  if ($("voice").value) data.append("voice", $("voice").value);
   data.append("engine", $("engine").value);
   data.append("size", $("size").value);
   data.append("still", $("still").checked ? "true" : "false");
@@ -195,3 +196,24 @@ $("talk-form").addEventListener("submit", async (event) => {
     $("progress-box").hidden = true;
   }
 });
+
+// The voice picker lists what the server has installed (GET /v1/voices).
+async function loadVoices() {
+  try {
+    const response = await fetch("/v1/voices", { headers: headers() });
+    if (!response.ok) return;  // keep the default; a key may be needed first
+    const list = await response.json();
+    const picker = $("voice");
+    picker.replaceChildren();
+    for (const voice of list.voices) {
+      const option = document.createElement("option");
+      option.value = voice.bundled ? "" : voice.name;
+      option.textContent = `${voice.name} (${voice.language_name})`;
+      option.selected = voice.name === list.default;
+      picker.append(option);
+    }
+  } catch (error) {
+    // offline or refused: the default voice stays offered
+  }
+}
+loadVoices();

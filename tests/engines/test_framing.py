@@ -30,7 +30,7 @@ def photos(tmp_path_factory) -> dict[str, Path]:
     folder = tmp_path_factory.mktemp("framing")
     grey = analyze_face(PORTRAITS / "grayscale_small.png")
     x0, y0, x1, y1 = grey.box
-    side = 1.3 * max(x1 - x0, y1 - y0)
+    side = 1.4 * max(x1 - x0, y1 - y0)  # tighter than the preferred square, room for the tightest
     left, top = int(max((x0 + x1 - side) / 2, 0)), int(max((y0 + y1 - side) / 2, 0))
     tight = grey.image[top : top + int(side), left : left + int(side)]
     small = cv2.resize(tight, (112, 112), interpolation=cv2.INTER_AREA)

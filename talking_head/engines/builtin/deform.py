@@ -26,6 +26,7 @@ LIP_GAP_IOD = 0.68
 JAW_DROP_IOD = 0.42
 UPPER_LIP_RISE_IOD = 0.07
 LOWER_LIP_EXTRA = (LIP_GAP_IOD - JAW_DROP_IOD - UPPER_LIP_RISE_IOD) / JAW_DROP_IOD  # beyond the chin's drop
+LIP_EXTRA_FALLOFF_IOD = 0.15  # the skin under the lower lip shares its extra drop, fading over this
 JAW_ACROSS_SHARE = 2.4  # the jaw's pull fades to nothing this many mouth half-widths to the side
 SPREAD_IOD = 0.07  # each mouth corner, outward, for "ee"
 SMILE_SPREAD_SHARE = 0.6  # a photo in a broad smile is already this much spread
@@ -103,9 +104,16 @@ def expression_bases(landmarks: np.ndarray, bite: np.ndarray, frame: FaceFrame,
     # Jaw: it swings open about the hinges in front of the ears. Seen from the front, the
     # chin, the lower lip and the skin between them come down together; toward the jaw
     # angles, nearer the hinge, the swing fades; the cheeks between stretch.
-    below = _smoothstep((v - mouth_centre[1]) / max(0.3 * (chin_v - mouth_centre[1]), 1e-3))
+    # Under the lower lip the skin comes down with the lip (a short ramp); beside the mouth the
+    # ramp is longer, so the cheeks below the corners stretch rather than shear.
+    side = np.clip(np.abs(u - mouth_centre[0]) / half_width, 0, 1) ** 2
+    lip_bottom_v = local[list(regions.LIPS_OUTER_LOWER[1:-1]), 1].max()
+    ramp = (1 - side) * (lip_bottom_v - mouth_centre[1]) + side * 0.3 * (chin_v - mouth_centre[1])
+    below = _smoothstep((v - mouth_centre[1]) / np.maximum(ramp, 1e-3))
     across = np.clip(1 - ((u - mouth_centre[0]) / (JAW_ACROSS_SHARE * half_width)) ** 2, 0, 1)
-    jaw = below * across
+    # The lower lip's own drop fades into the skin below it, toward the chin.
+    lip_extra = LOWER_LIP_EXTRA * (1 - side) * np.exp(-np.maximum(v - lip_bottom_v, 0) / LIP_EXTRA_FALLOFF_IOD)
+    jaw = below * across * (1 + lip_extra)
     # The lips part most in the middle: an open mouth is an oval, not a box.
     taper = 1 - 0.55 * np.clip(np.abs(u - mouth_centre[0]) / half_width, 0, 1) ** 2
     jaw[lower_lip] = (1.0 + LOWER_LIP_EXTRA) * taper[lower_lip]

@@ -26,13 +26,13 @@ from .mesh import Mesh
 UPPER_TEETH_SHOW_IOD = 0.035  # upper incisors showing below a relaxed upper lip
 UPPER_TEETH_SHARE = 0.3  # and this share of the opening, as the upper lip lifts off them
 UPPER_TEETH_MAX_IOD = 0.11
-LOWER_TEETH_FROM_IOD = 0.14  # lower teeth show once the lips are this far apart
-LOWER_TEETH_SHARE = 0.22  # then grow by this share of the extra opening
-LOWER_TEETH_MAX_IOD = 0.07
+LOWER_TEETH_FROM_IOD = 0.12  # lower teeth show once the lips are this far apart
+LOWER_TEETH_SHARE = 0.25  # then grow by this share of the extra opening
+LOWER_TEETH_MAX_IOD = 0.06
 TEETH_HALF_WIDTH = 0.40  # share of the mouth width either side of the middle that shows teeth
 LOWER_TEETH_HALF_WIDTH = 0.30
 TOOTH_WIDTHS = (0.085, 0.07, 0.06, 0.055)  # visible widths of incisors, laterals, canines, premolars (share of mouth width)
-TOOTH_GAP_SHADE = 0.09  # how much darker the line between two teeth is
+TOOTH_GAP_SHADE = 0.06  # how much darker the line between two teeth is
 TOOTH_LINE_PX = 1.0  # half width of that line
 TONGUE_SHARE = 0.3  # the tongue fills this share of the opening from below
 TONGUE_TIP_SHARE = 0.65  # a raised tip (l, t, d, n, th) reaches this share of the opening
@@ -117,7 +117,7 @@ class MouthPainter:
         teeth_tint = 1 + 0.25 * (tint - 1)
         if white is not None and float(_luma(white)) > skin_luma:
             teeth_tint = 0.5 * teeth_tint + 0.5 * white / max(float(white.mean()), 1.0)
-        teeth_luma = float(np.clip(max(1.12 * skin_luma, 0.9 * _luma(white) if white is not None else 0), 60, 235))
+        teeth_luma = float(np.clip(max(1.3 * skin_luma, 0.95 * _luma(white) if white is not None else 0), 60, 235))
         self.teeth = np.clip(teeth_tint * teeth_luma * np.array([1.0, 0.99, 0.95]), 0, 250)
         if self.photo_teeth:  # its own teeth, where they show: the brighter part of what lies between the lips
             between = _polygon_pixels(image, [landmarks[list(regions.LIPS_INNER_UPPER + regions.LIPS_INNER_LOWER[::-1]), :2]])
@@ -186,7 +186,7 @@ class MouthPainter:
 
         # The tongue lies low, behind the lower teeth; its tip rises for l, t, d, n, th.
         rest = TONGUE_SHARE * gap * np.clip(1 - (across / 0.34) ** 2, 0, 1)
-        tip = TONGUE_TIP_SHARE * gap * (0.5 + 0.5 * np.cos(np.pi * np.minimum(across / TONGUE_TIP_HALF_WIDTH, 1)))
+        tip = TONGUE_TIP_SHARE * gap * np.sqrt(np.clip(1 - (across / TONGUE_TIP_HALF_WIDTH) ** 2, 0, 1))
         tongue_top = np.maximum(rest, float(np.clip(tongue_up, 0, 1)) * tip)
         tongue = np.clip((tongue_top - from_bottom) / 1.5, 0, 1) * np.clip(gap / (0.06 * iod), 0, 1)
         tongue_light = np.clip(0.55 + 0.45 * frontal * (1 - np.clip(from_bottom / np.maximum(tongue_top, 1e-3), 0, 1)) + 0.2 * v, 0, 1.1)
@@ -200,7 +200,7 @@ class MouthPainter:
             teeth_layers = [(height, TEETH_HALF_WIDTH, from_top, 1.0)]
         lower_height = min(LOWER_TEETH_SHARE * max(mid_gap - LOWER_TEETH_FROM_IOD * iod, 0), LOWER_TEETH_MAX_IOD * iod)
         if lower_height > 0.5:
-            teeth_layers.append((lower_height, LOWER_TEETH_HALF_WIDTH, from_bottom, 0.78))
+            teeth_layers.append((lower_height, LOWER_TEETH_HALF_WIDTH, from_bottom, 0.85))
         for height, half_width, from_edge, brightness in teeth_layers:
             # The visible height shrinks toward the corners, where the arch turns away.
             shape = np.clip(1 - (across / half_width) ** 2, 0, 1) ** 0.5
@@ -211,7 +211,7 @@ class MouthPainter:
             if lines is None:
                 lines = _tooth_lines(u, TEETH_HALF_WIDTH, TOOTH_LINE_PX / length)
             along = np.clip(from_edge / np.maximum(h, 1e-3), 0, 1)  # 0 at the lip, 1 at the biting edge
-            shade = brightness * (0.7 + 0.3 * frontal) * (1 - 0.1 * along) * (1 - TOOTH_GAP_SHADE * lines)
+            shade = brightness * (0.75 + 0.25 * frontal) * (1 - 0.1 * along) * (1 - TOOTH_GAP_SHADE * lines)
             shade *= np.clip(from_edge / 1.5, 0.6, 1)  # the lip's own shadow on the teeth
             colour = colour + (self.teeth[None, :] * shade[:, None] - colour) * cover[:, None]
 

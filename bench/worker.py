@@ -33,12 +33,12 @@ def peak_rss_mb() -> float:
 def _load_models(engine: str) -> None:
     """Everything a first call would load: face models, voice, recognisers, the engine."""
     from talking_head import engines
-    from talking_head.face import landmarks
+    from talking_head.face import load_models
     from talking_head.speech import align, tts
 
-    landmarks._models()
+    load_models()
     tts.load_voice(None)
-    for kind in ("align", "phones"):
+    for kind in ("align", "phones") if align.RECOGNISER else ():
         align._decoder(kind)
     for name in engines.engine_chain(engine, False):
         with contextlib.suppress(Exception):  # an engine that cannot load is the pipeline's to report

@@ -8,7 +8,7 @@ import logging
 import sys
 
 from . import __version__
-from .errors import ConfigurationError, InputError
+from .errors import ConfigurationError, InputError, OutputError
 
 EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -28,7 +28,8 @@ def _add_say(sub) -> None:
         "and text, or from recorded speech.",
         epilog='examples:\n  talking-head say "Hello there!" -o hello.mp4\n'
         "  talking-head say --audio talk.m4a --image me.jpg -o me.mp4\n"
-        "  talking-head say - < script.txt --image me.jpg --size 0",
+        "  talking-head say - < script.txt --image me.jpg --size 0\n"
+        '  talking-head say "Hello, live." --stream | ffplay -',
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("text", nargs="?", help="words to speak ('-' reads standard input); with --audio, its transcript")
@@ -53,6 +54,9 @@ def _add_say(sub) -> None:
     p.add_argument("--pose-style", type=int, default=0, help="head motion character, 0-45 (default: %(default)s)")
     p.add_argument("--strict", action="store_true", help="fail instead of falling back to a simpler engine")
     p.add_argument("--json", action="store_true", help="print the result record as JSON on standard output")
+    p.add_argument("--stream", action="store_true",
+                   help="write a fragmented MP4 to standard output as it is made, in real time "
+                        "(e.g. | ffplay -); built-in engine, no captions file")
     p.add_argument("--max-text-chars", type=int, help="longest text accepted (default: 5000)")
     g = p.add_argument_group("SadTalker engine")
     g.add_argument("--sadtalker-dir", help="folder with SadTalker_V0.0.2_256.safetensors (or _512) and the mapping files")
@@ -131,6 +135,8 @@ def _say(args) -> int:
         batch_size=args.batch_size, half=args.half, device=args.device,
         yaw=args.yaw, pitch=args.pitch, roll=args.roll,
     )
+    if args.stream:
+        return _stream(args, text, options)
     progress, finish = _progress_bar()
     try:
         result = talk(text=text, image=args.image, audio=args.audio, output=args.output, options=options, progress=progress)
@@ -142,6 +148,20 @@ def _say(args) -> int:
         note = f" (fell back: {result.fallback_reason})" if result.fallback else ""
         print(f"{result.video_path}: {result.duration_s:.1f} s, {result.width}x{result.height}, engine {result.engine}{note}",
               file=sys.stderr)
+    return EXIT_OK
+
+
+def _stream(args, text, options) -> int:
+    from .live.stream import stream_to
+
+    if args.audio is not None:
+        raise InputError("--stream speaks text; a recording cannot be streamed. Drop --audio or --stream.",
+                         field="audio")
+    if sys.stdout.isatty():
+        raise InputError("--stream writes video to standard output: pipe it into a player or a file, "
+                         "e.g. talking-head say \"Hi\" --stream | ffplay -", field="stream")
+    seconds = stream_to(sys.stdout.buffer, text, args.image, options)
+    print(f"streamed {seconds:.1f} s", file=sys.stderr)
     return EXIT_OK
 
 
@@ -194,7 +214,7 @@ def main(argv: list[str] | None = None) -> int:
     except InputError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    except ConfigurationError as exc:
+    except (ConfigurationError, OutputError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:

@@ -6,7 +6,9 @@ best first and every step down the chain is recorded with its reason.
 
 from __future__ import annotations
 
+import errno
 import logging
+import os
 import queue
 import threading
 import time
@@ -17,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from . import engines
-from .errors import EngineError, InputError
+from .errors import EngineError, InputError, OutputError
 from .face import Face, analyze_face
 from .motion import build_motion
 from .settings import Settings
@@ -205,6 +207,10 @@ def _render(engine, face: Face, speech: Speech, motion, options: TalkOptions, ou
     return frames, prepared.width, prepared.height, getattr(prepared, "framed", None)
 
 
+def _read_only(folder: Path) -> bool:
+    return bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
+
+
 def talk(
     text: str | None = None,
     image=None,
@@ -223,6 +229,10 @@ def talk(
         raise InputError(f"the output must be an .mp4 file, got {output.name}", field="output")
     if not output.parent.is_dir():
         raise InputError(f"the output folder {output.parent} does not exist. Create it first.", field="output")
+    if not os.access(output.parent, os.W_OK):
+        # Before any work: a read-only or foreign folder is known now, not after the render.
+        code = errno.EROFS if _read_only(output.parent) else errno.EACCES
+        raise OutputError.writing(output, OSError(code, os.strerror(code)))
     started = time.perf_counter()
     timings: dict[str, float] = {}
     report = progress or (lambda fraction, stage: None)
@@ -251,7 +261,7 @@ def talk(
             if reason:
                 raise EngineError(reason)
             frames, width, height, framed = _render(engine, face, speech, motion, options, output, timings, progress)
-        except InputError:
+        except (InputError, OutputError):  # the caller's input or the disk: another engine cannot help
             raise
         except Exception as exc:
             if options.strict:

@@ -75,6 +75,16 @@ class Settings:
     """Extra Piper voices (`NAME.onnx` + `NAME.onnx.json`) the service offers by NAME."""
     webhook_attempts: int = 5
     webhook_backoff_s: float = 1.0
+    lease_s: float = 30.0
+    """How long a running job stays its worker's without a heartbeat; then it goes to another worker."""
+    heartbeat_s: float = 5.0
+    """How often a worker renews the lease of the job it runs."""
+    max_attempts: int = 3
+    """Runs a job gets when its worker keeps being lost (killed, out of memory); then it fails."""
+    live_sessions: int = 2
+    """Live streams (`/v1/live`) at once; each takes about a core at 512 (docs/live.md)."""
+    live_idle_timeout_s: float = 60.0
+    live_max_s: float = 600.0
 
     @property
     def results_path(self) -> Path:
@@ -104,4 +114,10 @@ class Settings:
             voices_dir=_env_path("VOICES_DIR"),
             webhook_attempts=_env_int("WEBHOOK_ATTEMPTS", cls.webhook_attempts),
             webhook_backoff_s=_env_float("WEBHOOK_BACKOFF_S", cls.webhook_backoff_s),
+            lease_s=_env_float("LEASE_S", cls.lease_s),
+            heartbeat_s=_env_float("HEARTBEAT_S", cls.heartbeat_s),
+            max_attempts=_env_int("MAX_ATTEMPTS", cls.max_attempts),
+            live_sessions=_env_int("LIVE_SESSIONS", cls.live_sessions),
+            live_idle_timeout_s=_env_float("LIVE_IDLE_TIMEOUT_S", cls.live_idle_timeout_s),
+            live_max_s=_env_float("LIVE_MAX_S", cls.live_max_s),
         )

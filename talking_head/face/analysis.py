@@ -12,10 +12,11 @@ import numpy as np
 
 from ..errors import InputError
 from . import regions
-from .blendshapes import blendshapes
-from .detection import detect_faces
+from .blendshapes import BLENDSHAPE_MODEL, blendshapes
+from .detection import FULL_RANGE, SHORT_RANGE, detect_faces
 from .image import DEFAULT_MAX_PIXELS, load_image, read_source
-from .landmarks import mesh_landmarks
+from .landmarks import LANDMARK_MODEL, mesh_landmarks
+from .runtime import model
 
 WORK_MAX_SIDE_PX = 4096  # the kept image is at most this large; landmarks are found at full size
 CACHE_SIZE = 8
@@ -67,6 +68,12 @@ class Face:
         cx = (x0 + x1) / 2
         cy = (y0 + y1) / 2 + 0.05 * (y1 - y0)
         return cx, cy, side
+
+
+def load_models() -> None:
+    """Load every face model now, as the first analysis would (to keep loading out of a timing)."""
+    for name in (FULL_RANGE.file, SHORT_RANGE.file, LANDMARK_MODEL, BLENDSHAPE_MODEL):
+        model(name)
 
 
 _cache: OrderedDict[str, Face] = OrderedDict()

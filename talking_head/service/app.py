@@ -20,13 +20,12 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .. import __version__
-from ..errors import ConfigurationError, InputError
+from ..errors import ConfigurationError, InputError, OutputError
 from ..pipeline import DEFAULT_FACE
 from ..settings import Settings
 from . import limits
 from .auth import require_api_key, require_media_access
-from .routes import voices as voices_routes
-from .jobs import DONE, FAILED, QUEUED, Job, StoreUnavailable, is_job_id, new_job_id, open_store
+from .jobs import DONE, FAILED, QUEUED, Job, StoreUnavailable, is_job_id, new_job_id
 from .links import job_links
 from .models import (
     ErrorResponse,
@@ -38,8 +37,13 @@ from .models import (
     job_view,
 )
 from .retention import Sweeper
-from .runner import ERROR_CODES
+from .routes import docs as docs_routes
+from .routes import listing as listing_routes
+from .routes import live as live_routes
+from .routes import voices as voices_routes
+from .runner import ERROR_CODES, STORAGE_ERRORS, storage_error
 from .storage import CAPTION_TYPES, Storage
+from .stores import open_store
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +53,7 @@ POLL_S = 0.2
 EXECUTORS = ("local", "celery")
 HTTP_CODES = {400: "bad_request", 401: "unauthorized", 404: "not_found", 405: "method_not_allowed",
               409: "not_ready", 413: "too_large", 415: "unsupported_type", 429: "queue_full",
-              503: "unavailable", 504: "timeout"}
+              503: "unavailable", 504: "timeout", 507: "no_space"}
 
 
 class QueueFull(Exception):
@@ -155,6 +159,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="One portrait photo plus text or speech becomes a lip-synced talking-head MP4. "
         "Submit with `POST /v1/talks`, poll `GET /v1/talks/{id}` (or give a `callback_url`), fetch the video.",
         lifespan=lifespan,
+        docs_url=None,  # served by routes/docs.py, with local assets
+        redoc_url=None,
     )
     app.state.settings = settings
     if settings.cors_origins:
@@ -163,12 +169,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_headers=["Authorization", "Content-Type", "Range"],
             expose_headers=["Location", "Retry-After", "Content-Range", "Accept-Ranges"],
         )
+    app.add_middleware(limits.CompleteMultipart)
     # Two files and the form fields around them.
     app.add_middleware(limits.BodySizeLimit, limit=2 * settings.max_upload_bytes + limits.FORM_OVERHEAD_BYTES)
     _add_error_handlers(app)
+    app.include_router(listing_routes.router)
     _add_talk_routes(app, settings)
+    app.include_router(docs_routes.router)
+    docs_routes.mount_assets(app)
     _add_page_routes(app)
     app.include_router(voices_routes.router)
+    app.include_router(live_routes.router)
     return app
 
 
@@ -198,6 +209,12 @@ def _add_error_handlers(app: FastAPI) -> None:
     async def queue_full(request: Request, exc: QueueFull):
         return _error(429, "queue_full", str(exc), headers={"Retry-After": str(RETRY_AFTER_S)})
 
+    @app.exception_handler(OutputError)
+    async def cannot_store(request: Request, exc: OutputError):
+        error = storage_error(exc)
+        return _error(STORAGE_ERRORS[error["code"]], error["code"], error["message"],
+                      headers={"Retry-After": str(RETRY_AFTER_S)})
+
     @app.exception_handler(ConfigurationError)
     async def configuration(request: Request, exc: ConfigurationError):
         return _error(422, "configuration", str(exc))
@@ -214,8 +231,10 @@ def _create_job(request: Request, form: TalkForm, callback_url: str | None = Non
     options.update(override or {})
     text = limits.check_speech_input(settings, form.text, form.audio is not None or bool(inputs_from and inputs_from.audio))
     callback_url = limits.check_callback_url(callback_url)
+    # A quick look before the uploads are stored; `store.add` below holds the bound exactly.
+    queue_full = f"the queue is full ({settings.queue_size} jobs waiting). Try again in a few seconds."
     if store.count(QUEUED) >= settings.queue_size:
-        raise QueueFull(f"the queue is full ({settings.queue_size} jobs waiting). Try again in a few seconds.")
+        raise QueueFull(queue_full)
     job_id = new_job_id()
     base_url = settings.public_url or str(request.base_url)
     try:
@@ -230,8 +249,9 @@ def _create_job(request: Request, form: TalkForm, callback_url: str | None = Non
             audio = storage.save_upload(job_id, "audio", form.audio.file, settings.max_upload_bytes)
             limits.check_audio(storage.input_path(job_id, "audio"), settings)
         job = Job(id=job_id, base_url=base_url, options=options, text=text, image=image, audio=audio,
-                  callback_url=callback_url)
-        store.add(job)
+                  callback_url=callback_url, owner=request.state.caller)
+        if not store.add(job, queue_limit=settings.queue_size):
+            raise QueueFull(queue_full)
         try:
             app.state.executor.submit(job)
         except StoreUnavailable:
@@ -245,6 +265,9 @@ def _create_job(request: Request, form: TalkForm, callback_url: str | None = Non
 
 def _get_job(request: Request, id: str) -> Job:
     job = request.app.state.store.get(id) if is_job_id(id) else None
+    caller = getattr(request.state, "caller", None)
+    if job is not None and caller is not None and job.owner not in (None, caller):
+        job = None  # another caller's job: as good as absent
     if job is None:
         raise HTTPException(404, f"no job {id!r}: it never existed, was deleted, or passed its retention time.")
     return job
@@ -268,7 +291,7 @@ def _add_talk_routes(app: FastAPI, settings: Settings) -> None:
     guarded = [Depends(require_api_key)]
 
     @app.post("/v1/talks", status_code=202, response_model=TalkAccepted, tags=["talks"], dependencies=guarded,
-              responses=_errors(401, 413, 415, 422, 429, 503))
+              responses=_errors(400, 401, 413, 415, 422, 429, 503, 507))
     def submit_talk(
         request: Request,
         response: Response,
@@ -332,7 +355,7 @@ def _add_talk_routes(app: FastAPI, settings: Settings) -> None:
                             content_disposition_type="inline")
 
     @app.post("/generate", response_model=GenerateResponse, tags=["original"], dependencies=guarded,
-              responses=_errors(401, 413, 415, 422, 429, 500, 503, 504))
+              responses=_errors(400, 401, 413, 415, 422, 429, 500, 503, 504, 507))
     async def generate(request: Request, form: Annotated[TalkForm, Depends(talk_form)]) -> GenerateResponse:
         """The original contract, synchronous: answers when the video is made.
 
@@ -347,6 +370,9 @@ def _add_talk_routes(app: FastAPI, settings: Settings) -> None:
             error = job.error or {}
             if error.get("status"):
                 raise InputError(error["message"], field=error.get("field"), status=error["status"])
+            if error.get("code") in STORAGE_ERRORS:  # the still video would not fit either
+                raise HTTPException(STORAGE_ERRORS[error["code"]], error["message"],
+                                    headers={"Retry-After": str(RETRY_AFTER_S)})
             first_failure = f"{job.options.get('engine', 'auto')}: {error.get('message', 'failed')}"
             log.warning("job %s failed (%s); making the still fallback", job.id, first_failure)
             fallback = await run_in_threadpool(_create_job, request, _without_uploads(form),

@@ -1,9 +1,12 @@
 """The optional API key, and signed links that let a `<video>` element fetch results.
 
 With `TALKING_HEAD_API_KEY` set, every `/v1` route and `/generate` need
-``Authorization: Bearer KEY``. A browser's `<video src>` cannot send that
-header, so result links carry a token: an HMAC of the job id under the key,
-which opens that job's video and captions and nothing else.
+``Authorization: Bearer KEY``. The setting holds one key, or several
+separated by commas: each key is one caller, who sees only the jobs made
+with that key (everyone who shares one key is one caller). A caller is known
+by a fingerprint of the key, never the key itself. A browser's `<video src>`
+cannot send that header, so result links carry a token: an HMAC of the job
+id under the setting, which opens that job's video and captions and nothing else.
 """
 
 from __future__ import annotations
@@ -27,17 +30,38 @@ def _unauthorized() -> HTTPException:
     )
 
 
-def _key_matches(credentials: HTTPAuthorizationCredentials | None, api_key: str) -> bool:
-    return credentials is not None and secrets.compare_digest(credentials.credentials.encode(), api_key.encode())
+def api_keys(setting: str | None) -> list[str]:
+    """The keys in `TALKING_HEAD_API_KEY`: one, or several separated by commas."""
+    return [key.strip() for key in (setting or "").split(",") if key.strip()]
+
+
+def caller_id(key: str) -> str:
+    """Who a key's holder is, as job records keep it: a fingerprint, not the key."""
+    return hashlib.sha256(f"caller:{key}".encode()).hexdigest()[:16]
+
+
+def _matching_key(credentials: HTTPAuthorizationCredentials | None, setting: str) -> str | None:
+    if credentials is None:
+        return None
+    sent = credentials.credentials.encode()
+    # Compare with every key, so the time taken does not tell which one nearly matched.
+    matches = [key for key in api_keys(setting) if secrets.compare_digest(sent, key.encode())]
+    return matches[0] if matches else None
 
 
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 
 
 def require_api_key(request: Request, credentials: Credentials) -> None:
-    api_key = request.app.state.settings.api_key
-    if api_key and not _key_matches(credentials, api_key):
+    """401 without a valid key; notes the caller (`request.state.caller`, None without keys)."""
+    request.state.caller = None
+    setting = request.app.state.settings.api_key
+    if not api_keys(setting):
+        return
+    key = _matching_key(credentials, setting)
+    if key is None:
         raise _unauthorized()
+    request.state.caller = caller_id(key)
 
 
 def media_token(api_key: str | None, job_id: str) -> str | None:
@@ -54,7 +78,12 @@ def require_media_access(
     token: Annotated[str | None, Query(max_length=64, description="The token from `video_url`/`captions_url`.")] = None,
 ) -> None:
     api_key = request.app.state.settings.api_key
-    if not api_key or _key_matches(credentials, api_key):
+    request.state.caller = None
+    if not api_keys(api_key):
+        return
+    key = _matching_key(credentials, api_key)
+    if key is not None:
+        request.state.caller = caller_id(key)
         return
     expected = media_token(api_key, id)
     if token is None or not secrets.compare_digest(token.encode(), expected.encode()):

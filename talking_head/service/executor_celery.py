@@ -4,12 +4,13 @@ Only this module imports Celery (the optional extra ``talking-head[celery]``).
 The API and the workers share the Redis job store (`jobs_redis`) and the
 results folder, which must be the same shared volume on every machine.
 
-Reliability: tasks are acknowledged late, so a worker killed mid-job leaves its
-message unacknowledged and Redis hands it to another worker once the
-visibility timeout passes; the timeout is longer than the hard time limit, so
-a job that is still running is never handed out twice. A redelivered job that
-already finished is skipped, and one that did not writes the same single
-result file again (renamed into place when complete).
+Reliability: a running job holds a lease its worker renews (`leases`). When a
+worker is lost, the lease lapses within `lease_s` and the lease watch in the
+API sends the job again, to whichever worker is free; the broker's own
+redelivery (late acknowledgement, visibility timeout past the time limit) is
+only a backstop. A delivery of a job whose lease another worker holds is
+dropped, one of a job that already finished is skipped, and a rerun writes
+the same single result file (renamed into place when complete).
 """
 
 from __future__ import annotations
@@ -27,8 +28,9 @@ from kombu.exceptions import OperationalError
 
 from ..errors import ConfigurationError
 from .jobs import Job, StoreUnavailable
-from .jobs_redis import LeaseHeld, RedisJobStore
-from .runner import TIMEOUT_MESSAGE, execute, fail, lease_s, warm_up
+from .jobs_redis import RedisJobStore
+from .leases import LeaseWatch
+from .runner import TIMEOUT_MESSAGE, execute, fail, notify, warm_up
 from .storage import Storage
 
 log = logging.getLogger(__name__)
@@ -36,6 +38,7 @@ log = logging.getLogger(__name__)
 TASK_NAME = "talking_head.render"
 QUEUES = ("cpu", "gpu")
 WORKER_PING_CACHE_S = 5
+PROCESS_START_LIMIT_S = 300  # a pool process loads the models before it reports up (Celery's default is 4 s)
 
 
 def queue_for(options: dict, settings) -> str:
@@ -47,9 +50,9 @@ def queue_for(options: dict, settings) -> str:
 
 
 def visibility_timeout_s(settings) -> int:
-    # Longer than the time limit and the lease, after which a live run has ended: only a dead
-    # worker's job is handed out again. (It counts from delivery, not start: prefetch stays at 1.)
-    return int(lease_s(settings)) + 5
+    # Longer than the time limit, after which a live run has ended: the broker hands out again only
+    # what a dead worker held, long after the lease watch did. (It counts from delivery: prefetch stays at 1.)
+    return int(settings.job_time_limit_s + settings.lease_s) + 10
 
 
 class _WorkerState:
@@ -85,6 +88,9 @@ def make_celery(settings) -> Celery:
         task_acks_late=True,
         task_reject_on_worker_lost=True,
         worker_prefetch_multiplier=1,
+        # A replacement pool process (after a crash) warms up before it takes work; killed at
+        # Celery's 4 s default, it was replaced again and again while its worker held a job.
+        worker_proc_alive_timeout=PROCESS_START_LIMIT_S,
         # A hard limit only: a soft one raises inside the pipeline, which would take it for an engine
         # failure and fall back, while the in-process pool stops the job outright. Both now do the same.
         task_time_limit=settings.job_time_limit_s,
@@ -114,8 +120,6 @@ def make_celery(settings) -> Celery:
         worker = f"{self.request.hostname}/{os.getpid()}"
         try:
             job = execute(job_id, state.store, state.storage, settings, worker)
-        except LeaseHeld as exc:
-            raise self.retry(countdown=exc.ttl_s + 1)
         except StoreUnavailable:
             raise self.retry(countdown=5)
         return {"id": job.id, "status": job.status} if job else None
@@ -138,9 +142,18 @@ class CeleryExecutor:
         self.app = make_celery(settings)
         self._workers_seen: tuple[float, int] = (0.0, 0)
         self._lock = threading.Lock()
+        self._watch = LeaseWatch(store, settings, requeued=self._resend,
+                                 failed=lambda job: notify(job, store, settings))
 
     def start(self) -> None:
-        pass  # the broker keeps the queue; workers redeliver what a lost worker held
+        # The broker keeps the queue; the watch sends again what a lost worker held.
+        self._watch.start()
+
+    def _resend(self, job: Job) -> None:
+        try:
+            self.submit(job)
+        except StoreUnavailable:
+            log.error("job %s could not be queued again; the broker's redelivery will", job.id)
 
     def submit(self, job: Job) -> None:
         try:
@@ -166,6 +179,7 @@ class CeleryExecutor:
         return {"workers": "ok" if count else "no Celery worker answered; start one with: talking-head worker"}
 
     def shutdown(self) -> None:
+        self._watch.stop()
         self.app.close()
 
 

@@ -2,9 +2,12 @@
 
 Each slot is a thread in the API process that owns one worker process (spawned,
 so it shares no locks or sockets with the server) and hands it one job at a time
-through a pipe. The slot enforces the time limit and notices a crashed process:
-either way it ends the job as failed and starts a fresh process. Jobs still
-queued or running when the server stopped are put back in the queue at start.
+through a pipe. The slot enforces the time limit (the job fails with
+`timeout`) and notices a lost process: one that died, or whose heartbeat
+stopped so that its job's lease lapsed (`leases`). Its job goes back in the
+queue, or fails with `worker_lost` after `max_attempts` runs, and a fresh
+process is started. At a stop the running jobs go back to the queue; jobs
+still queued or running when the server stopped are queued again at start.
 """
 
 from __future__ import annotations
@@ -16,8 +19,8 @@ import queue
 import threading
 import time
 
-from .jobs import Job, SqliteJobStore
-from .runner import TIMEOUT_MESSAGE, execute, fail, warm_up
+from .jobs import QUEUED, RUNNING, Job, SqliteJobStore
+from .runner import TIMEOUT_MESSAGE, execute, fail, notify, warm_up
 from .storage import Storage
 
 log = logging.getLogger(__name__)
@@ -33,7 +36,7 @@ def _worker_main(conn, settings, store_path) -> None:
     storage = Storage(settings.results_path)
     warm_up(settings)
     conn.send("ready")
-    name = f"local-{os.getpid()}"
+    name = worker_name(os.getpid())
     while True:
         try:
             job_id = conn.recv()
@@ -46,6 +49,10 @@ def _worker_main(conn, settings, store_path) -> None:
         except Exception:
             log.exception("job %s could not be run", job_id)
         conn.send(job_id)
+
+
+def worker_name(pid: int) -> str:
+    return f"local-{pid}"
 
 
 class _Slot:
@@ -131,12 +138,15 @@ class LocalExecutor:
 
     def _run_one(self, slot: _Slot, job_id: str) -> None:
         limit = self.settings.job_time_limit_s
+        worker = worker_name(slot.process.pid)
         slot.conn.send(job_id)
         deadline = time.monotonic() + limit
+        next_lease_check = time.monotonic() + self.settings.heartbeat_s
         while True:
             if self._stopping.is_set():
-                # Shutting down: the job stays unfinished in the store and resumes at the next start.
+                # Shutting down: the job goes back to the queue and runs again at the next start.
                 self._kill(slot)
+                self.store.requeue(job_id)
                 return
             if slot.conn.poll(0.2):
                 try:
@@ -150,10 +160,30 @@ class LocalExecutor:
                 self._kill(slot)
                 fail(job_id, "timeout", TIMEOUT_MESSAGE.format(limit=limit), self.store, self.settings)
                 return
+            if time.monotonic() > next_lease_check:
+                next_lease_check = time.monotonic() + self.settings.heartbeat_s
+                job = self.store.get(job_id)
+                if job and job.status == RUNNING and job.worker == worker and (job.lease_until or 0) < time.time():
+                    log.warning("pool worker %s stopped renewing the lease of job %s", worker, job_id)
+                    break
         code = slot.process.exitcode if slot.process else None
         self._kill(slot)
-        fail(job_id, "worker_crashed", f"the worker process died while making the video (exit code {code}).",
-             self.store, self.settings)
+        self._hand_on(job_id, worker, code)
+
+    def _hand_on(self, job_id: str, worker: str, exit_code: int | None) -> None:
+        """The job's worker process is lost: queue the job again, or fail it after its last attempt."""
+        job = self.store.recover(job_id, self.settings.max_attempts, worker=worker)
+        if job is None:
+            current = self.store.get(job_id)
+            if current is not None and current.status == QUEUED:
+                self._queue.put(job_id)  # the process died before it started the job
+            return
+        if job.status == QUEUED:
+            log.warning("pool worker %s lost job %s (exit code %s, attempt %d); queued again",
+                        worker, job_id, exit_code, job.attempts)
+            self._queue.put(job_id)
+        else:
+            notify(job, self.store, self.settings)
 
     def shutdown(self) -> None:
         self._stopping.set()

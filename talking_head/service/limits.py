@@ -2,11 +2,13 @@
 
 Everything here raises `InputError` naming the field and the fix, so the
 caller learns of a mistake at once (4xx) instead of from a failed job later.
-The request body as a whole is capped by `BodySizeLimit` before it is read.
+The request body as a whole is capped by `BodySizeLimit` before it is read,
+and a multipart body must be complete (`CompleteMultipart`).
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -23,6 +25,7 @@ from ..speech.voices import installed_voices
 
 MAX_CALLBACK_URL = 2000
 FORM_OVERHEAD_BYTES = 1 << 20  # the text and option fields around the files
+BOUNDARY = re.compile(rb'boundary\s*=\s*"?([^";,\s]+)', re.IGNORECASE)
 
 
 def voices(settings) -> dict[str, str]:
@@ -115,3 +118,39 @@ class BodySizeLimit:
             return message
 
         await self.app(scope, counting_receive, send)
+
+
+class CompleteMultipart:
+    """ASGI middleware: a multipart body that ends before its closing boundary is 400.
+
+    python-multipart parses whatever arrived and does not check that it ended
+    in the closing delimiter (``--BOUNDARY--``); Starlette then keeps only the
+    parts that ended, so a body cut off in the middle of the photo became a
+    request without one (and a video of the default face). Here the last
+    chunk of a multipart body must have brought the closing delimiter.
+    """
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        content_type = dict(scope.get("headers") or ()).get(b"content-type", b"") if scope["type"] == "http" else b""
+        match = BOUNDARY.search(content_type) if content_type.lower().startswith(b"multipart/") else None
+        if match is None:
+            return await self.app(scope, receive, send)
+        closing = b"--" + match.group(1) + b"--"
+        tail, closed = b"", False
+
+        async def checking_receive():
+            nonlocal tail, closed
+            message = await receive()
+            if message["type"] == "http.request":
+                seen = tail + message.get("body", b"")
+                closed = closed or closing in seen
+                tail = seen[-len(closing):]
+                if not message.get("more_body", False) and not closed:
+                    raise HTTPException(400, "the multipart body ends before its closing boundary: the upload was "
+                                             "cut off or is malformed. Send the whole request again.")
+            return message
+
+        await self.app(scope, checking_receive, send)

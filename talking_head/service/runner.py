@@ -2,8 +2,9 @@
 
 `execute` claims the job, runs the pipeline into the job's folder (the MP4
 is written under a temporary name and renamed when complete, so a job that
-runs twice after a lost worker still leaves exactly one result file), writes
-progress into the store as it goes, records the end, and sends the webhook.
+runs twice after a lost worker still leaves exactly one result file), keeps
+the job's lease alive with a heartbeat (`leases`), writes progress into the
+store as it goes, records the end, and sends the webhook.
 """
 
 from __future__ import annotations
@@ -13,9 +14,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from ..errors import ConfigurationError, InputError
+from ..errors import ConfigurationError, InputError, OutputError
 from ..pipeline import TalkOptions, talk
-from .jobs import DONE, FAILED, Job, StoreUnavailable
+from .jobs import DONE, FAILED, Job, LeaseHeld, StoreUnavailable
+from .leases import Heartbeat, LeaseLost
 from .links import job_links
 from .models import job_view
 from .storage import Storage
@@ -29,11 +31,16 @@ TIMEOUT_MESSAGE = ("the job ran past the time limit of {limit} s and was stopped
 RESULT_FIELDS = ("engine", "fallback", "fallback_reason", "duration_s", "fps", "frames", "width", "height",
                  "faces_found", "alignment", "timings")
 ERROR_CODES = {413: "too_large", 415: "unsupported_type"}
+STORAGE_ERRORS = {"no_space": 507, "storage_error": 503}  # job error codes about the server's disk, and their HTTP status
 
 
-def lease_s(settings) -> float:
-    """How long a running job is held: past its time limit, so a live run is never doubled."""
-    return settings.job_time_limit_s + 5
+def storage_error(exc: OutputError) -> dict:
+    """A job's error when the server cannot write its files (no server paths in the message)."""
+    if exc.reason == "no_space":
+        return {"code": "no_space", "field": None, "message": "the server has no space left on its disk to store "
+                "the video (no space left on device). Try again later; the server's operator must free space."}
+    return {"code": "storage_error", "field": None, "message": "the server cannot write the video to its results "
+            f"folder ({exc.reason.replace('_', ' ')}). Try again later; the server's operator must fix the folder."}
 
 
 def input_error(exc: InputError) -> dict:
@@ -54,12 +61,14 @@ def warm_up(settings) -> None:
 
 
 class _Progress:
-    """Writes progress to the store at most every PROGRESS_EVERY_S (the store may be remote)."""
+    """Writes progress to the store at most every PROGRESS_EVERY_S (the store may be remote),
+    and stops the run if its lease went to another worker."""
 
-    def __init__(self, store, job_id: str):
-        self.store, self.job_id, self.last = store, job_id, 0.0
+    def __init__(self, store, job_id: str, heartbeat: Heartbeat):
+        self.store, self.job_id, self.heartbeat, self.last = store, job_id, heartbeat, 0.0
 
     def __call__(self, fraction: float, stage: str) -> None:
+        self.heartbeat.check()
         now = time.monotonic()
         if now - self.last < PROGRESS_EVERY_S and fraction < 1.0:
             return
@@ -72,37 +81,55 @@ class _Progress:
 
 def execute(job_id: str, store, storage: Storage, settings, worker: str) -> Job | None:
     """Run the job if it still needs running; the finished job, or None when there was nothing to do."""
-    job = store.claim(job_id, worker, lease_s(settings))
+    try:
+        job = store.claim(job_id, worker, settings.lease_s)
+    except LeaseHeld as exc:
+        # A redelivery while the first run is alive, or before its dead worker's lease lapsed:
+        # the lease watch hands the job on if that worker is really gone.
+        log.info("job %s not started here: %s", job_id, exc)
+        return None
     if job is None:
         return None
     log.info("job %s started on %s (attempt %d)", job_id, worker, job.attempts)
-    image_path = storage.input_path(job_id, "image") if job.image else None
-    audio_path = storage.input_path(job_id, "audio") if job.audio else None
     try:
-        storage.job_dir(job_id).mkdir(parents=True, exist_ok=True)
-        options = TalkOptions.from_settings(settings, **job.options)
-        # Bytes, not the path: error messages then speak of "the image", not a server file name.
-        image = image_path.read_bytes() if image_path else None
-        result = talk(text=job.text, image=image, audio=audio_path, output=storage.video_path(job_id),
-                      options=options, progress=_Progress(store, job_id))
-    except InputError as exc:
-        finished = store.finish(job_id, FAILED, error=input_error(exc))
-    except ConfigurationError as exc:
-        finished = store.finish(job_id, FAILED, error={"code": "configuration", "message": str(exc), "field": None})
-    except Exception as exc:
-        log.exception("job %s failed", job_id)
-        finished = store.finish(job_id, FAILED, error={
-            "code": "internal_error", "message": f"{exc.__class__.__name__}: {exc}", "field": None})
-    else:
-        record = result.to_dict()
-        finished = store.finish(job_id, DONE, progress=100, stage="done",
-                                result={name: record[name] for name in RESULT_FIELDS})
+        with Heartbeat(store, job_id, worker, settings) as heartbeat:
+            outcome = _run(job, storage, settings, _Progress(store, job_id, heartbeat))
+    except LeaseLost:
+        return None  # the worker that holds the lease now records the end
+    finished = store.finish(job_id, outcome.pop("status"), worker=worker, **outcome)
     if finished is None:
-        # Deleted while it ran: leave nothing behind.
-        storage.remove(job_id)
+        if not store.exists(job_id):
+            storage.remove(job_id)  # deleted while it ran: leave nothing behind
         return None
     notify(finished, store, settings)
     return finished
+
+
+def _run(job: Job, storage: Storage, settings, progress: _Progress) -> dict:
+    """Make the video; the end to record: status and result or error."""
+    image_path = storage.input_path(job.id, "image") if job.image else None
+    audio_path = storage.input_path(job.id, "audio") if job.audio else None
+    try:
+        storage.job_dir(job.id).mkdir(parents=True, exist_ok=True)
+        options = TalkOptions.from_settings(settings, **job.options)
+        # Bytes, not the path: error messages then speak of "the image", not a server file name.
+        image = image_path.read_bytes() if image_path else None
+        result = talk(text=job.text, image=image, audio=audio_path, output=storage.video_path(job.id),
+                      options=options, progress=progress)
+    except InputError as exc:
+        return {"status": FAILED, "error": input_error(exc)}
+    except ConfigurationError as exc:
+        return {"status": FAILED, "error": {"code": "configuration", "message": str(exc), "field": None}}
+    except OutputError as exc:
+        log.error("job %s could not write its files: %s", job.id, exc)
+        storage.remove_outputs(job.id)  # the video may be whole when the captions failed: no half a result
+        return {"status": FAILED, "error": storage_error(exc)}
+    except Exception as exc:
+        log.exception("job %s failed", job.id)
+        return {"status": FAILED, "error": {
+            "code": "internal_error", "message": f"{exc.__class__.__name__}: {exc}", "field": None}}
+    record = result.to_dict()
+    return {"status": DONE, "progress": 100, "stage": "done", "result": {name: record[name] for name in RESULT_FIELDS}}
 
 
 def fail(job_id: str, code: str, message: str, store, settings) -> Job | None:

@@ -14,7 +14,7 @@ import uuid
 from pathlib import Path
 from typing import BinaryIO
 
-from ..errors import InputError
+from ..errors import InputError, OutputError
 from .jobs import is_job_id
 
 VIDEO_NAME = "talk.mp4"
@@ -67,6 +67,8 @@ class Storage:
                         )
                     out.write(chunk)
             os.replace(partial, target)
+        except OSError as exc:
+            raise OutputError.writing(partial, exc) from exc
         finally:
             partial.unlink(missing_ok=True)
         return target.name
@@ -79,6 +81,12 @@ class Storage:
             path = self.input_path(source_id, kind)
             if path.is_file():
                 shutil.copyfile(path, self.input_path(target_id, kind))
+
+    def remove_outputs(self, job_id: str) -> None:
+        """The job's video and captions, kept inputs (a failed job shows no half a result)."""
+        for path in (self.video_path(job_id), self.captions_path(job_id)):
+            if path is not None:
+                path.unlink(missing_ok=True)
 
     def remove(self, job_id: str) -> None:
         shutil.rmtree(self.job_dir(job_id), ignore_errors=True)

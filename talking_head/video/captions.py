@@ -14,6 +14,7 @@ import os
 import unicodedata
 from pathlib import Path
 
+from ..errors import OutputError
 from ..speech.timeline import Word
 
 LINE_CHARS = 42  # characters per caption line, the usual broadcast limit
@@ -154,6 +155,10 @@ def write_captions(words: list[Word], video_path: Path, kind: str) -> Path | Non
         return None
     path = video_path.with_suffix("." + kind)
     partial = path.with_name(f".{path.name}.partial")
-    partial.write_text(format_captions(words, kind), encoding="utf-8")
-    os.replace(partial, path)
+    try:
+        partial.write_text(format_captions(words, kind), encoding="utf-8")
+        os.replace(partial, path)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise OutputError.writing(partial, exc) from exc
     return path

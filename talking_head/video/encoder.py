@@ -2,7 +2,10 @@
 
 Frames arrive one at a time and leave as packets at once; the audio is fed in
 step with the video so the muxer never has to buffer more than a frame's worth.
-The file is written under a temporary name and renamed only when complete.
+The file is written under a temporary name and renamed only when complete, so
+a process killed mid-encode leaves nothing under the final name; a write that
+fails (no space left, a read-only folder) removes the partial file and raises
+`OutputError`.
 """
 
 from __future__ import annotations
@@ -13,6 +16,8 @@ from pathlib import Path
 
 import av
 import numpy as np
+
+from ..errors import OutputError
 
 VIDEO_CODEC = "libx264"
 AUDIO_CODEC = "aac"
@@ -50,7 +55,11 @@ class VideoWriter:
         self._audio = np.ascontiguousarray(audio, dtype=np.float32)
         self._rate = sample_rate
         self._audio_sent = 0
-        self._container = av.open(str(self.partial), "w", format="mp4", options={"movflags": "+faststart"})
+        try:
+            self._container = av.open(str(self.partial), "w", format="mp4", options={"movflags": "+faststart"})
+        except OSError as exc:
+            self.partial.unlink(missing_ok=True)
+            raise OutputError.writing(self.partial, exc) from exc
         try:
             video = self._container.add_stream(VIDEO_CODEC, rate=fps)
             video.width, video.height = width, height
@@ -70,6 +79,13 @@ class VideoWriter:
 
     def write(self, frame: np.ndarray) -> None:
         """Encode one RGB uint8 frame of shape (height, width, 3)."""
+        try:
+            self._write(frame)
+        except OSError as exc:
+            self._abort()
+            raise OutputError.writing(self.partial, exc) from exc
+
+    def _write(self, frame: np.ndarray) -> None:
         if frame.shape != (self.height, self.width, 3):
             raise ValueError(f"frame shape {frame.shape} is not {(self.height, self.width, 3)}")
         video_frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(frame, dtype=np.uint8), format="rgb24")
@@ -97,11 +113,15 @@ class VideoWriter:
 
     def close(self) -> Path:
         """Flush the encoders, finish the file and move it to its final name."""
-        self._send_audio_until(len(self._audio))
-        self._container.mux(self._audio_stream.encode(None))
-        self._container.mux(self._video.encode(None))
-        self._container.close()
-        os.replace(self.partial, self.path)
+        try:
+            self._send_audio_until(len(self._audio))
+            self._container.mux(self._audio_stream.encode(None))
+            self._container.mux(self._video.encode(None))
+            self._container.close()
+            os.replace(self.partial, self.path)
+        except OSError as exc:
+            self._abort()
+            raise OutputError.writing(self.partial, exc) from exc
         return self.path
 
     def _abort(self) -> None:

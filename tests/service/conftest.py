@@ -8,7 +8,7 @@ import pytest
 
 from talking_head.pipeline import DEFAULT_FACE
 
-from .support import API_KEY, CORS_ORIGIN, STATUSES_SEEN, WEBHOOK_SECRET, RedisServer, Stack, executor_params
+from .support import API_KEY, CORS_ORIGIN, OTHER_KEY, STATUSES_SEEN, WEBHOOK_SECRET, RedisServer, Stack, executor_params
 
 
 def pytest_terminal_summary(terminalreporter):
@@ -29,11 +29,12 @@ def redis_server(tmp_path_factory):
 
 @pytest.fixture(scope="session", params=executor_params())
 def service(request, tmp_path_factory) -> Stack:
-    """The main server of each executor, with an API key and a webhook secret."""
+    """The main server of each executor, with two API keys (two callers) and a webhook secret."""
     executor = request.param
     redis = request.getfixturevalue("redis_server") if executor == "celery" else None
     stack = Stack(tmp_path_factory.mktemp(f"service-{executor}"), executor,
-                  env={"TALKING_HEAD_WEBHOOK_SECRET": WEBHOOK_SECRET, "TALKING_HEAD_CORS_ORIGINS": CORS_ORIGIN},
+                  env={"TALKING_HEAD_WEBHOOK_SECRET": WEBHOOK_SECRET, "TALKING_HEAD_CORS_ORIGINS": CORS_ORIGIN,
+                       "TALKING_HEAD_API_KEY": f"{API_KEY},{OTHER_KEY}"},
                   api_key=API_KEY, redis=redis, db=0)
     stack.start()
     yield stack

@@ -23,6 +23,7 @@ import pytest
 
 
 API_KEY = "test-key-0123456789"
+OTHER_KEY = "another-caller-key-9876"
 WEBHOOK_SECRET = "test-webhook-secret"
 CORS_ORIGIN = "https://app.example.org"
 EXECUTORS = ["local", "celery"]
@@ -143,6 +144,7 @@ class Worker:
 
     def start(self) -> "Worker":
         self.folder.mkdir(parents=True, exist_ok=True)
+        self._log_from = self.log.stat().st_size if self.log.exists() else 0  # a restart appends
         log = open(self.log, "ab")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "talking_head.cli", "worker", "--queues", self.queues, "--concurrency", "1",
@@ -154,7 +156,7 @@ class Worker:
     def wait_ready(self, timeout_s: float = 90) -> "Worker":
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
-            text = self.log.read_text(errors="replace") if self.log.exists() else ""
+            text = self.log.read_bytes()[self._log_from:].decode(errors="replace") if self.log.exists() else ""
             if " ready." in text and "models loaded" in text:
                 return self
             if self.process.poll() is not None:
@@ -233,7 +235,7 @@ class Stack:
                  redis: RedisServer | None = None, db: int = 0, workers: int = 1, queues: str = "cpu,gpu"):
         settings = {"TALKING_HEAD_EXECUTOR": executor, **(env or {})}
         if api_key:
-            settings["TALKING_HEAD_API_KEY"] = api_key
+            settings.setdefault("TALKING_HEAD_API_KEY", api_key)  # env may name more keys (more callers)
         if executor == "celery":
             settings["TALKING_HEAD_BROKER_URL"] = redis.url(db)
             # Workers and API instances share this folder, as they would share a volume.

@@ -315,3 +315,84 @@ def test_cors_allows_only_configured_origins(client):
     assert "access-control-allow-origin" not in other.headers
     simple = client.get("/healthz", headers={"Origin": CORS_ORIGIN})
     assert simple.headers["access-control-allow-origin"] == CORS_ORIGIN
+
+
+def _multipart(boundary: str, face_png: bytes, cut_at: int | None = None, close: bool = True) -> bytes:
+    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"text\"\r\n\r\n{SHORT}\r\n"
+            f"--{boundary}\r\nContent-Disposition: form-data; name=\"size\"\r\n\r\n128\r\n"
+            f"--{boundary}\r\nContent-Disposition: form-data; name=\"image\"; filename=\"me.png\"\r\n"
+            "Content-Type: image/png\r\n\r\n").encode()
+    body += face_png[:cut_at]
+    if cut_at is None and close:
+        body += f"\r\n--{boundary}--\r\n".encode()
+    return body
+
+
+def _listed_ids(client: httpx.Client) -> list[str]:
+    return [item["id"] for item in client.get("/v1/talks", params={"limit": 100}).json()["items"]]
+
+
+def test_cut_off_upload_is_400_and_never_runs(service, client, face_png):
+    boundary = "talkingheadtestboundary7"
+    headers = {"Content-Type": f"multipart/form-data; boundary={boundary}"}
+    folders_before = set(service.server.results.iterdir())
+    jobs_before = _listed_ids(client)
+    for body in (_multipart(boundary, face_png, cut_at=len(face_png) // 2),  # cut in the middle of the photo
+                 _multipart(boundary, face_png, close=False)):                # whole photo, no closing boundary
+        response = client.post("/v1/talks", content=body, headers=headers)
+        assert response.status_code == 400, response.text
+        error = response.json()["error"]
+        assert error["code"] == "bad_request" and "closing boundary" in error["message"]
+        assert client.post("/generate", content=body, headers=headers).status_code == 400
+    no_boundary = client.post("/v1/talks", content=_multipart(boundary, face_png),
+                              headers={"Content-Type": "multipart/form-data"})
+    assert no_boundary.status_code == 400 and no_boundary.json()["error"]["code"] == "bad_request"
+    assert _listed_ids(client) == jobs_before, "no job was made"
+    assert set(service.server.results.iterdir()) == folders_before, "nothing was stored"
+    # The same body, whole, is accepted: the refusals above were about the cut alone.
+    whole = client.post("/v1/talks", content=_multipart(boundary, face_png), headers=headers)
+    assert whole.status_code == 202, whole.text
+    assert client.delete(f"/v1/talks/{whole.json()['id']}").status_code == 204
+
+
+def test_listing_is_newest_first_paged_and_per_caller(service, client):
+    from .support import OTHER_KEY
+
+    mine = submit(client, text=SHORT, captions="none").json()["id"]
+    with httpx.Client(base_url=service.server.url, headers={"Authorization": f"Bearer {OTHER_KEY}"},
+                      event_hooks=client.event_hooks, timeout=60) as other:
+        theirs = submit(other, text=SHORT, captions="none").json()["id"]
+        assert _listed_ids(other) == [theirs]
+        assert other.get(f"/v1/talks/{mine}").status_code == 404, "another caller's job is not theirs to see"
+    everything = client.get("/v1/talks", params={"limit": 100}).json()["items"]
+    assert everything[0]["id"] == mine and theirs not in [item["id"] for item in everything]
+    created = [item["created_at"] for item in everything]
+    assert created == sorted(created, reverse=True)
+    paged, cursor = [], None
+    while True:
+        page = client.get("/v1/talks", params={"limit": 2, **({"cursor": cursor} if cursor else {})}).json()
+        assert len(page["items"]) <= 2
+        paged += [item["id"] for item in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert paged == [item["id"] for item in everything]
+    bad = client.get("/v1/talks", params={"cursor": "not-a-cursor"})
+    assert bad.status_code == 422 and bad.json()["error"]["field"] == "cursor"
+    assert client.get("/v1/talks", params={"limit": 0}).status_code == 422
+    assert httpx.get(service.server.url + "/v1/talks").status_code == 401
+
+
+def test_docs_pages_reference_only_this_server(client):
+    import re
+
+    for route in ("/docs", "/redoc"):
+        page = client.get(route)
+        assert "default-src 'self'" in page.headers["content-security-policy"]
+        html = page.text
+        urls = re.findall(r"""(?:src|href)=["']([^"']+)["']|url: ?'([^']+)'""", html)
+        urls = [a or b for a, b in urls]
+        assert urls, html
+        for url in urls:
+            assert url.startswith("/") and not url.startswith("//"), f"{route} loads {url} from elsewhere"
+            assert client.get(url).status_code == 200, url

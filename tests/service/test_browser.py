@@ -101,3 +101,31 @@ def test_errors_are_shown_in_plain_words(page, tmp_path):
     page.fill("#text", "   ")
     page.click("#generate")
     page.wait_for_function("() => document.querySelector('#error').innerText === 'Type the words to speak.'")
+
+
+@pytest.mark.parametrize("route, rendered", [
+    ("/docs", ".swagger-ui .info .title"),  # Swagger UI drew the API's title from /openapi.json
+    ("/redoc", "h1"),                       # and so did ReDoc
+])
+def test_api_docs_work_offline(page, open_server, route, rendered):
+    """Every request the docs page makes goes to this server; anything else is refused, as offline."""
+    from urllib.parse import urlsplit
+
+    elsewhere = []
+
+    def only_ours(request_route):
+        if urlsplit(request_route.request.url).netloc == urlsplit(open_server.url).netloc:
+            request_route.continue_()
+        else:
+            elsewhere.append(request_route.request.url)
+            request_route.abort()
+
+    page.route("**/*", only_ours)
+    page.goto(open_server.url + route)
+    page.wait_for_selector(rendered)
+    assert "talking-head" in page.locator(rendered).first.inner_text()
+    if route == "/docs":
+        page.wait_for_selector("#operations-talks-submit_talk_v1_talks_post")  # the operations are listed
+    else:
+        page.wait_for_selector("text=Queue a video")
+    assert elsewhere == [], f"the page reached outside this server: {elsewhere}"

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import threading
 import time
 
+import httpx
 import pytest
 
 from .support import RedisServer, Stack, Worker, check_mp4, needs, wait_done
@@ -13,8 +17,8 @@ pytestmark = needs("redis-server")
 SHORT = "Hello there, nice to meet you."
 LONG = ("This one is long, so that it is still being drawn when its worker is killed. It keeps going for a while, "
         "sentence after sentence, until the other worker has to take it over and finish it from the start.")
-LIMIT_S = 15
-DB = {"pair": 5, "routing": 6}
+DB = {"pair": 5, "routing": 6, "doomed": 7}
+DEFAULT_TIME_LIMIT_S = "1800"  # the shipped default (the other test stacks use a short one)
 
 
 def _folder_files(stack: Stack, job_id: str) -> list[str]:
@@ -23,9 +27,10 @@ def _folder_files(stack: Stack, job_id: str) -> list[str]:
 
 @pytest.fixture(scope="module")
 def pair(redis_server, tmp_path_factory):
-    """An API server and two single-process workers on one Redis database."""
+    """An API server and two single-process workers on one Redis database, with the default
+    time limit and lease settings."""
     stack = Stack(tmp_path_factory.mktemp("pair"), "celery", redis=redis_server, db=DB["pair"], workers=2,
-                  env={"TALKING_HEAD_JOB_TIME_LIMIT_S": str(LIMIT_S), "TALKING_HEAD_QUEUE_SIZE": "40"})
+                  env={"TALKING_HEAD_JOB_TIME_LIMIT_S": DEFAULT_TIME_LIMIT_S, "TALKING_HEAD_QUEUE_SIZE": "40"})
     stack.start()
     yield stack
     stack.stop()
@@ -46,26 +51,38 @@ def test_twenty_jobs_through_two_workers(pair):
         assert _folder_files(pair, job) == ["talk.mp4", "talk.vtt"]
 
 
-def _node(stack: Stack, job_id: str) -> str:
-    """Which worker node ran a job, from the shared job store (the API does not publish it)."""
+def _runner(stack: Stack, job_id: str) -> str:
+    """`node/pid` of the worker process that runs (or ran) a job, from the shared job store
+    (the API does not publish it)."""
     import json
 
     import redis
 
     db = redis.Redis.from_url(stack.env["TALKING_HEAD_BROKER_URL"])
-    return json.loads(db.hget(f"talking-head:job:{job_id}", "worker")).split("/")[0]
+    return json.loads(db.hget(f"talking-head:job:{job_id}", "worker") or "null") or ""
+
+
+def _node(stack: Stack, job_id: str) -> str:
+    return _runner(stack, job_id).split("/")[0]
+
+
+def _wait_rendering(client, job_id: str, attempt: int = 1, timeout_s: float = 120) -> dict:
+    """Wait until the job's `attempt`-th run is drawing frames."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        record = client.get(f"/v1/talks/{job_id}").json()
+        if record["status"] == "running" and record["stage"] == "render" and record["attempts"] == attempt:
+            return record
+        assert record["status"] in ("queued", "running"), record
+        time.sleep(0.05)
+    raise AssertionError(f"run {attempt} of {job_id} never started drawing: {record}")
 
 
 def test_killed_worker_job_finishes_on_the_other(pair):
+    """The worker's whole machine is lost (main process and pool child, kill -9) with default settings."""
     with pair.server.client() as client:
         long_job = client.post("/v1/talks", data={"text": LONG, "size": "384"}).json()["id"]
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            record = client.get(f"/v1/talks/{long_job}").json()
-            if record["status"] == "running" and record["stage"] == "render":
-                break
-            time.sleep(0.05)
-        assert record["status"] == "running" and record["stage"] == "render", record
+        record = _wait_rendering(client, long_job)
         assert 0 < record["progress"] < 100, "the worker's progress reaches the API"
         victim_node = _node(pair, long_job)
         victim = next(w for w in pair.workers if victim_node.startswith(w.name + "@"))
@@ -75,7 +92,7 @@ def test_killed_worker_job_finishes_on_the_other(pair):
         victim.kill9()
         killed_at = time.monotonic()
 
-        record = wait_done(client, long_job, timeout_s=LIMIT_S + 60)
+        record = wait_done(client, long_job, timeout_s=180)
         redelivered_after = time.monotonic() - killed_at
         assert record["status"] == "done", record
         assert record["attempts"] == 2
@@ -88,6 +105,51 @@ def test_killed_worker_job_finishes_on_the_other(pair):
             # One result per job, renamed into place: no second copy, no partial file.
             assert _folder_files(pair, job) == ["talk.mp4", "talk.vtt"]
     print(f"killed worker's job finished on {survivor.name} {redelivered_after:.1f} s after the kill")
+    victim.start().wait_ready()  # the pair is whole again for the next test
+
+
+def test_killed_pool_child_job_runs_again(pair):
+    """kill -9 of the worker process running the job (what the out-of-memory killer does), default settings."""
+    with pair.server.client() as client:
+        job = client.post("/v1/talks", data={"text": LONG, "size": "384"}).json()["id"]
+        _wait_rendering(client, job)
+        first = _runner(pair, job)
+        os.kill(int(first.split("/")[1]), signal.SIGKILL)
+        killed_at = time.monotonic()
+        record = wait_done(client, job, timeout_s=180)
+        finished_after = time.monotonic() - killed_at
+        assert record["status"] == "done", record
+        assert record["attempts"] == 2
+        assert _runner(pair, job) != first, "a different process made the video"
+        check_mp4(client.get(record["video_url"]).content, min_duration_s=5)
+        assert _folder_files(pair, job) == ["talk.mp4", "talk.vtt"]
+    print(f"killed pool child's job finished on {_runner(pair, job)} {finished_after:.1f} s after the kill")
+
+
+@pytest.fixture
+def doomed(redis_server, tmp_path):
+    """One worker and a short lease, for a job that is lost on every attempt."""
+    stack = Stack(tmp_path, "celery", redis=redis_server, db=DB["doomed"],
+                  env={"TALKING_HEAD_LEASE_S": "3", "TALKING_HEAD_HEARTBEAT_S": "1", "TALKING_HEAD_MAX_ATTEMPTS": "2"})
+    stack.start()
+    yield stack
+    stack.stop()
+
+
+def test_job_that_keeps_killing_its_worker_fails_after_its_attempts(doomed):
+    with doomed.server.client() as client:
+        job = client.post("/v1/talks", data={"text": LONG, "size": "256"}).json()["id"]
+        for attempt in (1, 2):
+            _wait_rendering(client, job, attempt=attempt)
+            os.kill(int(_runner(doomed, job).split("/")[1]), signal.SIGKILL)
+        record = wait_done(client, job, timeout_s=60)
+        assert record["status"] == "failed" and record["attempts"] == 2
+        assert record["error"]["code"] == "worker_lost"
+        assert "lost 2 times" in record["error"]["message"]
+        assert not (doomed.server.results / job / "talk.mp4").exists()
+        # The worker replaced its process and goes on with other jobs.
+        after = client.post("/v1/talks", data={"text": SHORT, "size": "128"}).json()["id"]
+        assert wait_done(client, after, timeout_s=90)["status"] == "done"
 
 
 def test_redis_outage_gives_fast_503_and_recovers(tmp_path):
@@ -129,15 +191,39 @@ def test_redis_outage_gives_fast_503_and_recovers(tmp_path):
         redis.stop()
 
 
+def _queue_bound_holds(client) -> None:
+    """30 submits at the same moment against a queue of 16 with no worker to take any: exactly 16 in."""
+    barrier, statuses, accepted = threading.Barrier(30), [], []
+
+    def post(i):
+        with httpx.Client(base_url=str(client.base_url), headers=client.headers, timeout=60) as own:
+            barrier.wait()
+            response = own.post("/v1/talks", data={"text": f"Job {i}. {SHORT}", "size": "128"})
+        statuses.append(response.status_code)
+        if response.status_code == 202:
+            accepted.append(response.json()["id"])
+
+    threads = [threading.Thread(target=post, args=(i,)) for i in range(30)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert sorted(statuses) == [202] * 16 + [429] * 14, statuses
+    for job in accepted:
+        assert client.delete(f"/v1/talks/{job}").status_code == 204
+
+
 def test_jobs_route_by_engine(redis_server, tmp_path):
     """SadTalker jobs wait for a gpu worker; built-in jobs run on a cpu worker."""
-    stack = Stack(tmp_path, "celery", redis=redis_server, db=DB["routing"], workers=0)
+    stack = Stack(tmp_path, "celery", redis=redis_server, db=DB["routing"], workers=0,
+                  env={"TALKING_HEAD_QUEUE_SIZE": "16"})
     stack.start(ready=False)
     gpu = None
     try:
         with stack.server.client() as client:
             ready = client.get("/readyz")
             assert ready.status_code == 503 and "no Celery worker" in ready.json()["checks"]["workers"]
+            _queue_bound_holds(client)
             cpu = Worker(tmp_path / "workers", stack.env, "cpu-only", queues="cpu")
             stack.workers.append(cpu)
             cpu.start().wait_ready()

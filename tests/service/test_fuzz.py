@@ -27,9 +27,9 @@ def api_schema(fuzz_server):
 
 
 # Every operation in the schema, checked below against the schema itself so none is forgotten.
-OPERATIONS = [("POST", "/v1/talks"), ("GET", "/v1/talks/{id}"), ("DELETE", "/v1/talks/{id}"),
+OPERATIONS = [("POST", "/v1/talks"), ("GET", "/v1/talks"), ("GET", "/v1/talks/{id}"), ("DELETE", "/v1/talks/{id}"),
               ("GET", "/v1/talks/{id}/video"), ("GET", "/v1/talks/{id}/captions"), ("POST", "/generate"),
-              ("GET", "/healthz"), ("GET", "/readyz")]
+              ("GET", "/v1/voices"), ("GET", "/healthz"), ("GET", "/readyz")]
 
 
 def test_every_operation_is_fuzzed(api_schema):

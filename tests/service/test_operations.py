@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
+import sqlite3
+import subprocess
 import threading
 import time
 from pathlib import Path
@@ -157,30 +160,146 @@ def _pool_processes(server_pid: int) -> list[int]:
     return found
 
 
-@pytest.mark.parametrize("tight", ["local"], indirect=True)
-def test_generate_makes_the_still_video_when_the_job_dies(tight):
-    """The worker process is killed mid-job: /generate still answers 200 with the still video and why."""
-    results = tight.server.results
-    before = set(results.iterdir())
+@pytest.fixture(scope="module")
+def pool(tmp_path_factory):
+    """The local executor with one pool process, two attempts and a short lease; its results folder
+    is a 16 MB tmpfs where mounting is permitted (root), for the full-disk test."""
+    folder = tmp_path_factory.mktemp("pool")
+    results = folder / "results"
+    results.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", str(results)],
+                             capture_output=True, check=False).returncode == 0
+    env = {"TALKING_HEAD_MAX_ATTEMPTS": "2", "TALKING_HEAD_LEASE_S": "3", "TALKING_HEAD_HEARTBEAT_S": "1",
+           "TALKING_HEAD_RESULTS_DIR": str(results)}
+    stack = Stack(folder, "local", env=env)
+    stack.mounted = mounted
+    try:
+        yield stack.start()
+    finally:
+        stack.stop()
+        if mounted:
+            subprocess.run(["umount", "-l", str(results)], check=False)
+
+
+def _jobs_in_sqlite(server) -> dict[str, dict]:
+    """The records as the SQLite file holds them (read while the server is stopped, too)."""
+    with sqlite3.connect(server.data_dir / "jobs.sqlite3") as db:
+        return {row[0]: json.loads(row[1]) for row in db.execute("SELECT id, data FROM jobs")}
+
+
+def _wait_running(client, job_id: str, attempt: int = 1, timeout_s: float = 90) -> dict:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        record = client.get(f"/v1/talks/{job_id}").json()
+        if record["status"] == "running" and record["attempts"] == attempt and record["stage"] == "render":
+            return record
+        assert record["status"] in ("queued", "running"), record
+        time.sleep(0.05)
+    raise AssertionError(f"run {attempt} of {job_id} never started drawing: {record}")
+
+
+def _pool_process(server) -> int:
+    deadline = time.monotonic() + 30
+    while not (pool := _pool_processes(server.process.pid)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert len(pool) == 1, pool
+    return pool[0]
+
+
+def test_killed_pool_process_job_runs_again(pool):
+    with pool.server.client() as client:
+        job = client.post("/v1/talks", data={"text": LONG[:150], "size": "256"}).json()["id"]
+        _wait_running(client, job)
+        os.kill(_pool_process(pool.server), signal.SIGKILL)
+        record = wait_done(client, job, timeout_s=120)
+        assert record["status"] == "done" and record["attempts"] == 2, record
+        check_mp4(client.get(record["video_url"]).content)
+        assert sorted(p.name for p in (pool.server.results / job).iterdir()) == ["talk.mp4", "talk.vtt"]
+
+
+def test_hung_pool_process_loses_its_lease(pool):
+    """A process that stops (SIGSTOP: alive, but no heartbeat) is noticed by its lapsed lease."""
+    with pool.server.client() as client:
+        job = client.post("/v1/talks", data={"text": LONG[:150], "size": "256"}).json()["id"]
+        _wait_running(client, job)
+        os.kill(_pool_process(pool.server), signal.SIGSTOP)
+        record = wait_done(client, job, timeout_s=120)
+        assert record["status"] == "done" and record["attempts"] == 2, record
+
+
+def test_generate_makes_the_still_video_when_the_job_keeps_dying(pool):
+    """The worker process is killed on every attempt: the job fails with worker_lost, and /generate
+    still answers 200 with the still video and why."""
     answer = {}
 
     def call():
-        with tight.server.client() as client:
-            answer["response"] = client.post("/generate", data={"text": LONG[:120], "size": "256"})
+        with pool.server.client() as client:
+            answer["response"] = client.post("/generate", data={"text": LONG[:150], "size": "256"})
 
     thread = threading.Thread(target=call)
     thread.start()
-    deadline = time.monotonic() + 30
-    while not (set(results.iterdir()) - before) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert set(results.iterdir()) - before, "the job never started"
-    pool = _pool_processes(tight.server.process.pid)
-    assert len(pool) == 1, pool
-    os.kill(pool[0], signal.SIGKILL)
-    thread.join(60)
+    with pool.server.client() as client:
+        deadline = time.monotonic() + 60
+        while not (listed := client.get("/v1/talks", params={"limit": 1}).json()["items"]) or \
+                listed[0]["status"] == "done":
+            assert time.monotonic() < deadline, "the job never appeared"
+            time.sleep(0.05)
+        job = listed[0]["id"]
+        for attempt in (1, 2):
+            _wait_running(client, job, attempt=attempt)
+            os.kill(_pool_process(pool.server), signal.SIGKILL)
+        thread.join(120)
+        record = client.get(f"/v1/talks/{job}").json()
+    assert record["status"] == "failed" and record["error"]["code"] == "worker_lost", record
     response = answer["response"]
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["engine"] == "still" and body["fallback"] is True
-    assert "worker process died" in body["fallback_reason"]
+    assert "lost 2 times" in body["fallback_reason"]
     check_mp4(httpx.get(body["video_url"]).content)
+
+
+def test_sigterm_requeues_running_jobs(pool):
+    server = pool.server
+    with server.client() as client:
+        jobs = [client.post("/v1/talks", data={"text": f"Number {i}. {LONG[:120]}", "size": "256"}).json()["id"]
+                for i in range(2)]
+        _wait_running(client, jobs[0])
+    pid = server.process.pid
+    server.process.send_signal(signal.SIGTERM)
+    # Uvicorn shuts down gracefully, then re-raises the signal: killed by SIGTERM, after a clean shutdown.
+    assert server.process.wait(30) == -signal.SIGTERM
+    server.process = None
+    assert server.log.read_text().rstrip().endswith(f"Finished server process [{pid}]")
+    stored = _jobs_in_sqlite(server)
+    assert [stored[job]["status"] for job in jobs] == ["queued", "queued"], "the running job went back to the queue"
+    server.start()
+    with server.client() as client:
+        records = [wait_done(client, job, timeout_s=120) for job in jobs]
+    assert [r["status"] for r in records] == ["done", "done"], records
+    assert records[0]["attempts"] == 2 and records[1]["attempts"] == 1
+
+
+def test_full_disk_fails_the_job_and_the_service_goes_on(pool):
+    if not pool.mounted:
+        pytest.skip("mounting a tmpfs needs root")
+    results = pool.server.results
+    free = os.statvfs(results).f_bavail * os.statvfs(results).f_frsize
+    filler = results / "filler"
+    filler.write_bytes(b"\0" * (free - 96 * 1024))  # 96 kB left
+    try:
+        with pool.server.client() as client:
+            job = client.post("/v1/talks", data={"text": LONG, "size": "256"}).json()["id"]
+            record = wait_done(client, job, timeout_s=120)
+            assert record["status"] == "failed" and record["error"]["code"] == "no_space", record
+            assert "no space left" in record["error"]["message"] and str(results) not in record["error"]["message"]
+            assert list((results / job).iterdir()) == [], "no partial video, no captions"
+            generate = client.post("/generate", data={"text": LONG, "size": "256"})
+            assert generate.status_code == 507, generate.text
+            assert generate.json()["error"]["code"] == "no_space" and int(generate.headers["retry-after"]) > 0
+            assert client.get("/healthz").status_code == 200
+    finally:
+        filler.unlink()
+    with pool.server.client() as client:
+        after = client.post("/v1/talks", data={"text": SHORT, "size": "128"}).json()["id"]
+        assert wait_done(client, after)["status"] == "done", "space is back: so are the videos"

@@ -1,0 +1,202 @@
+"""Live streams on a real server: first-fragment latency, real-time delivery with concurrent streams, batch RTF.
+
+    python -m bench.live [--runs 20] [--streams 1,2,3,4] [--sizes 512,256] [--skip-batch]
+
+Starts `talking-head serve` on 127.0.0.1 and talks to `/v1/live` with the
+WebSocket client a user would use. Nothing is asserted: it measures.
+
+- Latency: from sending the first text message to the first media fragment
+  (the first binary frame holding a ``moof``), on a warm server (one stream
+  made first), `--runs` times per size; p50 and p95.
+- Real time: N streams at once, each speaking TEXT_LONG. A player that starts
+  0.5 s after its first fragment arrives shows media time m at
+  first + 0.5 + m; a fragment is late when it arrives after the moment its
+  first frame is due. Reported: late fragments, the worst lateness, and how
+  far ahead of that player the stream ran at its worst; and the server's CPU
+  seconds per second of stream (cores busy), which other load on the machine
+  does not inflate: 2 / cores_per_stream is how many streams 2 free cores carry.
+- Batch: `talk()` on TEXT_LONG in this process (RTF = seconds to make / seconds
+  of video), and the same text made as one unpaced live stream (units:
+  synthesis of the next unit overlaps drawing of this one) for the ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import statistics
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from websockets.sync.client import connect
+
+from .service_load import clean_env, start_server, stop
+
+TEXT_SHORT = "Hello there, how can I help you today?"
+TEXT_LONG = (
+    "Good morning, and welcome to the weekly update. The weather will stay dry until Thursday, "
+    "when a band of rain moves in from the west. Temperatures stay mild, around fifteen degrees. "
+    "On Friday the wind picks up along the coast, so take care if you are out on the water. "
+    "The weekend looks bright and calm, a good time for a walk in the hills."
+)
+PLAYER_DELAY_S = 0.5
+
+
+def cpu_s(pid: int) -> float:
+    """CPU seconds a process has used (all its threads), from /proc: a measure that other load does not inflate."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))]
+
+
+def one_stream(url: str, size: int, text: str, barrier: threading.Barrier | None = None) -> dict:
+    """One stream: start, wait for ready, send `text` and end, record every arrival."""
+    with connect(url, max_size=None, open_timeout=120) as socket:
+        socket.send(json.dumps({"start": {"size": size}}))
+        first = json.loads(socket.recv(300))
+        if first["type"] != "ready":
+            raise SystemExit(f"the server refused the stream: {first}")
+        if barrier is not None:
+            barrier.wait()
+        sent = time.monotonic()
+        socket.send(json.dumps({"text": text}))
+        socket.send(json.dumps({"end": True}))
+        fragments = []  # (arrival, media time the fragment starts at)
+        made = 0.0  # media seconds made before the latest binary frame (from progress events)
+        first_fragment = None
+        end = None
+        for message in socket:
+            now = time.monotonic()
+            if isinstance(message, bytes):
+                if b"moof" in message:
+                    first_fragment = first_fragment or now
+                    fragments.append((now, made))
+                continue
+            event = json.loads(message)
+            if event["type"] == "progress":
+                made = event["media_s"]
+            elif event["type"] == "end":
+                end = event
+    return {"sent": sent, "first_fragment": first_fragment, "fragments": fragments, "media_s": end["media_s"]}
+
+
+def latency(url: str, size: int, runs: int) -> dict:
+    one_stream(url, size, TEXT_SHORT)  # warm: models loaded, the photo analysed once
+    seconds = []
+    for _ in range(runs):
+        record = one_stream(url, size, TEXT_SHORT)
+        seconds.append(record["first_fragment"] - record["sent"])
+    return {"size": size, "runs": runs, "p50_s": round(statistics.median(seconds), 3),
+            "p95_s": round(percentile(seconds, 95), 3), "max_s": round(max(seconds), 3)}
+
+
+def real_time(url: str, size: int, streams: int, pid: int) -> dict:
+    cpu_before = cpu_s(pid)
+    barrier = threading.Barrier(streams)
+    records: list[dict | None] = [None] * streams
+
+    def run(i: int) -> None:
+        records[i] = one_stream(url, size, TEXT_LONG, barrier)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(streams)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    late, worst, ahead, count = 0, 0.0, 0.0, 0
+    for record in records:
+        start = record["first_fragment"] + PLAYER_DELAY_S
+        for arrival, media_start in record["fragments"]:
+            lateness = arrival - (start + media_start)
+            count += 1
+            late += lateness > 0
+            worst = max(worst, lateness)
+            ahead = max(ahead, -lateness)
+    first = [r["first_fragment"] - r["sent"] for r in records]
+    media_s = sum(r["media_s"] for r in records)
+    cores = (cpu_s(pid) - cpu_before) / records[0]["media_s"]
+    return {"size": size, "streams": streams, "fragments": count, "late": late,
+            "cores_busy": round(cores, 2), "cores_per_stream": round(cores / streams, 2),
+            "worst_late_s": round(max(worst, 0.0), 3), "most_ahead_s": round(ahead, 3),
+            "first_fragment_max_s": round(max(first), 3), "media_s": round(media_s / streams, 2)}
+
+
+def batch(size: int) -> dict:
+    from talking_head.live.stream import LiveStream
+    from talking_head.pipeline import TalkOptions, talk
+
+    options = TalkOptions(size=size, engine="builtin", captions="none")
+    with tempfile.TemporaryDirectory() as folder:
+        talk(TEXT_SHORT, output=Path(folder) / "warm.mp4", options=options)  # models loaded
+        started = time.perf_counter()
+        result = talk(TEXT_LONG, output=Path(folder) / "batch.mp4", options=options)
+        batch_s = time.perf_counter() - started
+    started = time.perf_counter()
+    stream = LiveStream(options=options, lead_s=float("inf"))
+    prepare_s = time.perf_counter() - started
+    out = io.BytesIO()
+    started = time.perf_counter()
+    stream.add_text(TEXT_LONG)
+    stream.end()
+    stream.run(lambda item: out.write(item) if isinstance(item, bytes) else None)
+    units_s = time.perf_counter() - started
+    return {"size": size, "video_s": round(result.duration_s, 2), "batch_s": round(batch_s, 2),
+            "batch_rtf": round(batch_s / result.duration_s, 3), "units_s": round(units_s, 2),
+            "units_rtf": round(units_s / stream.media_s, 3), "units_video_s": round(stream.media_s, 2),
+            "units_prepare_s": round(prepare_s, 2), "units_vs_batch": round((units_s / stream.media_s) /
+                                                                          (batch_s / result.duration_s), 3)}
+
+
+def table(rows: list[dict]) -> str:
+    keys = list(rows[0])
+    lines = ["| " + " | ".join(keys) + " |", "|" + "---|" * len(keys)]
+    lines += ["| " + " | ".join(str(row[k]) for k in keys) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.live", description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=20, help="latency runs per size (default: %(default)s)")
+    parser.add_argument("--sizes", default="512,256", help="frame sizes (default: %(default)s)")
+    parser.add_argument("--streams", default="1,2,3,4", help="concurrent stream counts (default: %(default)s)")
+    parser.add_argument("--stream-sizes", default="512", help="sizes for the concurrent runs (default: %(default)s)")
+    parser.add_argument("--skip-batch", action="store_true", help="leave out the batch RTF comparison")
+    parser.add_argument("--skip-latency", action="store_true")
+    args = parser.parse_args(argv)
+    sizes = [int(s) for s in args.sizes.split(",") if s]
+    counts = [int(n) for n in args.streams.split(",") if n]
+    with tempfile.TemporaryDirectory() as folder:
+        env = clean_env({"TALKING_HEAD_LIVE_SESSIONS": max(counts + [1]), "TALKING_HEAD_LIVE_MAX_S": 300})
+        process, http_url = start_server(Path(folder), env)
+        url = http_url.replace("http://", "ws://") + "/v1/live"
+        try:
+            if not args.skip_latency:
+                rows = [latency(url, size, args.runs) for size in sizes]
+                print("## First text message to first media fragment (warm server)\n\n" + table(rows) + "\n", flush=True)
+            rows = []
+            for size in [int(s) for s in args.stream_sizes.split(",") if s]:
+                one_stream(url, size, TEXT_SHORT)  # warm at this size
+                for n in counts:
+                    rows.append(real_time(url, size, n, process.pid))
+                    print(rows[-1], flush=True)
+            if rows:
+                print(f"\n## Concurrent streams: fragments later than a player started {PLAYER_DELAY_S} s after the "
+                      "first fragment would show them\n\n" + table(rows) + "\n", flush=True)
+        finally:
+            stop(process)
+    if not args.skip_batch:
+        rows = [batch(size) for size in sizes]
+        print("## Batch talk() against the same text made in units (this process, unpaced)\n\n" + table(rows))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,45 @@
+"""`GET /v1/talks`: the caller's jobs, newest first, a page at a time."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
+
+from ...errors import InputError
+from ..auth import require_api_key
+from ..jobs import decode_cursor, encode_cursor
+from ..links import job_links
+from ..models import ErrorResponse, TalkJob, job_view
+
+DEFAULT_PAGE = 20
+MAX_PAGE = 100
+
+router = APIRouter()
+
+
+class TalkList(BaseModel):
+    """One page of jobs, newest first."""
+
+    items: list[TalkJob]
+    next_cursor: str | None = Field(None, description="Pass as `cursor` for the next page; null on the last one.")
+
+
+@router.get("/v1/talks", response_model=TalkList, tags=["talks"], dependencies=[Depends(require_api_key)],
+            responses={status: {"model": ErrorResponse} for status in (401, 422, 503)})
+async def list_talks(
+    request: Request,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE, description="Jobs per page.")] = DEFAULT_PAGE,
+    cursor: Annotated[str | None, Query(max_length=100, description="`next_cursor` of the previous page.")] = None,
+) -> TalkList:
+    """Your jobs, newest first (with API keys on, only those made with your key)."""
+    after = decode_cursor(cursor) if cursor else None
+    if cursor and after is None:
+        raise InputError("cursor is not one this server gave out; start again without it.", field="cursor")
+    store, settings = request.app.state.store, request.app.state.settings
+    # One more than asked: whether there is a next page, without a second query.
+    jobs = await run_in_threadpool(store.page, limit + 1, after, request.state.caller)
+    items = [job_view(job, job_links(job, settings.api_key)) for job in jobs[:limit]]
+    return TalkList(items=items, next_cursor=encode_cursor(jobs[limit - 1]) if len(jobs) > limit else None)

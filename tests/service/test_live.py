@@ -1,0 +1,271 @@
+"""`/v1/live` on a real server with a real WebSocket client: the assembled stream, its seams, errors, leaving.
+
+One stream is recorded once (two texts with a pause between, so the face
+idles) and measured on the decoded file: length, audio continuity, lip
+sync, and motion at the unit borders.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+
+import av
+import numpy as np
+import pytest
+from websockets.exceptions import ConnectionClosedError, InvalidStatus
+from websockets.sync.client import connect as ws_connect
+
+from talking_head.evaluate.decode import iter_frames, probe, read_audio_16k, top_level_boxes
+from talking_head.evaluate.lipsync import envelope, lipsync
+from talking_head.evaluate.tracking import FaceSeries, FaceTracker
+from talking_head.live import LiveError, connect
+
+from .support import API_KEY, CORS_ORIGIN, Stack, png
+
+SIZE = 256
+FPS = 25
+FIRST = "Good morning, my name is Joe. I am a talking head."
+SECOND = "Maybe we will meet again soon."
+IDLE_S = 2.0  # the client's silence between the two texts
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory):
+    env = {"TALKING_HEAD_LIVE_SESSIONS": "1", "TALKING_HEAD_LIVE_IDLE_TIMEOUT_S": "5",
+           "TALKING_HEAD_LIVE_MAX_S": "40", "TALKING_HEAD_CORS_ORIGINS": CORS_ORIGIN}
+    stack = Stack(tmp_path_factory.mktemp("live"), "local", env=env, api_key=API_KEY).start()
+    yield stack.server
+    stack.stop()
+
+
+def ws_url(server) -> str:
+    return server.url.replace("http://", "ws://") + "/v1/live"
+
+
+def messages(socket, limit_s: float = 120):
+    """Everything the server sends until it closes: (arrival time, bytes or event)."""
+    got = []
+    deadline = time.monotonic() + limit_s
+    try:
+        for message in socket:
+            got.append((time.monotonic(), message if isinstance(message, bytes) else json.loads(message)))
+            assert time.monotonic() < deadline, "the server kept sending past the time limit"
+    except ConnectionClosedError:
+        pass  # closed with a code that says why (policy violation, try again later), after the end frame
+    return got
+
+
+def events(got, kind=None):
+    return [m for _, m in got if isinstance(m, dict) and (kind is None or m["type"] == kind)]
+
+
+@pytest.fixture(scope="module")
+def recorded(live_server, tmp_path_factory):
+    """One stream: FIRST, the face idling for IDLE_S, SECOND, end; saved as it arrived."""
+    got = []
+    with connect(ws_url(live_server), api_key=API_KEY, size=SIZE, seed=3) as live:
+        sent_second = False
+        for item in live:
+            got.append((time.monotonic(), item))
+            if isinstance(item, dict) and item["type"] == "ready":
+                live.send(FIRST)
+            # Once FIRST is spoken and the face has listened for IDLE_S, send the rest.
+            if not sent_second and isinstance(item, dict) and item["type"] == "progress":
+                last = [w for w in events(got, "word") if w["text"] == "head."]
+                if last and item["media_s"] > last[0]["end"] + IDLE_S:
+                    live.send(SECOND)
+                    live.end()
+                    sent_second = True
+    path = tmp_path_factory.mktemp("recorded") / "live.mp4"
+    path.write_bytes(b"".join(m for _, m in got if isinstance(m, bytes)))
+    return {"path": path, "got": got}
+
+
+@pytest.fixture(scope="module")
+def decoded(recorded):
+    path = recorded["path"]
+    tracker, series = FaceTracker(), FaceSeries()
+    for t, frame in iter_frames(path):
+        series.append(t, tracker.find(frame))
+    with av.open(str(path)) as container:
+        frames = [(frame.pts, frame.samples, frame.to_ndarray()[0]) for frame in container.decode(audio=0)]
+        rate = container.streams.audio[0].rate
+    return {"series": series, "audio_frames": frames, "rate": rate, "streams": probe(path)}
+
+
+def test_the_stream_is_one_playable_mp4_as_long_as_the_speech(recorded, decoded):
+    got = recorded["got"]
+    kinds = [m["type"] for _, m in got if isinstance(m, dict)]
+    assert kinds[0] == "ready" and kinds[-1] == "end" and "error" not in kinds, events(got, "error")
+    assert top_level_boxes(recorded["path"])[:2] == ["ftyp", "moov"]
+    streams = decoded["streams"]
+    assert (streams.video.codec, streams.video.pixel_format, streams.audio.codec) == ("h264", "yuv420p", "aac")
+    assert (streams.video.width, streams.video.height) == (SIZE, SIZE)
+    words = events(got, "word")
+    assert " ".join(w["text"] for w in words) == FIRST + " " + SECOND  # captions as written
+    end = events(got, "end")[0]
+    # As long as what was made: the speech, the idling between, the pause after the last unit.
+    assert abs(streams.video.duration_s - end["media_s"]) < 0.1
+    assert abs(streams.audio.duration_s - streams.video.duration_s) < 0.1
+    assert words[-1]["end"] < end["media_s"] < words[-1]["end"] + 1.0
+    # Media went out while the rest was still being made: the first fragment long before the end.
+    media_at = [t for t, m in got if isinstance(m, bytes)]
+    assert len(media_at) >= 10
+    assert media_at[1] < got[-1][0] - end["media_s"] / 2
+
+
+def test_audio_runs_on_without_gaps_or_repeats_across_unit_borders(recorded, decoded):
+    frames, rate = decoded["audio_frames"], decoded["rate"]
+    # Every decoded audio frame starts where the one before ended: nothing missing, nothing twice.
+    for (pts, samples, _), (next_pts, _, _) in zip(frames, frames[1:]):
+        assert next_pts == pts + samples
+    audio = np.concatenate([f[2] for f in frames])
+    units = events(recorded["got"], "unit")
+    assert len(units) >= 3
+    for before, after in zip(units, units[1:]):
+        assert after["start"] >= before["end"] - 1e-6  # units follow each other on one clock
+    # No click at a seam: the sample-to-sample step there is no larger than inside speech.
+    step = np.abs(np.diff(audio))
+    speech_step = np.percentile(step, 99.9)
+    for unit in units[1:]:
+        at = int(unit["start"] * rate)
+        assert step[max(0, at - 256): at + 256].max() <= speech_step
+
+
+def test_lips_follow_the_voice_across_the_whole_stream(decoded, recorded):
+    series = decoded["series"]
+    assert series.found.mean() > 0.95
+    audio, start = read_audio_16k(recorded["path"])
+    env = envelope(audio, start, np.asarray(series.times), FPS)
+    sync = lipsync(series.opening, env)
+    assert sync["r"] is not None and sync["r"] >= 0.6, sync
+
+
+def test_head_and_mouth_do_not_jump_at_unit_borders(decoded, recorded):
+    series = decoded["series"]
+    times = np.asarray(series.times)
+    centre = np.asarray(series.centre, float) / series.iod
+    opening = np.asarray(series.opening, float)
+    head_step = np.linalg.norm(np.diff(centre, axis=0), axis=1)
+    mouth_step = np.abs(np.diff(opening))
+    # Units start on whole frames of the stream: the step into a unit's first frame is the border's.
+    borders = np.zeros(len(times) - 1, bool)
+    for unit in events(recorded["got"], "unit")[1:]:
+        borders[round(unit["start"] * FPS) - 1] = True
+    assert borders.any()
+    for name, step in (("head", head_step), ("mouth", mouth_step)):
+        ok = np.isfinite(step)
+        assert np.nanmax(step[borders & ok]) <= np.nanmax(step[~borders & ok]), name
+
+
+def test_between_texts_the_face_idles_in_silence(decoded, recorded):
+    units = events(recorded["got"], "unit")
+    gaps = [(a["end"], b["start"]) for a, b in zip(units, units[1:]) if b["start"] - a["end"] > 1.0]
+    assert gaps, "the face never idled between the two texts"
+    idle_from, idle_to = gaps[0]
+    series = decoded["series"]
+    times = np.asarray(series.times)
+    idle = (times >= idle_from) & (times < idle_to)
+    assert np.all(np.diff(times[idle]) < 1.5 / FPS)  # video frames all through the idling
+    audio, start = read_audio_16k(recorded["path"])
+    quiet = audio[int((idle_from - start) * 16000): int((idle_to - start) * 16000)]
+    assert len(quiet) > 8000 and np.sqrt(np.mean(quiet ** 2)) < 0.003
+    centre = np.asarray(series.centre, float)[idle]
+    assert np.nanstd(centre[:, 1]) > 0.01  # breathing and a little drift: not a frozen picture
+
+
+def send_start(socket, start: dict) -> None:
+    try:
+        socket.send(json.dumps(start))
+    except ConnectionClosedError:
+        pass  # a busy server says so and closes without waiting for the options
+
+
+def _first_event(url, start, headers=None):
+    with ws_connect(url, additional_headers=headers) as socket:
+        send_start(socket, start)
+        got = messages(socket, 60)
+    kinds = [m["type"] for _, m in got if isinstance(m, dict)]
+    assert kinds[-1] == "end"
+    return events(got)[0]
+
+
+AUTH = {"Authorization": f"Bearer {API_KEY}"}
+
+
+@pytest.mark.parametrize("start, field, words", [
+    ({"start": {"size": 13}}, "size", "64"),
+    ({"start": {"size": 257}}, "size", "even"),
+    ({"start": {"colour": "red"}}, "colour", "extra"),
+    ({"start": {"voice": "nobody"}}, "voice", "en_US-joe-medium"),
+    ({"start": {"engine": "sadtalker"}}, "engine", "builtin"),
+    ({"start": {"image": "not base64!"}}, "image", "base64"),
+    ({"start": {"image": base64.b64encode(b"a text file").decode()}}, "image", "JPEG"),
+    ({"start": {"image": base64.b64encode(png(300, 300)).decode()}}, "image", "face"),
+])
+def test_bad_options_get_an_error_frame_naming_them(live_server, start, field, words):
+    error = _first_event(ws_url(live_server), start, AUTH)
+    assert error["type"] == "error" and error["field"] == field
+    assert words.lower() in error["message"].lower()
+
+
+def test_the_api_key_and_allowed_origins_apply(live_server):
+    error = _first_event(ws_url(live_server), {"start": {}})
+    assert error["code"] == "unauthorized"
+    with pytest.raises(LiveError) as refused:
+        list(connect(ws_url(live_server), api_key="wrong"))
+    assert refused.value.code == "unauthorized"
+    with pytest.raises(InvalidStatus) as forbidden:
+        ws_connect(ws_url(live_server), origin="https://elsewhere.example")
+    assert forbidden.value.response.status_code == 403
+    with ws_connect(ws_url(live_server), origin=CORS_ORIGIN) as socket:
+        socket.send(json.dumps({"start": {"api_key": API_KEY, "size": SIZE}}))
+        assert json.loads(socket.recv(60))["type"] == "ready"
+
+
+def opened(server, start: dict, limit_s: float = 30):
+    """A stream that got its `ready`, once the server's one slot is free (a viewer just gone frees it)."""
+    deadline = time.monotonic() + limit_s
+    while True:
+        socket = ws_connect(ws_url(server), additional_headers=AUTH).__enter__()
+        send_start(socket, {"start": start})
+        first = json.loads(socket.recv(60))
+        if first["type"] == "ready":
+            return socket
+        socket.close()
+        assert first["code"] == "busy" and time.monotonic() < deadline, first
+        time.sleep(0.3)
+
+
+def test_a_bad_message_mid_stream_is_reported_and_the_stream_goes_on(live_server):
+    with opened(live_server, {"size": SIZE}) as socket:
+        socket.send("not json")
+        socket.send(json.dumps({"txt": "typo"}))
+        socket.send(json.dumps({"text": "Hi."}))
+        socket.send(json.dumps({"end": True}))
+        got = messages(socket)
+    errors = events(got, "error")
+    assert [e["code"] for e in errors] == ["invalid_input", "invalid_input"]
+    assert [w["text"] for w in events(got, "word")] == ["Hi."]
+    assert sum(len(m) for _, m in got if isinstance(m, bytes)) > 1000
+
+
+def test_a_silent_client_is_timed_out_and_a_second_viewer_waits_for_a_free_slot(live_server):
+    with opened(live_server, {"size": SIZE}) as socket:
+        # The one slot is taken: a second viewer is told so.
+        busy = _first_event(ws_url(live_server), {"start": {}}, AUTH)
+        assert busy["code"] == "busy"
+        got = messages(socket, 30)  # nothing sent: the idle timeout (5 s) ends it
+    assert [e["code"] for e in events(got, "error")] == ["idle_timeout"]
+    assert events(got)[-1]["type"] == "end"
+
+
+def test_a_viewer_who_leaves_frees_the_slot(live_server):
+    with opened(live_server, {"size": SIZE}) as socket:
+        socket.send(json.dumps({"text": "This sentence is cut short when the viewer leaves. And so is this one."}))
+        while not isinstance(socket.recv(60), bytes):
+            pass
+    # Gone mid-stream: the slot comes free (opened() retries while the server still says busy).
+    opened(live_server, {"size": SIZE}, limit_s=15).close()

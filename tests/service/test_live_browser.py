@@ -1,0 +1,60 @@
+"""Live mode in a real browser: Debian's Chromium plays the stream through Media Source Extensions."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+
+pytestmark = pytest.mark.skipif(not shutil.which(CHROMIUM), reason="chromium is not installed (CI installs it: see .ci/run)")
+
+
+@pytest.fixture
+def page(open_server):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                  "--no-first-run", "--autoplay-policy=no-user-gesture-required"],
+        )
+        try:
+            page = browser.new_page(viewport={"width": 390, "height": 844})
+            page.set_default_timeout(60_000)
+            page.goto(open_server.url + "/")
+            yield page
+        finally:
+            browser.close()
+
+
+def test_live_playback_starts_before_the_server_has_finished(page):
+    page.click("summary")
+    page.select_option("#size", "256")
+    page.fill("#live-text", "Good morning. I am speaking live to you.")
+    page.click("#live-say")
+    page.fill("#live-text", "And these words come a little later.")
+    page.click("#live-say")
+    page.click("#live-end")
+    # Playing: the clock of the video element moves on while the stream is still being made.
+    page.wait_for_function("() => document.querySelector('#live-video').currentTime > 0.5", timeout=90_000)
+    at_playback = page.evaluate(
+        "() => ({ended: window.liveState.ended, t: document.querySelector('#live-video').currentTime,"
+        " made: Math.max(0, ...window.liveState.events.filter(e => e.type === 'progress').map(e => e.media_s))})")
+    assert not at_playback["ended"], "the stream had already ended when playback started"
+    page.wait_for_function("() => window.liveState.ended", timeout=90_000)
+    final = page.evaluate(
+        "() => ({t: document.querySelector('#live-video').currentTime,"
+        " made: window.liveState.events.filter(e => e.type === 'end')[0].media_s,"
+        " error: document.querySelector('#live-video').error,"
+        " width: document.querySelector('#live-video').videoWidth,"
+        " shown: document.querySelector('#live-error').hidden,"
+        " units: window.liveState.events.filter(e => e.type === 'unit').length})")
+    # More than a second of the stream was made after the browser had started showing it.
+    assert final["made"] > at_playback["made"] + 1.0, (at_playback, final)
+    assert final["error"] is None and final["width"] == 256 and final["shown"]
+    assert final["units"] >= 3
+    page.wait_for_function("() => document.querySelector('#live-video').currentTime > 3.0", timeout=30_000)
+    assert page.locator("#live-caption").inner_text()

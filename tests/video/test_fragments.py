@@ -1,0 +1,56 @@
+"""The fragmented MP4 writer: one playable stream, handed out fragment by fragment, in sync."""
+
+import av
+import numpy as np
+
+from talking_head.evaluate.decode import top_level_boxes
+from talking_head.video.fragments import FRAGMENT_S, FragmentWriter
+
+FPS, RATE, SIDE = 25, 22050, 128
+CLICK_S = 1.0
+
+
+def _stream(tmp_path, seconds: float = 2.4):
+    """Black frames with one white frame, silence with one click at the same moment."""
+    chunks, frames_when = [], []
+    writer = FragmentWriter(chunks.append, SIDE, SIDE, FPS, RATE)
+    audio = np.zeros(int(seconds * RATE), np.float32)
+    audio[int(CLICK_S * RATE)] = 0.9
+    writer.add_audio(audio)
+    for i in range(int(seconds * FPS)):
+        frame = np.full((SIDE, SIDE, 3), 255 if i == int(CLICK_S * FPS) else 0, np.uint8)
+        writer.write(frame)
+        frames_when.append(len(chunks))
+    before_close = len(chunks)
+    writer.close()
+    path = tmp_path / "stream.mp4"
+    path.write_bytes(b"".join(chunks))
+    return path, chunks, frames_when, before_close
+
+
+def test_the_stream_is_one_fragmented_mp4_that_leaves_as_it_is_made(tmp_path):
+    path, chunks, frames_when, before_close = _stream(tmp_path)
+    boxes = top_level_boxes(path)
+    assert boxes[:2] == ["ftyp", "moov"]
+    assert boxes.count("moof") >= 5 and "mdat" in boxes
+    # Bytes leave while frames are still being written, not only at the end.
+    assert before_close >= 5 and frames_when[FPS // 2] > 1
+    with av.open(str(path)) as container:
+        keys = [float(p.pts * p.time_base) for p in container.demux(video=0) if p.pts is not None and p.is_keyframe]
+    assert len(keys) >= 5
+    assert max(np.diff(keys)) <= FRAGMENT_S + 1e-6 and max(np.diff(keys)) <= 0.5
+
+
+def test_a_click_is_heard_with_the_frame_it_was_made_with(tmp_path):
+    path, *_ = _stream(tmp_path)
+    with av.open(str(path)) as container:
+        pieces, start = [], None
+        for frame in container.decode(audio=0):
+            start = float(frame.pts * frame.time_base) if start is None else start
+            pieces.append(frame.to_ndarray()[0])
+    audio = np.concatenate(pieces)
+    click = start + np.argmax(np.abs(audio)) / RATE
+    with av.open(str(path)) as container:
+        white = [float(f.pts * f.time_base) for f in container.decode(video=0) if f.to_ndarray(format="gray").mean() > 128]
+    assert len(white) == 1
+    assert abs(click - white[0]) < 0.5 / FPS, f"click at {click:.4f} s, white frame at {white[0]:.4f} s"

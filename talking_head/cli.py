@@ -52,7 +52,8 @@ def _add_say(sub) -> None:
     p.add_argument("--still", action="store_true", help="keep the head still; only the face moves")
     p.add_argument("--expression-scale", type=float, default=1.0, help="scale of mouth and brow motion (default: %(default)s)")
     p.add_argument("--pose-style", type=int, default=0, help="head motion character, 0-45 (default: %(default)s)")
-    p.add_argument("--strict", action="store_true", help="fail instead of falling back to a simpler engine")
+    p.add_argument("--strict", action="store_true", help="fail instead of falling back to a simpler engine; an engine that is "
+                   "unavailable or misconfigured (e.g. no SadTalker checkpoints) is then exit 2")
     p.add_argument("--json", action="store_true", help="print the result record as JSON on standard output")
     p.add_argument("--stream", action="store_true",
                    help="write a fragmented MP4 to standard output as it is made, in real time "
@@ -121,7 +122,8 @@ def _say(args) -> int:
     from .pipeline import TalkOptions, talk
     from .settings import Settings
 
-    text = sys.stdin.read() if args.text == "-" else args.text
+    # Bytes that are not UTF-8 become U+FFFD (the text front end drops them), never a UnicodeDecodeError.
+    text = sys.stdin.buffer.read().decode("utf-8", errors="replace") if args.text == "-" else args.text
     if text is None and args.audio is None:
         raise InputError("give the words to speak, or --audio FILE. See talking-head say --help.", field="text")
     settings = Settings.from_env()

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from . import engines
-from .errors import EngineError, InputError, OutputError
+from .errors import ConfigurationError, EngineError, InputError, OutputError
 from .face import Face, analyze_face
 from .motion import build_motion
 from .settings import Settings
@@ -256,8 +256,8 @@ def talk(
         try:
             engine = engines.get_engine(name)
             reason = engine.unavailable(options)
-            if reason:
-                raise EngineError(reason)
+            if reason:  # the user's set-up to fix: with --strict, exit 2 and the reason, not an internal error
+                raise ConfigurationError(reason)
             frames, width, height = _render(engine, face, speech, motion, options, output, timings, progress)
         except (InputError, OutputError):  # the caller's input or the disk: another engine cannot help
             raise

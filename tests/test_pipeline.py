@@ -35,6 +35,21 @@ def test_strict_raises_instead(tmp_path):
     assert not (tmp_path / "c.mp4").exists()
 
 
+def test_strict_with_an_unavailable_engine_is_exit_2_with_the_fix(tmp_path, monkeypatch, capsys):
+    from talking_head import cli
+
+    monkeypatch.delenv("TALKING_HEAD_SADTALKER_DIR", raising=False)
+    out = tmp_path / "strict.mp4"
+    code = cli.main(["say", "Hi.", "--engine", "sadtalker", "--strict", "--size", "128", "--captions", "none",
+                     "-o", str(out)])
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(lines) == 1, lines
+    assert lines[0].startswith("error: no SadTalker checkpoints configured") and "--sadtalker-dir" in lines[0]
+    assert not out.exists()
+    with pytest.raises(ConfigurationError):
+        talk(text="Hi.", output=out, options=TalkOptions(size=128, engine="sadtalker", strict=True))
+
+
 def test_cli_json_record(tmp_path):
     out = tmp_path / "cli.mp4"
     proc = subprocess.run(

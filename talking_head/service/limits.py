@@ -53,7 +53,7 @@ def check_speech_input(settings, text: str | None, has_audio: bool) -> str | Non
         if text is None or not text.strip():
             raise InputError("give the words to speak in `text`, or upload a recording as `audio`.", field="text")
     if text is not None and text.strip():
-        return check_text(text, settings.max_text_chars)
+        return check_text(text, settings.max_text_chars, to_speak=not has_audio)
     return None
 
 

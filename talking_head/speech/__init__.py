@@ -9,24 +9,31 @@ from ..timing import timed
 from .align import recognize_timed_words, timeline
 from .audio import ANALYSIS_RATE, read_audio, resample, split_at_pauses
 from .scripts import check_script
+from .text import clean, read_text
 from .timeline import Phone, Speech, Word
-from .tts import load_voice, synthesize
+from .tts import NOTHING_TO_SAY, load_voice, synthesize
 from .voices import resolve_voice
 
 __all__ = ["Phone", "Speech", "Word", "check_text", "speech_from_audio", "speech_from_text"]
 
 
-def check_text(text: str | None, max_chars: int) -> str:
-    """Return the stripped text, or raise `InputError` for empty or over-long text."""
-    if text is None or not text.strip():
+def check_text(text: str | None, max_chars: int, to_speak: bool = True) -> str:
+    """Return the text cleaned (NFC; no NUL, control characters or lone surrogates) and stripped.
+
+    Raise `InputError` for empty or over-long text, and, when it is `to_speak`
+    (not a recording's transcript), for text with nothing the voice can say.
+    """
+    text = clean(text or "").strip()
+    if not text:
         raise InputError("the text is empty. Give the words to speak.", field="text")
-    text = text.strip()
     if len(text) > max_chars:
         raise InputError(
             f"the text has {len(text)} characters, over the limit of {max_chars}. "
             "Shorten it or split it into several videos.",
             field="text",
         )
+    if to_speak and not read_text(text):
+        raise InputError(NOTHING_TO_SAY, field="text")
     return text
 
 
@@ -34,7 +41,8 @@ def speech_from_text(text: str, voice: str | None = None, max_chars: int = 5000,
                      timings: dict[str, float] | None = None, *, speed: float = 1.0,
                      speaker: str | int | None = None, seed: int = 0,
                      voices_dir: str | Path | None = None) -> Speech:
-    """Speak `text` with a Piper voice (a name, a path, or None for the bundled one).
+    """Speak `text` (plain or SSML, through the text front end) with a Piper voice
+    (a name, a path, or None for the bundled one).
 
     The phones and words are timed by the voice itself (``alignment="voice"``);
     only a voice whose graph gives no durations is force-aligned instead.
@@ -71,7 +79,7 @@ def speech_from_audio(
     ``audio`` (decoding) and ``align`` are added to it.
     """
     if text is not None and text.strip():
-        text = check_text(text, max_chars)
+        text = check_text(text, max_chars, to_speak=False)
     else:
         text = None
     with timed(timings, "audio"):

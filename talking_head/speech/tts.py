@@ -3,9 +3,10 @@
 The voice's graph is patched in memory (`voice_graph`) to give the number of
 audio samples of every phoneme it speaks and to take its noise from a seeded
 generator. `speak` turns one unit of text (a sentence, a clause) into audio
-with its phone and word timelines; `synthesize` speaks a whole text sentence
-by sentence with a pause between sentences. Phones carry the ARPAbet labels
-the motion stage uses (`ipa`); words carry the text as written, for captions.
+with its phone and word timelines; `synthesize` speaks a whole text unit by
+unit as the text front end (`text`) reads it, with the silences it asks for.
+Phones carry the ARPAbet labels the motion stage uses (`ipa`); words carry the
+text as written, for captions.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from __future__ import annotations
 import functools
 import json
 import logging
-import re
 import threading
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
@@ -23,19 +23,19 @@ import numpy as np
 
 from ..errors import InputError
 from . import ipa
+from .text import read_text
 from .timeline import Phone, Word
 from .voice_graph import NoiseInput, patch
 from .voices import VoiceInfo, bundled_voice_path, config_path, read_info
 
 log = logging.getLogger(__name__)
 
-SENTENCE_PAUSE_S = 0.25  # silence between sentences, where the mouth rests
+NOTHING_TO_SAY = "the text has nothing to say (no words the voice can speak). Give some words."
 PEAK_LEVEL = 0.9  # Piper normalises each sentence to full scale; leave AAC some headroom
 # Noise drawn per phoneme id for each random node: enough for 192 latent channels over
 # 24 frames per id (the graph cycles the buffer if a sound ever lasts longer).
 NOISE_PER_ID = 192 * 24
 MIN_SPEED, MAX_SPEED = 0.5, 2.0
-_SENTENCE_END = re.compile(r"(?<=[.!?;:。！？])\s+|\n\s*\n")
 
 
 @dataclass
@@ -116,10 +116,6 @@ def _load(model_path: str) -> Voice:
     except Exception as exc:  # onnx, onnxruntime and json raise many kinds
         raise InputError(f"cannot load the voice {model.name}: {exc}", field="voice") from None
     return Voice(PiperVoice(session=session, config=config), info, timed, noise)
-
-
-def split_sentences(text: str) -> list[str]:
-    return [part.strip() for part in _SENTENCE_END.split(text) if part and part.strip()]
 
 
 def _symbol_ids(voice: Voice, phonemes: list[str]) -> tuple[list[int], list[tuple[str, int]]]:
@@ -259,23 +255,30 @@ def speak(voice: Voice, text: str, written: str | None = None, *, speed: float =
 
 def synthesize(text: str, voice: str | Path | None = None, *, speed: float = 1.0,
                speaker: str | int | None = None, seed: int = 0) -> Utterance:
-    """Speak `text` sentence by sentence, `SENTENCE_PAUSE_S` of silence between sentences."""
+    """Speak `text` (plain or SSML) unit by unit as the text front end reads it.
+
+    Each unit's spoken reading is what the voice says; its words are timed
+    and shown as written. The silence before each unit and its rate (SSML
+    ``<break>``, ``<prosody rate>``) come from the front end.
+    """
     loaded = load_voice(voice)
     rate = loaded.sample_rate
-    pause = np.zeros(int(SENTENCE_PAUSE_S * rate), np.float32)
     pieces: list[np.ndarray] = []
     phones: list[Phone] = []
     words: list[Word] = []
     timed = True
     at = 0
-    for unit, sentence in enumerate(split_sentences(text)):
-        said = speak(loaded, sentence, speed=speed, speaker=speaker, seed=seed, unit=unit)
+    for unit, part in enumerate(read_text(text, loaded.info.language)):
+        # An SSML rate scales the speed asked for, within what the voice can do.
+        unit_speed = speed if part.rate == 1.0 else min(MAX_SPEED, max(MIN_SPEED, speed * part.rate))
+        said = speak(loaded, part.spoken, part.written, speed=unit_speed, speaker=speaker, seed=seed, unit=unit)
         if not len(said.audio):
             continue  # punctuation only: nothing to say
-        if pieces:
-            pieces.append(pause)
-            phones.append(Phone("SIL", at / rate, (at + len(pause)) / rate))
-            at += len(pause)
+        pause = round(part.pause_before_s * rate)
+        if pause:
+            pieces.append(np.zeros(pause, np.float32))
+            phones.append(Phone("SIL", at / rate, (at + pause) / rate))
+            at += pause
         offset = at / rate
         pieces.append(said.audio)
         phones += [Phone(p.label, p.start + offset, p.end + offset) for p in said.phones]
@@ -283,8 +286,5 @@ def synthesize(text: str, voice: str | Path | None = None, *, speed: float = 1.0
         timed = timed and said.timed
         at += len(said.audio)
     if not pieces:
-        raise InputError(
-            "the text has nothing to say (no words the voice can speak). Give some words.",
-            field="text",
-        )
+        raise InputError(NOTHING_TO_SAY, field="text")
     return Utterance(np.concatenate(pieces), rate, phones if timed else [], words if timed else [], timed)

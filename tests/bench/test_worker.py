@@ -1,7 +1,6 @@
 """The benchmark worker loads every model before it times a case (so a first call's loading is not timed)."""
 
 from bench.worker import _load_models
-
 from talking_head.face.runtime import model
 
 

@@ -1,10 +1,10 @@
 """The built-in animator, judged on the decoded output by the project's evaluator."""
 
-import wave
 from pathlib import Path
 
 import numpy as np
 import pytest
+from recordings import with_pauses
 
 from talking_head.engines.builtin.engine import BuiltinEngine
 from talking_head.evaluate.decode import probe
@@ -54,17 +54,6 @@ def test_default_face_long_speech(out):
     report = evaluate(video, source=DEFAULT_FACE, text=LONG_TEXT)
     judge(report, still_jitter)
     assert 8 <= report["blinks_per_min"] <= 25
-
-
-def with_pauses(wav: Path, out: Path, pause_s: float = 1.0) -> Path:
-    """The recording with a pause before and after it (the LibriVox clips have none to measure)."""
-    with wave.open(str(wav)) as r:
-        params, frames = r.getparams(), r.readframes(r.getnframes())
-    silence = bytes(int(pause_s * params.framerate) * params.sampwidth * params.nchannels)
-    with wave.open(str(out), "wb") as w:
-        w.setparams(params)
-        w.writeframes(silence + frames + silence)
-    return out
 
 
 def test_small_grayscale_portrait_with_a_real_voice(out, human_speech):

@@ -5,8 +5,8 @@ here (the evaluator's alignment and transcript need the recogniser).
 """
 
 import json
-import wave
 
+from recordings import with_pauses
 from without_packages import run_without
 
 from talking_head.evaluate.report import evaluate
@@ -22,22 +22,11 @@ print(json.dumps({"alignment": result.alignment}))
 """
 
 
-def with_pauses(wav, out, pause_s=1.0):
-    with wave.open(str(wav)) as r:
-        params, frames = r.getparams(), r.readframes(r.getnframes())
-    silence = bytes(int(pause_s * params.framerate) * params.sampwidth * params.nchannels)
-    with wave.open(str(out), "wb") as w:
-        w.setparams(params)
-        w.writeframes(silence + frames + silence)
-    return out
-
-
 def test_recording_lip_sync_without_pocketsphinx(human_speech, tmp_path):
     recording, transcript = min(human_speech, key=lambda item: item[0].stat().st_size)
     wav = with_pauses(recording, tmp_path / "paused.wav")
     video = tmp_path / "sound.mp4"
-    code = "import sys; sys.argv = ['-', %r, %r, %r]\n" % (str(wav), transcript, str(video)) + MAKE
-    done = run_without({"pocketsphinx"}, code)
+    done = run_without({"pocketsphinx"}, MAKE, args=(str(wav), transcript, str(video)))
     assert done.returncode == 0, done.stderr[-3000:]
     assert json.loads(done.stdout.strip().splitlines()[-1])["alignment"] == "sound"
     report = evaluate(video)

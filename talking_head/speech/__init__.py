@@ -23,6 +23,8 @@ def check_text(text: str | None, max_chars: int, to_speak: bool = True) -> str:
     Raise `InputError` for empty or over-long text, and, when it is `to_speak`
     (not a recording's transcript), for text with nothing the voice can say.
     """
+    if text is not None and not isinstance(text, str):
+        raise InputError(f"the text must be a string, not {type(text).__name__}.", field="text")
     text = clean(text or "").strip()
     if not text:
         raise InputError("the text is empty. Give the words to speak.", field="text")

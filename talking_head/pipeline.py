@@ -54,9 +54,16 @@ class TalkOptions:
     """Speaking rate: 1.25 is a quarter faster, 0.8 slower (0.5 to 2)."""
     speaker: str | None = None
     """Speaker name or number of a multi-speaker voice; None is its default speaker."""
+    audio_reading: str = "auto"
+    """How a recording's mouth shapes are read: ``recognition`` (PocketSphinx phones, or the transcript
+    force-aligned), ``sound`` (from the sound's spectrum and energy, any language, no recogniser), or
+    ``auto``: recognition when PocketSphinx is installed (it measured better, on German speech too)."""
+    text_timing: str = "voice"
+    """How text is timed: ``voice`` (the voice's own durations, any language) or ``forced``
+    (PocketSphinx aligns the speech back to its text: English only, slower; for comparison)."""
     language: str | None = None
-    """Language of a recording (``en``, ``de``, ...); None is unknown. English recordings are read by
-    phone recognition (and captioned from it); any other or unknown language from the sound itself."""
+    """Language of a recording (``en``, ``de``, ...); None is unknown. An English recording without a
+    transcript is captioned from word recognition; others get no captions (and a warning why)."""
     still: bool = False
     """Keep the head still (the mouth, eyes and brows still move)."""
     expression_scale: float = 1.0
@@ -107,6 +114,9 @@ class TalkOptions:
              "sadtalker_preprocess must be crop, resize or full"),
             (1 <= self.batch_size <= 256, "batch_size", "batch_size must be between 1 and 256"),
             (0.5 <= self.speed <= 2.0, "speed", "speed must be between 0.5 and 2"),
+            (self.text_timing in ("voice", "forced"), "text_timing", "text_timing must be voice or forced"),
+            (self.audio_reading in ("auto", "recognition", "sound"), "audio_reading",
+             "audio_reading must be auto, recognition or sound"),
         ]
         for ok, name, message in checks:
             if not ok:
@@ -129,6 +139,8 @@ class TalkResult:
     height: int
     faces_found: int
     alignment: str
+    framing: str | None = None
+    """How the photo was framed: inside, shifted, tightened, extended (past its edge) or whole."""
     captions_source: str | None = None
     """Where the caption words came from: ``text`` (as written), ``recognition``, or None."""
     warnings: list[str] = field(default_factory=list)
@@ -189,7 +201,7 @@ def _drawn_ahead(frames: Iterator[np.ndarray], timings: dict[str, float]) -> Ite
 
 
 def _render(engine, face: Face, speech: Speech, motion, options: TalkOptions, output: Path,
-            timings: dict[str, float], progress: Progress | None) -> tuple[int, int, int]:
+            timings: dict[str, float], progress: Progress | None) -> tuple[int, int, int, str | None]:
     with timed(timings, "prepare"):
         prepared = engine.prepare(face, options)
     frames = 0
@@ -202,7 +214,7 @@ def _render(engine, face: Face, speech: Speech, motion, options: TalkOptions, ou
                 progress(0.2 + 0.8 * frames / motion.n_frames, "render")
         if frames != motion.n_frames:
             raise EngineError(f"{engine.name} drew {frames} frames for {motion.n_frames} wanted")
-    return frames, prepared.width, prepared.height
+    return frames, prepared.width, prepared.height, getattr(prepared, "framed", None)
 
 
 def _read_only(folder: Path) -> bool:
@@ -242,10 +254,11 @@ def talk(
     report(0.05, "speech")
     if audio is not None:
         speech = speech_from_audio(audio, text, options.max_audio_s, options.max_text_chars, timings,
-                                   language=options.language)
+                                   language=options.language, reading=options.audio_reading)
     else:
         speech = speech_from_text(text, options.voice, options.max_text_chars, timings, speed=options.speed,
-                                  speaker=options.speaker, seed=options.seed, voices_dir=options.voices_dir)
+                                  speaker=options.speaker, seed=options.seed, voices_dir=options.voices_dir,
+                                  timing=options.text_timing)
     report(0.15, "motion")
     with timed(timings, "motion"):
         motion = build_motion(speech, options)
@@ -258,7 +271,7 @@ def talk(
             reason = engine.unavailable(options)
             if reason:  # the user's set-up to fix: with --strict, exit 2 and the reason, not an internal error
                 raise ConfigurationError(reason)
-            frames, width, height = _render(engine, face, speech, motion, options, output, timings, progress)
+            frames, width, height, framed = _render(engine, face, speech, motion, options, output, timings, progress)
         except (InputError, OutputError):  # the caller's input or the disk: another engine cannot help
             raise
         except Exception as exc:
@@ -289,6 +302,7 @@ def talk(
         height=height,
         faces_found=face.faces_found,
         alignment=speech.alignment,
+        framing=framed,
         captions_source=speech.captions_source if captions else None,
         warnings=[w for w in speech.warnings if options.captions != "none" or not w.startswith("no captions")],
         timings={k: round(v, 4) for k, v in timings.items()},

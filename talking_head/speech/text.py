@@ -9,7 +9,7 @@ num2words knows it; the other readings (units, symbols, abbreviations, Roman
 numerals, dates by name) are English and apply to English voices only, while
 other voices get the digits' words and leave the rest to their own espeak rules.
 
-Nothing here raises: any string gives a (possibly empty) list of utterances.
+Nothing here raises: any string gives a (possibly empty) list of units.
 """
 
 from __future__ import annotations
@@ -108,7 +108,7 @@ def _words(value, language: Language, to: str = "cardinal") -> str | None:
 
 def _digits(digits: str, language: Language) -> str:
     """Digit by digit: ``"0042"`` -> ``"zero zero four two"``."""
-    return " ".join(_words(int(d), language) or d for d in digits if d.isdigit())
+    return " ".join(_words(int(d), language) or d for d in digits if d.isdecimal())
 
 
 def _integer(digits: str, language: Language, year: bool = False) -> str:
@@ -270,7 +270,8 @@ _NUM = r"\d+(?:[.,\u00a0\u202f']\d+)*"  # 3.14, 1,234,567, 12,50, 1 000 (narrow 
 _URL = re.compile(r"\b(?:https?://|www\.)[^\s<>\"']+", re.IGNORECASE)
 # Bounded repeats: "1.1.1.1..." must not cost quadratic time.
 _EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,6}\b")
-_DOMAIN = re.compile(r"\b(?:[a-z0-9-]{1,63}\.){1,6}(?:com|org|net|io|dev|edu|gov|info|app|ai|co\.uk|uk|de|fr|eu|ca|au)\b",
+_DOMAIN = re.compile(r"\b(?:[a-z0-9-]{1,63}\.){1,6}"
+                     r"(?:com|org|net|io|dev|edu|gov|info|app|ai|co\.uk|uk|de|fr|eu|ca|au)\b",
                      re.IGNORECASE)
 _TIME = re.compile(r"(?<![\d:.])([01]?\d|2[0-3]):([0-5]\d)(?::([0-5]\d))?(?![\d:])"
                    r"(?:\s?([ap])\.?\s?m\b\.?)?", re.IGNORECASE)
@@ -278,7 +279,8 @@ _HOUR_AMPM = re.compile(r"(?<![\d:.])(1[0-2]|0?[1-9])\s?([ap])\.?\s?m\b\.?", re.
 _ISO_DATE = re.compile(r"(?<![\d.-])(\d{4})-(\d{1,2})-(\d{1,2})(?![\d-])")
 _NUMERIC_DATE = re.compile(r"(?<![\d/.-])(\d{1,2})([/.-])(\d{1,2})\2(\d{4}|\d{2})(?![\d/-]|\.\d)")
 _MONTH_DAY = re.compile(rf"\b({_MONTH})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?\b(?!:)(?:,?\s+(\d{{4}})\b)?")
-_DAY_MONTH = re.compile(rf"(?:\b([Tt]he)\s+)?\b(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?({_MONTH})\b\.?(?:,?\s+(\d{{4}})\b)?")
+_DAY_MONTH = re.compile(rf"(?:\b([Tt]he)\s+)?\b(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?({_MONTH})\b\.?"
+                        r"(?:,?\s+(\d{4})\b)?")
 _IP = re.compile(r"(?<![\d.])(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)(?!\d|\.\d)")
 _PHONE = re.compile(r"(?<![\w.+-])(\+\d{1,3}[ .-]?)?(\(\d{1,4}\)[ .-]?)?\d{2,4}(?:[ .-]\d{2,4}){1,4}(?![\w-])")
 _CURRENCY_BEFORE = re.compile(rf"(?<!\w)(US\$|[$€£¥₹₩₽]|(?:USD|EUR|GBP|JPY|INR|CHF)\s?)\s?(-?{_NUM})"
@@ -395,7 +397,6 @@ def _say_money(amount: str, code: str, scale: str | None, language: Language) ->
     minus = "minus " if negative else ""
     if scale:
         return f"{minus}{number(amount, language, year=False)} {_SCALES[scale]} {unit[1]}"
-    value = _value(amount, language)
     whole, fraction = _split_number(amount, language)
     if not language.english:
         forms = getattr(CONVERTER_CLASSES.get(language.numbers or ""), "CURRENCY_FORMS", {}).get(iso)
@@ -406,7 +407,7 @@ def _say_money(amount: str, code: str, scale: str | None, language: Language) ->
             except _NUM2WORDS_ERRORS:
                 name = forms[0][-1]
             return f"{minus}{_integer(whole, language)} {name}"
-        spoken = _words(value, language, "currency") if forms else None
+        spoken = _words(_value(amount, language), language, "currency") if forms else None
         return (minus + spoken) if spoken else None
     if fraction is not None and (len(fraction) > 2 or cent is None):
         return f"{minus}{number(amount, language, year=False)} {unit[1]}"
@@ -428,13 +429,12 @@ def _phone(match: re.Match, language: Language) -> str:
     marked = text.startswith("+") or "(" in text
     if not 7 <= len(digits) <= 15:
         return text
-    if not marked:
-        plain_groups = [g for g in groups]
+    if not marked:  # without "+" or "(", only 555-123-4567, 555.123.4567 and 555-1234 are phone numbers
         if separators - {"-", "."} or len(separators) != 1:
             return text
-        if "." in separators and all(len(g) == 3 for g in plain_groups[1:]):
+        if "." in separators and all(len(g) == 3 for g in groups[1:]):
             return text  # 1.234.567 is a number
-        if len(plain_groups) == 2 and not (len(plain_groups[0]) == 3 and len(plain_groups[1]) == 4):
+        if len(groups) == 2 and not (len(groups[0]) == 3 and len(groups[1]) == 4):
             return text
     spoken = ", ".join(_digits(g, language) for g in groups)
     return (" plus " if text.startswith("+") and language.english else " ") + spoken + " "
@@ -453,10 +453,8 @@ def _roman(match: re.Match) -> str:
     return f"{before}{space}the {num2words(value, to='ordinal')}"
 
 
-def _fraction(match: re.Match, language: Language) -> str:
+def _fraction(match: re.Match) -> str:
     top, bottom = int(match.group(1)), int(match.group(2))
-    if not language.english:
-        return match.group(0)
     if 0 < top < bottom <= 10:
         if bottom == 2:
             name = "half" if top == 1 else "halves"
@@ -489,12 +487,12 @@ def read_words(text: str, language: Language | str | None = "en") -> str:
                          text)
     text = _NUMERIC_DATE.sub(lambda m: _numeric_date(m, lang), text)
     if en:
-        text = _MONTH_DAY.sub(lambda m: f" {_say_date(m.group(3), _MONTH_NAMES[m.group(1).lower()], int(m.group(2)), lang) or m.group(0)} ", text)
+        text = _MONTH_DAY.sub(lambda m: f" {_month_day(m, lang)} ", text)
         text = _DAY_MONTH.sub(lambda m: f" {_day_month(m, lang)} ", text)
     text = _IP.sub(lambda m: " " + " dot ".join(_integer(p, lang) for p in m.group(0).split(".")) + " ", text)
     text = _PHONE.sub(lambda m: _phone(m, lang), text)
-    text = _CURRENCY_BEFORE.sub(lambda m: _money(m, m.group(2), m.group(1), m.group(3), lang), text)
-    text = _CURRENCY_AFTER.sub(lambda m: _money(m, m.group(1), m.group(3), m.group(2), lang), text)
+    text = _CURRENCY_BEFORE.sub(lambda m: _money(m.group(2), m.group(1), m.group(3), lang), text)
+    text = _CURRENCY_AFTER.sub(lambda m: _money(m.group(1), m.group(3), m.group(2), lang), text)
     if en:
         text = _VERSION_NAMED.sub(lambda m: f" {m.group(1)} {_version(m.group(2), lang)} ", text)
         text = _VERSION_V.sub(lambda m: f" {m.group(1) or 'version'} {_version(m.group(2), lang)} ", text)
@@ -506,7 +504,7 @@ def read_words(text: str, language: Language | str | None = "en") -> str:
                                       f"{'per mille' if m.group(2) == '‰' else 'percent'} ", text)
         text = _UNIT.sub(lambda m: _unit(m, lang), text)
         text = _ORDINAL.sub(lambda m: f" {_words(int(m.group(1)), lang, 'ordinal') or m.group(1)} ", text)
-        text = _FRACTION.sub(lambda m: _fraction(m, lang), text)
+        text = _FRACTION.sub(_fraction, text)
         text = _BY.sub(" by ", text)
         text = _NUMBER_SIGN.sub(" number ", text)
         text = _ROMAN.sub(_roman, text)
@@ -543,6 +541,11 @@ def _numeric_date(match: re.Match, language: Language) -> str:
     return f" {spoken} " if spoken else match.group(0)
 
 
+def _month_day(match: re.Match, language: Language) -> str:
+    month, day, year = _MONTH_NAMES[match.group(1).lower()], int(match.group(2)), match.group(3)
+    return _say_date(year, month, day, language) or match.group(0)
+
+
 def _day_month(match: re.Match, language: Language) -> str:
     the, day, month, year = match.group(1) or "the", int(match.group(2)), match.group(3), match.group(4)
     if not 1 <= day <= 31:
@@ -551,7 +554,7 @@ def _day_month(match: re.Match, language: Language) -> str:
     return spoken + (f", {_integer(year, language, year=True)}" if year else "")
 
 
-def _money(match: re.Match, amount: str, code: str, scale: str | None, language: Language) -> str:
+def _money(amount: str, code: str, scale: str | None, language: Language) -> str:
     spoken = _say_money(amount, code, scale, language)
     return f" {spoken} " if spoken else f" {number(amount, language, year=False)} {code} "
 
@@ -618,7 +621,8 @@ class _Break:
     seconds: float
 
 
-_TAG_LIKE = re.compile(r"<!DOCTYPE[^\[>]*(?:\[.*?\])?\s*>|<\s*/?\s*[A-Za-z][\w:.-]*(?:\s[^<>]*)?/?\s*>|<!--.*?-->|<![^<>]*>|<\?[^<>]*\?>", re.DOTALL)
+_TAG_LIKE = re.compile(r"<!DOCTYPE[^\[>]*(?:\[.*?\])?\s*>|<\s*/?\s*[A-Za-z][\w:.-]*(?:\s[^<>]*)?/?\s*>"
+                       r"|<!--.*?-->|<![^<>]*>|<\?[^<>]*\?>", re.DOTALL)
 _LOOKS_LIKE_MARKUP = re.compile(r"<\s*/?\s*[A-Za-z][\w:.-]*(?:\s+[\w:.-]+\s*=\s*(?:\"[^\"]*\"|'[^']*'))*\s*/?\s*>")
 _BARE_AMPERSAND = re.compile(r"&(?!(?:amp|lt|gt|quot|apos|#\d+|#x[0-9a-fA-F]+);)")
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")

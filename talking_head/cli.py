@@ -58,6 +58,8 @@ def _add_option_flags(parser: argparse.ArgumentParser) -> None:
     """One flag per per-video option (options.py), with its default, bounds left to `validate`."""
     for spec in option_fields():
         about, default = option_spec(spec), spec.default
+        if not about.cli:
+            continue
         target = _group(parser, about.group)
         if option_kind(spec) is bool:
             target.add_argument(flag_of(spec), dest=spec.name, action="store_true", default=default, help=about.help)
@@ -86,7 +88,7 @@ def _add_setting_flags(parser: argparse.ArgumentParser) -> None:
 
 
 def _options(args: argparse.Namespace) -> TalkOptions:
-    return TalkOptions(**{spec.name: getattr(args, spec.name) for spec in option_fields()})
+    return TalkOptions(**{spec.name: getattr(args, spec.name) for spec in option_fields() if option_spec(spec).cli})
 
 
 def _settings(args: argparse.Namespace) -> Settings:

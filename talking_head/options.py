@@ -21,6 +21,10 @@ from .engines import ENGINE_NAMES
 from .errors import InputError
 
 CAPTION_KINDS = ("vtt", "srt", "none")
+AUDIO_READINGS = ("auto", "recognition", "sound")
+TEXT_TIMINGS = ("voice", "forced")
+MAX_SPEAKER_CHARS = 100
+MAX_LANGUAGE_CHARS = 20
 SADTALKER_FRAMINGS = ("crop", "resize", "full")
 MIN_SIZE_PX, MAX_SIZE_PX = 64, 2048
 MAX_SEED = 2**31 - 1
@@ -44,6 +48,8 @@ class OptionSpec:
     """Further (predicate, rule) pairs, checked after the bounds and choices."""
     request: bool = True
     """A service request may set it."""
+    cli: bool = True
+    """`talking-head say` has a flag for it."""
     request_help: str | None = None
     """The request field's description, when it differs from `help` (e.g. a name, not a path)."""
     max_length: int | None = None
@@ -94,17 +100,29 @@ class TalkOptions:
     voice: str | None = option(
         None, "voice name (talking-head voices lists them) or a Piper voice .onnx path (its .onnx.json beside it); "
         "default: en_US-joe-medium",
-        request_help="A voice name; default en_US-joe-medium.",
+        request_help="A voice name from `GET /v1/voices`; default en_US-joe-medium.",
         max_length=MAX_VOICE_NAME_CHARS)
-    speed: float = option(1.0, "speaking rate: 1.25 is a quarter faster, 0.8 slower", minimum=0.5, maximum=2.0,
-                          request=False)
-    speaker: str | None = option(None, "speaker name or number, for a voice with several speakers", request=False)
+    speed: float = option(1.0, "speaking rate: 1.25 is a quarter faster, 0.8 slower", minimum=0.5, maximum=2.0)
+    speaker: str | None = option(None, "speaker name or number, for a voice with several speakers",
+                                 request_help="Speaker name or number of a multi-speaker voice.",
+                                 max_length=MAX_SPEAKER_CHARS)
     language: str | None = option(
-        None, "language of the --audio recording (en, de, ...): en is read by phone recognition and captioned "
-        "from it; any other or unknown language from the sound itself", request=False)
+        None, "language of the --audio recording (en, de, ...): an English one without a transcript is captioned "
+        "from word recognition",
+        request_help="Language of the recording (`en`, `de`, ...): `en` is captioned from recognition.",
+        max_length=MAX_LANGUAGE_CHARS)
+    audio_reading: str = option(
+        "auto", "how a recording's mouth shapes are read: PocketSphinx phone recognition, or the sound's spectrum "
+        "and energy (any language, no recogniser); auto: recognition when installed",
+        choices=AUDIO_READINGS, request=False)
+    text_timing: str = option(
+        "voice", "how text is timed: the voice's own durations, or forced alignment by PocketSphinx (English "
+        "only, slower; for comparison in bench/)", choices=TEXT_TIMINGS, request=False, cli=False)
     captions: str = option("vtt", "caption file beside the video", choices=CAPTION_KINDS)
     seed: int = option(0, "seed for everything random: the voice's noise, blinks, head motion; the same seed gives "
-                       "the same video", minimum=0, maximum=MAX_SEED)
+                       "the same video", minimum=0, maximum=MAX_SEED,
+                       request_help="Fixes the voice's noise, blinks and head motion: the same request and seed "
+                       "give the same video.")
     still: bool = option(False, "keep the head still; only the face moves")
     expression_scale: float = option(1.0, "scale of mouth and brow motion", minimum=0.0, maximum=3.0)
     pose_style: int = option(0, "head motion character", minimum=0, maximum=45)

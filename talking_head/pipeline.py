@@ -68,6 +68,9 @@ class TalkResult:
     faces_found: int = _about("Faces seen in the photo (the largest one talks).")
     alignment: str = _about("How the lips were timed: `voice` (the voice's own timing), `forced`, `recognized`, "
                             "`mixed`, `acoustic` or `none`.")
+    framing: str | None = _about(
+        "How the photo was framed: `inside` it, `shifted` or `tightened` to stay inside, `extended` past its edge "
+        "(a face cut by it), or `whole`.", default=None)
     captions_source: str | None = _about(
         "Where the caption words came from: `text` (as written) or `recognition`; null when there are no captions.",
         default=None)
@@ -136,7 +139,7 @@ def _drawn_ahead(frames: Iterator[np.ndarray], timings: dict[str, float]) -> Ite
 
 
 def _render(engine: engines.Engine, face: Face, speech: Speech, motion, options: TalkOptions, settings: Settings,
-            output: Path, timings: dict[str, float], progress: Progress | None) -> tuple[int, int, int]:
+            output: Path, timings: dict[str, float], progress: Progress | None) -> tuple[int, int, int, str | None]:
     with timed(timings, "prepare"):
         prepared = engine.prepare(face, options, settings)
     frames = 0
@@ -149,7 +152,7 @@ def _render(engine: engines.Engine, face: Face, speech: Speech, motion, options:
                 progress(0.2 + 0.8 * frames / motion.n_frames, "render")
         if frames != motion.n_frames:
             raise EngineError(f"{engine.name} drew {frames} frames for {motion.n_frames} wanted")
-    return frames, prepared.width, prepared.height
+    return frames, prepared.width, prepared.height, getattr(prepared, "framed", None)
 
 
 def _read_only(folder: Path) -> bool:
@@ -194,10 +197,11 @@ def talk(
     report(0.05, "speech")
     if audio is not None:
         speech = speech_from_audio(audio, text, settings.max_audio_s, settings.max_text_chars, timings,
-                                   language=options.language)
+                                   language=options.language, reading=options.audio_reading)
     else:
         speech = speech_from_text(text, options.voice, settings.max_text_chars, timings, speed=options.speed,
-                                  speaker=options.speaker, seed=options.seed, voices_dir=settings.voices_dir)
+                                  speaker=options.speaker, seed=options.seed, voices_dir=settings.voices_dir,
+                                  timing=options.text_timing)
     report(0.15, "motion")
     with timed(timings, "motion"):
         motion = build_motion(speech, options)
@@ -210,8 +214,8 @@ def talk(
             reason = engine.unavailable(options, settings)
             if reason:  # the user's set-up to fix: with --strict, exit 2 and the reason, not an internal error
                 raise ConfigurationError(reason)
-            frames, width, height = _render(engine, face, speech, motion, options, settings, output,
-                                             timings, progress)
+            frames, width, height, framed = _render(engine, face, speech, motion, options, settings, output,
+                                                     timings, progress)
         except (InputError, OutputError):  # the caller's input or the disk: another engine cannot help
             raise
         except Exception as exc:
@@ -242,6 +246,7 @@ def talk(
         height=height,
         faces_found=face.faces_found,
         alignment=speech.alignment,
+        framing=framed,
         captions_source=speech.captions_source if captions else None,
         warnings=[w for w in speech.warnings if options.captions != "none" or not w.startswith("no captions")],
         timings={k: round(v, 4) for k, v in timings.items()},

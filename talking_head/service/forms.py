@@ -84,6 +84,9 @@ def _build_talk_form():
     options = [_option_parameter(spec) for spec in request_fields()]
 
     def talk_form(*, image=None, audio=None, text=None, **chosen) -> TalkForm:
+        # An empty text field (a browser form's unset speaker, say) is the option left unset.
+        unset = {spec.name for spec in request_fields() if spec.default is None}
+        chosen = {k: None if k in unset and v == "" else v for k, v in chosen.items()}
         return TalkForm(_present(image), _present(audio), text, chosen)
 
     # FastAPI reads the fields from the signature: one per input and per request option.

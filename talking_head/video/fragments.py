@@ -138,5 +138,5 @@ class FragmentWriter:
     def abort(self) -> None:
         try:
             self._container.close()
-        except Exception:  # a half-written stream: nothing more to save
+        except (av.error.FFmpegError, OSError, ValueError):  # a half-written stream: nothing more to save
             pass

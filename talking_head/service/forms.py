@@ -48,8 +48,9 @@ def _typed(spec, narrower: dict | None = None) -> tuple[type, dict]:
     about, kind = spec_of(spec), kind_of(spec)
     limits = {"ge": about.minimum, "le": about.maximum, "max_length": about.max_length, "choices": about.choices,
               **(narrower or {})}
-    if limits.pop("choices"):
-        kind = Literal[tuple((narrower or {}).get("choices") or about.choices)]
+    choices = limits.pop("choices")
+    if choices:
+        kind = Literal[tuple(choices)]
     elif spec.default is None:
         kind = kind | None
     described = {"description": about.request_help or about.help[:1].upper() + about.help[1:] + "."}

@@ -19,7 +19,8 @@ import queue
 import threading
 import time
 
-from .jobs import QUEUED, RUNNING, Job, SqliteJobStore, StoreUnavailable
+from ..errors import StoreUnavailable
+from .jobs import QUEUED, RUNNING, Job, SqliteJobStore
 from .runner import TIMEOUT_MESSAGE, execute, fail, notify, warm_up
 from .storage import Storage
 

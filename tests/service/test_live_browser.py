@@ -7,7 +7,7 @@ from __future__ import annotations
 from .test_browser import page, pytestmark  # noqa: F401
 
 
-def test_live_playback_starts_before_the_server_has_finished(page):
+def test_live_playback_starts_before_the_server_has_finished(page):  # noqa: F811 (the fixture)
     page.click("summary")
     page.select_option("#size", "256")
     page.fill("#live-text", "Good morning. I am speaking live to you.")

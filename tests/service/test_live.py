@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import base64
 import json
+import os
+import socket as socket_module
 import time
 
 import av
@@ -34,7 +36,7 @@ IDLE_S = 2.0  # the client's silence between the two texts
 @pytest.fixture(scope="module")
 def live_server(tmp_path_factory):
     env = {"TALKING_HEAD_LIVE_SESSIONS": "1", "TALKING_HEAD_LIVE_IDLE_TIMEOUT_S": "5",
-           "TALKING_HEAD_LIVE_MAX_S": "40", "TALKING_HEAD_CORS_ORIGINS": CORS_ORIGIN}
+           "TALKING_HEAD_LIVE_MAX_S": "120", "TALKING_HEAD_CORS_ORIGINS": CORS_ORIGIN}
     stack = Stack(tmp_path_factory.mktemp("live"), "local", env=env, api_key=API_KEY).start()
     yield stack.server
     stack.stop()
@@ -269,3 +271,38 @@ def test_a_viewer_who_leaves_frees_the_slot(live_server):
             pass
     # Gone mid-stream: the slot comes free (opened() retries while the server still says busy).
     opened(live_server, {"size": SIZE}, limit_s=15).close()
+
+
+def _raw_websocket(server) -> socket_module.socket:
+    """A WebSocket opened by hand on a socket with a tiny receive window, so nothing reads for it."""
+    raw = socket_module.socket()
+    raw.setsockopt(socket_module.SOL_SOCKET, socket_module.SO_RCVBUF, 4096)
+    raw.connect(("127.0.0.1", server.port))
+    key = base64.b64encode(os.urandom(16)).decode()
+    raw.sendall((f"GET /v1/live HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\nUpgrade: websocket\r\n"
+                 f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
+                 f"Authorization: Bearer {API_KEY}\r\n\r\n").encode())
+    response = b""
+    while b"\r\n\r\n" not in response:
+        response += raw.recv(1)
+    assert response.startswith(b"HTTP/1.1 101")
+    return raw
+
+
+def _send_text_frame(raw: socket_module.socket, text: str) -> None:
+    payload, mask = text.encode(), os.urandom(4)
+    length = len(payload)
+    header = bytes([0x81]) + (bytes([0x80 | length]) if length < 126 else bytes([0x80 | 126]) + length.to_bytes(2, "big"))
+    raw.sendall(header + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload)))
+
+
+def test_a_client_that_stops_reading_is_dropped_and_frees_its_slot(live_server):
+    raw = _raw_websocket(live_server)
+    try:
+        _send_text_frame(raw, json.dumps({"start": {"size": SIZE}}))
+        for _ in range(5):  # over a minute of speech: the stream would not end by itself within the wait below
+            _send_text_frame(raw, json.dumps({"text": "This is a long text that nobody reads. " * 6}))
+        # Unanswered keepalive pings (or a backlog past SLOW_CLIENT_S) end it; the next viewer gets the slot.
+        opened(live_server, {"size": SIZE}, limit_s=60).close()
+    finally:
+        raw.close()

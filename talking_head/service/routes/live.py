@@ -38,6 +38,7 @@ log = logging.getLogger(__name__)
 router = APIRouter()
 
 SLOW_CLIENT_S = 5.0  # a viewer this far behind the stream is cut off, not buffered for
+FAREWELL_S = 2.0  # time the last frames and the close get to go out
 POLICY_VIOLATION = 1008  # WebSocket close codes
 TRY_AGAIN_LATER = 1013
 NORMAL = 1000
@@ -153,11 +154,12 @@ async def live(websocket: WebSocket) -> None:
 async def _finish(websocket: WebSocket, last: dict | None = None, code: int = NORMAL, media_s: float = 0.0) -> None:
     """Say what went wrong (if anything), then ``end``, then close; a client already gone is fine."""
     try:
-        if last is not None:
-            await websocket.send_json(last)
-        await websocket.send_json({"type": "end", "media_s": round(media_s, 3)})
-        await websocket.close(code=code)
-    except (WebSocketDisconnect, RuntimeError, OSError):
+        async with asyncio.timeout(FAREWELL_S):  # a client that reads nothing cannot hold the slot
+            if last is not None:
+                await websocket.send_json(last)
+            await websocket.send_json({"type": "end", "media_s": round(media_s, 3)})
+            await websocket.close(code=code)
+    except (WebSocketDisconnect, RuntimeError, OSError, TimeoutError):
         pass
 
 
@@ -224,6 +226,7 @@ async def _stream(websocket: WebSocket, settings, stream: LiveStream, pending: d
             if item is done:
                 break
             if time.monotonic() - queued_at > SLOW_CLIENT_S:
+                log.warning("live stream cut off: the client fell %.0f s behind", SLOW_CLIENT_S)
                 stream.stop()
                 await _finish(websocket, _error("slow_client", f"the connection fell more than {SLOW_CLIENT_S:.0f} s "
                                                 "behind the stream, so it was closed."), POLICY_VIOLATION, stream.media_s)
@@ -234,6 +237,7 @@ async def _stream(websocket: WebSocket, settings, stream: LiveStream, pending: d
                 else:
                     await asyncio.wait_for(websocket.send_json(item), SLOW_CLIENT_S)
             except TimeoutError:
+                log.warning("live stream cut off: the client took no data for %.0f s", SLOW_CLIENT_S)
                 stream.stop()
                 await _finish(websocket, None, POLICY_VIOLATION, stream.media_s)
                 return

@@ -54,7 +54,7 @@ def source_for(size: int) -> tuple[np.ndarray, np.ndarray]:
     box = preprocess.face_box(ibug68(face.landmarks))
     coefficients = np.random.default_rng(0).normal(0, 0.3, 73).astype(np.float32)
     coefficients[70:] = (1.0, 0.1, -0.1)
-    return preprocess.crop_square(face.image, box, size), coefficients
+    return preprocess.crop_square(face.image, box, size)[0], coefficients
 
 
 def windows_for(n: int, source: np.ndarray) -> np.ndarray:

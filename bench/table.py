@@ -5,6 +5,7 @@ from __future__ import annotations
 # (column title, path into a case record, format). Paths are dotted keys.
 SPEED = [
     ("engine", "result.engine", "s"),
+    ("framing", "result.framing", "s"),
     ("audio s", "result.duration_s", ".1f"),
     ("load s", "load_s", ".2f"),
     ("tts s", "timings.tts", ".2f"),
@@ -24,12 +25,14 @@ QUALITY = [
     ("open speech", "quality.mouth.open_speech", ".3f"),
     ("open silence", "quality.mouth.open_silence", ".3f"),
     ("open photo", "quality.mouth.open_photo", ".3f"),
+    ("amplitude", "quality.mouth.amplitude", ".3f"),
     ("p/b/m closed", "quality.mouth.bilabial_closure_rate", ".0%"),
     ("blinks/min", "quality.blinks_per_min", ".1f"),
     ("head motion", "quality.head.motion_iod", ".4f"),
     ("roll std deg", "quality.head.roll_std_deg", ".2f"),
     ("jitter", "quality.head.jitter_iod", ".4f"),
     ("bg PSNR dB", "quality.background_psnr_db", ".1f"),
+    ("streaks", "quality.edge_streaks", ".2%"),
     ("identity", "quality.identity", ".3f"),
     ("WER", "quality.asr.wer", ".0%"),
 ]

@@ -129,6 +129,8 @@ class TalkResult:
     height: int
     faces_found: int
     alignment: str
+    framing: str | None = None
+    """How the photo was framed: inside, shifted, tightened, extended (past its edge) or whole."""
     captions_source: str | None = None
     """Where the caption words came from: ``text`` (as written), ``recognition``, or None."""
     warnings: list[str] = field(default_factory=list)
@@ -189,7 +191,7 @@ def _drawn_ahead(frames: Iterator[np.ndarray], timings: dict[str, float]) -> Ite
 
 
 def _render(engine, face: Face, speech: Speech, motion, options: TalkOptions, output: Path,
-            timings: dict[str, float], progress: Progress | None) -> tuple[int, int, int]:
+            timings: dict[str, float], progress: Progress | None) -> tuple[int, int, int, str | None]:
     with timed(timings, "prepare"):
         prepared = engine.prepare(face, options)
     frames = 0
@@ -202,7 +204,7 @@ def _render(engine, face: Face, speech: Speech, motion, options: TalkOptions, ou
                 progress(0.2 + 0.8 * frames / motion.n_frames, "render")
         if frames != motion.n_frames:
             raise EngineError(f"{engine.name} drew {frames} frames for {motion.n_frames} wanted")
-    return frames, prepared.width, prepared.height
+    return frames, prepared.width, prepared.height, getattr(prepared, "framed", None)
 
 
 def _read_only(folder: Path) -> bool:
@@ -258,7 +260,7 @@ def talk(
             reason = engine.unavailable(options)
             if reason:  # the user's set-up to fix: with --strict, exit 2 and the reason, not an internal error
                 raise ConfigurationError(reason)
-            frames, width, height = _render(engine, face, speech, motion, options, output, timings, progress)
+            frames, width, height, framed = _render(engine, face, speech, motion, options, output, timings, progress)
         except (InputError, OutputError):  # the caller's input or the disk: another engine cannot help
             raise
         except Exception as exc:
@@ -289,6 +291,7 @@ def talk(
         height=height,
         faces_found=face.faces_found,
         alignment=speech.alignment,
+        framing=framed,
         captions_source=speech.captions_source if captions else None,
         warnings=[w for w in speech.warnings if options.captions != "none" or not w.startswith("no captions")],
         timings={k: round(v, 4) for k, v in timings.items()},

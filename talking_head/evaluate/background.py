@@ -73,8 +73,11 @@ def _background_fit(source: np.ndarray, source_landmarks: np.ndarray, frame: np.
 
 
 def align_source(source: np.ndarray, source_landmarks: np.ndarray, frame: np.ndarray,
-                 frame_landmarks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The source photo warped onto `frame`'s pixels, and its landmarks there.
+                 frame_landmarks: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The source photo warped onto `frame`'s pixels, its landmarks there, and where it covers the frame.
+
+    The last (bool, frame-sized) is False where the frame lies past the photo's edge (a video
+    that extended the photo there): no pixel of the photo can be compared with those.
 
     The background does not move with the head, so the transform is found on
     it: SIFT matches outside the head in both pictures (the landmarks'
@@ -116,18 +119,23 @@ def align_source(source: np.ndarray, source_landmarks: np.ndarray, frame: np.nda
         pass  # ECC did not converge (a flat background): the first fit stands
     warped = cv2.warpAffine(source, to_source, (w, h), flags=cv2.INTER_CUBIC | cv2.WARP_INVERSE_MAP,
                             borderMode=cv2.BORDER_REPLICATE)
+    covered = cv2.warpAffine(np.ones(source.shape[:2], np.uint8), to_source, (w, h),
+                             flags=cv2.INTER_NEAREST | cv2.WARP_INVERSE_MAP, borderMode=cv2.BORDER_CONSTANT) > 0
     to_frame = cv2.invertAffineTransform(to_source)
     points = source_landmarks.astype(np.float64).copy()
     points[:, :2] = points[:, :2] @ to_frame[:, :2].T + to_frame[:, 2]
-    return warped, points.astype(np.float32)
+    return warped, points.astype(np.float32), covered
 
 
 class BackgroundMeter:
     """Pools the squared luma error away from the head over frames."""
 
-    def __init__(self, reference: np.ndarray, reference_landmarks: np.ndarray, reference_kind: str):
+    def __init__(self, reference: np.ndarray, reference_landmarks: np.ndarray, reference_kind: str,
+                 covered: np.ndarray | None = None):
         self.reference = luma(reference)
         self.reference_head = head_mask(reference.shape[:2], reference_landmarks)
+        if covered is not None:  # past the reference's edge there is nothing to compare with
+            self.reference_head[~covered] = 255
         self.kind = reference_kind
         self._sum_sq = 0.0
         self._pixels = 0

@@ -66,14 +66,16 @@ def format_report(report: dict) -> str:
         (f"  lip sync     r {_num(sync['r'])} at lag 0; best r {_num(sync['best_r'])} at lag "
          f"{_num(sync['best_lag_frames'], 'd')} frames (+ = mouth late)"),
         (f"  mouth        open {_num(mouth['open_speech'])} in speech, {_num(mouth['open_silence'])} in silence "
-         f"({_num(mouth['silence_s'], '.1f', ' s')}), {_num(mouth['open_photo'])} in the photo (inter-ocular units)"),
+         f"({_num(mouth['silence_s'], '.1f', ' s')}), {_num(mouth['open_photo'])} in the photo (inter-ocular units); "
+         f"amplitude {_num(mouth.get('amplitude'))}"),
         (f"  p/b/m        lips closed at {_num(mouth['bilabial_closure_rate'], '.0%')} "
          f"({_num(mouth['bilabials_closed'], 'd')} of {_num(mouth['bilabials_counted'], 'd')})"),
         f"  blinks       {_num(report['blinks_per_min'], '.1f')} a minute ({report['blinks']})",
         (f"  head         motion {_num(head['motion_iod'], '.4f')}, roll std {_num(head['roll_std_deg'], '.2f', ' deg')}, "
          f"jitter {_num(head['jitter_iod'], '.4f')} (inter-ocular units)"),
         (f"  background   {_num(report['background_psnr_db'], '.2f', ' dB')} PSNR against the "
-        f"{report['background']['reference']}, away from the head"),
+        f"{report['background']['reference']}, away from the head; edge streaks {_num(report.get('edge_streaks'), '.2%')} "
+        "of the frame"),
         (f"  identity     {_num(report['identity'])} upper-face correlation with the "
         f"{report['identity_detail']['reference']}"),
         f"  asr          WER {_num(asr['wer'], '.0%')}: {asr['text'] if asr['text'] is not None else 'n/a'}",

@@ -22,6 +22,7 @@ from .identity import IdentityMeter
 from .intelligibility import transcribe_pieces, word_error_rate
 from .lipsync import envelope, lipsync, mouth_opening, silence_mask
 from .sheet import THUMB_PX, pick_frames, write_sheet
+from .streaks import streak_share
 from .tracking import FaceSeries, FaceTracker, inter_ocular, lip_gap
 
 log = logging.getLogger(__name__)
@@ -66,7 +67,10 @@ def evaluate(video: str | Path, source: str | Path | None = None, text: str | No
     background = identity = None
     identity_step = max(1, expected // IDENTITY_SAMPLES)
     thumbnails = []
+    streaks = 0.0
     for i, (t, frame) in enumerate(iter_frames(video)):
+        if i % identity_step == 0:
+            streaks = max(streaks, streak_share(frame))
         landmarks = tracker.find(frame)
         series.append(t, landmarks)
         if sheet is not None and i in picks:
@@ -75,8 +79,8 @@ def evaluate(video: str | Path, source: str | Path | None = None, text: str | No
             continue
         if background is None:
             if photo is not None:
-                reference, reference_landmarks = align_source(photo.image, photo.landmarks, frame, landmarks)
-                background = BackgroundMeter(reference, reference_landmarks, "source")
+                reference, reference_landmarks, covered = align_source(photo.image, photo.landmarks, frame, landmarks)
+                background = BackgroundMeter(reference, reference_landmarks, "source", covered)
                 identity = IdentityMeter(photo.image, photo.landmarks, "source")
             else:
                 kind = "first frame" if i == 0 else f"first frame with a face (#{i})"
@@ -101,6 +105,8 @@ def evaluate(video: str | Path, source: str | Path | None = None, text: str | No
     sync = lipsync(opening, env)
     mouth = mouth_opening(opening, env, fps)
     mouth["open_photo"] = round(lip_gap(photo.landmarks) / inter_ocular(photo.landmarks), 4) if photo else None
+    both = mouth["open_speech"] is not None and mouth["open_silence"] is not None
+    mouth["amplitude"] = round(mouth["open_speech"] - mouth["open_silence"], 4) if both else None
 
     # The transcript first: its pieces, cut at pauses, also carry long alignments.
     tick = time.perf_counter()
@@ -151,6 +157,7 @@ def evaluate(video: str | Path, source: str | Path | None = None, text: str | No
         "head": head,
         "background_psnr_db": bg["psnr_db"],
         "background": bg,
+        "edge_streaks": round(streaks, 5),
         "identity": ident["identity"],
         "identity_detail": ident,
         "asr": asr,

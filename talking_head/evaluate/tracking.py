@@ -33,7 +33,8 @@ class FaceTracker:
             if landmarks is not None:
                 self._region = Region.from_landmarks(landmarks)
                 return landmarks
-        for detection in detect_faces(frame)[:3]:
+        # None last: a face that fills the frame, too close for the detector (as face analysis does).
+        for detection in [*detect_faces(frame)[:3], None]:
             landmarks = mesh_landmarks(frame, detection)
             if landmarks is not None:
                 self._region = Region.from_landmarks(landmarks)

@@ -31,6 +31,7 @@ def build_motion(speech, options) -> MotionTrack:
         lip_width=np.clip(mouth["lip_width"] * scale, -1.5, 1.5).astype(np.float32),
         lip_press=mouth["lip_press"],
         lip_tuck=mouth["lip_tuck"],
+        tongue=mouth["tongue"],
         blink=blink_track(n, fps, rng),
         brow=(brow_track(speech.words, speech.audio_16k, fps, n) * scale).astype(np.float32),
         **pose,

@@ -24,7 +24,7 @@ BREATH_HZ = 0.25  # a calm breath every four seconds
 BREATH_PITCH_DEG = 0.35
 MOUTH_BLEND_S = 0.08  # the mouth is at rest at unit borders; this only smooths a stray value
 POSE_BLEND_S = 0.5  # the head eases over from where the last unit left it
-MOUTH = ("jaw", "lip_width", "lip_press", "lip_tuck")
+MOUTH = ("jaw", "lip_width", "lip_press", "lip_tuck", "tongue")
 POSE = ("yaw", "pitch", "roll")
 
 

@@ -13,7 +13,8 @@ class MotionTrack:
 
     Mouth: `jaw` opening 0..1 (1 is a wide "ah"); `lip_width` -1 (rounded, "oo")
     to +1 (spread, "ee"); `lip_press` 0..1 lips pressed together (p, b, m);
-    `lip_tuck` 0..1 lower lip against the upper teeth (f, v).
+    `lip_tuck` 0..1 lower lip against the upper teeth (f, v); `tongue` 0..1 its tip
+    raised to the teeth (l, t, d, n, th).
     Eyes and brows: `blink` 0 open .. 1 closed; `brow` 0..1 raise.
     Head: `yaw`, `pitch`, `roll` in degrees (positive: turn to the subject's
     left, nod down, tilt to the subject's left).
@@ -24,6 +25,7 @@ class MotionTrack:
     lip_width: np.ndarray
     lip_press: np.ndarray
     lip_tuck: np.ndarray
+    tongue: np.ndarray
     blink: np.ndarray
     brow: np.ndarray
     yaw: np.ndarray

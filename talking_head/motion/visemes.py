@@ -22,6 +22,7 @@ CONTACT_SHOULDER = 0.35  # lips already closing on the frame before a contact, s
 SILENCE_DB = -38.0  # frames this far below the loud speech level count as silent
 QUIET_JAW_SHARE = 0.1  # how far a whispered vowel opens the jaw, relative to a loud one
 MAX_LOUDNESS = 1.3  # relative to the 90th percentile of frame loudness
+LOUDNESS_POWER = 0.5  # the jaw follows loudness compressed, as heard: ordinary vowels open nearly fully
 
 # Targets: (jaw 0..1, lip width -1 rounded .. +1 spread, press 0..1, tuck 0..1);
 # press and tuck targets mark contacts, made exact per frame below.
@@ -47,6 +48,7 @@ _DOMINANCE = {"P": 4.0, "B": 4.0, "M": 4.0, "F": 2.5, "V": 2.5, "W": 1.5, "UW": 
 _WEAK = {"T", "D", "N", "K", "G", "NG", "HH", "L", "TH", "DH", "Y", "R"}
 BILABIALS = frozenset({"P", "B", "M"})
 LABIODENTALS = frozenset({"F", "V"})
+TONGUE_TIP = frozenset({"L", "T", "D", "N", "TH", "DH"})  # the tip rises to the teeth or the ridge behind them
 
 
 def _dominance(label: str) -> float:
@@ -85,9 +87,9 @@ def _ramped(hit: np.ndarray) -> np.ndarray:
 
 
 def mouth_track(phones: list[Phone], audio_16k: np.ndarray, fps: float, n_frames: int) -> dict[str, np.ndarray]:
-    """Per-frame jaw, lip width, lip press and lip tuck."""
+    """Per-frame jaw, lip width, lip press, lip tuck and tongue tip."""
     times = frame_times(n_frames, fps)
-    out = {k: np.zeros(n_frames, np.float32) for k in ("jaw", "lip_width", "lip_press", "lip_tuck")}
+    out = {k: np.zeros(n_frames, np.float32) for k in ("jaw", "lip_width", "lip_press", "lip_tuck", "tongue")}
     speech_phones = [p for p in phones if p.end > p.start]
     if speech_phones:
         labels = [p.label if p.label in _TARGETS else "SIL" for p in speech_phones]
@@ -109,12 +111,12 @@ def mouth_track(phones: list[Phone], audio_16k: np.ndarray, fps: float, n_frames
         blended = (dominance[:, :, None] * targets[candidates]).sum(axis=1) / np.maximum(dominance.sum(axis=1), 1e-9)[:, None]
         out["jaw"], out["lip_width"], out["lip_press"], out["lip_tuck"] = (blended.T).astype(np.float32)
 
-        # Loudness: the jaw opens with the amplitude of the voice (linear, as heard);
+        # Loudness: the jaw opens with the amplitude of the voice, compressed;
         # frames far below the loud speech level count as silence and close it.
         rms = frame_rms(audio_16k, fps, n_frames)
         loud = max(float(np.percentile(rms, 90)), 1e-6)
         relative = np.clip(rms / loud, 0.0, MAX_LOUDNESS)
-        out["jaw"] *= (QUIET_JAW_SHARE + (1 - QUIET_JAW_SHARE) * relative).astype(np.float32)
+        out["jaw"] *= (QUIET_JAW_SHARE + (1 - QUIET_JAW_SHARE) * relative**LOUDNESS_POWER).astype(np.float32)
         # In silence the whole mouth rests, with a one-frame ramp in and out; the frame
         # before speech is already moving (the lips anticipate the sound).
         speaking = (rms >= loud * 10 ** (SILENCE_DB / 20)).astype(np.float32)
@@ -128,6 +130,7 @@ def mouth_track(phones: list[Phone], audio_16k: np.ndarray, fps: float, n_frames
         labiodental = _contact_frames(speech_phones, LABIODENTALS, times, fps) & ~bilabial
         out["lip_press"] = _ramped(bilabial)
         out["lip_tuck"] = _ramped(labiodental) * (1 - out["lip_press"])
+        out["tongue"] = _ramped(_contact_frames(speech_phones, TONGUE_TIP, times, fps)) * (1 - out["lip_press"])
         out["jaw"][bilabial] = np.minimum(out["jaw"][bilabial], 0.03)
         out["jaw"][labiodental] = np.minimum(out["jaw"][labiodental], 0.12)
     for key in out:

@@ -34,6 +34,8 @@ class TalkResultRecord(BaseModel):
     faces_found: int
     alignment: str = Field(description="How the lips were timed: `voice` (the voice's own timing), `forced`, "
                            "`recognized` or `mixed`.")
+    framing: str | None = Field(None, description="How the photo was framed: `inside` it, `shifted` or "
+                                "`tightened` to stay inside, `extended` past its edge (a face cut by it), or `whole`.")
     captions_source: str | None = Field(None, description="Where the caption words came from: `text` (as "
                                         "written) or `recognition`; null when there are no captions.")
     warnings: list[str] = Field(default_factory=list, description="What to know about the result (letters the "

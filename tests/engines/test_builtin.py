@@ -20,6 +20,7 @@ LONG_TEXT = (
     "By the end of the hour you will have a page of your own, and a plan for the next one."
 )
 TRACKER_NOISE_IOD = 0.02
+NATURAL_AMPLITUDE_IOD = 0.06  # mouth opening in speech over silence; people average about 0.1
 SHORT_TEXT = "Please bring me the blue bag. Maybe my brother will pay for both of them."
 
 
@@ -30,7 +31,8 @@ def judge(report: dict, still_jitter: float | None = None) -> None:
     # No wider than in the photo, within the tracker's own noise: MediaPipe reads a closed
     # mouth as up to ~0.02 inter-ocular distances open on a small face when the head turns.
     assert mouth["open_silence"] <= mouth["open_photo"] + TRACKER_NOISE_IOD, mouth
-    assert mouth["bilabial_closure_rate"] >= 0.7, mouth
+    assert mouth["open_speech"] - mouth["open_silence"] >= NATURAL_AMPLITUDE_IOD, mouth
+    assert mouth["bilabial_closure_rate"] >= 0.8, mouth
     assert head["motion_iod"] >= 0.01, head
     if still_jitter is not None:
         assert head["jitter_iod"] <= 1.5 * still_jitter, head

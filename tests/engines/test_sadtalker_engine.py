@@ -164,7 +164,8 @@ def test_landmarks_and_framing_on_a_real_face(face):
     x0, y0, x1, y1 = preprocess.face_box(lm68)
     assert abs((x1 - x0) - (y1 - y0)) <= 2  # a square
     assert x0 < lm68[:, 0].min() + 20 and x1 > lm68[:, 0].max() - 20 and y0 < right_eye[1] < y1
-    image = preprocess.crop_square(face.image, (x0, y0, x1, y1), 256)
+    image, framed = preprocess.crop_square(face.image, (x0, y0, x1, y1), 256)
+    assert framed == "inside"  # the bundled face has room around it
     aligned, crop_params = preprocess.align_for_recon(image, preprocess.to_box(lm68, (x0, y0, x1, y1), 256, 256))
     assert aligned.shape == (224, 224, 3) and 0.5 < crop_params[0] < 2 and np.all(np.abs(crop_params[1:] - 128) < 40)
     mask = preprocess.feather_mask(100, 80)

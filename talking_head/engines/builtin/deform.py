@@ -16,19 +16,27 @@ import numpy as np
 from ...face import regions
 from .mesh import (LEFT_LOWER_LID, LEFT_UPPER_LID, LOWER_INNER_LIP, RIGHT_LOWER_LID, RIGHT_UPPER_LID,
                    UPPER_INNER_LIP, Mesh)
+from .photo_mouth import PhotoMouth
 
-# Displacements at full strength, in inter-ocular distances.
-JAW_DROP_IOD = 0.22  # the chin at jaw = 1 (a wide "ah")
-LOWER_LIP_EXTRA = 0.3  # the lower lip drops this much further than the chin (the lips part, too)
-UPPER_LIP_RISE_IOD = 0.05  # the upper lip lifts as the jaw drops
+# Displacements at full strength, in inter-ocular distances (IOD; vertical ones in true IOD).
+# At jaw = 1 (a wide, loud "ah") the lips part by LIP_GAP_IOD mid-mouth: the jaw takes the
+# chin and everything below the mouth down by JAW_DROP_IOD, the lower lip drops a little
+# further on its own, and the upper lip lifts a little.
+LIP_GAP_IOD = 0.68
+JAW_DROP_IOD = 0.42
+UPPER_LIP_RISE_IOD = 0.07
+LOWER_LIP_EXTRA = (LIP_GAP_IOD - JAW_DROP_IOD - UPPER_LIP_RISE_IOD) / JAW_DROP_IOD  # beyond the chin's drop
+LIP_EXTRA_FALLOFF_IOD = 0.15  # the skin under the lower lip shares its extra drop, fading over this
+JAW_ACROSS_SHARE = 2.4  # the jaw's pull fades to nothing this many mouth half-widths to the side
 SPREAD_IOD = 0.07  # each mouth corner, outward, for "ee"
+SMILE_SPREAD_SHARE = 0.6  # a photo in a broad smile is already this much spread
 ROUND_IOD = 0.12  # each mouth corner, inward, for "oo"
 ROUND_PUCKER_IOD = 0.025  # lips thicken as they push forward
+ROUND_PUSH_IOD = 0.06  # and come forward, toward the camera (seen on a turned face)
 TUCK_UPPER_IOD = 0.045  # upper lip lifts to bare the teeth for f/v
 TUCK_LOWER_IOD = 0.02
 PRESS_THIN_IOD = 0.015  # pressed lips thin toward the lip line
 PRESS_FALLOFF_IOD = 0.12  # skin this far from the lip line follows a closing mouth
-TEETH_SHOW_JAW = 0.2  # a photo showing teeth closes its lips when the jaw is below this
 BROW_LIFT_IOD = 0.06
 LID_CREASE_IOD = 0.06  # the lid crease lies about this far above the lid margin
 UPPER_LID_TRAVEL = 0.95  # shares of the eye opening the lids travel to close it;
@@ -53,7 +61,7 @@ class FaceFrame:
     iod: float
 
     @classmethod
-    def of(cls, landmarks: np.ndarray) -> "FaceFrame":
+    def of(cls, landmarks: np.ndarray) -> FaceFrame:
         right, left = regions.eye_centres(landmarks)
         x_axis = (left - right) / np.linalg.norm(left - right)
         y_axis = np.array([-x_axis[1], x_axis[0]])
@@ -73,10 +81,12 @@ def _smoothstep(x: np.ndarray) -> np.ndarray:
     return x * x * (3 - 2 * x)
 
 
-def expression_bases(landmarks: np.ndarray, bite: np.ndarray, frame: FaceFrame) -> dict[str, np.ndarray]:
+def expression_bases(landmarks: np.ndarray, bite: np.ndarray, frame: FaceFrame,
+                     photo: PhotoMouth) -> dict[str, np.ndarray]:
     """Landmark displacements in pixels (478 x 2) of each expression at full strength.
 
-    `bite` (9 x 2+) is where the teeth meet between the inner lips, corner points excluded.
+    `bite` (9 x 2+) is where the teeth meet between the inner lips, corner points excluded;
+    `photo` sizes vertical motion in true IOD and says how spread the photo's mouth already is.
     """
     n = len(landmarks)
     local = frame.to_local(landmarks[:, :2].astype(np.float64))
@@ -91,10 +101,19 @@ def expression_bases(landmarks: np.ndarray, bite: np.ndarray, frame: FaceFrame) 
     half_width = max((mouth_u.max() - mouth_u.min()) / 2, 1e-3)
     chin_v = local[regions.CHIN, 1]
 
-    # Jaw: everything below the lip line follows the chin, fading toward the jaw angles.
-    below = _smoothstep((v - mouth_centre[1]) / max(0.3 * (chin_v - mouth_centre[1]), 1e-3))
-    across = np.clip(1 - ((u - mouth_centre[0]) / (2.4 * half_width)) ** 2, 0, 1)
-    jaw = below * across
+    # Jaw: it swings open about the hinges in front of the ears. Seen from the front, the
+    # chin, the lower lip and the skin between them come down together; toward the jaw
+    # angles, nearer the hinge, the swing fades; the cheeks between stretch.
+    # Under the lower lip the skin comes down with the lip (a short ramp); beside the mouth the
+    # ramp is longer, so the cheeks below the corners stretch rather than shear.
+    side = np.clip(np.abs(u - mouth_centre[0]) / half_width, 0, 1) ** 2
+    lip_bottom_v = local[list(regions.LIPS_OUTER_LOWER[1:-1]), 1].max()
+    ramp = (1 - side) * (lip_bottom_v - mouth_centre[1]) + side * 0.3 * (chin_v - mouth_centre[1])
+    below = _smoothstep((v - mouth_centre[1]) / np.maximum(ramp, 1e-3))
+    across = np.clip(1 - ((u - mouth_centre[0]) / (JAW_ACROSS_SHARE * half_width)) ** 2, 0, 1)
+    # The lower lip's own drop fades into the skin below it, toward the chin.
+    lip_extra = LOWER_LIP_EXTRA * (1 - side) * np.exp(-np.maximum(v - lip_bottom_v, 0) / LIP_EXTRA_FALLOFF_IOD)
+    jaw = below * across * (1 + lip_extra)
     # The lips part most in the middle: an open mouth is an oval, not a box.
     taper = 1 - 0.55 * np.clip(np.abs(u - mouth_centre[0]) / half_width, 0, 1) ** 2
     jaw[lower_lip] = (1.0 + LOWER_LIP_EXTRA) * taper[lower_lip]
@@ -108,7 +127,7 @@ def expression_bases(landmarks: np.ndarray, bite: np.ndarray, frame: FaceFrame) 
     outside = np.maximum(np.abs(du) - half_width, 0)
     gap_v = np.maximum(np.abs(v - mouth_centre[1]) - 0.15, 0)
     near_mouth = np.exp(-(outside**2 + gap_v**2) / (2 * MOUTH_FALLOFF_IOD**2))
-    bases["spread"][:, 0] = SPREAD_IOD * across_mouth * near_mouth
+    bases["spread"][:, 0] = SPREAD_IOD * (1 - SMILE_SPREAD_SHARE * photo.smile) * across_mouth * near_mouth
     bases["round"][:, 0] = -ROUND_IOD * across_mouth * near_mouth
     lips = upper_lip + lower_lip
     bases["round"][lips, 1] = ROUND_PUCKER_IOD * np.sign(v[lips] - mouth_centre[1]) * (1 - np.abs(across_mouth[lips]))
@@ -167,8 +186,15 @@ def expression_bases(landmarks: np.ndarray, bite: np.ndarray, frame: FaceFrame) 
     lift[v > crease_v] = 0.0
     bases["brow"][:, 1] = -BROW_LIFT_IOD * lift
 
+    # Vertical motion of the mouth and jaw is not foreshortened by a turn of the head.
+    for name in ("jaw", "round", "tuck"):
+        bases[name][:, 1] *= photo.depth_scale
     for name in EXPRESSIONS:
         bases[name] = frame.to_pixels(bases[name])
+    # Rounded lips come forward, most in the middle: on a turned face that shows sideways.
+    push = np.zeros(n)
+    push[lips] = ROUND_PUSH_IOD * photo.depth_scale * frame.iod * (1 - across_mouth[lips] ** 2)
+    bases["round"] += push[:, None] * photo.forward[None, :]
     return bases
 
 
@@ -188,12 +214,12 @@ def rotation(yaw_deg: float, pitch_deg: float, roll_deg: float) -> np.ndarray:
 class Deformer:
     """Mesh point positions for a frame's motion parameters."""
 
-    def __init__(self, mesh: Mesh):
+    def __init__(self, mesh: Mesh, blendshapes: dict[str, float] | None = None):
         self.mesh = mesh
         landmarks = mesh.points[:478]
         self.frame = FaceFrame.of(landmarks)
-        bases = expression_bases(landmarks, mesh.points[mesh.bite_upper[1:-1]], self.frame)
-        self.shows_teeth = mesh.shows_teeth
+        self.photo = PhotoMouth.of(landmarks, blendshapes)
+        bases = expression_bases(landmarks, mesh.points[mesh.bite_upper[1:-1]], self.frame, self.photo)
         n = len(mesh.points)
         self.bases = np.zeros((len(EXPRESSIONS), n, 2))
         upper_lip, lower_lip = list(UPPER_INNER_LIP[1:-1]), list(LOWER_INNER_LIP[1:-1])
@@ -236,11 +262,15 @@ class Deformer:
         """(N, 2) projected point positions for one frame."""
         width = params["lip_width"]
         press = params["lip_press"]
-        if self.shows_teeth:
-            # Teeth show when the mouth opens; a mouth at rest has its lips closed.
-            press = max(press, 1.0 - float(_smoothstep(np.array(params["jaw"] / TEETH_SHOW_JAW))))
+        jaw = params["jaw"]
+        gap, photo_gap = jaw * LIP_GAP_IOD, self.photo.gap_iod
+        if self.photo.parted:
+            # Lips parted in the photo: at rest they close; the opening grows from closed, first
+            # by letting go of the press up to the photo's own gap, then by the jaw.
+            press = max(press, 1.0 - min(gap / photo_gap, 1.0))
+            jaw = max(gap - photo_gap, 0.0) / LIP_GAP_IOD
         weights = np.array([
-            params["jaw"], max(width, 0.0), max(-width, 0.0), press, params["lip_tuck"],
+            jaw, max(width, 0.0), max(-width, 0.0), press, params["lip_tuck"],
             params["blink"], params["blink"], params["brow"],
         ])
         points = self.rest.copy()

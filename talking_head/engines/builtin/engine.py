@@ -32,6 +32,10 @@ class Prepared:
     mouth: MouthPainter
 
     @property
+    def framed(self) -> str:
+        return self.framing.how
+
+    @property
     def width(self) -> int:
         return self.framing.width
 
@@ -49,7 +53,7 @@ class BuiltinEngine:
     def prepare(self, face: Face, options) -> Prepared:
         framing = frame_face(face, options.size)
         mesh = build_mesh(framing.landmarks, framing.width, framing.height, framing.image)
-        deformer = Deformer(mesh)
+        deformer = Deformer(mesh, getattr(face, "blendshapes", None))
         triangles = mesh.triangles
         warper = Warper(triangles, mesh.points[:, :2], mesh.roi)
         mouth = MouthPainter(framing.image, framing.landmarks, deformer.frame.iod, mesh)
@@ -63,7 +67,7 @@ class BuiltinEngine:
         map_x, map_y = warper.maps(points, index)
         frame = prepared.framing.image.copy()
         region = cv2.remap(prepared.framing.image, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-        prepared.mouth.paint(region, points, (warper.x0, warper.y0))
+        prepared.mouth.paint(region, points, (warper.x0, warper.y0), params.get("tongue", 0.0))
         frame[warper.y0 : warper.y0 + warper.shape[0], warper.x0 : warper.x0 + warper.shape[1]] = region
         return frame
 

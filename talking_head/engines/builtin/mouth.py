@@ -1,10 +1,17 @@
-"""What shows when the lips part: a dark cavity, a hint of upper teeth, the tongue.
+"""What shows when the lips part: upper and lower teeth, the tongue, a dark cavity with depth.
 
 The opening lies between the two bite lines of the mesh. It is painted in a
 frame aligned with the mouth corners: u runs from one corner (0) to the other
 (1), and the upper and lower edges are smooth curves through the moved bite
 points, so the opening has round, anti-aliased edges whatever the mesh does.
-Colours come from the photo's own lips and skin, so a grey photo gets a grey mouth.
+
+Everything inside is lit the way the photo is lit: light comes in through the
+lips from the front, so the teeth are brightest at the top (under the upper
+lip) and at the middle, and fall off toward the corners and into the cavity;
+the side the photo's light comes from is a little brighter. Colours come from
+the photo itself (its skin, its lips, its eye whites), so a warm photo gets
+warm teeth and a grey photo a grey mouth. A photo that shows its own teeth
+keeps them: only the cavity and the tongue are painted between its rows.
 """
 
 from __future__ import annotations
@@ -16,12 +23,42 @@ from scipy.interpolate import PchipInterpolator
 from ...face import regions
 from .mesh import Mesh
 
-TEETH_IOD = 0.10  # height of the visible upper teeth
-TEETH_HALF_WIDTH = 0.36  # share of the mouth width either side of the middle that has teeth
-TONGUE_SHARE = 0.35  # the tongue fills this share of the opening from below
+UPPER_TEETH_SHOW_IOD = 0.035  # upper incisors showing below a relaxed upper lip
+UPPER_TEETH_SHARE = 0.3  # and this share of the opening, as the upper lip lifts off them
+UPPER_TEETH_MAX_IOD = 0.11
+LOWER_TEETH_FROM_IOD = 0.12  # lower teeth show once the lips are this far apart
+LOWER_TEETH_SHARE = 0.25  # then grow by this share of the extra opening
+LOWER_TEETH_MAX_IOD = 0.06
+TEETH_HALF_WIDTH = 0.40  # share of the mouth width either side of the middle that shows teeth
+LOWER_TEETH_HALF_WIDTH = 0.30
+TOOTH_WIDTHS = (0.085, 0.07, 0.06, 0.055)  # visible widths of incisors, laterals, canines, premolars (share of mouth width)
+TOOTH_GAP_SHADE = 0.06  # how much darker the line between two teeth is
+TOOTH_LINE_PX = 1.0  # half width of that line
+TONGUE_SHARE = 0.3  # the tongue fills this share of the opening from below
+TONGUE_TIP_SHARE = 0.65  # a raised tip (l, t, d, n, th) reaches this share of the opening
+TONGUE_TIP_HALF_WIDTH = 0.17  # share of the mouth width
 EDGE_PX = 1.2  # soft edge where the lips meet the opening
 MIN_GAP_PX = 0.6  # narrower openings are left to the warp
-CURVE_SAMPLES = 48
+LIGHT_SIDE_SHARE = 0.15  # brightness difference across the mouth for a photo lit from one side
+SAMPLE_RADIUS_IOD = 0.1
+
+
+def _disc_pixels(image: np.ndarray, centre: np.ndarray, radius: float) -> np.ndarray:
+    h, w = image.shape[:2]
+    x0, x1 = int(max(centre[0] - radius, 0)), int(min(centre[0] + radius + 1, w))
+    y0, y1 = int(max(centre[1] - radius, 0)), int(min(centre[1] + radius + 1, h))
+    if x1 <= x0 or y1 <= y0:
+        return np.zeros((0, 3), np.float32)
+    ys, xs = np.mgrid[y0:y1, x0:x1]
+    inside = (xs - centre[0]) ** 2 + (ys - centre[1]) ** 2 <= radius**2
+    return image[y0:y1, x0:x1][inside].astype(np.float32)
+
+
+def _polygon_pixels(image: np.ndarray, polygons: list[np.ndarray]) -> np.ndarray:
+    mask = np.zeros(image.shape[:2], np.uint8)
+    for polygon in polygons:
+        cv2.fillPoly(mask, [np.round(polygon).astype(np.int32)], 1)
+    return image[mask.astype(bool)].astype(np.float32)
 
 
 def _lip_pixels(image: np.ndarray, landmarks: np.ndarray) -> np.ndarray:
@@ -34,26 +71,70 @@ def _lip_pixels(image: np.ndarray, landmarks: np.ndarray) -> np.ndarray:
     return pixels if len(pixels) else image[mask.shape[0] // 2 : mask.shape[0] // 2 + 1, :].reshape(-1, 3)
 
 
+def _luma(rgb: np.ndarray) -> np.ndarray:
+    return rgb @ np.array([0.299, 0.587, 0.114])
+
+
+def _tooth_lines(u: np.ndarray, half_width: float, line_u: float) -> np.ndarray:
+    """1 on the thin dark lines between neighbouring teeth, 0 elsewhere (u: 0..1 across the mouth).
+
+    `line_u` is the lines' half width in u.
+    """
+    edges = np.cumsum((0.0,) + TOOTH_WIDTHS)
+    edges = edges[edges <= half_width + 1e-6]
+    distance = np.min(np.abs(np.abs(u - 0.5)[:, None] - edges[None, :]), axis=1)
+    return np.clip(1 - distance / line_u, 0, 1)
+
+
 class MouthPainter:
     """Paints the mouth opening of each frame over the warped photo."""
 
     def __init__(self, image: np.ndarray, landmarks: np.ndarray, iod: float, mesh: Mesh):
         self.upper, self.lower = list(mesh.bite_upper), list(mesh.bite_lower)
         self.iod = iod
-        # A photo that shows its teeth keeps them; only the gap between the rows is painted.
         self.photo_teeth = mesh.shows_teeth
+        radius = SAMPLE_RADIUS_IOD * iod
         lips = np.median(_lip_pixels(image, landmarks).astype(np.float32), axis=0)
+        right_cheek, left_cheek = (_disc_pixels(image, landmarks[i, :2], radius) for i in (205, 425))
+        skin_pixels = np.concatenate([right_cheek, left_cheek, _disc_pixels(image, landmarks[199, :2], radius)])
+        skin = np.median(skin_pixels, axis=0) if len(skin_pixels) else lips
+        # The side the light comes from: the brighter cheek (image left is -1).
+        sides = [float(np.median(_luma(c))) if len(c) else 0.0 for c in (right_cheek, left_cheek)]
+        self.light_side = float(np.clip((sides[1] - sides[0]) / max(sum(sides) / 2, 1.0) * 2, -1, 1))
+        # Eye whites: the brightest, least coloured pixels inside the eyes.
+        eyes = _polygon_pixels(image, [landmarks[list(regions.RIGHT_EYE), :2], landmarks[list(regions.LEFT_EYE), :2]])
+        white = None
+        if len(eyes) >= 12:
+            bright = eyes[_luma(eyes) >= np.percentile(_luma(eyes), 75)]
+            white = np.median(bright, axis=0)
         sample = image.reshape(-1, 3)[:: max(1, image.size // 30000)].astype(np.int16)
         grey = int(np.ptp(sample, axis=1).max()) < 8
-        luma = float(lips.mean())
-        self.cavity = lips * 0.32
-        self.tongue = np.clip(lips * np.array([0.95, 0.72, 0.72]) + 8, 0, 255)
-        self.teeth = np.array([218.0, 205.0, 178.0]) * np.clip(0.55 + luma / 300.0, 0.6, 1.0)
-        if grey:
-            self.cavity, self.tongue, self.teeth = (np.full(3, c.mean()) for c in (self.cavity, self.tongue, self.teeth))
 
-    def paint(self, region: np.ndarray, points: np.ndarray, origin: tuple[int, int]) -> None:
-        """Draw the opening into `region` (the warped frame region, modified in place)."""
+        # Teeth: near-white carrying the photo's colour cast (the skin's hue, faintly; the eye
+        # whites' when they can be read), as bright as the photo's light allows.
+        skin_luma = float(_luma(skin))
+        tint = skin / max(float(skin.mean()), 1.0)
+        teeth_tint = 1 + 0.25 * (tint - 1)
+        if white is not None and float(_luma(white)) > skin_luma:
+            teeth_tint = 0.5 * teeth_tint + 0.5 * white / max(float(white.mean()), 1.0)
+        teeth_luma = float(np.clip(max(1.3 * skin_luma, 0.95 * _luma(white) if white is not None else 0), 60, 235))
+        self.teeth = np.clip(teeth_tint * teeth_luma * np.array([1.0, 0.99, 0.95]), 0, 250)
+        if self.photo_teeth:  # its own teeth, where they show: the brighter part of what lies between the lips
+            between = _polygon_pixels(image, [landmarks[list(regions.LIPS_INNER_UPPER + regions.LIPS_INNER_LOWER[::-1]), :2]])
+            if len(between) >= 12:
+                self.teeth = np.median(between[_luma(between) >= np.percentile(_luma(between), 60)], axis=0)
+        self.cavity_near = lips * 0.42  # the inside of the lips and cheeks, catching some light
+        self.cavity_deep = lips * 0.12  # toward the throat
+        self.tongue = np.clip(lips * np.array([0.92, 0.70, 0.70]) * 0.85 + 6, 0, 255)
+        if grey:
+            for name in ("teeth", "cavity_near", "cavity_deep", "tongue"):
+                setattr(self, name, np.full(3, float(getattr(self, name).mean())))
+
+    def paint(self, region: np.ndarray, points: np.ndarray, origin: tuple[int, int], tongue_up: float = 0.0) -> None:
+        """Draw the opening into `region` (the warped frame region, modified in place).
+
+        `tongue_up` 0..1 raises the tongue's tip toward the upper teeth (l, t, d, n, th).
+        """
         upper = points[self.upper] - origin
         lower = points[self.lower] - origin
         if np.max(np.linalg.norm(lower - upper, axis=1)) < MIN_GAP_PX:
@@ -93,18 +174,46 @@ class MouthPainter:
         u, v = uc[keep], np.clip(from_top[keep] / gap[keep], 0, 1)
         gap, from_top, from_bottom, edge = gap[keep], from_top[keep], from_bottom[keep], edge[keep]
         across = np.abs(u - 0.5)
+        mid_gap = float(np.max(gap))
+        iod = self.iod
 
-        # The cavity darkens toward the throat and toward the corners.
-        depth = (1.0 - 0.45 * np.exp(-((v - 0.55) ** 2) / 0.08) * np.exp(-(across**2) / 0.05)) * (1 - 0.4 * (2 * across) ** 4)
-        colour = self.cavity[None, :] * depth[:, None]
-        tongue_top = TONGUE_SHARE * gap * np.clip(1 - (across / 0.32) ** 2, 0, 1)
-        tongue = np.clip((tongue_top - from_bottom) / 2.0, 0, 1) * np.clip(gap / (0.12 * self.iod), 0, 1)
-        colour = colour * (1 - tongue[:, None]) + self.tongue[None, :] * (tongue * (0.65 + 0.3 * v))[:, None]
-        if not self.photo_teeth:
-            teeth_h = TEETH_IOD * self.iod * np.clip(1 - (across / TEETH_HALF_WIDTH) ** 4, 0, 1)
-            teeth = np.clip((teeth_h - from_top) / 1.5, 0, 1)
-            shade = (0.8 + 0.2 * np.clip(1 - from_top / np.maximum(teeth_h, 1e-3), 0, 1)) * (1 - 0.4 * across / TEETH_HALF_WIDTH)
-            colour = colour * (1 - teeth[:, None]) + self.teeth[None, :] * (teeth * np.clip(shade, 0, 1))[:, None]
+        # Light through the lips: strongest in the middle and just inside the lips, falling
+        # off toward the corners and toward the throat; a little more on the lit side.
+        frontal = np.clip(1 - (2 * across) ** 2, 0, 1) * (1 + LIGHT_SIDE_SHARE * self.light_side * (2 * u - 1))
+        depth = np.exp(-np.minimum(from_top, from_bottom) / max(0.2 * mid_gap, 1.0))
+        light = np.clip(frontal * (0.35 + 0.65 * depth), 0, 1.2)
+        colour = self.cavity_deep + (self.cavity_near - self.cavity_deep) * light[:, None]
+
+        # The tongue lies low, behind the lower teeth; its tip rises for l, t, d, n, th.
+        rest = TONGUE_SHARE * gap * np.clip(1 - (across / 0.34) ** 2, 0, 1)
+        tip = TONGUE_TIP_SHARE * gap * np.sqrt(np.clip(1 - (across / TONGUE_TIP_HALF_WIDTH) ** 2, 0, 1))
+        tongue_top = np.maximum(rest, float(np.clip(tongue_up, 0, 1)) * tip)
+        tongue = np.clip((tongue_top - from_bottom) / 1.5, 0, 1) * np.clip(gap / (0.06 * iod), 0, 1)
+        tongue_light = np.clip(0.55 + 0.45 * frontal * (1 - np.clip(from_bottom / np.maximum(tongue_top, 1e-3), 0, 1)) + 0.2 * v, 0, 1.1)
+        colour = colour + (self.tongue[None, :] * tongue_light[:, None] - colour) * tongue[:, None]
+
+        lines = None
+        if self.photo_teeth:
+            teeth_layers = []
+        else:
+            height = min(UPPER_TEETH_SHOW_IOD * iod + UPPER_TEETH_SHARE * mid_gap, UPPER_TEETH_MAX_IOD * iod, 0.75 * mid_gap)
+            teeth_layers = [(height, TEETH_HALF_WIDTH, from_top, 1.0)]
+        lower_height = min(LOWER_TEETH_SHARE * max(mid_gap - LOWER_TEETH_FROM_IOD * iod, 0), LOWER_TEETH_MAX_IOD * iod)
+        if lower_height > 0.5:
+            teeth_layers.append((lower_height, LOWER_TEETH_HALF_WIDTH, from_bottom, 0.85))
+        for height, half_width, from_edge, brightness in teeth_layers:
+            # The visible height shrinks toward the corners, where the arch turns away.
+            shape = np.clip(1 - (across / half_width) ** 2, 0, 1) ** 0.5
+            h = height * shape
+            cover = np.clip((h - from_edge) / 1.2 + 0.5, 0, 1) * (shape > 0)
+            if not cover.any():
+                continue
+            if lines is None:
+                lines = _tooth_lines(u, TEETH_HALF_WIDTH, TOOTH_LINE_PX / length)
+            along = np.clip(from_edge / np.maximum(h, 1e-3), 0, 1)  # 0 at the lip, 1 at the biting edge
+            shade = brightness * (0.75 + 0.25 * frontal) * (1 - 0.1 * along) * (1 - TOOTH_GAP_SHADE * lines)
+            shade *= np.clip(from_edge / 1.5, 0.6, 1)  # the lip's own shadow on the teeth
+            colour = colour + (self.teeth[None, :] * shade[:, None] - colour) * cover[:, None]
 
         flat = region[y0:y1, x0:x1].reshape(-1, 3)
         old = flat[keep].astype(np.float32)

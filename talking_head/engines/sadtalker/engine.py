@@ -23,7 +23,7 @@ from ...errors import ConfigurationError
 from ...face import Face
 from ...motion.track import MotionTrack
 from ...speech import Speech
-from ..framing import FULL_MAX_SIDE_PX
+from ..framing import FULL_MAX_SIDE_PX, WHOLE
 
 REQUIRED_MODULES = ("torch", "safetensors")
 MODES = ("crop", "resize", "full")
@@ -84,6 +84,7 @@ class Prepared:
     box: tuple[int, int, int, int] = (0, 0, 0, 0)  # full mode: the face square in output pixels
     alpha: object = None  # full mode: (1, 1, h, w) feathered paste mask on the device
     coefficients: np.ndarray | None = field(default=None, repr=False)  # set by render, for inspection
+    framed: str = "whole"  # how the photo was framed (engines.framing.FRAMINGS)
 
 
 class SadTalkerEngine:
@@ -171,10 +172,10 @@ class SadTalkerEngine:
         photo_h, photo_w = face.image.shape[:2]
         if mode == "resize":
             box = (0, 0, photo_w, photo_h)
-            image = preprocess.resize(face.image, size, size)
+            image, framed = preprocess.resize(face.image, size, size), WHOLE
         else:
             box = preprocess.face_box(lm68)
-            image = preprocess.crop_square(face.image, box, size)
+            image, framed = preprocess.crop_square(face.image, box, size)
         recon_face, crop_params = preprocess.align_for_recon(image, preprocess.to_box(lm68, box, size, size))
         with torch.inference_mode():
             recon = nets.face_recon(torch.from_numpy(recon_face.transpose(2, 0, 1).copy())[None].to(device))
@@ -183,7 +184,7 @@ class SadTalkerEngine:
 
         if mode == "crop":
             side = options.size or size
-            return Prepared(side, side, mode, animator, nets, source, options, device)
+            return Prepared(side, side, mode, animator, nets, source, options, device, framed=framed)
         width, height, scale = preprocess.output_size(photo_w, photo_h, options.size, FULL_MAX_SIDE_PX)
         if mode == "resize":
             return Prepared(width, height, mode, animator, nets, source, options, device)
@@ -193,8 +194,9 @@ class SadTalkerEngine:
         with torch.inference_mode():
             photo_t = torch.from_numpy(photo.transpose(2, 0, 1).astype(np.float32) / 255).to(device)
             alpha_t = torch.from_numpy(alpha)[None, None].to(device)
+        # Full mode shows the whole photo: whatever of the square lay past its edge is not pasted back.
         return Prepared(width, height, mode, animator, nets, source, options, device, photo_t, (x0, y0, x1, y1),
-                        alpha_t)
+                        alpha_t, framed=WHOLE)
 
     def render(self, prepared: Prepared, speech: Speech, motion: MotionTrack) -> Iterator[np.ndarray]:
         from . import animate

@@ -4,8 +4,12 @@
 SadTalker's cropper finds it, resized to the model size (256 or 512).
 `resize`: the whole photo squeezed to the model size, stretched back after.
 `full`: rendered like `crop`, then pasted back into the whole photo with a
-feathered edge. Where the square runs off the photo, the photo's edge pixels
-are repeated (SadTalker clips the square instead, which distorts the face).
+feathered edge. The square stays where SadTalker's cropper puts it (the
+networks were trained on faces aligned that way, so it is neither moved nor
+tightened); where it runs off the photo, the photo is extended past its edge
+by a blurred mirror of itself (`engines.framing.extend`), never by repeating
+edge pixels (SadTalker clips the square instead, which distorts the face). A
+square smaller than the model size is enlarged with Lanczos and a mild sharpen.
 
 The 3DMM alignment (Deep3DFaceRecon's): five landmarks fitted by least
 squares to a 3D template give a scale and a centre; the face is rescaled so
@@ -14,10 +18,10 @@ its template-space size is 102 px and cut to 224 x 224 around that centre.
 
 from __future__ import annotations
 
-import cv2
 import numpy as np
 from PIL import Image
 
+from .. import framing
 from .landmarks68 import LEFT_EYE, MOUTH_CORNERS, RIGHT_EYE, five_points
 
 RECON_PX = 224
@@ -59,20 +63,18 @@ def face_box(lm68: np.ndarray) -> tuple[int, int, int, int]:
             int(np.floor(max(bottom_left[1], bottom_right[1]) + 0.5)))
 
 
-def crop_square(image: np.ndarray, box: tuple[int, int, int, int], size: int) -> np.ndarray:
-    """The box of the photo resized to size x size; outside the photo, its edge pixels repeated."""
+def crop_square(image: np.ndarray, box: tuple[int, int, int, int], size: int) -> tuple[np.ndarray, str]:
+    """The box of the photo resized to size x size, and how it was framed (`framing.INSIDE` or `EXTENDED`)."""
     x0, y0, x1, y1 = box
     h, w = image.shape[:2]
-    pad = max(0, -x0, -y0, x1 - w, y1 - h)
-    if pad:
-        image = cv2.copyMakeBorder(image, pad, pad, pad, pad, cv2.BORDER_REPLICATE)
-    region = image[y0 + pad:y1 + pad, x0 + pad:x1 + pad]
-    return resize(region, size, size)
+    pads = (max(0, -x0), max(0, -y0), max(0, x1 - w), max(0, y1 - h))
+    image = framing.extend(image, *pads)
+    region = image[y0 + pads[1]:y1 + pads[1], x0 + pads[0]:x1 + pads[0]]
+    return resize(region, size, size), framing.EXTENDED if any(pads) else framing.INSIDE
 
 
 def resize(image: np.ndarray, width: int, height: int) -> np.ndarray:
-    shrinking = width < image.shape[1] or height < image.shape[0]
-    return cv2.resize(image, (width, height), interpolation=cv2.INTER_AREA if shrinking else cv2.INTER_CUBIC)
+    return framing.resample(image, width, height)[0]
 
 
 def to_box(points: np.ndarray, box: tuple[int, int, int, int], width: int, height: int) -> np.ndarray:

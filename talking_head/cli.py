@@ -44,8 +44,11 @@ def _add_say(sub) -> None:
                    "(its .onnx.json beside it); default: en_US-joe-medium")
     p.add_argument("--speed", type=float, default=1.0, help="speaking rate, 0.5 to 2: 1.25 is a quarter faster (default: %(default)s)")
     p.add_argument("--speaker", help="speaker name or number, for a voice with several speakers")
-    p.add_argument("--language", help="language of the --audio recording (en, de, ...): en is read by phone "
-                   "recognition and captioned from it; any other or unknown language from the sound itself")
+    p.add_argument("--language", help="language of the --audio recording (en, de, ...): an English one without "
+                   "a transcript is captioned from word recognition")
+    p.add_argument("--audio-reading", default="auto", choices=["auto", "recognition", "sound"],
+                   help="how a recording's mouth shapes are read: PocketSphinx phone recognition, or the sound's "
+                   "spectrum and energy (any language, no recogniser); auto: recognition when installed")
     p.add_argument("--captions", default="vtt", choices=["vtt", "srt", "none"], help="caption file beside the video (default: %(default)s)")
     p.add_argument("--seed", type=int, default=0, help="seed for everything random: the voice's noise, blinks, head "
                    "motion; the same seed gives the same video (default: %(default)s)")
@@ -130,7 +133,7 @@ def _say(args) -> int:
     options = TalkOptions.from_settings(
         settings,
         fps=args.fps, size=args.size, engine=args.engine, voice=args.voice, still=args.still,
-        speed=args.speed, speaker=args.speaker, language=args.language,
+        speed=args.speed, speaker=args.speaker, language=args.language, audio_reading=args.audio_reading,
         expression_scale=args.expression_scale, pose_style=args.pose_style, seed=args.seed,
         strict=args.strict, captions=args.captions, max_text_chars=args.max_text_chars,
         sadtalker_dir=args.sadtalker_dir, sadtalker_preprocess=args.sadtalker_preprocess,

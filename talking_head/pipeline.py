@@ -54,9 +54,16 @@ class TalkOptions:
     """Speaking rate: 1.25 is a quarter faster, 0.8 slower (0.5 to 2)."""
     speaker: str | None = None
     """Speaker name or number of a multi-speaker voice; None is its default speaker."""
+    audio_reading: str = "auto"
+    """How a recording's mouth shapes are read: ``recognition`` (PocketSphinx phones, or the transcript
+    force-aligned), ``sound`` (from the sound's spectrum and energy, any language, no recogniser), or
+    ``auto``: recognition when PocketSphinx is installed (it measured better, on German speech too)."""
+    text_timing: str = "voice"
+    """How text is timed: ``voice`` (the voice's own durations, any language) or ``forced``
+    (PocketSphinx aligns the speech back to its text: English only, slower; for comparison)."""
     language: str | None = None
-    """Language of a recording (``en``, ``de``, ...); None is unknown. English recordings are read by
-    phone recognition (and captioned from it); any other or unknown language from the sound itself."""
+    """Language of a recording (``en``, ``de``, ...); None is unknown. An English recording without a
+    transcript is captioned from word recognition; others get no captions (and a warning why)."""
     still: bool = False
     """Keep the head still (the mouth, eyes and brows still move)."""
     expression_scale: float = 1.0
@@ -107,6 +114,9 @@ class TalkOptions:
              "sadtalker_preprocess must be crop, resize or full"),
             (1 <= self.batch_size <= 256, "batch_size", "batch_size must be between 1 and 256"),
             (0.5 <= self.speed <= 2.0, "speed", "speed must be between 0.5 and 2"),
+            (self.text_timing in ("voice", "forced"), "text_timing", "text_timing must be voice or forced"),
+            (self.audio_reading in ("auto", "recognition", "sound"), "audio_reading",
+             "audio_reading must be auto, recognition or sound"),
         ]
         for ok, name, message in checks:
             if not ok:
@@ -244,10 +254,11 @@ def talk(
     report(0.05, "speech")
     if audio is not None:
         speech = speech_from_audio(audio, text, options.max_audio_s, options.max_text_chars, timings,
-                                   language=options.language)
+                                   language=options.language, reading=options.audio_reading)
     else:
         speech = speech_from_text(text, options.voice, options.max_text_chars, timings, speed=options.speed,
-                                  speaker=options.speaker, seed=options.seed, voices_dir=options.voices_dir)
+                                  speaker=options.speaker, seed=options.seed, voices_dir=options.voices_dir,
+                                  timing=options.text_timing)
     report(0.15, "motion")
     with timed(timings, "motion"):
         motion = build_motion(speech, options)

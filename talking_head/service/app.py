@@ -94,6 +94,9 @@ class TalkForm:
     seed: int
     voice: str | None
     captions: str
+    speed: float = 1.0
+    speaker: str | None = None
+    language: str | None = None
 
 
 def talk_form(
@@ -106,12 +109,19 @@ def talk_form(
     still: Annotated[bool, Form(description="Keep the head still; only the face moves.")] = False,
     expression_scale: Annotated[float, Form(ge=0, le=3)] = 1.0,
     pose_style: Annotated[int, Form(ge=0, le=45)] = 0,
-    seed: Annotated[int, Form(ge=0, le=2**31 - 1)] = 0,
-    voice: Annotated[str | None, Form(max_length=100, description="A voice name; default en_US-joe-medium.")] = None,
+    seed: Annotated[int, Form(ge=0, le=2**31 - 1, description="Fixes the voice's noise, blinks and head motion: "
+                                                               "the same request and seed give the same video.")] = 0,
+    voice: Annotated[str | None, Form(max_length=100, description="A voice name from `GET /v1/voices`; "
+                                                                  "default en_US-joe-medium.")] = None,
     captions: Annotated[Literal["vtt", "srt", "none"], Form()] = "vtt",
+    speed: Annotated[float, Form(ge=0.5, le=2.0, description="Speaking rate: 1.25 is a quarter faster.")] = 1.0,
+    speaker: Annotated[str | None, Form(max_length=100, description="Speaker name or number of a "
+                                                                    "multi-speaker voice.")] = None,
+    language: Annotated[str | None, Form(max_length=20, description="Language of the recording (`en`, `de`, "
+                                                                    "...): `en` is captioned from recognition.")] = None,
 ) -> TalkForm:
     return TalkForm(_present(image), _present(audio), text, engine, fps, size, still, expression_scale, pose_style,
-                    seed, voice, captions)
+                    seed, voice, captions, speed, speaker or None, language or None)
 
 
 def _present(upload: UploadFile | None) -> UploadFile | None:
@@ -227,7 +237,8 @@ def _create_job(request: Request, form: TalkForm, callback_url: str | None = Non
     settings, store, storage = app.state.settings, app.state.store, app.state.storage
     options = limits.talk_options(settings, engine=form.engine, fps=form.fps, size=form.size, still=form.still,
                                   expression_scale=form.expression_scale, pose_style=form.pose_style,
-                                  seed=form.seed, voice=form.voice, captions=form.captions)
+                                  seed=form.seed, voice=form.voice, captions=form.captions, speed=form.speed,
+                                  speaker=form.speaker, language=form.language)
     options.update(override or {})
     text = limits.check_speech_input(settings, form.text, form.audio is not None or bool(inputs_from and inputs_from.audio))
     callback_url = limits.check_callback_url(callback_url)

@@ -33,14 +33,16 @@ def voices(settings) -> dict[str, str]:
     return {name: str(model) for name, model in installed_voices(settings.voices_dir).items()}
 
 
-def talk_options(settings, *, engine, fps, size, still, expression_scale, pose_style, seed, voice, captions) -> dict:
+def talk_options(settings, *, engine, fps, size, still, expression_scale, pose_style, seed, voice, captions,
+                 speed=1.0, speaker=None, language=None) -> dict:
     """The `TalkOptions` fields a request sets, checked; voice names become server paths here only."""
     offered = voices(settings)
     if voice is not None and voice not in offered:
         raise InputError(f"unknown voice {voice!r}. Choose one of: {', '.join(offered)}.", field="voice")
     chosen = {
         "engine": engine, "fps": fps, "size": size, "still": still, "expression_scale": expression_scale,
-        "pose_style": pose_style, "seed": seed, "captions": captions,
+        "pose_style": pose_style, "seed": seed, "captions": captions, "speed": speed, "speaker": speaker,
+        "language": language,
     }
     TalkOptions.from_settings(settings, **chosen).validate()
     if voice is not None:

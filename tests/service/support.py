@@ -311,3 +311,34 @@ def check_mp4(data: bytes, min_duration_s: float = 0.2) -> float:
     assert frames > 0
     assert duration >= min_duration_s
     return duration
+
+
+def submit_together(make_client, count: int, data=lambda i: {}) -> list[httpx.Response]:
+    """`count` submits released at the same instant, each on its own connection (`make_client()`)."""
+    import threading
+
+    barrier, responses = threading.Barrier(count), []
+
+    def post(i):
+        with make_client() as client:
+            barrier.wait()
+            responses.append(client.post("/v1/talks", data={"size": "128", **data(i)}))
+
+    threads = [threading.Thread(target=post, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    return responses
+
+
+def wait_rendering(client: httpx.Client, job_id: str, attempt: int = 1, timeout_s: float = 120) -> dict:
+    """Wait until the job's `attempt`-th run is drawing frames."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        record = client.get(f"/v1/talks/{job_id}").json()
+        if record["status"] == "running" and record["stage"] == "render" and record["attempts"] == attempt:
+            return record
+        assert record["status"] in ("queued", "running"), record
+        time.sleep(0.05)
+    raise AssertionError(f"run {attempt} of {job_id} never started drawing: {record}")

@@ -663,7 +663,7 @@ def _say_as(text: str, interpret_as: str, date_format: str, language: Language) 
     """The reading of a <say-as>; None to read the text as usual."""
     kind = interpret_as.strip().lower()
     if kind in ("characters", "spell-out", "letters", "verbatim"):
-        return " ".join(_digits(ch, language) if ch.isdigit() else ch.upper() for ch in text if ch.isalnum())
+        return " ".join(_digits(ch, language) if ch.isdecimal() else ch.upper() for ch in text if ch.isalnum())
     if kind in ("digits", "telephone"):
         return _digits(text, language)
     if kind == "ordinal" and language.english:

@@ -46,6 +46,7 @@ log = logging.getLogger(__name__)
 LEAD_S = 2.0  # frames are drawn at most this far ahead of the viewer's clock
 IDLE_WHEN_AHEAD_S = 0.4  # with less than this left to show and nothing ready, the face listens
 IDLE_STEP_FRAMES = 2  # idle is drawn a few frames at a time, so new speech starts soon
+FIRST_OUT_WAIT_S = 1.0  # later units wait this long at most for the first fragment to be out
 UNIT_PAUSE_S = 0.2  # silence after each unit, where the mouth rests
 EDGE_FADE_S = 0.004  # a few milliseconds of fade at unit edges: no click where audio meets silence
 ENGINES = ("auto", "builtin")
@@ -99,6 +100,8 @@ class LiveStream:
         self._units: queue.Queue[Future] = queue.Queue()
         self._speaker = ThreadPoolExecutor(1, thread_name_prefix="talking-head-live-speech")
         self._ended = threading.Event()
+        self._first_out = threading.Event()
+        self._units_submitted = 0
         self._stopped = threading.Event()
         self._motion = MotionStream(self.options, self.fps, self.max_frames)
         self.started_at: float | None = None
@@ -153,10 +156,17 @@ class LiveStream:
         return self._stopped.is_set()
 
     def _submit(self, unit: str) -> None:
+        self._units.put(self._speaker.submit(self._synthesise, unit, self._units_submitted))
+        self._units_submitted += 1
+
+    def _synthesise(self, unit: str, index: int) -> Speech:
+        # The first fragment is what a viewer waits for: the second unit's synthesis does not compete
+        # with drawing the first frames for the cores (it has seconds of the first unit to finish in).
+        if index > 0:
+            self._first_out.wait(FIRST_OUT_WAIT_S)
         options = self.options
-        self._units.put(self._speaker.submit(
-            speech_from_text, unit, options.voice, options.max_text_chars, speed=options.speed,
-            speaker=options.speaker, seed=options.seed, voices_dir=options.voices_dir))
+        return speech_from_text(unit, options.voice, options.max_text_chars, speed=options.speed,
+                                speaker=options.speaker, seed=options.seed, voices_dir=options.voices_dir)
 
     def _due_units(self) -> None:
         with self._lock:
@@ -185,6 +195,7 @@ class LiveStream:
         def media(data: bytes) -> None:
             if self.started_at is None and writer.frames_written > 0:  # past the init segment
                 self.started_at = self._clock()
+                self._first_out.set()
             emit(data)
 
         writer = FragmentWriter(media, self.width, self.height, self.fps, self.sample_rate)

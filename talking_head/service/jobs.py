@@ -19,6 +19,7 @@ import sqlite3
 import threading
 import time
 import uuid
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
@@ -136,6 +137,26 @@ class SqliteJobStore:
             self._local.db = db
         return db
 
+    @contextmanager
+    def _transaction(self):
+        """One write transaction (taking the write lock first); rolled back on any error. A write that
+        fails for the disk (full, read-only) is `StoreUnavailable`, as an unreachable Redis is."""
+        db = self._connect()
+        try:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                yield db
+            except BaseException:
+                if db.in_transaction:
+                    db.execute("ROLLBACK")
+                raise
+            if db.in_transaction:
+                db.execute("COMMIT")
+        except sqlite3.OperationalError as exc:
+            if db.in_transaction:  # a failed COMMIT can leave the transaction open
+                db.execute("ROLLBACK")
+            raise StoreUnavailable(f"the job database cannot be written ({exc}). Try again shortly.") from exc
+
     def _write(self, job: Job, db: sqlite3.Connection) -> None:
         db.execute(
             "INSERT OR REPLACE INTO jobs (id, status, created_at, finished_at, data) VALUES (?, ?, ?, ?, ?)",
@@ -152,20 +173,13 @@ class SqliteJobStore:
         The count and the insert are one write transaction, so concurrent
         submits (threads or API processes) never pass the limit together.
         """
-        db = self._connect()
-        db.execute("BEGIN IMMEDIATE")
-        try:
+        with self._transaction() as db:
             if queue_limit is not None and job.status == QUEUED:
                 (queued,) = db.execute("SELECT COUNT(*) FROM jobs WHERE status = ?", (QUEUED,)).fetchone()
                 if queued >= queue_limit:
-                    db.execute("ROLLBACK")
                     return False
             self._write(job, db)
-            db.execute("COMMIT")
             return True
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
 
     def get(self, job_id: str) -> Job | None:
         return self._read(job_id, self._connect())
@@ -173,12 +187,9 @@ class SqliteJobStore:
     def _change(self, job_id: str, allowed: tuple[str, ...] | None, edit=None, guard=None, **changes) -> Job | None:
         """Apply `changes` (and `edit(job)`, for changes that depend on the job) in one
         transaction if the job exists, is in an `allowed` status and passes `guard(job)`."""
-        db = self._connect()
-        db.execute("BEGIN IMMEDIATE")
-        try:
+        with self._transaction() as db:
             job = self._read(job_id, db)
             if job is None or (allowed is not None and job.status not in allowed) or (guard and not guard(job)):
-                db.execute("ROLLBACK")
                 return None
             for name, value in changes.items():
                 setattr(job, name, value)
@@ -186,11 +197,7 @@ class SqliteJobStore:
                 edit(job)
             job.updated_at = time.time()
             self._write(job, db)
-            db.execute("COMMIT")
             return job
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
 
     def update(self, job_id: str, **changes) -> Job | None:
         """Change fields of an unfinished job; None if it is gone or already finished."""

@@ -26,6 +26,7 @@ from .webhooks import deliver_in_background
 log = logging.getLogger(__name__)
 
 PROGRESS_EVERY_S = 0.5
+RECORD_RETRIES_S = (1, 2, 4)
 TIMEOUT_MESSAGE = ("the job ran past the time limit of {limit} s and was stopped. "
                    "Try shorter text or audio, or a smaller size.")
 RESULT_FIELDS = ("engine", "fallback", "fallback_reason", "duration_s", "fps", "frames", "width", "height",
@@ -96,13 +97,26 @@ def execute(job_id: str, store, storage: Storage, settings, worker: str) -> Job 
             outcome = _run(job, storage, settings, _Progress(store, job_id, heartbeat))
     except LeaseLost:
         return None  # the worker that holds the lease now records the end
-    finished = store.finish(job_id, outcome.pop("status"), worker=worker, **outcome)
+    finished = _record_end(store, job_id, worker, outcome)
     if finished is None:
         if not store.exists(job_id):
             storage.remove(job_id)  # deleted while it ran: leave nothing behind
         return None
     notify(finished, store, settings)
     return finished
+
+
+def _record_end(store, job_id: str, worker: str, outcome: dict) -> Job | None:
+    """`store.finish`, tried again for a few seconds while the store cannot be written (a full disk
+    that the failed video just gave some space back on, Redis restarting)."""
+    status = outcome.pop("status")
+    for wait_s in RECORD_RETRIES_S:
+        try:
+            return store.finish(job_id, status, worker=worker, **outcome)
+        except StoreUnavailable:
+            log.warning("the end of job %s not recorded yet; trying again in %.0f s", job_id, wait_s)
+            time.sleep(wait_s)
+    return store.finish(job_id, status, worker=worker, **outcome)
 
 
 def _run(job: Job, storage: Storage, settings, progress: _Progress) -> dict:

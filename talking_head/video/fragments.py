@@ -20,7 +20,18 @@ from fractions import Fraction
 import av
 import numpy as np
 
-from .encoder import AUDIO_BITRATE, AUDIO_CODEC, BT709, COLOR_RANGE, COLORSPACE, CRF, LIMITED_RANGE, PIXEL_FORMAT, PRESET, VIDEO_CODEC
+from .encoder import (
+    AUDIO_BITRATE,
+    AUDIO_CODEC,
+    BT709,
+    COLOR_RANGE,
+    COLORSPACE,
+    CRF,
+    LIMITED_RANGE,
+    PIXEL_FORMAT,
+    PRESET,
+    VIDEO_CODEC,
+)
 
 FIRST_FRAGMENT_S = 0.2  # the first pictures leave early
 FRAGMENT_S = 0.4  # then fragments of at most this long (the bound is about 0.5 s)
@@ -127,5 +138,5 @@ class FragmentWriter:
     def abort(self) -> None:
         try:
             self._container.close()
-        except Exception:  # a half-written stream: nothing more to save
+        except (av.error.FFmpegError, OSError, ValueError):  # a half-written stream: nothing more to save
             pass

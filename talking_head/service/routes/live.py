@@ -143,12 +143,20 @@ async def live(websocket: WebSocket) -> None:
                                                 "limit. Try again in a moment."), TRY_AGAIN_LATER)
         return
     state.live_count += 1
+    held = True
+
+    def release() -> None:
+        nonlocal held
+        if held:
+            held = False
+            state.live_count -= 1
+
     try:
-        await _converse(websocket, settings)
+        await _converse(websocket, settings, release)
     except Closed:
         pass
     finally:
-        state.live_count -= 1
+        release()
 
 
 async def _finish(websocket: WebSocket, last: dict | None = None, code: int = NORMAL, media_s: float = 0.0) -> None:
@@ -163,7 +171,7 @@ async def _finish(websocket: WebSocket, last: dict | None = None, code: int = NO
         pass
 
 
-async def _converse(websocket: WebSocket, settings) -> None:
+async def _converse(websocket: WebSocket, settings, release) -> None:
     # The first message: the options (or already text, with the defaults).
     try:
         first = await _receive(websocket, settings.live_idle_timeout_s)
@@ -174,7 +182,7 @@ async def _converse(websocket: WebSocket, settings) -> None:
         await _finish(websocket, _error("invalid_input", str(exc), exc.field), POLICY_VIOLATION)
         return
     try:
-        start = LiveStart.model_validate(first["start"] if "start" in first else {})
+        start = LiveStart.model_validate(first.get("start", {}))
     except ValidationError as exc:
         problem = exc.errors()[0]
         field = ".".join(str(part) for part in problem["loc"]) or None
@@ -196,10 +204,10 @@ async def _converse(websocket: WebSocket, settings) -> None:
         return
     await websocket.send_json({"type": "ready", "width": stream.width, "height": stream.height, "fps": stream.fps,
                                "mime": MIME_TYPE})
-    await _stream(websocket, settings, stream, None if "start" in first else first)
+    await _stream(websocket, settings, stream, None if "start" in first else first, release)
 
 
-async def _stream(websocket: WebSocket, settings, stream: LiveStream, pending: dict | None) -> None:
+async def _stream(websocket: WebSocket, settings, stream: LiveStream, pending: dict | None, release) -> None:
     loop = asyncio.get_running_loop()
     outbox: asyncio.Queue = asyncio.Queue()
     done = object()
@@ -218,6 +226,7 @@ async def _stream(websocket: WebSocket, settings, stream: LiveStream, pending: d
 
     maker = threading.Thread(target=make, name="talking-head-live", daemon=True)
     maker.start()
+    farewell: tuple[dict | None, int] | None = (None, NORMAL)
     listener = asyncio.create_task(_listen(websocket, settings, stream, pending, emit))
     listener.add_done_callback(lambda task: stream.stopped and outbox.put_nowait((time.monotonic(), done)))
     try:
@@ -227,10 +236,9 @@ async def _stream(websocket: WebSocket, settings, stream: LiveStream, pending: d
                 break
             if time.monotonic() - queued_at > SLOW_CLIENT_S:
                 log.warning("live stream cut off: the client fell %.0f s behind", SLOW_CLIENT_S)
-                stream.stop()
-                await _finish(websocket, _error("slow_client", f"the connection fell more than {SLOW_CLIENT_S:.0f} s "
-                                                "behind the stream, so it was closed."), POLICY_VIOLATION, stream.media_s)
-                return
+                farewell = (_error("slow_client", f"the connection fell more than {SLOW_CLIENT_S:.0f} s behind "
+                                   "the stream, so it was closed."), POLICY_VIOLATION)
+                break
             try:
                 if isinstance(item, bytes):
                     await asyncio.wait_for(websocket.send_bytes(item), SLOW_CLIENT_S)
@@ -238,16 +246,17 @@ async def _stream(websocket: WebSocket, settings, stream: LiveStream, pending: d
                     await asyncio.wait_for(websocket.send_json(item), SLOW_CLIENT_S)
             except TimeoutError:
                 log.warning("live stream cut off: the client took no data for %.0f s", SLOW_CLIENT_S)
-                stream.stop()
-                await _finish(websocket, None, POLICY_VIOLATION, stream.media_s)
-                return
-        await _finish(websocket, None, NORMAL, stream.media_s)
+                farewell = (None, POLICY_VIOLATION)
+                break
     except (WebSocketDisconnect, RuntimeError, OSError):
-        stream.stop()  # the viewer left
+        farewell = None  # the viewer left
     finally:
         stream.stop()
         listener.cancel()
         await asyncio.to_thread(maker.join)
+    release()  # the stream's work is over: a viewer who reconnects at once finds the slot free
+    if farewell is not None:
+        await _finish(websocket, *farewell, stream.media_s)
 
 
 async def _listen(websocket: WebSocket, settings, stream: LiveStream, pending: dict | None, emit) -> None:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import functools
 import json
 import logging
-import threading
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from pathlib import Path
@@ -47,7 +46,6 @@ class Voice:
     timed: bool
     """Whether the graph gives per-phoneme durations (every Piper VITS voice does)."""
     noise: list[NoiseInput] = field(default_factory=list)
-    lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
     def sample_rate(self) -> int:
@@ -170,8 +168,7 @@ def _time_words(voice: Voice, written: str, sounds: list[tuple[ipa.Segment, floa
             spoken_owner.append(k)
     heard, heard_owner = [], []
     for t, token in enumerate(tokens):
-        with voice.lock:
-            phonemes = "".join("".join(s) for s in voice.piper.phonemize(token))
+        phonemes = "".join("".join(s) for s in voice.piper.phonemize(token))
         for ch in ipa.letters(phonemes):
             heard.append(ch)
             heard_owner.append(t)
@@ -209,8 +206,7 @@ def speak(voice: Voice, text: str, written: str | None = None, *, speed: float =
     speaker_id = voice.speaker_id(speaker)
     length_scale = voice.piper.config.length_scale / speed
     rng = np.random.default_rng([seed, unit])
-    with voice.lock:  # espeak-ng is one global state
-        sentences = voice.piper.phonemize(text)
+    sentences = voice.piper.phonemize(text)  # Piper holds espeak-ng's one global state under its own lock
     pieces: list[np.ndarray] = []
     sounds: list[tuple[ipa.Segment, float, float]] = []
     phones: list[Phone] = []

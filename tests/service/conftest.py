@@ -42,12 +42,13 @@ def service(request, tmp_path_factory) -> Stack:
 
 
 @pytest.fixture(scope="session")
-def open_server(tmp_path_factory):
-    """A local-executor server without an API key, for the browser and the fuzzers.
+def open_server(tmp_path_factory, voices_dir):
+    """A local-executor server without an API key, for the browser and the fuzzers, with a German voice.
 
     Short texts and a short queue keep an accidental valid fuzz request cheap.
     """
-    env = {"TALKING_HEAD_MAX_TEXT_CHARS": "60", "TALKING_HEAD_QUEUE_SIZE": "3", "TALKING_HEAD_JOB_TIME_LIMIT_S": "30"}
+    env = {"TALKING_HEAD_MAX_TEXT_CHARS": "60", "TALKING_HEAD_QUEUE_SIZE": "3", "TALKING_HEAD_JOB_TIME_LIMIT_S": "30",
+           "TALKING_HEAD_VOICES_DIR": str(voices_dir)}
     stack = Stack(tmp_path_factory.mktemp("open"), "local", env=env).start()
     yield stack.server
     stack.stop()

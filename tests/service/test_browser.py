@@ -129,3 +129,11 @@ def test_api_docs_work_offline(page, open_server, route, rendered):
     else:
         page.wait_for_selector("text=Queue a video")
     assert elsewhere == [], f"the page reached outside this server: {elsewhere}"
+
+
+def test_voice_picker_offers_the_installed_voices(page):
+    page.click("summary")
+    page.wait_for_function("() => document.querySelectorAll('#voice option').length >= 2")
+    options = page.locator("#voice option").evaluate_all("os => os.map(o => [o.value, o.textContent, o.selected])")
+    assert ["", "en_US-joe-medium (English)", True] in options
+    assert ["de_DE-joe-medium", "de_DE-joe-medium (German)", False] in options

@@ -19,9 +19,9 @@ from .mesh import (LEFT_LOWER_LID, LEFT_UPPER_LID, LOWER_INNER_LIP, RIGHT_LOWER_
 from .photo_mouth import PhotoMouth
 
 # Displacements at full strength, in inter-ocular distances (IOD; vertical ones in true IOD).
-# At jaw = 1 (a wide, loud "ah") the lips part by LIP_GAP_IOD mid-mouth: the jaw takes the
-# chin and everything below the mouth down by JAW_DROP_IOD, the lower lip drops a little
-# further on its own, and the upper lip lifts a little.
+# Per unit of jaw (1: a wide, loud "ah") the lips part by LIP_GAP_IOD mid-mouth, before the
+# easing of wide openings (WIDE_GAP_*): the jaw takes the chin and everything below the mouth
+# down by JAW_DROP_IOD, the lower lip drops a little further on its own, the upper lip lifts a little.
 LIP_GAP_IOD = 0.68
 JAW_DROP_IOD = 0.42
 UPPER_LIP_RISE_IOD = 0.07

@@ -35,13 +35,14 @@ def _git_commit() -> str | None:
         return None
 
 
-def run_case(case, folder: Path, engine: str) -> dict:
-    """Make the case's video in a fresh process, then measure it here."""
+def run_case(case, folder: Path, engine: str, timing: str = "voice", label: str | None = None) -> dict:
+    """Make the case's video in a fresh process, then measure it here; `label` names its row."""
     from talking_head.evaluate.report import evaluate
 
-    video = folder / f"{case.name}.mp4"
+    label = label or case.name
+    video = folder / f"{label}.mp4"
     done = subprocess.run(
-        [sys.executable, "-m", "bench.worker", case.name, str(video), "--engine", engine],
+        [sys.executable, "-m", "bench.worker", case.name, str(video), "--engine", engine, "--timing", timing],
         check=False, cwd=REPO, capture_output=True, text=True, timeout=CASE_TIMEOUT_S,
     )
     if done.returncode != 0:
@@ -53,7 +54,8 @@ def run_case(case, folder: Path, engine: str) -> dict:
     record["image"] = str(case.image.relative_to(REPO))
     record["text"] = case.transcript
     record["audio"] = str(case.audio.relative_to(REPO)) if case.audio else None
-    record["quality"] = evaluate(video, source=case.image, text=case.transcript, sheet=folder / f"{case.name}.png")
+    record["case"] = label
+    record["quality"] = evaluate(video, source=case.image, text=case.transcript, sheet=folder / f"{label}.png")
     return record
 
 
@@ -64,6 +66,10 @@ def main(argv: list[str] | None = None) -> int:
                         + ", ".join(c.name for c in CASES))
     parser.add_argument("--engine", default="auto", choices=["auto", "builtin", "sadtalker", "still"],
                         help="engine for every case (default: auto, as a user gets)")
+    parser.add_argument("--timing", default="voice",
+                        help="how text cases are timed, comma-separated to compare in one run: voice (the "
+                        "voice's own durations), forced (PocketSphinx alignment of the speech); rows are "
+                        "named CASE@TIMING when more than one is given (default: voice)")
     parser.add_argument("--compare", metavar="OLD.json", help="print new/old ratios against an earlier results.json")
     parser.add_argument("--out", help="results folder (default: bench/results/<date-time>)")
     args = parser.parse_args(argv)
@@ -80,12 +86,17 @@ def main(argv: list[str] | None = None) -> int:
     folder = Path(args.out) if args.out else RESULTS / time.strftime("%Y%m%d-%H%M%S")
     folder.mkdir(parents=True, exist_ok=True)
 
+    timings = [t.strip() for t in args.timing.split(",") if t.strip()]
+    if not timings or set(timings) - {"voice", "forced"}:
+        parser.error("--timing takes voice, forced or both (voice,forced)")
     records = []
     for case in CASES:
         if case.name not in wanted:
             continue
-        print(f"{case.name} ...", file=sys.stderr, flush=True)
-        records.append(run_case(case, folder, args.engine))
+        for timing in timings if case.audio is None else timings[:1]:  # a recording is not synthesized
+            label = f"{case.name}@{timing}" if len(timings) > 1 and case.audio is None else case.name
+            print(f"{label} ...", file=sys.stderr, flush=True)
+            records.append(run_case(case, folder, args.engine, timing, label))
     run = {
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "commit": _git_commit(),

@@ -7,7 +7,8 @@ WebSocket client a user would use. Nothing is asserted: it measures.
 
 - Latency: from sending the first text message to the first media fragment
   (the first binary frame holding a ``moof``), on a warm server (one stream
-  made first), `--runs` times per size; p50 and p95.
+  made first), `--runs` times per size; p50 and p95; and the server's CPU
+  seconds in that time (not inflated by other load on the machine).
 - Real time: N streams at once, each speaking TEXT_LONG. A player that starts
   0.5 s after its first fragment arrives shows media time m at
   first + 0.5 + m; a fragment is late when it arrives after the moment its
@@ -57,7 +58,8 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))]
 
 
-def one_stream(url: str, size: int, text: str, barrier: threading.Barrier | None = None) -> dict:
+def one_stream(url: str, size: int, text: str, barrier: threading.Barrier | None = None,
+               pid: int | None = None) -> dict:
     """One stream: start, wait for ready, send `text` and end, record every arrival."""
     with connect(url, max_size=None, open_timeout=120) as socket:
         socket.send(json.dumps({"start": {"size": size}}))
@@ -67,6 +69,8 @@ def one_stream(url: str, size: int, text: str, barrier: threading.Barrier | None
         if barrier is not None:
             barrier.wait()
         sent = time.monotonic()
+        cpu_at_send = cpu_s(pid) if pid else None
+        cpu_to_first = None
         socket.send(json.dumps({"text": text}))
         socket.send(json.dumps({"end": True}))
         fragments = []  # (arrival, media time the fragment starts at)
@@ -77,6 +81,8 @@ def one_stream(url: str, size: int, text: str, barrier: threading.Barrier | None
             now = time.monotonic()
             if isinstance(message, bytes):
                 if b"moof" in message:
+                    if first_fragment is None and pid:
+                        cpu_to_first = cpu_s(pid) - cpu_at_send
                     first_fragment = first_fragment or now
                     fragments.append((now, made))
                 continue
@@ -85,17 +91,20 @@ def one_stream(url: str, size: int, text: str, barrier: threading.Barrier | None
                 made = event["media_s"]
             elif event["type"] == "end":
                 end = event
-    return {"sent": sent, "first_fragment": first_fragment, "fragments": fragments, "media_s": end["media_s"]}
+    return {"sent": sent, "first_fragment": first_fragment, "fragments": fragments, "media_s": end["media_s"],
+            "cpu_to_first_s": cpu_to_first}
 
 
-def latency(url: str, size: int, runs: int) -> dict:
+def latency(url: str, size: int, runs: int, pid: int) -> dict:
     one_stream(url, size, TEXT_SHORT)  # warm: models loaded, the photo analysed once
-    seconds = []
+    seconds, cpu = [], []
     for _ in range(runs):
-        record = one_stream(url, size, TEXT_SHORT)
+        record = one_stream(url, size, TEXT_SHORT, pid=pid)
         seconds.append(record["first_fragment"] - record["sent"])
+        cpu.append(record["cpu_to_first_s"])
     return {"size": size, "runs": runs, "p50_s": round(statistics.median(seconds), 3),
-            "p95_s": round(percentile(seconds, 95), 3), "max_s": round(max(seconds), 3)}
+            "p95_s": round(percentile(seconds, 95), 3), "max_s": round(max(seconds), 3),
+            "server_cpu_p50_s": round(statistics.median(cpu), 3)}
 
 
 def real_time(url: str, size: int, streams: int, pid: int) -> dict:
@@ -179,7 +188,7 @@ def main(argv: list[str] | None = None) -> int:
         url = http_url.replace("http://", "ws://") + "/v1/live"
         try:
             if not args.skip_latency:
-                rows = [latency(url, size, args.runs) for size in sizes]
+                rows = [latency(url, size, args.runs, process.pid) for size in sizes]
                 print("## First text message to first media fragment (warm server)\n\n" + table(rows) + "\n", flush=True)
             rows = []
             for size in [int(s) for s in args.stream_sizes.split(",") if s]:

@@ -43,14 +43,15 @@ def looped_recording(minutes: float, path: Path) -> Path:
 
 def child(kind: str, source: str, output: str) -> None:
     """Runs in the fresh process: make the video, print the record and this process's peak RSS."""
-    from talking_head.pipeline import TalkOptions, talk
+    from talking_head.pipeline import talk
+    from talking_head.settings import Settings
 
-    options = TalkOptions(max_text_chars=200_000, max_audio_s=3600)
+    settings = Settings(max_text_chars=200_000, max_audio_s=3600)
     start = time.perf_counter()
     if kind == "text":
-        result = talk(text=Path(source).read_text(), output=output, options=options)
+        result = talk(text=Path(source).read_text(), output=output, settings=settings)
     else:
-        result = talk(audio=source, output=output, options=options)
+        result = talk(audio=source, output=output, settings=settings)
     wall = time.perf_counter() - start
     print(json.dumps({"duration_s": result.duration_s, "wall_s": wall, "peak_rss_mb": peak_rss_mb(),
                       "engine": result.engine, "timings": result.timings}))

@@ -103,7 +103,7 @@ def bench_size(folder: Path, size: int, batches: list[int], repeat: int, threads
         rows.append((size, "baseline: the reference's computation", 1, thread_count, base_wall, base_cpu, 1.0))
         for batch in batches:
             windows = windows_for(batch, source)
-            wall, cpu = timed(lambda: animator.frames(windows), batch, repeat)
+            wall, cpu = timed(lambda windows=windows: animator.frames(windows), batch, repeat)
             rows.append((size, "ours", batch, thread_count, wall, cpu, base_wall / wall))
     torch.set_num_threads(threads)
     return rows

@@ -1,4 +1,4 @@
-"""One benchmark case in a fresh process: `python -m bench.worker CASE OUT.mp4 [--engine E]`.
+"""One benchmark case in a fresh process: `python -m bench.worker CASE OUT.mp4 [--engine E] [--timing T]`.
 
 A fresh process per case keeps peak memory and model loading honest. Models
 are loaded first and timed apart (`load_s`); then the case runs as it would
@@ -45,7 +45,7 @@ def _load_models(engine: str) -> None:
             engines.get_engine(name)
 
 
-def run(case_name: str, output: str, engine: str) -> dict:
+def run(case_name: str, output: str, engine: str, timing: str = "voice") -> dict:
     case = {c.name: c for c in CASES}[case_name]
     start = time.perf_counter()
     _load_models(engine)
@@ -53,7 +53,7 @@ def run(case_name: str, output: str, engine: str) -> dict:
 
     from talking_head.pipeline import TalkOptions, talk
 
-    options = TalkOptions(engine=engine, captions="none")
+    options = TalkOptions(engine=engine, captions="none", text_timing=timing)
     result = talk(text=case.text if case.audio is None else case.transcript, image=str(case.image),
                   audio=str(case.audio) if case.audio else None, output=output, options=options)
     record = result.to_dict()
@@ -62,6 +62,7 @@ def run(case_name: str, output: str, engine: str) -> dict:
     timings.setdefault("tts", timings.pop("audio", 0.0))
     return {
         "case": case_name,
+        "timing": timing,
         "load_s": round(load_s, 3),
         "timings": timings,
         "peak_rss_mb": peak_rss_mb(),
@@ -74,8 +75,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("case", choices=[c.name for c in CASES])
     parser.add_argument("output", help="the .mp4 to write")
     parser.add_argument("--engine", default="auto")
+    parser.add_argument("--timing", default="voice", choices=["voice", "forced"], help="how text is timed")
     args = parser.parse_args(argv)
-    print(json.dumps(run(args.case, args.output, args.engine)))
+    print(json.dumps(run(args.case, args.output, args.engine, args.timing)))
     return 0
 
 

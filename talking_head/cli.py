@@ -6,18 +6,17 @@ import argparse
 import json
 import logging
 import sys
+from dataclasses import fields
 
 from . import __version__
 from .errors import ConfigurationError, InputError, OutputError
+from .options import TalkOptions, flag_of, option_fields
+from .options import kind_of as option_kind
+from .options import spec_of as option_spec
+from .settings import Settings, default_of, env_name
+from .settings import spec_of as setting_spec
 
 EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
-
-
-def _keyframes(value: str) -> tuple[float, ...]:
-    try:
-        return tuple(float(v) for v in value.split(","))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected degrees separated by commas, got {value!r}") from None
 
 
 def _add_say(sub) -> None:
@@ -36,41 +35,64 @@ def _add_say(sub) -> None:
     p.add_argument("--image", help="portrait photo (default: the bundled face)")
     p.add_argument("--audio", help="speech recording to lip-sync instead of text to speech (wav, mp3, m4a, ogg, flac, webm)")
     p.add_argument("-o", "--output", default="talking-head.mp4", help="output .mp4 (default: %(default)s)")
-    p.add_argument("--engine", default="auto", choices=["auto", "builtin", "sadtalker", "still"],
-                   help="auto: sadtalker when its checkpoints are configured, else builtin (default)")
-    p.add_argument("--fps", type=int, default=25, help="frames per second (default: %(default)s)")
-    p.add_argument("--size", type=int, default=512, help="square frame side around the face; 0 keeps the whole photo (default: %(default)s)")
-    p.add_argument("--voice", help="voice name (talking-head voices lists them) or a Piper voice .onnx path "
-                   "(its .onnx.json beside it); default: en_US-joe-medium")
-    p.add_argument("--speed", type=float, default=1.0, help="speaking rate, 0.5 to 2: 1.25 is a quarter faster (default: %(default)s)")
-    p.add_argument("--speaker", help="speaker name or number, for a voice with several speakers")
-    p.add_argument("--language", help="language of the --audio recording (en, de, ...): en is read by phone "
-                   "recognition and captioned from it; any other or unknown language from the sound itself")
-    p.add_argument("--captions", default="vtt", choices=["vtt", "srt", "none"], help="caption file beside the video (default: %(default)s)")
-    p.add_argument("--seed", type=int, default=0, help="seed for everything random: the voice's noise, blinks, head "
-                   "motion; the same seed gives the same video (default: %(default)s)")
-    p.add_argument("--still", action="store_true", help="keep the head still; only the face moves")
-    p.add_argument("--expression-scale", type=float, default=1.0, help="scale of mouth and brow motion (default: %(default)s)")
-    p.add_argument("--pose-style", type=int, default=0, help="head motion character, 0-45 (default: %(default)s)")
-    p.add_argument("--strict", action="store_true", help="fail instead of falling back to a simpler engine; an engine that is "
-                   "unavailable or misconfigured (e.g. no SadTalker checkpoints) is then exit 2")
+    _add_option_flags(p)
     p.add_argument("--json", action="store_true", help="print the result record as JSON on standard output")
     p.add_argument("--stream", action="store_true",
                    help="write a fragmented MP4 to standard output as it is made, in real time "
                         "(e.g. | ffplay -); built-in engine, no captions file")
-    p.add_argument("--max-text-chars", type=int, help="longest text accepted (default: 5000)")
-    g = p.add_argument_group("SadTalker engine")
-    g.add_argument("--sadtalker-dir", help="folder with SadTalker_V0.0.2_256.safetensors (or _512) and the mapping files")
-    g.add_argument("--preprocess", dest="sadtalker_preprocess", default="crop", choices=["crop", "resize", "full"],
-                   help="crop around the face, resize the photo, or paste back into the full photo (default: %(default)s)")
-    g.add_argument("--batch-size", type=int, default=8, help="frames rendered per batch (default: %(default)s)")
-    g.add_argument("--half", action="store_true", help="half precision on a GPU")
-    g.add_argument("--device", help="cuda, mps or cpu (default: the best available)")
-    g.add_argument("--yaw", type=_keyframes, help="head yaw keyframes in degrees, e.g. 0,20,-20")
-    g.add_argument("--pitch", type=_keyframes, help="head pitch keyframes in degrees")
-    g.add_argument("--roll", type=_keyframes, help="head roll keyframes in degrees")
+    _add_setting_flags(p)
     p.add_argument("-v", "--verbose", action="store_true", help="log what happens")
     p.set_defaults(run=_say)
+
+
+def _group(parser: argparse.ArgumentParser, title: str | None):
+    if title is None:
+        return parser
+    for group in parser._action_groups:
+        if group.title == title:
+            return group
+    return parser.add_argument_group(title)
+
+
+def _add_option_flags(parser: argparse.ArgumentParser) -> None:
+    """One flag per per-video option (options.py), with its default, bounds left to `validate`."""
+    for spec in option_fields():
+        about, default = option_spec(spec), spec.default
+        if not about.cli:
+            continue
+        target = _group(parser, about.group)
+        if option_kind(spec) is bool:
+            target.add_argument(flag_of(spec), dest=spec.name, action="store_true", default=default, help=about.help)
+            continue
+        notes = [about.describe()] if about.minimum is not None else []
+        notes += ["default: %(default)s"] if default is not None else []
+        target.add_argument(flag_of(spec), dest=spec.name, type=about.parse or option_kind(spec), default=default,
+                            choices=about.choices, help=about.help + (f" ({'; '.join(notes)})" if notes else ""))
+
+
+def _setting_flags() -> list:
+    return [spec for spec in fields(Settings) if setting_spec(spec).flag]
+
+
+def _add_setting_flags(parser: argparse.ArgumentParser) -> None:
+    """Flags that set a machine setting (settings.py) for this run; without one, its environment variable decides."""
+    for spec in _setting_flags():
+        about, default = setting_spec(spec), default_of(spec)
+        target = _group(parser, about.group)
+        help = f"{about.help} (default: ${env_name(spec)}" + (f", else {default})" if default is not None else ")")
+        if isinstance(default, bool):
+            target.add_argument(about.flag, dest=spec.name, action="store_true", default=None, help=help)
+        else:
+            target.add_argument(about.flag, dest=spec.name, type=str if default is None else type(default),
+                                default=None, metavar=about.flag.lstrip("-").upper().replace("-", "_"), help=help)
+
+
+def _options(args: argparse.Namespace) -> TalkOptions:
+    return TalkOptions(**{spec.name: getattr(args, spec.name) for spec in option_fields() if option_spec(spec).cli})
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return Settings.from_env().override(**{spec.name: getattr(args, spec.name) for spec in _setting_flags()})
 
 
 def _add_voices(sub) -> None:
@@ -85,7 +107,6 @@ def _add_voices(sub) -> None:
 
 
 def _voices(args) -> int:
-    from .settings import Settings
     from .speech.voices import list_voices
 
     found = list_voices(Settings.from_env().voices_dir)
@@ -119,29 +140,20 @@ def _progress_bar():
 
 
 def _say(args) -> int:
-    from .pipeline import TalkOptions, talk
-    from .settings import Settings
+    from .pipeline import talk
 
     # Bytes that are not UTF-8 become U+FFFD (the text front end drops them), never a UnicodeDecodeError.
     text = sys.stdin.buffer.read().decode("utf-8", errors="replace") if args.text == "-" else args.text
     if text is None and args.audio is None:
         raise InputError("give the words to speak, or --audio FILE. See talking-head say --help.", field="text")
-    settings = Settings.from_env()
-    options = TalkOptions.from_settings(
-        settings,
-        fps=args.fps, size=args.size, engine=args.engine, voice=args.voice, still=args.still,
-        speed=args.speed, speaker=args.speaker, language=args.language,
-        expression_scale=args.expression_scale, pose_style=args.pose_style, seed=args.seed,
-        strict=args.strict, captions=args.captions, max_text_chars=args.max_text_chars,
-        sadtalker_dir=args.sadtalker_dir, sadtalker_preprocess=args.sadtalker_preprocess,
-        batch_size=args.batch_size, half=args.half, device=args.device,
-        yaw=args.yaw, pitch=args.pitch, roll=args.roll,
-    )
+    settings = _settings(args)
+    chosen = _options(args)
     if args.stream:
-        return _stream(args, text, options)
+        return _stream(args, text, chosen, settings)
     progress, finish = _progress_bar()
     try:
-        result = talk(text=text, image=args.image, audio=args.audio, output=args.output, options=options, progress=progress)
+        result = talk(text=text, image=args.image, audio=args.audio, output=args.output, options=chosen,
+                      progress=progress, settings=settings)
     finally:
         finish()
     if args.json:
@@ -153,7 +165,7 @@ def _say(args) -> int:
     return EXIT_OK
 
 
-def _stream(args, text, options) -> int:
+def _stream(args, text, options, settings) -> int:
     from .live.stream import stream_to
 
     if args.audio is not None:
@@ -162,7 +174,7 @@ def _stream(args, text, options) -> int:
     if sys.stdout.isatty():
         raise InputError("--stream writes video to standard output: pipe it into a player or a file, "
                          "e.g. talking-head say \"Hi\" --stream | ffplay -", field="stream")
-    seconds = stream_to(sys.stdout.buffer, text, args.image, options)
+    seconds = stream_to(sys.stdout.buffer, text, args.image, options, settings=settings)
     print(f"streamed {seconds:.1f} s", file=sys.stderr)
     return EXIT_OK
 
@@ -223,7 +235,7 @@ def main(argv: list[str] | None = None) -> int:
         print("interrupted", file=sys.stderr)
         return 130
     except Exception as exc:  # the last line of defence: one line, not a traceback
-        logging.getLogger(__name__).debug("internal failure", exc_info=True)
+        logging.getLogger(__name__).info("internal failure", exc_info=True)  # the traceback, with -v
         print(f"internal error: {exc.__class__.__name__}: {exc}", file=sys.stderr)
         return EXIT_FAILURE
 

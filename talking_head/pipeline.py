@@ -13,8 +13,9 @@ import queue
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 
@@ -22,6 +23,7 @@ from . import engines
 from .errors import ConfigurationError, EngineError, InputError, OutputError
 from .face import Face, analyze_face
 from .motion import build_motion
+from .options import TalkOptions
 from .settings import Settings
 from .speech import Speech, speech_from_audio, speech_from_text
 from .timing import timed
@@ -30,111 +32,57 @@ from .video import VideoWriter, write_captions
 log = logging.getLogger(__name__)
 
 DEFAULT_FACE = Path(__file__).parent / "assets" / "default_face.png"
-CAPTION_KINDS = ("vtt", "srt", "none")
-MAX_SIZE_PX = 2048
 FRAMES_AHEAD = 8  # frames drawn ahead of the encoder
 
 Progress = Callable[[float, str], None]
 
+__all__ = ["DEFAULT_FACE", "Progress", "TalkOptions", "TalkResult", "talk"]
 
-@dataclass
-class TalkOptions:
-    """Everything that shapes a video; the CLI, the service and the Python API all build one."""
 
-    fps: int = 25
-    size: int = 512
-    """Square frame side in pixels around the face; 0 keeps the whole photo."""
-    engine: str = "auto"
-    voice: str | None = None
-    """A voice name (the bundled en_US-joe-medium, or one in `voices_dir`) or a Piper `.onnx` path
-    (its `.onnx.json` beside it); None is the bundled voice."""
-    voices_dir: str | None = None
-    """Folder of extra Piper voices offered by name (`TALKING_HEAD_VOICES_DIR`)."""
-    speed: float = 1.0
-    """Speaking rate: 1.25 is a quarter faster, 0.8 slower (0.5 to 2)."""
-    speaker: str | None = None
-    """Speaker name or number of a multi-speaker voice; None is its default speaker."""
-    language: str | None = None
-    """Language of a recording (``en``, ``de``, ...); None is unknown. English recordings are read by
-    phone recognition (and captioned from it); any other or unknown language from the sound itself."""
-    still: bool = False
-    """Keep the head still (the mouth, eyes and brows still move)."""
-    expression_scale: float = 1.0
-    pose_style: int = 0
-    seed: int = 0
-    """Fixes everything random: the voice's noise, blinks and head motion. The same request with the
-    same seed gives the same audio and frames, bit for bit (on the same machine and versions)."""
-    strict: bool = False
-    """Raise instead of falling back to a simpler engine."""
-    captions: str = "vtt"
-    max_text_chars: int = Settings.max_text_chars
-    max_audio_s: float = Settings.max_audio_s
-    max_image_pixels: int = Settings.max_image_pixels
-    sadtalker_dir: str | None = None
-    sadtalker_preprocess: str = "crop"
-    """SadTalker framing: ``crop``, ``resize`` or ``full`` (paste back into the whole photo)."""
-    batch_size: int = 8
-    half: bool = False
-    device: str | None = None
-    yaw: tuple[float, ...] | None = None
-    pitch: tuple[float, ...] | None = None
-    roll: tuple[float, ...] | None = None
-    """Optional head-pose keyframes in degrees (SadTalker), spread evenly over the video."""
-
-    @classmethod
-    def from_settings(cls, settings: Settings, **overrides) -> "TalkOptions":
-        base = cls(
-            max_text_chars=settings.max_text_chars,
-            max_audio_s=settings.max_audio_s,
-            max_image_pixels=settings.max_image_pixels,
-            sadtalker_dir=str(settings.sadtalker_dir) if settings.sadtalker_dir else None,
-            voices_dir=str(settings.voices_dir) if settings.voices_dir else None,
-        )
-        return replace(base, **{k: v for k, v in overrides.items() if v is not None})
-
-    def validate(self) -> None:
-        """Raise `InputError` for an option outside its range."""
-        checks = [
-            (1 <= self.fps <= 60, "fps", "fps must be between 1 and 60"),
-            (self.size == 0 or 64 <= self.size <= MAX_SIZE_PX, "size",
-             f"size must be 0 (whole photo) or between 64 and {MAX_SIZE_PX}"),
-            (self.size % 2 == 0, "size", "size must be even (H.264 with yuv420p needs even sides)"),
-            (self.engine in engines.ENGINE_NAMES, "engine", f"engine must be one of {', '.join(engines.ENGINE_NAMES)}"),
-            (self.captions in CAPTION_KINDS, "captions", "captions must be vtt, srt or none"),
-            (0.0 <= self.expression_scale <= 3.0, "expression_scale", "expression_scale must be between 0 and 3"),
-            (0 <= self.pose_style <= 45, "pose_style", "pose_style must be between 0 and 45"),
-            (self.sadtalker_preprocess in ("crop", "resize", "full"), "sadtalker_preprocess",
-             "sadtalker_preprocess must be crop, resize or full"),
-            (1 <= self.batch_size <= 256, "batch_size", "batch_size must be between 1 and 256"),
-            (0.5 <= self.speed <= 2.0, "speed", "speed must be between 0.5 and 2"),
-        ]
-        for ok, name, message in checks:
-            if not ok:
-                raise InputError(message + ".", field=name)
+def _about(help: str, **kwargs):
+    """A `TalkResult` field with its description (the API's result schema shows it)."""
+    return field(metadata={"help": help}, **kwargs)
 
 
 @dataclass
 class TalkResult:
-    """What was made, by which engine, and how long each stage took (seconds)."""
+    """What was made, by which engine, and how long each stage took (seconds).
 
-    video_path: Path
-    captions_path: Path | None
-    engine: str
-    fallback: bool
-    fallback_reason: str | None
-    duration_s: float
-    fps: int
-    frames: int
-    width: int
-    height: int
-    faces_found: int
-    alignment: str
-    framing: str | None = None
-    """How the photo was framed: inside, shifted, tightened, extended (past its edge) or whole."""
-    captions_source: str | None = None
-    """Where the caption words came from: ``text`` (as written), ``recognition``, or None."""
-    warnings: list[str] = field(default_factory=list)
-    timings: dict[str, float] = field(default_factory=dict)
+    The one result schema: `--json`, the Python API and the service's job
+    record (its `TalkResultRecord` and the fields a job stores) are built from
+    these fields; the service leaves out `LOCAL_FIELDS` (paths on this machine).
+    """
+
+    LOCAL_FIELDS: ClassVar[tuple[str, ...]] = ("video_path", "captions_path")
+
+    video_path: Path = _about("The MP4 on this machine.")
+    captions_path: Path | None = _about("The captions beside it, unless captions=none.")
+    engine: str = _about("The engine that drew the video: `sadtalker`, `builtin` or `still`.")
+    fallback: bool = _about("True when a better engine failed and a simpler one took over.")
+    fallback_reason: str | None = _about("Why each better engine failed.")
+    duration_s: float = _about("Length of the video in seconds.")
+    fps: int = _about("Frames per second.")
+    frames: int = _about("Frames in the video.")
+    width: int = _about("Frame width in pixels.")
+    height: int = _about("Frame height in pixels.")
+    faces_found: int = _about("Faces seen in the photo (the largest one talks).")
+    alignment: str = _about("How the lips were timed: `voice` (the voice's own timing), `forced`, `recognized`, "
+                            "`mixed`, `acoustic` or `none`.")
+    framing: str | None = _about(
+        "How the photo was framed: `inside` it, `shifted` or `tightened` to stay inside, `extended` past its edge "
+        "(a face cut by it), or `whole`.", default=None)
+    captions_source: str | None = _about(
+        "Where the caption words came from: `text` (as written) or `recognition`; null when there are no captions.",
+        default=None)
+    warnings: list[str] = _about(
+        "What to know about the result (letters the voice cannot read, why a recording has no captions).",
+        default_factory=list)
+    timings: dict[str, float] = _about("Seconds spent in each stage.", default_factory=dict)
+
+    @classmethod
+    def shared_fields(cls) -> tuple[str, ...]:
+        """The fields a service job stores and shows: all but the local paths."""
+        return tuple(spec.name for spec in fields(cls) if spec.name not in cls.LOCAL_FIELDS)
 
     def to_dict(self) -> dict:
         """The result record shared by the Python API, `--json` and the service."""
@@ -190,10 +138,10 @@ def _drawn_ahead(frames: Iterator[np.ndarray], timings: dict[str, float]) -> Ite
         thread.join()
 
 
-def _render(engine, face: Face, speech: Speech, motion, options: TalkOptions, output: Path,
-            timings: dict[str, float], progress: Progress | None) -> tuple[int, int, int, str | None]:
+def _render(engine: engines.Engine, face: Face, speech: Speech, motion, options: TalkOptions, settings: Settings,
+            output: Path, timings: dict[str, float], progress: Progress | None) -> tuple[int, int, int, str | None]:
     with timed(timings, "prepare"):
-        prepared = engine.prepare(face, options)
+        prepared = engine.prepare(face, options, settings)
     frames = 0
     with VideoWriter(output, prepared.width, prepared.height, options.fps, speech.audio, speech.sample_rate) as writer:
         for frame in _drawn_ahead(engine.render(prepared, speech, motion), timings):
@@ -218,11 +166,16 @@ def talk(
     output: str | Path = "talking-head.mp4",
     options: TalkOptions | None = None,
     progress: Progress | None = None,
+    settings: Settings | None = None,
 ) -> TalkResult:
     """Make a talking-head video of `image` (path, bytes, array; None: the default face)
     saying `text`, or lip-syncing `audio` (with `text` as its transcript if given).
+
+    `options` shape the video; `settings` are the machine's (limits, SadTalker
+    checkpoints and device): None is the defaults, not the environment.
     """
     options = options or TalkOptions()
+    settings = settings or Settings()
     options.validate()
     output = Path(output)
     if output.suffix.lower() != ".mp4":
@@ -240,27 +193,29 @@ def talk(
     # The photo first: a photo without a face should fail before any speech is made.
     report(0.0, "face")
     with timed(timings, "face"):
-        face = analyze_face(DEFAULT_FACE if image is None else image, options.max_image_pixels)
+        face = analyze_face(DEFAULT_FACE if image is None else image, settings.max_image_pixels)
     report(0.05, "speech")
     if audio is not None:
-        speech = speech_from_audio(audio, text, options.max_audio_s, options.max_text_chars, timings,
-                                   language=options.language)
+        speech = speech_from_audio(audio, text, settings.max_audio_s, settings.max_text_chars, timings,
+                                   language=options.language, reading=options.audio_reading)
     else:
-        speech = speech_from_text(text, options.voice, options.max_text_chars, timings, speed=options.speed,
-                                  speaker=options.speaker, seed=options.seed, voices_dir=options.voices_dir)
+        speech = speech_from_text(text, options.voice, settings.max_text_chars, timings, speed=options.speed,
+                                  speaker=options.speaker, seed=options.seed, voices_dir=settings.voices_dir,
+                                  timing=options.text_timing)
     report(0.15, "motion")
     with timed(timings, "motion"):
         motion = build_motion(speech, options)
 
     reasons: list[str] = []
-    chain = engines.engine_chain(options.engine, bool(options.sadtalker_dir))
+    chain = engines.engine_chain(options.engine, bool(settings.sadtalker_dir))
     for name in chain[:1] if options.strict else chain:
         try:
             engine = engines.get_engine(name)
-            reason = engine.unavailable(options)
+            reason = engine.unavailable(options, settings)
             if reason:  # the user's set-up to fix: with --strict, exit 2 and the reason, not an internal error
                 raise ConfigurationError(reason)
-            frames, width, height, framed = _render(engine, face, speech, motion, options, output, timings, progress)
+            frames, width, height, framed = _render(engine, face, speech, motion, options, settings, output,
+                                                     timings, progress)
         except (InputError, OutputError):  # the caller's input or the disk: another engine cannot help
             raise
         except Exception as exc:

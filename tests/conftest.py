@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -32,28 +33,13 @@ def default_face() -> Path:
     return DEFAULT_FACE
 
 
-def make_voice(folder: Path, name: str, espeak_voice: str, language: dict) -> Path:
-    """A Piper voice as any user could make one: the bundled voice's network, another espeak-ng voice."""
-    import json
-
-    from talking_head.speech.voices import bundled_voice_path
-
-    source = bundled_voice_path()
-    model = folder / f"{name}.onnx"
-    model.symlink_to(source)
-    config = json.loads(source.with_name(source.name + ".json").read_text())
-    config["espeak"] = {"voice": espeak_voice}
-    config["language"] = language
-    model.with_name(model.name + ".json").write_text(json.dumps(config, ensure_ascii=False), encoding="utf-8")
-    return model
-
-
 @pytest.fixture(scope="session")
 def voices_dir(tmp_path_factory) -> Path:
     """A voices folder with a German voice (de_DE-joe-medium): the bundled network speaking German phonemes."""
+    if str(REPO) not in sys.path:  # bench/ is scripts beside the package, importable from the repository root
+        sys.path.insert(0, str(REPO))
+    from bench.voice_timing import GERMAN, make_voice
+
     folder = tmp_path_factory.mktemp("voices")
-    make_voice(folder, "de_DE-joe-medium", "de", {
-        "code": "de_DE", "family": "de", "region": "DE", "name_native": "Deutsch",
-        "name_english": "German", "country_english": "Germany",
-    })
+    make_voice(folder, "de_DE-joe-medium", "de", GERMAN)
     return folder

@@ -9,6 +9,7 @@ import pytest
 from talking_head.errors import ConfigurationError, EngineError
 from talking_head.evaluate.decode import probe
 from talking_head.pipeline import TalkOptions, talk
+from talking_head.settings import Settings
 
 
 def test_auto_without_checkpoints_is_the_builtin_engine(tmp_path):
@@ -20,7 +21,7 @@ def test_broken_checkpoints_fall_back_with_the_reason(tmp_path):
     empty = tmp_path / "checkpoints"
     empty.mkdir()
     result = talk(text="Hello.", output=tmp_path / "b.mp4",
-                  options=TalkOptions(size=128, engine="sadtalker", sadtalker_dir=str(empty)))
+                  options=TalkOptions(size=128, engine="sadtalker"), settings=Settings(sadtalker_dir=empty))
     assert result.engine == "builtin" and result.fallback is True
     assert result.fallback_reason.startswith("sadtalker:")
     assert probe(tmp_path / "b.mp4").video.frames == result.frames
@@ -31,7 +32,7 @@ def test_strict_raises_instead(tmp_path):
     empty.mkdir()
     with pytest.raises(EngineError):
         talk(text="Hello.", output=tmp_path / "c.mp4",
-             options=TalkOptions(size=128, engine="sadtalker", sadtalker_dir=str(empty), strict=True))
+             options=TalkOptions(size=128, engine="sadtalker", strict=True), settings=Settings(sadtalker_dir=empty))
     assert not (tmp_path / "c.mp4").exists()
 
 
@@ -68,9 +69,8 @@ def test_cli_json_record(tmp_path):
 
 
 def test_seed_makes_videos_reproducible(tmp_path):
-    from talking_head.evaluate.decode import iter_frames
-    from talking_head.speech import speech_from_text
     from talking_head.motion import build_motion
+    from talking_head.speech import speech_from_text
 
     speech = speech_from_text("The same words twice.")
     a = build_motion(speech, TalkOptions(seed=3))

@@ -11,6 +11,7 @@ import pytest
 from talking_head.evaluate.decode import iter_frames, read_audio_16k
 from talking_head.evaluate.report import evaluate
 from talking_head.pipeline import DEFAULT_FACE, TalkOptions, talk
+from talking_head.settings import Settings
 from talking_head.speech import speech_from_text
 
 GERMAN = "Guten Morgen! Peter bringt Brötchen, Butter und Milch. Möchtest du mitkommen, Oma?"
@@ -25,9 +26,9 @@ def _cli(*args: str, voices_dir=None) -> subprocess.CompletedProcess:
 
 
 def test_german_text_lips_timed_by_the_voice(tmp_path, voices_dir):
-    options = TalkOptions(engine="builtin", size=256, voice="de_DE-joe-medium", voices_dir=str(voices_dir))
+    options = TalkOptions(engine="builtin", size=256, voice="de_DE-joe-medium")
     out = tmp_path / "de.mp4"
-    result = talk(text=GERMAN, output=out, options=options)
+    result = talk(text=GERMAN, output=out, options=options, settings=Settings(voices_dir=voices_dir))
     assert result.alignment == "voice" and result.captions_source == "text" and not result.warnings
     # The same request gives the same timeline: the voice's own p/b/m, to judge the lips by.
     speech = speech_from_text(GERMAN, options.voice, voices_dir=voices_dir, seed=options.seed)
@@ -81,3 +82,22 @@ def test_a_speaker_for_a_one_speaker_voice_is_refused(tmp_path):
 
     with pytest.raises(InputError, match="one speaker"):
         talk(text="Hi.", output=tmp_path / "x.mp4", options=TalkOptions(engine="still", size=128, speaker="3"))
+
+
+@pytest.mark.parametrize("reading", ["auto", "sound"])
+def test_german_recording_without_transcript(tmp_path, voices_dir, reading):
+    import wave
+
+    speech = speech_from_text(GERMAN, "de_DE-joe-medium", voices_dir=voices_dir)
+    recording = tmp_path / "de.wav"
+    with wave.open(str(recording), "wb") as w:
+        w.setnchannels(1), w.setsampwidth(2), w.setframerate(speech.sample_rate)
+        w.writeframes((np.clip(speech.audio, -1, 1) * 32767).astype("<i2").tobytes())
+    out = tmp_path / "rec.mp4"
+    result = talk(audio=recording, output=out,
+                  options=TalkOptions(engine="builtin", size=256, language="de", audio_reading=reading))
+    assert result.alignment == ("recognized" if reading == "auto" else "sound")
+    assert result.captions_path is None and result.captions_source is None
+    assert "no captions" in result.warnings[0]
+    sync = evaluate(out, source=DEFAULT_FACE)["lipsync"]
+    assert sync["best_r"] >= 0.6 and abs(sync["best_lag_frames"]) <= 1, sync

@@ -1,16 +1,28 @@
 """Engines turn a `Face`, `Speech` and `MotionTrack` into RGB frames.
 
-An engine is an object with a `name`, `unavailable(options) -> reason | None`,
-`prepare(face, options) -> prepared` (where `prepared.width`/`.height` give
-the frame size) and `render(prepared, speech, motion) -> Iterator[frame]`.
+An engine is an object with a `name`, `unavailable(options, settings) -> reason | None`,
+`prepare(face, options, settings) -> prepared` (where `prepared.width`/`.height`
+give the frame size) and `render(prepared, speech, motion) -> Iterator[frame]`;
+`options` are the video's (`TalkOptions`), `settings` the machine's (`Settings`).
 Adding an engine is adding a module and a line to `_ENGINES`.
 """
 
 from __future__ import annotations
 
 import importlib
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Protocol
 
 from ..errors import EngineError
+
+if TYPE_CHECKING:  # annotations only: the options module needs ENGINE_NAMES from here, before these load
+    import numpy as np
+
+    from ..face import Face
+    from ..motion.track import MotionTrack
+    from ..options import TalkOptions
+    from ..settings import Settings
+    from ..speech import Speech
 
 _ENGINES = {
     "sadtalker": "talking_head.engines.sadtalker.engine:SadTalkerEngine",
@@ -18,10 +30,39 @@ _ENGINES = {
     "still": "talking_head.engines.still:StillEngine",
 }
 ENGINE_NAMES = ("auto", *_ENGINES)
-_loaded: dict[str, object] = {}
 
 
-def get_engine(name: str):
+class Prepared(Protocol):
+    """What `prepare` made of one photo; the engine's own, but always with the frame size."""
+
+    width: int
+    height: int
+
+
+class Engine(Protocol):
+    """Turns one photo, one speech and its motion into frames of one size, streamed.
+
+    `unavailable` says (cheaply, before any work) why the engine cannot run
+    here, or None; `prepare` does the per-photo work once; `render` yields
+    exactly `motion.n_frames` RGB uint8 frames of `prepared.height` x
+    `prepared.width`, one at a time, so memory does not grow with the length.
+    A bad photo or option raises `InputError`; anything else the pipeline
+    takes as a reason to fall back to the next engine.
+    """
+
+    name: str
+
+    def unavailable(self, options: TalkOptions, settings: Settings) -> str | None: ...
+
+    def prepare(self, face: Face, options: TalkOptions, settings: Settings) -> Prepared: ...
+
+    def render(self, prepared: Prepared, speech: Speech, motion: MotionTrack) -> Iterator[np.ndarray]: ...
+
+
+_loaded: dict[str, Engine] = {}
+
+
+def get_engine(name: str) -> Engine:
     """The engine called `name`, created once per process (engines keep their models warm)."""
     if name not in _loaded:
         module_name, class_name = _ENGINES[name].split(":")

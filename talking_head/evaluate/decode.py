@@ -17,6 +17,7 @@ import av
 import numpy as np
 
 from ..errors import InputError
+from ..media import MediaKind, open_media
 from ..speech.audio import ANALYSIS_RATE
 
 TOP_LEVEL_SCAN_BOXES = 64  # an MP4 has a handful of top-level boxes; stop looking after this many
@@ -83,22 +84,15 @@ def _moov_before_mdat(path: Path) -> bool | None:
     return boxes.index("moov") < boxes.index("mdat")
 
 
+MADE_BY_SAY = "Give an MP4 made by talking-head say."
+VIDEO = MediaKind("video", "video", missing="video not found: {path}. Check the path.",
+                  unreadable="{name} is not a video that can be read ({error}). " + MADE_BY_SAY,
+                  no_track="{name} is not a video (no video track found). " + MADE_BY_SAY)
+
+
 def _open(path: str | Path):
     path = Path(path)
-    if not path.is_file():
-        raise InputError(f"video not found: {path}. Check the path.", field="video")
-    try:
-        container = av.open(str(path))
-    except (av.error.FFmpegError, UnicodeDecodeError) as exc:
-        raise InputError(
-            f"{path.name} is not a video that can be read ({exc.__class__.__name__}). "
-            "Give an MP4 made by talking-head say.",
-            field="video",
-        ) from None
-    if not container.streams.video:
-        container.close()
-        raise InputError(f"{path.name} is not a video (no video track found). Give an MP4 made by talking-head say.",
-                         field="video")
+    container = open_media(path, VIDEO)
     if container.format.name.endswith("_pipe") or container.format.name == "image2":
         container.close()
         raise InputError(f"{path.name} is a still image, not a video. Give an MP4 made by talking-head say "

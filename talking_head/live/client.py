@@ -90,7 +90,7 @@ class LiveClient:
     def close(self) -> None:
         self._socket.close()
 
-    def __enter__(self) -> "LiveClient":
+    def __enter__(self) -> LiveClient:
         return self
 
     def __exit__(self, *exc) -> None:

@@ -34,6 +34,7 @@ from ..errors import InputError
 from ..face import analyze_face
 from ..motion.stream import MotionStream
 from ..pipeline import DEFAULT_FACE, TalkOptions
+from ..settings import Settings
 from ..speech import Speech, check_text, speech_from_text
 from ..speech.audio import ANALYSIS_RATE
 from ..speech.tts import load_voice
@@ -46,6 +47,7 @@ log = logging.getLogger(__name__)
 LEAD_S = 2.0  # frames are drawn at most this far ahead of the viewer's clock
 IDLE_WHEN_AHEAD_S = 0.4  # with less than this left to show and nothing ready, the face listens
 IDLE_STEP_FRAMES = 2  # idle is drawn a few frames at a time, so new speech starts soon
+FIRST_OUT_WAIT_S = 1.0  # later units wait this long at most for the first fragment to be out
 UNIT_PAUSE_S = 0.2  # silence after each unit, where the mouth rests
 EDGE_FADE_S = 0.004  # a few milliseconds of fade at unit edges: no click where audio meets silence
 ENGINES = ("auto", "builtin")
@@ -82,15 +84,18 @@ class LiveStream:
     """One live stream of one face. Build it (slow: face analysis), feed it text, `run` it in a thread."""
 
     def __init__(self, image=None, options: TalkOptions | None = None, max_seconds: float = 600.0,
-                 lead_s: float = LEAD_S, clock: Callable[[], float] = time.monotonic):
+                 lead_s: float = LEAD_S, clock: Callable[[], float] = time.monotonic,
+                 settings: Settings | None = None):
         self.options = options or TalkOptions()
+        self.settings = settings or Settings()
         check_live_options(self.options)
         self.fps = self.options.fps
-        self.face = analyze_face(DEFAULT_FACE if image is None else image, self.options.max_image_pixels)
+        self.face = analyze_face(DEFAULT_FACE if image is None else image, self.settings.max_image_pixels)
         self.engine = get_engine("builtin")
-        self.prepared = self.engine.prepare(self.face, self.options)
-        self.sample_rate = load_voice(resolve_voice(self.options.voice, self.options.voices_dir)).sample_rate
-        warm_up(self.options.voice, self.options.voices_dir)
+        self.prepared = self.engine.prepare(self.face, self.options, self.settings)
+        voices_dir = self.settings.voices_dir
+        self.sample_rate = load_voice(resolve_voice(self.options.voice, voices_dir)).sample_rate
+        warm_up(self.options.voice, voices_dir)
         self.max_frames = int(max_seconds * self.fps)
         self.lead_s = lead_s
         self._clock = clock
@@ -99,6 +104,8 @@ class LiveStream:
         self._units: queue.Queue[Future] = queue.Queue()
         self._speaker = ThreadPoolExecutor(1, thread_name_prefix="talking-head-live-speech")
         self._ended = threading.Event()
+        self._first_out = threading.Event()
+        self._units_submitted = 0
         self._stopped = threading.Event()
         self._motion = MotionStream(self.options, self.fps, self.max_frames)
         self.started_at: float | None = None
@@ -153,10 +160,17 @@ class LiveStream:
         return self._stopped.is_set()
 
     def _submit(self, unit: str) -> None:
-        options = self.options
-        self._units.put(self._speaker.submit(
-            speech_from_text, unit, options.voice, options.max_text_chars, speed=options.speed,
-            speaker=options.speaker, seed=options.seed, voices_dir=options.voices_dir))
+        self._units.put(self._speaker.submit(self._synthesise, unit, self._units_submitted))
+        self._units_submitted += 1
+
+    def _synthesise(self, unit: str, index: int) -> Speech:
+        # The first fragment is what a viewer waits for: the second unit's synthesis does not compete
+        # with drawing the first frames for the cores (it has seconds of the first unit to finish in).
+        if index > 0:
+            self._first_out.wait(FIRST_OUT_WAIT_S)
+        options, settings = self.options, self.settings
+        return speech_from_text(unit, options.voice, settings.max_text_chars, speed=options.speed,
+                                speaker=options.speaker, seed=options.seed, voices_dir=settings.voices_dir)
 
     def _due_units(self) -> None:
         with self._lock:
@@ -185,6 +199,7 @@ class LiveStream:
         def media(data: bytes) -> None:
             if self.started_at is None and writer.frames_written > 0:  # past the init segment
                 self.started_at = self._clock()
+                self._first_out.set()
             emit(data)
 
         writer = FragmentWriter(media, self.width, self.height, self.fps, self.sample_rate)
@@ -278,13 +293,14 @@ class LiveStream:
             writer.write(self.engine.draw(self.prepared, motion.frame(i)))
 
 
-def stream_to(out, text: str, image=None, options: TalkOptions | None = None, lead_s: float = LEAD_S) -> float:
+def stream_to(out, text: str, image=None, options: TalkOptions | None = None, lead_s: float = LEAD_S,
+              settings: Settings | None = None) -> float:
     """Speak `text` as one live stream into the binary file `out` (e.g. standard output), flushing each
     fragment as it is made; return the stream's length in seconds. Problems with a piece of the text
     (nothing to say in it) are logged; the rest is spoken."""
-    options = options or TalkOptions()
-    text = check_text(text, options.max_text_chars)
-    stream = LiveStream(image, options, max_seconds=options.max_audio_s, lead_s=lead_s)
+    settings = settings or Settings()
+    text = check_text(text, settings.max_text_chars)
+    stream = LiveStream(image, options, max_seconds=settings.max_audio_s, lead_s=lead_s, settings=settings)
 
     def emit(item) -> None:
         if isinstance(item, bytes):

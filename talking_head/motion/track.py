@@ -37,7 +37,7 @@ class MotionTrack:
         return len(self.jaw)
 
     @classmethod
-    def at_rest(cls, n_frames: int, fps: int) -> "MotionTrack":
+    def at_rest(cls, n_frames: int, fps: int) -> MotionTrack:
         """A face that does nothing, for `n_frames` frames."""
         zeros = {f.name: np.zeros(n_frames, np.float32) for f in fields(cls) if f.name != "fps"}
         return cls(fps=fps, **zeros)

@@ -19,6 +19,8 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from .dependencies import SettingsDep
+
 bearer = HTTPBearer(auto_error=False, description="The server's API key, when one is configured.")
 
 
@@ -52,10 +54,10 @@ def _matching_key(credentials: HTTPAuthorizationCredentials | None, setting: str
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 
 
-def require_api_key(request: Request, credentials: Credentials) -> None:
+def require_api_key(request: Request, settings: SettingsDep, credentials: Credentials) -> None:
     """401 without a valid key; notes the caller (`request.state.caller`, None without keys)."""
     request.state.caller = None
-    setting = request.app.state.settings.api_key
+    setting = settings.api_key
     if not api_keys(setting):
         return
     key = _matching_key(credentials, setting)
@@ -73,11 +75,12 @@ def media_token(api_key: str | None, job_id: str) -> str | None:
 
 def require_media_access(
     request: Request,
+    settings: SettingsDep,
     id: str,
     credentials: Credentials,
     token: Annotated[str | None, Query(max_length=64, description="The token from `video_url`/`captions_url`.")] = None,
 ) -> None:
-    api_key = request.app.state.settings.api_key
+    api_key = settings.api_key
     request.state.caller = None
     if not api_keys(api_key):
         return

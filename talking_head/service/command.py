@@ -7,18 +7,9 @@ import logging
 from dataclasses import replace
 from pathlib import Path
 
-from ..settings import Settings
+from ..settings import Settings, environment_help
 
-ENVIRONMENT = """environment (the same for serve and worker):
-  TALKING_HEAD_EXECUTOR        local (default: in-process pool) or celery
-  TALKING_HEAD_BROKER_URL      redis://HOST:6379/0 (celery: broker, result and job store)
-  TALKING_HEAD_DATA_DIR        jobs database and results (default: ./talking-head-data)
-  TALKING_HEAD_RESULTS_DIR     results folder; with celery, a volume every machine mounts
-  TALKING_HEAD_WORKERS         pool processes (local executor, default 1)
-  TALKING_HEAD_QUEUE_SIZE      queued jobs before 429 (default 16)
-  TALKING_HEAD_JOB_TIME_LIMIT_S, TALKING_HEAD_RETENTION_S, TALKING_HEAD_MAX_UPLOAD_BYTES,
-  TALKING_HEAD_API_KEY, TALKING_HEAD_CORS_ORIGINS, TALKING_HEAD_WEBHOOK_SECRET,
-  TALKING_HEAD_PUBLIC_URL      see docs/service.md"""
+ENVIRONMENT = "environment (the same for serve and worker; see docs/configuration.md):\n" + environment_help()
 
 
 def _settings(args) -> Settings:

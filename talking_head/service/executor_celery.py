@@ -26,8 +26,8 @@ from celery.exceptions import TimeLimitExceeded
 from celery.signals import worker_process_init
 from kombu.exceptions import OperationalError
 
-from ..errors import ConfigurationError
-from .jobs import Job, StoreUnavailable
+from ..errors import ConfigurationError, StoreUnavailable
+from .jobs import Job
 from .jobs_redis import RedisJobStore
 from .leases import LeaseWatch
 from .runner import TIMEOUT_MESSAGE, execute, fail, notify, warm_up
@@ -120,8 +120,8 @@ def make_celery(settings) -> Celery:
         worker = f"{self.request.hostname}/{os.getpid()}"
         try:
             job = execute(job_id, state.store, state.storage, settings, worker)
-        except StoreUnavailable:
-            raise self.retry(countdown=5)
+        except StoreUnavailable as exc:
+            raise self.retry(countdown=5) from exc
         return {"id": job.id, "status": job.status} if job else None
 
     @worker_process_init.connect(weak=False)

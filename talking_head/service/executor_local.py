@@ -19,6 +19,7 @@ import queue
 import threading
 import time
 
+from ..errors import StoreUnavailable
 from .jobs import QUEUED, RUNNING, Job, SqliteJobStore
 from .runner import TIMEOUT_MESSAGE, execute, fail, notify, warm_up
 from .storage import Storage
@@ -151,9 +152,10 @@ class LocalExecutor:
             if slot.conn.poll(0.2):
                 try:
                     slot.conn.recv()
-                    return
                 except EOFError:
                     break
+                self._check_ended(job_id, worker)
+                return
             if not slot.process.is_alive():
                 break
             if time.monotonic() > deadline:
@@ -168,7 +170,20 @@ class LocalExecutor:
                     break
         code = slot.process.exitcode if slot.process else None
         self._kill(slot)
-        self._hand_on(job_id, worker, code)
+        try:
+            self._hand_on(job_id, worker, code)
+        except StoreUnavailable:  # the database's disk is full: the job is queued again at the next start
+            log.exception("job %s could not be handed on", job_id)
+
+    def _check_ended(self, job_id: str, worker: str) -> None:
+        """The process is done with the job; if it could not record the end, the job is still its own."""
+        try:
+            job = self.store.get(job_id)
+            if job is not None and job.status == RUNNING and job.worker == worker:
+                log.error("pool worker %s gave up job %s without recording its end", worker, job_id)
+                self._hand_on(job_id, worker, None)
+        except StoreUnavailable:
+            log.exception("job %s could not be handed on", job_id)
 
     def _hand_on(self, job_id: str, worker: str, exit_code: int | None) -> None:
         """The job's worker process is lost: queue the job again, or fail it after its last attempt."""

@@ -19,16 +19,16 @@ import sqlite3
 import threading
 import time
 import uuid
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
+from typing import Protocol
+
+from ..errors import StoreUnavailable
 
 QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
 UNFINISHED = (QUEUED, RUNNING)
 JOB_ID = re.compile(r"^[0-9a-f]{32}$")
-
-
-class StoreUnavailable(Exception):
-    """The job store (or the queue behind it) cannot be reached: the API answers 503."""
 
 
 class LeaseHeld(Exception):
@@ -107,9 +107,37 @@ class Job:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict) -> "Job":
+    def from_dict(cls, data: dict) -> Job:
         known = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in data.items() if k in known})
+
+
+class JobStore(Protocol):
+    """What the API and the workers ask of a job store (`SqliteJobStore`, `jobs_redis.RedisJobStore`).
+
+    Every change is atomic; the methods that change a job return it as it now
+    is, or None when it is gone or not in a state that allows the change.
+    A store that cannot be reached raises `StoreUnavailable`.
+    """
+
+    def add(self, job: Job, queue_limit: int | None = None) -> bool: ...
+    def get(self, job_id: str) -> Job | None: ...
+    def update(self, job_id: str, **changes) -> Job | None: ...
+    def claim(self, job_id: str, worker: str, lease_s: float) -> Job | None: ...
+    def renew(self, job_id: str, worker: str, lease_s: float) -> bool: ...
+    def lapsed(self) -> list[str]: ...
+    def recover(self, job_id: str, max_attempts: int, worker: str | None = None) -> Job | None: ...
+    def finish(self, job_id: str, status: str, worker: str | None = None, **changes) -> Job | None: ...
+    def annotate(self, job_id: str, **changes) -> Job | None: ...
+    def requeue(self, job_id: str) -> Job | None: ...
+    def delete(self, job_id: str) -> bool: ...
+    def count(self, status: str) -> int: ...
+    def unfinished(self) -> list[str]: ...
+    def finished_before(self, when: float) -> list[str]: ...
+    def page(self, limit: int, after: tuple[float, str] | None = None, owner: str | None = None) -> list[Job]: ...
+    def exists(self, job_id: str) -> bool: ...
+    def ping(self) -> None: ...
+    def close(self) -> None: ...
 
 
 class SqliteJobStore:
@@ -136,6 +164,26 @@ class SqliteJobStore:
             self._local.db = db
         return db
 
+    @contextmanager
+    def _transaction(self):
+        """One write transaction (taking the write lock first); rolled back on any error. A write that
+        fails for the disk (full, read-only) is `StoreUnavailable`, as an unreachable Redis is."""
+        db = self._connect()
+        try:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                yield db
+            except BaseException:
+                if db.in_transaction:
+                    db.execute("ROLLBACK")
+                raise
+            if db.in_transaction:
+                db.execute("COMMIT")
+        except sqlite3.OperationalError as exc:
+            if db.in_transaction:  # a failed COMMIT can leave the transaction open
+                db.execute("ROLLBACK")
+            raise StoreUnavailable(f"the job database cannot be written ({exc}). Try again shortly.") from exc
+
     def _write(self, job: Job, db: sqlite3.Connection) -> None:
         db.execute(
             "INSERT OR REPLACE INTO jobs (id, status, created_at, finished_at, data) VALUES (?, ?, ?, ?, ?)",
@@ -152,20 +200,13 @@ class SqliteJobStore:
         The count and the insert are one write transaction, so concurrent
         submits (threads or API processes) never pass the limit together.
         """
-        db = self._connect()
-        db.execute("BEGIN IMMEDIATE")
-        try:
+        with self._transaction() as db:
             if queue_limit is not None and job.status == QUEUED:
                 (queued,) = db.execute("SELECT COUNT(*) FROM jobs WHERE status = ?", (QUEUED,)).fetchone()
                 if queued >= queue_limit:
-                    db.execute("ROLLBACK")
                     return False
             self._write(job, db)
-            db.execute("COMMIT")
             return True
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
 
     def get(self, job_id: str) -> Job | None:
         return self._read(job_id, self._connect())
@@ -173,12 +214,9 @@ class SqliteJobStore:
     def _change(self, job_id: str, allowed: tuple[str, ...] | None, edit=None, guard=None, **changes) -> Job | None:
         """Apply `changes` (and `edit(job)`, for changes that depend on the job) in one
         transaction if the job exists, is in an `allowed` status and passes `guard(job)`."""
-        db = self._connect()
-        db.execute("BEGIN IMMEDIATE")
-        try:
+        with self._transaction() as db:
             job = self._read(job_id, db)
             if job is None or (allowed is not None and job.status not in allowed) or (guard and not guard(job)):
-                db.execute("ROLLBACK")
                 return None
             for name, value in changes.items():
                 setattr(job, name, value)
@@ -186,11 +224,7 @@ class SqliteJobStore:
                 edit(job)
             job.updated_at = time.time()
             self._write(job, db)
-            db.execute("COMMIT")
             return job
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
 
     def update(self, job_id: str, **changes) -> Job | None:
         """Change fields of an unfinished job; None if it is gone or already finished."""

@@ -17,6 +17,7 @@ import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
+from ..errors import StoreUnavailable
 from .jobs import (
     DONE,
     FAILED,
@@ -25,7 +26,6 @@ from .jobs import (
     UNFINISHED,
     Job,
     LeaseHeld,
-    StoreUnavailable,
     lost_worker_error,
 )
 

@@ -18,7 +18,8 @@ import logging
 import threading
 from collections.abc import Callable
 
-from .jobs import FAILED, QUEUED, Job, StoreUnavailable
+from ..errors import StoreUnavailable
+from .jobs import FAILED, QUEUED, Job
 
 log = logging.getLogger(__name__)
 

@@ -12,20 +12,23 @@ import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import av
 from fastapi import HTTPException
-from fastapi.responses import JSONResponse
 
-from ..errors import InputError
+from ..errors import InputError, status_code
 from ..face.image import load_image
+from ..media import MediaKind, open_media
 from ..pipeline import TalkOptions
 from ..speech import check_text
-from ..speech.audio import read_audio
+from ..speech.audio import FORMATS, read_audio
 from ..speech.voices import installed_voices
+from .errors import envelope
 
 MAX_CALLBACK_URL = 2000
 FORM_OVERHEAD_BYTES = 1 << 20  # the text and option fields around the files
 BOUNDARY = re.compile(rb'boundary\s*=\s*"?([^";,\s]+)', re.IGNORECASE)
+NOT_A_RECORDING = f"the audio file is not a recording this service can read. Send {FORMATS}."
+UPLOADED_RECORDING = MediaKind("audio", "audio", missing=NOT_A_RECORDING, unreadable=NOT_A_RECORDING,
+                               no_track=NOT_A_RECORDING, status=415)
 
 
 def voices(settings) -> dict[str, str]:
@@ -33,16 +36,14 @@ def voices(settings) -> dict[str, str]:
     return {name: str(model) for name, model in installed_voices(settings.voices_dir).items()}
 
 
-def talk_options(settings, *, engine, fps, size, still, expression_scale, pose_style, seed, voice, captions) -> dict:
+def talk_options(settings, requested: dict) -> dict:
     """The `TalkOptions` fields a request sets, checked; voice names become server paths here only."""
     offered = voices(settings)
+    chosen = dict(requested)
+    voice = chosen.pop("voice", None)
     if voice is not None and voice not in offered:
         raise InputError(f"unknown voice {voice!r}. Choose one of: {', '.join(offered)}.", field="voice")
-    chosen = {
-        "engine": engine, "fps": fps, "size": size, "still": still, "expression_scale": expression_scale,
-        "pose_style": pose_style, "seed": seed, "captions": captions,
-    }
-    TalkOptions.from_settings(settings, **chosen).validate()
+    TalkOptions(**chosen).validate()
     if voice is not None:
         chosen["voice"] = offered[voice]
     return chosen
@@ -74,16 +75,7 @@ def check_image(path: Path, settings) -> None:
 
 def check_audio(path: Path, settings) -> None:
     """Probe the recording: no audio track is 415; too long or silent is 422."""
-    try:
-        container = av.open(str(path))
-    except (av.error.FFmpegError, UnicodeDecodeError, ValueError, OSError):
-        container = None
-    if container is None or not container.streams.audio:
-        if container is not None:
-            container.close()
-        raise InputError("the audio file is not a recording this service can read. "
-                         "Send wav, mp3, m4a, ogg, flac or webm.", field="audio", status=415)
-    container.close()
+    open_media(path, UPLOADED_RECORDING).close()
     read_audio(path, settings.max_audio_s)
 
 
@@ -103,8 +95,7 @@ class BodySizeLimit:
             return await self.app(scope, receive, send)
         length = dict(scope["headers"]).get(b"content-length")
         if length is not None and length.isdigit() and int(length) > self.limit:
-            response = JSONResponse({"error": {"code": "too_large", "message": self._error().detail, "field": None}},
-                                    status_code=413, headers={"Connection": "close"})
+            response = envelope(413, status_code(413), self._error().detail, headers={"Connection": "close"})
             return await response(scope, receive, send)
         seen = 0
 

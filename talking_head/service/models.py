@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-from typing import Literal
+from dataclasses import MISSING, fields
+from datetime import UTC, datetime
+from typing import Literal, get_args, get_type_hints
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, create_model
+
+from ..pipeline import TalkResult
 
 Status = Literal["queued", "running", "done", "failed"]
 
@@ -20,27 +23,26 @@ class ErrorResponse(BaseModel):
     error: ErrorDetail
 
 
-class TalkResultRecord(BaseModel):
-    """What was made and by which engine (the pipeline's result record, without server paths)."""
+def _result_record() -> type[BaseModel]:
+    """`TalkResult`'s shared fields, with their types and descriptions, as the API's result model."""
+    hints = get_type_hints(TalkResult)
+    about = {spec.name: spec for spec in fields(TalkResult)}
+    columns = {}
+    for name in TalkResult.shared_fields():
+        spec, hint = about[name], hints[name]
+        if spec.default_factory is not MISSING:
+            default = Field(default_factory=spec.default_factory, description=spec.metadata["help"])
+        elif spec.default is not MISSING or type(None) in get_args(hint):
+            default = Field(None if spec.default is MISSING else spec.default, description=spec.metadata["help"])
+        else:
+            default = Field(description=spec.metadata["help"])
+        columns[name] = (hint, default)
+    model = create_model("TalkResultRecord", **columns)
+    model.__doc__ = "What was made and by which engine (the pipeline's result record, without server paths)."
+    return model
 
-    engine: str = Field(description="The engine that drew the video: `sadtalker`, `builtin` or `still`.")
-    fallback: bool = Field(description="True when a better engine failed and a simpler one took over.")
-    fallback_reason: str | None = Field(None, description="Why each better engine failed.")
-    duration_s: float
-    fps: int
-    frames: int
-    width: int
-    height: int
-    faces_found: int
-    alignment: str = Field(description="How the lips were timed: `voice` (the voice's own timing), `forced`, "
-                           "`recognized` or `mixed`.")
-    framing: str | None = Field(None, description="How the photo was framed: `inside` it, `shifted` or "
-                                "`tightened` to stay inside, `extended` past its edge (a face cut by it), or `whole`.")
-    captions_source: str | None = Field(None, description="Where the caption words came from: `text` (as "
-                                        "written) or `recognition`; null when there are no captions.")
-    warnings: list[str] = Field(default_factory=list, description="What to know about the result (letters the "
-                                "voice cannot read, why a recording has no captions).")
-    timings: dict[str, float] = Field(description="Seconds spent in each stage.")
+
+TalkResultRecord = _result_record()
 
 
 class WebhookOutcome(BaseModel):
@@ -102,7 +104,7 @@ class Readiness(BaseModel):
 
 
 def _when(epoch: float | None) -> datetime | None:
-    return datetime.fromtimestamp(epoch, timezone.utc) if epoch is not None else None
+    return datetime.fromtimestamp(epoch, UTC) if epoch is not None else None
 
 
 def job_view(job, links: dict) -> TalkJob:

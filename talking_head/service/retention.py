@@ -6,7 +6,7 @@ import logging
 import threading
 import time
 
-from .jobs import StoreUnavailable
+from ..errors import StoreUnavailable
 
 log = logging.getLogger(__name__)
 

@@ -14,9 +14,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from ..errors import ConfigurationError, InputError, OutputError
-from ..pipeline import TalkOptions, talk
-from .jobs import DONE, FAILED, Job, LeaseHeld, StoreUnavailable
+from ..errors import INTERNAL_ERROR, ConfigurationError, InputError, OutputError, StoreUnavailable
+from ..pipeline import TalkOptions, TalkResult, talk
+from ..settings import Settings
+from .jobs import DONE, FAILED, Job, JobStore, LeaseHeld
 from .leases import Heartbeat, LeaseLost
 from .links import job_links
 from .models import job_view
@@ -26,35 +27,25 @@ from .webhooks import deliver_in_background
 log = logging.getLogger(__name__)
 
 PROGRESS_EVERY_S = 0.5
+RECORD_RETRIES_S = (1, 2, 4)
 TIMEOUT_MESSAGE = ("the job ran past the time limit of {limit} s and was stopped. "
                    "Try shorter text or audio, or a smaller size.")
-RESULT_FIELDS = ("engine", "fallback", "fallback_reason", "duration_s", "fps", "frames", "width", "height",
-                 "faces_found", "alignment", "timings")
-ERROR_CODES = {413: "too_large", 415: "unsupported_type"}
-STORAGE_ERRORS = {"no_space": 507, "storage_error": 503}  # job error codes about the server's disk, and their HTTP status
+RESULT_FIELDS = TalkResult.shared_fields()
 
 
-def storage_error(exc: OutputError) -> dict:
-    """A job's error when the server cannot write its files (no server paths in the message)."""
-    if exc.reason == "no_space":
-        return {"code": "no_space", "field": None, "message": "the server has no space left on its disk to store "
-                "the video (no space left on device). Try again later; the server's operator must free space."}
-    return {"code": "storage_error", "field": None, "message": "the server cannot write the video to its results "
-            f"folder ({exc.reason.replace('_', ' ')}). Try again later; the server's operator must fix the folder."}
-
-
-def input_error(exc: InputError) -> dict:
-    return {"code": ERROR_CODES.get(exc.status, "invalid_input"), "message": str(exc), "field": exc.field,
-            "status": exc.status}
+def stored_result(result: TalkResult) -> dict:
+    """The part of the result a job keeps (and shows): no paths on the worker's machine."""
+    record = result.to_dict()
+    return {name: record[name] for name in RESULT_FIELDS}
 
 
 def warm_up(settings) -> None:
     """Load the voice, the face models and the engines once, by making a tiny video."""
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="talking-head-warm-") as folder:
-        options = TalkOptions.from_settings(settings, size=64, fps=5, captions="none")
+        options = TalkOptions(size=64, fps=5, captions="none")
         try:
-            talk(text="Hello.", output=Path(folder) / "warm.mp4", options=options)
+            talk(text="Hello.", output=Path(folder) / "warm.mp4", options=options, settings=settings)
         except Exception:  # a broken engine shows in the first real job's fallback reason
             log.warning("warm-up failed", exc_info=True)
     log.info("models loaded in %.1f s", time.perf_counter() - started)
@@ -79,7 +70,7 @@ class _Progress:
             log.warning("progress of %s not recorded: store unreachable", self.job_id)
 
 
-def execute(job_id: str, store, storage: Storage, settings, worker: str) -> Job | None:
+def execute(job_id: str, store: JobStore, storage: Storage, settings: Settings, worker: str) -> Job | None:
     """Run the job if it still needs running; the finished job, or None when there was nothing to do."""
     try:
         job = store.claim(job_id, worker, settings.lease_s)
@@ -96,7 +87,7 @@ def execute(job_id: str, store, storage: Storage, settings, worker: str) -> Job 
             outcome = _run(job, storage, settings, _Progress(store, job_id, heartbeat))
     except LeaseLost:
         return None  # the worker that holds the lease now records the end
-    finished = store.finish(job_id, outcome.pop("status"), worker=worker, **outcome)
+    finished = _record_end(store, job_id, worker, outcome)
     if finished is None:
         if not store.exists(job_id):
             storage.remove(job_id)  # deleted while it ran: leave nothing behind
@@ -105,34 +96,44 @@ def execute(job_id: str, store, storage: Storage, settings, worker: str) -> Job 
     return finished
 
 
+def _record_end(store, job_id: str, worker: str, outcome: dict) -> Job | None:
+    """`store.finish`, tried again for a few seconds while the store cannot be written (a full disk
+    that the failed video just gave some space back on, Redis restarting)."""
+    status = outcome.pop("status")
+    for wait_s in RECORD_RETRIES_S:
+        try:
+            return store.finish(job_id, status, worker=worker, **outcome)
+        except StoreUnavailable:
+            log.warning("the end of job %s not recorded yet; trying again in %.0f s", job_id, wait_s)
+            time.sleep(wait_s)
+    return store.finish(job_id, status, worker=worker, **outcome)
+
+
 def _run(job: Job, storage: Storage, settings, progress: _Progress) -> dict:
     """Make the video; the end to record: status and result or error."""
     image_path = storage.input_path(job.id, "image") if job.image else None
     audio_path = storage.input_path(job.id, "audio") if job.audio else None
     try:
         storage.job_dir(job.id).mkdir(parents=True, exist_ok=True)
-        options = TalkOptions.from_settings(settings, **job.options)
+        options = TalkOptions(**job.options)
         # Bytes, not the path: error messages then speak of "the image", not a server file name.
         image = image_path.read_bytes() if image_path else None
         result = talk(text=job.text, image=image, audio=audio_path, output=storage.video_path(job.id),
-                      options=options, progress=progress)
-    except InputError as exc:
-        return {"status": FAILED, "error": input_error(exc)}
-    except ConfigurationError as exc:
-        return {"status": FAILED, "error": {"code": "configuration", "message": str(exc), "field": None}}
+                      options=options, progress=progress, settings=settings)
+    except (InputError, ConfigurationError) as exc:  # the caller's to fix: the record says how
+        return {"status": FAILED, "error": exc.record()}
     except OutputError as exc:
         log.error("job %s could not write its files: %s", job.id, exc)
         storage.remove_outputs(job.id)  # the video may be whole when the captions failed: no half a result
-        return {"status": FAILED, "error": storage_error(exc)}
+        return {"status": FAILED, "error": exc.record()}
     except Exception as exc:
         log.exception("job %s failed", job.id)
         return {"status": FAILED, "error": {
-            "code": "internal_error", "message": f"{exc.__class__.__name__}: {exc}", "field": None}}
-    record = result.to_dict()
-    return {"status": DONE, "progress": 100, "stage": "done", "result": {name: record[name] for name in RESULT_FIELDS}}
+            "code": INTERNAL_ERROR, "message": f"{exc.__class__.__name__}: {exc}", "field": None}}
+    return {"status": DONE, "progress": 100, "stage": "done", "result": stored_result(result)}
 
 
-def fail(job_id: str, code: str, message: str, store, settings) -> Job | None:
+def fail(job_id: str, code: str, message: str, store: JobStore, settings: Settings) -> Job | None:
     """End a job that cannot end by itself (its worker died or ran out of time)."""
     finished = store.finish(job_id, FAILED, error={"code": code, "message": message, "field": None})
     if finished is not None:
@@ -140,7 +141,7 @@ def fail(job_id: str, code: str, message: str, store, settings) -> Job | None:
     return finished
 
 
-def notify(job: Job, store, settings) -> None:
+def notify(job: Job, store: JobStore, settings: Settings) -> None:
     """Send the final record to the job's callback, if it has one, and note how that went."""
     if not job.callback_url:
         return

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from .jobs import SqliteJobStore
+from ..settings import Settings
+from .jobs import JobStore, SqliteJobStore
 
 
-def open_store(settings):
+def open_store(settings: Settings) -> JobStore:
     """The store the configured executor needs."""
     if settings.executor == "celery":
         from .jobs_redis import RedisJobStore  # needs the optional `redis` package

@@ -5,10 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import InputError
+from ..settings import MAX_TEXT_CHARS
 from ..timing import timed
-from .align import recognize_timed_words, timeline
+from .align import RECOGNISER, recognize_timed_words, spread_words, timeline
 from .audio import ANALYSIS_RATE, read_audio, resample, split_at_pauses
 from .scripts import check_script
+from .sound import read_phones
 from .text import clean, read_text
 from .timeline import Phone, Speech, Word
 from .tts import NOTHING_TO_SAY, load_voice, synthesize
@@ -39,15 +41,17 @@ def check_text(text: str | None, max_chars: int, to_speak: bool = True) -> str:
     return text
 
 
-def speech_from_text(text: str, voice: str | None = None, max_chars: int = 5000,
+def speech_from_text(text: str, voice: str | None = None, max_chars: int = MAX_TEXT_CHARS,
                      timings: dict[str, float] | None = None, *, speed: float = 1.0,
                      speaker: str | int | None = None, seed: int = 0,
-                     voices_dir: str | Path | None = None) -> Speech:
+                     voices_dir: str | Path | None = None, timing: str = "voice") -> Speech:
     """Speak `text` (plain or SSML, through the text front end) with a Piper voice
     (a name, a path, or None for the bundled one).
 
-    The phones and words are timed by the voice itself (``alignment="voice"``);
-    only a voice whose graph gives no durations is force-aligned instead.
+    The phones and words are timed by the voice itself (``alignment="voice"``).
+    With `timing` ``forced``, or for a voice whose graph gives no durations,
+    PocketSphinx aligns the speech back to its text instead (English only; kept
+    to compare the two).
     With `timings`, the seconds spent in ``tts`` (and ``align`` then) are added to it.
     """
     text = check_text(text, max_chars)
@@ -57,11 +61,13 @@ def speech_from_text(text: str, voice: str | None = None, max_chars: int = 5000,
     with timed(timings, "tts"):
         said = synthesize(text, model, speed=speed, speaker=speaker, seed=seed)
         audio_16k = resample(said.audio, said.sample_rate, ANALYSIS_RATE)
-    if said.timed:
+    if said.timed and timing == "voice":
         return Speech(said.audio, said.sample_rate, audio_16k, said.words, said.phones, text, "voice",
                       "text", warnings)
+    scale = ANALYSIS_RATE / said.sample_rate
+    spans = [(sentence, int(a * scale), int(b * scale)) for sentence, a, b in said.sentences]
     with timed(timings, "align"):
-        words, phones, method = timeline(audio_16k, text, [(text, 0, len(audio_16k))])
+        words, phones, method = timeline(audio_16k, text, spans)
     return Speech(said.audio, said.sample_rate, audio_16k, words, phones, text, method, "text", warnings)
 
 
@@ -69,16 +75,21 @@ def speech_from_audio(
     path: str | Path,
     text: str | None = None,
     max_seconds: float | None = None,
-    max_chars: int = 5000,
+    max_chars: int = MAX_TEXT_CHARS,
     timings: dict[str, float] | None = None,
     language: str | None = None,
+    reading: str = "auto",
 ) -> Speech:
     """Read a recording; force-align `text` when given, else recognise phones.
 
-    Without a transcript, an English recording (`language` ``en``...) is
-    captioned from word recognition; any other or unknown language gets no
-    captions, and a warning saying why. With `timings`, the seconds spent in
-    ``audio`` (decoding) and ``align`` are added to it.
+    `reading` ``sound`` reads the mouth shapes from the sound itself
+    (`sound`, any language, no recogniser); ``auto`` does so only when
+    PocketSphinx is not installed, since its English phone recognition
+    measured better, on German speech too (docs/voices.md). Without a
+    transcript, an English recording (`language` ``en``...) is captioned from
+    word recognition; any other or unknown language gets no captions, and a
+    warning saying why. With `timings`, the seconds spent in ``audio``
+    (decoding) and ``align`` are added to it.
     """
     if text is not None and text.strip():
         text = check_text(text, max_chars, to_speak=False)
@@ -91,6 +102,17 @@ def speech_from_audio(
         spans = [(text, 0, len(audio_16k))]
     else:
         spans = [(None, a, b) for a, b in split_at_pauses(audio_16k)]
+    if reading == "sound" or not RECOGNISER:
+        with timed(timings, "align"):
+            phones = [p for _, a, b in spans for p in read_phones(audio_16k[a:b], a / ANALYSIS_RATE)]
+        if text:
+            spoken = [p for p in phones if p.label != "SIL"]
+            start, end = (spoken[0].start, spoken[-1].end) if spoken else (0.0, len(audio_16k) / ANALYSIS_RATE)
+            words = spread_words(text.split(), start, end)
+            return Speech(audio, rate, audio_16k, words, phones, text, "sound", "text")
+        return Speech(audio, rate, audio_16k, [], phones, None, "sound", None,
+                      [("no captions: the recording came without a transcript and was read from its sound "
+                        "(no recogniser); give its words as text to caption it")])
     with timed(timings, "align"):
         words, phones, method = timeline(audio_16k, text, spans)
         if text:
@@ -101,8 +123,8 @@ def speech_from_audio(
     why = (f"its language ({language}) is not English, the only language recognised here" if language
            else "its language is not known (give language en for captions from recognition)")
     return Speech(audio, rate, audio_16k, words, phones, None, method, None,
-                  [f"no captions: the recording came without a transcript and {why}; give its words as text "
-                   "to caption it"])
+                  [(f"no captions: the recording came without a transcript and {why}; give its words as text "
+                    "to caption it")])
 
 
 def is_english(language: str | None) -> bool:

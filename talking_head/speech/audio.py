@@ -13,12 +13,18 @@ import av
 import numpy as np
 
 from ..errors import InputError
+from ..media import MediaKind, open_media
 
 ANALYSIS_RATE = 16000  # Hz: PocketSphinx's acoustic model and SadTalker's mel front end
 OUTPUT_RATE = 48000  # Hz: used when a file's own rate is not one AAC carries
 AAC_RATES = (16000, 22050, 24000, 32000, 44100, 48000)
 SILENCE_PEAK = 1e-3  # peak amplitude under which a recording counts as silent
 RMS_BLOCK_FRAMES = 1000
+FORMATS = "wav, mp3, m4a, ogg, flac or webm"
+RECORDING = MediaKind(
+    "audio", "audio", missing="audio file not found: {path}. Check the path.",
+    unreadable="cannot read {name} as audio ({error}). Give a " + FORMATS + " file.",
+    no_track="{name} has no audio track. Give a " + FORMATS + " file.")
 
 
 def resample(audio: np.ndarray, from_rate: int, to_rate: int) -> np.ndarray:
@@ -56,22 +62,7 @@ def read_audio(path: str | Path, max_seconds: float | None = None) -> tuple[np.n
     Raises `InputError` for a missing, unreadable, soundless or too long file.
     """
     path = Path(path)
-    if not path.is_file():
-        raise InputError(f"audio file not found: {path}. Check the path.", field="audio")
-    try:
-        container = av.open(str(path))
-    except (av.error.InvalidDataError, av.error.FFmpegError, UnicodeDecodeError) as exc:
-        raise InputError(
-            f"cannot read {path.name} as audio ({exc.__class__.__name__}). "
-            "Give a wav, mp3, m4a, ogg, flac or webm file.",
-            field="audio",
-        ) from None
-    with container:
-        if not container.streams.audio:
-            raise InputError(
-                f"{path.name} has no audio track. Give a wav, mp3, m4a, ogg, flac or webm file.",
-                field="audio",
-            )
+    with open_media(path, RECORDING) as container:
         stream = container.streams.audio[0]
         rate = stream.codec_context.sample_rate or stream.rate
         if not rate:

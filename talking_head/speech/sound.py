@@ -1,116 +1,121 @@
 """Mouth-shape phones read from the sound alone: any language, no recogniser.
 
-Used where PocketSphinx is not installed (it publishes no wheel for CPython
-3.14). Every 10 ms frame is classed by its loudness and spectrum, and runs of
-one class become `Phone`s whose ARPAbet labels stand for the mouth shape,
-not the sound actually said:
+Used for recordings with `audio_reading="sound"`, and wherever PocketSphinx is
+not installed (it publishes no wheel for CPython 3.14).
 
-* quiet (below `SILENCE_DB` under the loud speech level): ``SIL``, mouth at rest;
-* hiss (most energy above `HISS_HZ`): ``S``, teeth nearly together;
-* a short dip in level between two louder stretches: ``M``, the lips meet
-  (p, b and m are such dips; t, d, k are too, and a closed mouth there reads
-  as natural speech);
-* a hum with almost all its energy at the voice's pitch (spectral centroid
-  below 3 kHz under `MURMUR_CENTROID_HZ`): ``N``, jaw nearly closed (nasals
-  and voiced closures sound so);
-* other voiced sound: a vowel, ``AA`` (open) when its energy reaches up to
-  the first formant of open vowels (centroid above `OPEN_CENTROID_HZ`),
-  else ``AH`` when loud and ``EH`` when not.
-
-Loudness then scales the jaw in `motion.visemes` as for every timeline, so
-the mouth opens with the speech even where a class is wrong.
+Each 10 ms frame of the 16 kHz signal is read from its spectrum: how loud it
+is, where its first two resonances lie (the jaw lowers the first, rounded
+lips lower the second), how much of it is hiss, and whether it is a short
+dip between louder sounds (a closure). Resonances are compared with the
+speaker's own range (z-scores over the voiced frames), so one table of vowel
+shapes serves any voice and any language. Closures whose neighbouring
+resonances fall (the lips lengthen the tube) close the lips; others are
+tongue closures. The labels are the ARPAbet ones motion uses.
 """
 
 from __future__ import annotations
 
 import numpy as np
+from scipy.ndimage import maximum_filter1d, median_filter
 
 from .audio import ANALYSIS_RATE
 from .timeline import Phone
 
-FRAME_S = 0.01
-WINDOW_S = 0.025
-SILENCE_DB = -35.0  # relative to the 90th percentile of frame level
-LOUD_DB = -8.0  # above this (same reference) a vowel is said with the mouth well open
-HISS_HZ = 3500.0
-HISS_SHARE = 0.5  # share of the energy above HISS_HZ that makes a frame a hiss
-MURMUR_CENTROID_HZ = 180.0  # spectral centroids below 3 kHz, measured on LibriVox speech:
-OPEN_CENTROID_HZ = 450.0  # m/n about 145 Hz, i/u about 250 Hz, a about 600 Hz
-DIP_DB = 8.0  # a closure is this much quieter than the louder stretches either side
-DIP_MAX_S = 0.12  # longer quiet stretches are pauses, not closures
-DIP_CONTEXT_S = 0.08  # how far either side the louder stretch is looked for
-MIN_PHONE_S = 0.03  # shorter runs join the run before them
+HOP = ANALYSIS_RATE // 100  # 10 ms
+WINDOW = 512  # 32 ms
+SILENCE_DB = 35.0  # below the loud speech level
+DIP_DB = 6.0  # a closure is this far below the loudest sound within `DIP_REACH_S`
+DIP_REACH_S = 0.08
+MAX_DIP_S = 0.16  # longer quiet is a pause, not a closure
+HISS_SHARE = 0.45  # of a frame's energy above 3.5 kHz: a fricative
+LABIAL_F2_Z = -0.2  # neighbouring second resonance this far under the speaker's mean: lips closed
+# Vowel shapes by their first two resonances (Hz, adult averages, Peterson and Barney),
+# compared as z-scores of their logs against each speaker's own.
+_VOWELS = {
+    "IY": (270, 2290), "IH": (390, 1990), "EH": (530, 1840), "AE": (660, 1720), "AA": (730, 1090),
+    "AO": (570, 840), "UH": (440, 1020), "UW": (300, 870), "AH": (520, 1190), "ER": (490, 1350),
+}
 
 
-def _frames(audio_16k: np.ndarray) -> np.ndarray:
-    hop, window = round(FRAME_S * ANALYSIS_RATE), round(WINDOW_S * ANALYSIS_RATE)
-    padded = np.concatenate([np.asarray(audio_16k, np.float32), np.zeros(window, np.float32)])
-    count = max(1, -(-len(audio_16k) // hop))
-    starts = np.arange(count) * hop
-    return padded[starts[:, None] + np.arange(window)] * np.hanning(window).astype(np.float32)
+def _band_centroid(power: np.ndarray, freqs: np.ndarray, low: float, high: float) -> np.ndarray:
+    band = (freqs >= low) & (freqs < high)
+    weights = power[:, band]
+    return (weights * freqs[band]).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-12)
+
+
+def _zscores(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    logs = np.log(np.maximum(values, 1.0))
+    ref = logs[mask] if mask.sum() >= 5 else logs
+    return (logs - ref.mean()) / max(float(ref.std()), 1e-6)
+
+
+def _vowel_table() -> tuple[list[str], np.ndarray]:
+    names = list(_VOWELS)
+    logs = np.log(np.array([_VOWELS[n] for n in names], float))
+    return names, (logs - logs.mean(axis=0)) / logs.std(axis=0)
 
 
 def frame_labels(audio_16k: np.ndarray) -> list[str]:
-    """One mouth-shape label per 10 ms frame of the 16 kHz audio."""
-    frames = _frames(audio_16k)
-    power = np.abs(np.fft.rfft(frames, axis=1)) ** 2
-    freqs = np.fft.rfftfreq(frames.shape[1], 1 / ANALYSIS_RATE)
-    total = power.sum(axis=1) + 1e-12
-    level = 10 * np.log10(total)
-    level -= np.percentile(level, 90)
-    hiss = power[:, freqs >= HISS_HZ].sum(axis=1) / total
-    low = freqs < 3000.0
-    centroid = (power[:, low] * freqs[low]).sum(axis=1) / (power[:, low].sum(axis=1) + 1e-12)
+    """One ARPAbet label per 10 ms frame."""
+    n = max(0, (len(audio_16k) - WINDOW) // HOP + 1)
+    if n == 0:
+        return ["SIL"] * (len(audio_16k) // HOP)
+    frames = np.lib.stride_tricks.sliding_window_view(audio_16k.astype(np.float64), WINDOW)[::HOP][:n]
+    power = np.abs(np.fft.rfft(frames * np.hanning(WINDOW), axis=1)) ** 2
+    freqs = np.fft.rfftfreq(WINDOW, 1 / ANALYSIS_RATE)
+    speech_band = (freqs >= 80) & (freqs < 8000)
+    energy_db = 10 * np.log10(power[:, speech_band].sum(axis=1) + 1e-12)
+    loud = float(np.percentile(energy_db, 95))
+    hiss = power[:, freqs >= 3500].sum(axis=1) / np.maximum(power[:, speech_band].sum(axis=1), 1e-12)
+    f1 = _band_centroid(power, freqs, 250, 1000)
+    f2 = _band_centroid(power, freqs, 800, 2800)
 
-    labels = []
-    for lv, hs, c in zip(level, hiss, centroid):
-        if lv < SILENCE_DB:
-            labels.append("SIL")
-        elif hs > HISS_SHARE:
-            labels.append("S")
-        elif c < MURMUR_CENTROID_HZ:
-            labels.append("N")
-        elif c > OPEN_CENTROID_HZ:
-            labels.append("AA")
-        else:
-            labels.append("AH" if lv > LOUD_DB else "EH")
+    silent = energy_db < loud - SILENCE_DB
+    voiced = ~silent & (hiss < HISS_SHARE)
+    z1, z2 = _zscores(f1, voiced), _zscores(f2, voiced)
+    names, table = _vowel_table()
+    distance = (z1[:, None] - table[None, :, 0]) ** 2 + (z2[:, None] - table[None, :, 1]) ** 2
+    labels = np.array([names[k] for k in distance.argmin(axis=1)], dtype=object)
+    labels[hiss >= HISS_SHARE] = "S"
 
-    # Closures: short stretches well below the level on both sides (a longer one is a pause).
-    context, longest = round(DIP_CONTEXT_S / FRAME_S), round(DIP_MAX_S / FRAME_S)
-    n = len(level)
-    before = np.array([level[max(0, k - context) : k].max(initial=-np.inf) for k in range(n)])
-    after = np.array([level[k + 1 : k + 1 + context].max(initial=-np.inf) for k in range(n)])
-    dip = level < np.minimum(before, after) - DIP_DB
-    k = 0
-    while k < n:
-        if not dip[k]:
-            k += 1
+    # Closures show above the voice bar: nasal murmur keeps the low band, not the rest.
+    upper_db = 10 * np.log10(power[:, (freqs >= 400) & (freqs < 5000)].sum(axis=1) + 1e-12)
+    reach = max(1, int(DIP_REACH_S * 100))
+    peak = maximum_filter1d(upper_db, size=2 * reach + 1)
+    dip = ~silent & (upper_db < peak - DIP_DB)
+    # Closures are short: a long quiet stretch is a pause.
+    start = None
+    for i in range(n + 1):
+        if i < n and dip[i]:
+            start = i if start is None else start
             continue
-        end = k
-        while end < n and dip[end]:
-            end += 1
-        if end - k <= longest:
-            labels[k:end] = ["M"] * (end - k)
-        k = end
-    return labels
+        if start is not None:
+            if (i - start) / 100 <= MAX_DIP_S:
+                # The lips lengthen the tube: the second resonance falls into the closure.
+                edges = np.r_[max(0, start - 2):start, i:min(n, i + 2)]
+                nuclei = np.r_[max(0, start - 7):max(0, start - 4), min(n, i + 4):min(n, i + 7)]
+                labial = (len(edges) and len(nuclei)
+                          and float(np.mean(z2[edges]) - np.mean(z2[nuclei])) < LABIAL_F2_Z)
+                labels[start:i] = "B" if labial else "D"
+            start = None
+    labels[silent] = "SIL"
+    # A label must hold two frames or more (one frame of a shape is noise).
+    codes = {name: k for k, name in enumerate(sorted(set(labels)))}
+    smoothed = median_filter(np.array([codes[x] for x in labels]), size=3, mode="nearest")
+    inverse = {k: name for name, k in codes.items()}
+    out = [inverse[int(k)] for k in smoothed]
+    return out + ["SIL"] * max(0, len(audio_16k) // HOP - len(out))
 
 
 def read_phones(audio_16k: np.ndarray, offset: float = 0.0) -> list[Phone]:
-    """Mouth-shape phones for the audio, in seconds from `offset`."""
+    """The phone timeline read from the sound: runs of equal frame labels, in seconds."""
     labels = frame_labels(audio_16k)
-    runs: list[list] = []  # [label, first frame, end frame]
-    for k, label in enumerate(labels):
-        if runs and runs[-1][0] == label:
-            runs[-1][2] = k + 1
-        else:
-            runs.append([label, k, k + 1])
-    min_frames = round(MIN_PHONE_S / FRAME_S)
-    merged: list[list] = []
-    for run in runs:
-        # A closure is short by nature; anything else too short joins its neighbour.
-        if merged and run[2] - run[1] < min_frames and run[0] != "M" or merged and merged[-1][0] == run[0]:
-            merged[-1][2] = run[2]
-        else:
-            merged.append(run)
-    end_s = len(audio_16k) / ANALYSIS_RATE
-    return [Phone(label, offset + a * FRAME_S, offset + min(b * FRAME_S, end_s)) for label, a, b in merged]
+    centre = (WINDOW / 2 - HOP / 2) / ANALYSIS_RATE  # a frame's 10 ms lie around its window's middle
+    phones: list[Phone] = []
+    start = 0
+    for i in range(1, len(labels) + 1):
+        if i == len(labels) or labels[i] != labels[start]:
+            begin = offset + (start * HOP / ANALYSIS_RATE + centre if start else 0.0)
+            phones.append(Phone(labels[start], begin, offset + i * HOP / ANALYSIS_RATE + centre))
+            start = i
+    return phones

@@ -42,7 +42,7 @@ class Speech:
     text: str | None = None
     alignment: str = "none"
     """How the phones were timed: ``voice`` (the TTS voice's own durations), ``forced``,
-    ``recognized``, ``mixed``, ``acoustic`` (read from the sound, any language) or ``none``."""
+    ``recognized``, ``mixed``, ``sound`` (read from the sound, any language) or ``none``."""
     captions_source: str | None = None
     """Where the words come from: ``text`` (as written), ``recognition``, or None (no words)."""
     warnings: list[str] = field(default_factory=list)

@@ -81,19 +81,17 @@ class Utterance:
     words: list[Word]
     timed: bool = True
     """False when the voice could not say when it spoke each sound (the timelines are then empty)."""
+    sentences: list[tuple[str, int, int]] = field(default_factory=list)
+    """Each sentence with its first and end sample (from `synthesize`)."""
 
     @property
     def duration_s(self) -> float:
         return len(self.audio) / self.sample_rate
 
 
-def default_voice_path() -> Path:
-    return bundled_voice_path()
-
-
 def load_voice(path: str | Path | None = None) -> Voice:
     """Load a Piper voice once per process, its graph patched in memory; `None` is the bundled voice."""
-    model = Path(path).expanduser() if path else default_voice_path()
+    model = Path(path).expanduser() if path else bundled_voice_path()
     if model.suffix != ".onnx" or not model.is_file():
         raise InputError(f"voice not found: {model}. Give a Piper voice .onnx file or a voice name.", field="voice")
     return _load(str(model.absolute()))  # not resolved: a linked voice has its own .onnx.json
@@ -107,7 +105,7 @@ def _load(model_path: str) -> Voice:
     from piper.config import PiperConfig
 
     model = Path(model_path)
-    info = read_info(model, bundled=model == default_voice_path().absolute())
+    info = read_info(model, bundled=model == bundled_voice_path().absolute())
     try:
         graph = onnx.load(model_path)
         timed, noise = patch(graph)
@@ -154,10 +152,6 @@ def _run(voice: Voice, ids: list[int], length_scale: float, speaker_id: int | No
     return audio, frames
 
 
-def _written_tokens(text: str) -> list[str]:
-    return text.split()
-
-
 def _time_words(voice: Voice, written: str, sounds: list[tuple[ipa.Segment, float, float]],
                 start: float, end: float) -> list[Word]:
     """Time each written word by matching its own phonemes to the sounds the voice spoke.
@@ -166,7 +160,7 @@ def _time_words(voice: Voice, written: str, sounds: list[tuple[ipa.Segment, floa
     and splits others; matching the sounds, not counting words, keeps every
     written word, in its own spelling, on the sounds that say it.
     """
-    tokens = _written_tokens(written)
+    tokens = written.split()
     if not tokens:
         return []
     spoken, spoken_owner = [], []
@@ -266,6 +260,7 @@ def synthesize(text: str, voice: str | Path | None = None, *, speed: float = 1.0
     pieces: list[np.ndarray] = []
     phones: list[Phone] = []
     words: list[Word] = []
+    sentences: list[tuple[str, int, int]] = []
     timed = True
     at = 0
     for unit, part in enumerate(read_text(text, loaded.info.language)):
@@ -281,10 +276,16 @@ def synthesize(text: str, voice: str | Path | None = None, *, speed: float = 1.0
             at += pause
         offset = at / rate
         pieces.append(said.audio)
-        phones += [Phone(p.label, p.start + offset, p.end + offset) for p in said.phones]
+        for p in said.phones:
+            if p.label == "SIL" and phones and phones[-1].label == "SIL":  # one rest, not three in a row
+                phones[-1] = Phone("SIL", phones[-1].start, p.end + offset)
+            else:
+                phones.append(Phone(p.label, p.start + offset, p.end + offset))
         words += [Word(w.text, w.start + offset, w.end + offset) for w in said.words]
         timed = timed and said.timed
+        sentences.append((part.spoken, at, at + len(said.audio)))
         at += len(said.audio)
     if not pieces:
         raise InputError(NOTHING_TO_SAY, field="text")
-    return Utterance(np.concatenate(pieces), rate, phones if timed else [], words if timed else [], timed)
+    return Utterance(np.concatenate(pieces), rate, phones if timed else [], words if timed else [], timed,
+                     sentences)

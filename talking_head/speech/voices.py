@@ -94,7 +94,7 @@ def list_voices(voices_dir: Path | str | None = None) -> list[VoiceInfo]:
     """Every installed voice that can be described, by name (an unreadable one is left out)."""
     bundled = bundled_voice_path()
     out = []
-    for name, model in sorted(installed_voices(voices_dir).items()):
+    for _, model in sorted(installed_voices(voices_dir).items()):
         try:
             out.append(read_info(model, bundled=model == bundled))
         except InputError:

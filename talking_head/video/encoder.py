@@ -32,6 +32,45 @@ COLOR_RANGE = "MPEG"
 BT709, LIMITED_RANGE = 1, 1  # H.273 code points for the stream's colour tags
 
 
+def add_streams(container, width: int, height: int, fps: int, sample_rate: int, video_options: dict | None = None):
+    """Add the H.264 (tagged BT.709, limited range) and mono AAC streams to `container`; return both."""
+    video = container.add_stream(VIDEO_CODEC, rate=fps)
+    video.width, video.height = width, height
+    video.pix_fmt = PIXEL_FORMAT
+    video.codec_context.time_base = Fraction(1, fps)
+    video.options = {"crf": str(CRF), "preset": PRESET, **(video_options or {})}
+    context = video.codec_context
+    context.colorspace = context.color_primaries = context.color_trc = BT709
+    context.color_range = LIMITED_RANGE
+    audio = container.add_stream(AUDIO_CODEC, rate=sample_rate, layout="mono")
+    audio.codec_context.bit_rate = AUDIO_BITRATE
+    return video, audio
+
+
+def video_frame(rgb: np.ndarray, index: int, fps: int) -> av.VideoFrame:
+    """Frame `index` of the video, converted to yuv420p BT.709 limited range."""
+    frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb, dtype=np.uint8), format="rgb24")
+    frame = frame.reformat(format=PIXEL_FORMAT, dst_colorspace=COLORSPACE, dst_color_range=COLOR_RANGE)
+    frame.pts = index
+    frame.time_base = Fraction(1, fps)
+    return frame
+
+
+def audio_frame(samples: np.ndarray, first_sample: int, rate: int) -> av.AudioFrame:
+    """Mono float samples starting at sample `first_sample` of the track.
+
+    Timestamps in samples from 0: the encoder then marks its priming samples
+    with negative timestamps and the muxer accounts for them, so the first
+    sound is heard at exactly t = 0.
+    """
+    frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(samples, np.float32)[np.newaxis, :], format="flt",
+                                       layout="mono")
+    frame.sample_rate = rate
+    frame.pts = first_sample
+    frame.time_base = Fraction(1, rate)
+    return frame
+
+
 def partial_path(path: Path) -> Path:
     """Where a file is written before it is complete (hidden, same folder, same disk)."""
     return path.with_name(f".{path.name}.partial")
@@ -61,18 +100,7 @@ class VideoWriter:
             self.partial.unlink(missing_ok=True)
             raise OutputError.writing(self.partial, exc) from exc
         try:
-            video = self._container.add_stream(VIDEO_CODEC, rate=fps)
-            video.width, video.height = width, height
-            video.pix_fmt = PIXEL_FORMAT
-            video.codec_context.time_base = Fraction(1, fps)
-            video.options = {"crf": str(CRF), "preset": PRESET}
-            context = video.codec_context
-            context.colorspace = context.color_primaries = context.color_trc = BT709
-            context.color_range = LIMITED_RANGE
-            self._video = video
-            audio_stream = self._container.add_stream(AUDIO_CODEC, rate=sample_rate, layout="mono")
-            audio_stream.codec_context.bit_rate = AUDIO_BITRATE
-            self._audio_stream = audio_stream
+            self._video, self._audio_stream = add_streams(self._container, width, height, fps, sample_rate)
         except Exception:
             self._abort()
             raise
@@ -88,27 +116,16 @@ class VideoWriter:
     def _write(self, frame: np.ndarray) -> None:
         if frame.shape != (self.height, self.width, 3):
             raise ValueError(f"frame shape {frame.shape} is not {(self.height, self.width, 3)}")
-        video_frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(frame, dtype=np.uint8), format="rgb24")
-        video_frame = video_frame.reformat(format=PIXEL_FORMAT, dst_colorspace=COLORSPACE, dst_color_range=COLOR_RANGE)
-        video_frame.pts = self.frames_written
-        video_frame.time_base = Fraction(1, self.fps)
-        self._container.mux(self._video.encode(video_frame))
+        self._container.mux(self._video.encode(video_frame(frame, self.frames_written, self.fps)))
         self.frames_written += 1
         self._send_audio_until(self.frames_written * self._rate // self.fps)
 
     def _send_audio_until(self, sample: int) -> None:
-        # Timestamps in samples from 0: the encoder then marks its priming
-        # samples with negative timestamps and the muxer writes an edit list,
-        # so the first sound is heard at exactly t = 0.
         sample = min(sample, len(self._audio))
         if sample <= self._audio_sent:
             return
-        chunk = self._audio[self._audio_sent : sample]
-        audio_frame = av.AudioFrame.from_ndarray(chunk[np.newaxis, :], format="flt", layout="mono")
-        audio_frame.sample_rate = self._rate
-        audio_frame.pts = self._audio_sent
-        audio_frame.time_base = Fraction(1, self._rate)
-        self._container.mux(self._audio_stream.encode(audio_frame))
+        chunk = audio_frame(self._audio[self._audio_sent : sample], self._audio_sent, self._rate)
+        self._container.mux(self._audio_stream.encode(chunk))
         self._audio_sent = sample
 
     def close(self) -> Path:
@@ -131,7 +148,7 @@ class VideoWriter:
             pass
         self.partial.unlink(missing_ok=True)
 
-    def __enter__(self) -> "VideoWriter":
+    def __enter__(self) -> VideoWriter:
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:

@@ -15,12 +15,11 @@ by it (checked with a click against a white frame in the tests).
 from __future__ import annotations
 
 from collections.abc import Callable
-from fractions import Fraction
 
 import av
 import numpy as np
 
-from .encoder import AUDIO_BITRATE, AUDIO_CODEC, BT709, COLOR_RANGE, COLORSPACE, CRF, LIMITED_RANGE, PIXEL_FORMAT, PRESET, VIDEO_CODEC
+from .encoder import add_streams, audio_frame, video_frame
 
 FIRST_FRAGMENT_S = 0.2  # the first pictures leave early
 FRAGMENT_S = 0.4  # then fragments of at most this long (the issue's bound is about 0.5 s)
@@ -58,21 +57,13 @@ class FragmentWriter:
         self._audio_sent = 0
         self._sink = _Sink(emit)
         self._container = av.open(self._sink, "w", format="mp4", options={"movflags": MOVFLAGS})
-        video = self._container.add_stream(VIDEO_CODEC, rate=fps)
-        video.width, video.height = width, height
-        video.pix_fmt = PIXEL_FORMAT
-        video.codec_context.time_base = Fraction(1, fps)
         # zerolatency: no look-ahead and no B-frames, so each frame leaves the encoder at once.
         # Key frames only where a fragment starts (forced below); no scene-cut key frames. One thread:
         # several streams share the cores, and one 512 frame encodes in about 4 ms anyway.
-        video.options = {"crf": str(CRF), "preset": PRESET, "tune": "zerolatency", "profile": H264_PROFILE,
-                         "g": str(10 * fps), "sc_threshold": "0", "threads": "1"}
-        context = video.codec_context
-        context.colorspace = context.color_primaries = context.color_trc = BT709
-        context.color_range = LIMITED_RANGE
-        self._video = video
-        self._audio = self._container.add_stream(AUDIO_CODEC, rate=sample_rate, layout="mono")
-        self._audio.codec_context.bit_rate = AUDIO_BITRATE
+        self._video, self._audio = add_streams(
+            self._container, width, height, fps, sample_rate,
+            {"tune": "zerolatency", "profile": H264_PROFILE, "g": str(10 * fps), "sc_threshold": "0",
+             "threads": "1"})
 
     @property
     def bytes_out(self) -> int:
@@ -94,13 +85,10 @@ class FragmentWriter:
         """Encode one RGB uint8 frame of shape (height, width, 3) with its share of the queued audio."""
         if frame.shape != (self.height, self.width, 3):
             raise ValueError(f"frame shape {frame.shape} is not {(self.height, self.width, 3)}")
-        video_frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(frame, dtype=np.uint8), format="rgb24")
-        video_frame = video_frame.reformat(format=PIXEL_FORMAT, dst_colorspace=COLORSPACE, dst_color_range=COLOR_RANGE)
-        video_frame.pts = self.frames_written
-        video_frame.time_base = Fraction(1, self.fps)
+        frame = video_frame(frame, self.frames_written, self.fps)
         if self._fragment_starts(self.frames_written):
-            video_frame.pict_type = av.video.frame.PictureType.I
-        self._container.mux(self._video.encode(video_frame))
+            frame.pict_type = av.video.frame.PictureType.I
+        self._container.mux(self._video.encode(frame))
         self.frames_written += 1
         self._send_audio(self.samples_for(self.frames_written) - self._audio_sent)
 
@@ -111,11 +99,7 @@ class FragmentWriter:
         if len(chunk) < count:  # the caller queued too little: the video's clock rules, fill with silence
             chunk = np.concatenate([chunk, np.zeros(count - len(chunk), np.float32)])
         self._pending = self._pending[count:]
-        audio_frame = av.AudioFrame.from_ndarray(chunk[np.newaxis, :], format="flt", layout="mono")
-        audio_frame.sample_rate = self.sample_rate
-        audio_frame.pts = self._audio_sent
-        audio_frame.time_base = Fraction(1, self.sample_rate)
-        self._container.mux(self._audio.encode(audio_frame))
+        self._container.mux(self._audio.encode(audio_frame(chunk, self._audio_sent, self.sample_rate)))
         self._audio_sent += count
 
     def close(self) -> None:
@@ -127,5 +111,5 @@ class FragmentWriter:
     def abort(self) -> None:
         try:
             self._container.close()
-        except Exception:  # a half-written stream: nothing more to save
+        except (av.error.FFmpegError, OSError, ValueError):  # a half-written stream: nothing more to save
             pass

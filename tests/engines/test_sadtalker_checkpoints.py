@@ -21,6 +21,7 @@ from talking_head import cli  # noqa: E402
 from talking_head.engines.sadtalker.engine import SadTalkerEngine  # noqa: E402
 from talking_head.errors import ConfigurationError  # noqa: E402
 from talking_head.pipeline import TalkOptions, talk  # noqa: E402
+from talking_head.settings import Settings  # noqa: E402
 
 MAIN = "SadTalker_V0.0.2_256.safetensors"
 CROP_MAPPING = "mapping_00229-model.pth.tar"
@@ -135,7 +136,7 @@ def test_broken_checkpoints(broken, case, tmp_path, capsys):
 
     # Strict: the engine's check, before any work, is one ConfigurationError naming the file and the fix.
     with pytest.raises(ConfigurationError) as raised:
-        SadTalkerEngine().unavailable(TalkOptions(sadtalker_dir=str(folder), engine="sadtalker", strict=True))
+        SadTalkerEngine().unavailable(TalkOptions(engine="sadtalker", strict=True), Settings(sadtalker_dir=folder))
     message = str(raised.value)
     assert expected in message
     assert message.startswith(f"the SadTalker checkpoints in {folder} cannot be used:")
@@ -150,7 +151,7 @@ def test_broken_checkpoints(broken, case, tmp_path, capsys):
 
     # Without strict (engine auto), the next engine makes the video and the reason is on record.
     result = talk(text="Hi.", output=tmp_path / "fallback.mp4",
-                  options=TalkOptions(sadtalker_dir=str(folder), size=128, captions="none"))
+                  options=TalkOptions(size=128, captions="none"), settings=Settings(sadtalker_dir=folder))
     assert result.engine != "sadtalker" and result.fallback
     assert result.fallback_reason.startswith("sadtalker: the SadTalker checkpoints in")
     assert expected in result.fallback_reason
@@ -164,29 +165,35 @@ def test_every_problem_is_listed_at_once(broken, tmp_path):
     html_page(folder, folder / MAIN)
     (folder / CROP_MAPPING).symlink_to(broken["mapping cut"] / CROP_MAPPING)
     with pytest.raises(ConfigurationError) as raised:
-        SadTalkerEngine().unavailable(TalkOptions(sadtalker_dir=str(folder)))
+        SadTalkerEngine().unavailable(TalkOptions(), Settings(sadtalker_dir=folder))
     lines = [line for line in str(raised.value).splitlines() if line.startswith("  - ")]
     assert [line.split(":")[0] for line in lines] == [f"  - {folder / MAIN}", f"  - {folder / CROP_MAPPING}"]
 
 
 def test_missing_folder_and_unconfigured(tmp_path):
     engine = SadTalkerEngine()
-    assert "--sadtalker-dir" in engine.unavailable(TalkOptions(sadtalker_dir=None))
+    assert "--sadtalker-dir" in engine.unavailable(TalkOptions(), Settings(sadtalker_dir=None))
     with pytest.raises(ConfigurationError, match="does not exist"):
-        engine.unavailable(TalkOptions(sadtalker_dir=str(tmp_path / "nowhere")))
+        engine.unavailable(TalkOptions(), Settings(sadtalker_dir=tmp_path / "nowhere"))
 
 
 def test_good_folder_passes_and_full_mode_needs_its_own_mapping(sadtalker_dir, tmp_path):
     engine = SadTalkerEngine()
-    assert engine.unavailable(TalkOptions(sadtalker_dir=str(sadtalker_dir))) is None
-    assert engine.unavailable(TalkOptions(sadtalker_dir=str(sadtalker_dir), sadtalker_preprocess="full")) is None
+    assert engine.unavailable(TalkOptions(), Settings(sadtalker_dir=sadtalker_dir)) is None
+    assert engine.unavailable(TalkOptions(sadtalker_preprocess="full"), Settings(sadtalker_dir=sadtalker_dir)) is None
     # crop mode does not read the full-mode mapping file, so its absence does not stop it ...
     for name in (MAIN, CROP_MAPPING):
         (tmp_path / name).symlink_to(sadtalker_dir / name)
-    assert engine.unavailable(TalkOptions(sadtalker_dir=str(tmp_path))) is None
+    assert engine.unavailable(TalkOptions(), Settings(sadtalker_dir=tmp_path)) is None
     # ... but full mode needs it.
     with pytest.raises(ConfigurationError, match="mapping_00109-model.pth.tar: missing"):
-        engine.unavailable(TalkOptions(sadtalker_dir=str(tmp_path), sadtalker_preprocess="full"))
+        engine.unavailable(TalkOptions(sadtalker_preprocess="full"), Settings(sadtalker_dir=tmp_path))
+
+
+@pytest.mark.parametrize("batch_size", [0, 257])
+def test_a_batch_size_out_of_range_is_refused_naming_its_flag(sadtalker_dir, batch_size):
+    with pytest.raises(ConfigurationError, match="--batch-size.*between 1 and 256"):
+        SadTalkerEngine().unavailable(TalkOptions(), Settings(sadtalker_dir=sadtalker_dir, sadtalker_batch_size=batch_size))
 
 
 def test_the_512_networks_are_used_for_large_frames_when_present(sadtalker_dir, tmp_path):
@@ -205,5 +212,5 @@ def test_without_torch_the_engine_says_how_to_install_it(sadtalker_dir, monkeypa
     real_find_spec = engine_module.importlib.util.find_spec
     monkeypatch.setattr(engine_module.importlib.util, "find_spec",
                         lambda name, *a: None if name == "torch" else real_find_spec(name, *a))
-    reason = SadTalkerEngine().unavailable(TalkOptions(sadtalker_dir=str(sadtalker_dir)))
+    reason = SadTalkerEngine().unavailable(TalkOptions(), Settings(sadtalker_dir=sadtalker_dir))
     assert reason == "torch not installed: pip install 'talking-head[sadtalker]'"

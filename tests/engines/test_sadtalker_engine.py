@@ -18,6 +18,7 @@ from talking_head.errors import ConfigurationError  # noqa: E402
 from talking_head.face import analyze_face  # noqa: E402
 from talking_head.motion.track import MotionTrack  # noqa: E402
 from talking_head.pipeline import DEFAULT_FACE, TalkOptions  # noqa: E402
+from talking_head.settings import Settings  # noqa: E402
 from talking_head.speech import Speech  # noqa: E402
 
 RATE = 16_000
@@ -39,15 +40,19 @@ def engine(sadtalker_dir):
     return engines.get_engine("sadtalker")  # the process-wide instance: networks stay loaded across tests
 
 
-def options(sadtalker_dir, **overrides) -> TalkOptions:
-    base = dict(sadtalker_dir=str(sadtalker_dir), engine="sadtalker", strict=True, size=256, fps=5, batch_size=2)
+def options(**overrides) -> TalkOptions:
+    base = dict(engine="sadtalker", strict=True, size=256, fps=5)
     return TalkOptions(**{**base, **overrides})
+
+
+def settings(sadtalker_dir, batch_size=2) -> Settings:
+    return Settings(sadtalker_dir=sadtalker_dir, sadtalker_batch_size=batch_size)
 
 
 def test_streams_exactly_the_frames_asked_for_in_batches(engine, sadtalker_dir, face):
     """0.6 s at 5 fps: 3 frames (SadTalker works at 25 fps), drawn batch by batch as they are taken."""
-    opts = options(sadtalker_dir, batch_size=2)
-    prepared = engine.prepare(face, opts)
+    opts = options()
+    prepared = engine.prepare(face, opts, settings(sadtalker_dir, batch_size=2))
     assert (prepared.width, prepared.height) == (256, 256)
     talk_speech = speech(0.6)
     motion = MotionTrack.at_rest(talk_speech.frame_count(opts.fps), opts.fps)
@@ -65,8 +70,8 @@ def test_streams_exactly_the_frames_asked_for_in_batches(engine, sadtalker_dir, 
 
 
 def test_full_mode_pastes_the_face_back_without_a_seam(engine, sadtalker_dir, face):
-    opts = options(sadtalker_dir, sadtalker_preprocess="full", size=0)
-    prepared = engine.prepare(face, opts)
+    opts = options(sadtalker_preprocess="full", size=0)
+    prepared = engine.prepare(face, opts, settings(sadtalker_dir))
     photo = face.image
     assert (prepared.width, prepared.height) == (photo.shape[1], photo.shape[0])
     frame = next(engine.render(prepared, speech(0.2), MotionTrack.at_rest(1, opts.fps)))
@@ -93,8 +98,8 @@ def test_full_mode_pastes_the_face_back_without_a_seam(engine, sadtalker_dir, fa
 def test_resize_mode_keeps_the_photo_shape(engine, sadtalker_dir, face):
     wide = np.ascontiguousarray(np.pad(face.image, ((0, 0), (96, 96), (0, 0)), mode="edge"))  # 704 x 512
     wide_face = analyze_face(wide)
-    opts = options(sadtalker_dir, sadtalker_preprocess="resize", size=352)
-    prepared = engine.prepare(wide_face, opts)
+    opts = options(sadtalker_preprocess="resize", size=352)
+    prepared = engine.prepare(wide_face, opts, settings(sadtalker_dir))
     assert (prepared.width, prepared.height) == (352, 256)
     frame = next(engine.render(prepared, speech(0.2), MotionTrack.at_rest(1, opts.fps)))
     assert frame.shape == (256, 352, 3)
@@ -102,7 +107,7 @@ def test_resize_mode_keeps_the_photo_shape(engine, sadtalker_dir, face):
 
 def test_options_reach_the_networks(engine, sadtalker_dir, face):
     """still, expression_scale, pose keyframes and pose_style change what is rendered; seed is repeatable."""
-    prepared = engine.prepare(face, options(sadtalker_dir))
+    prepared = engine.prepare(face, options(), settings(sadtalker_dir))
     source, nets = prepared.source, prepared.networks
     windows = np.zeros((30, 80, 16), np.float32) + np.linspace(-4, 2, 16, dtype=np.float32)
     base = coefficients.audio_to_coefficients(nets, windows, source, 0, seed=1, device=torch.device("cpu"))

@@ -21,7 +21,6 @@ from pathlib import Path
 import httpx
 import pytest
 
-
 API_KEY = "test-key-0123456789"
 OTHER_KEY = "another-caller-key-9876"
 WEBHOOK_SECRET = "test-webhook-secret"
@@ -109,7 +108,7 @@ class RedisServer:
     def url(self, db: int = 0) -> str:
         return f"redis://127.0.0.1:{self.port}/{db}"
 
-    def start(self) -> "RedisServer":
+    def start(self) -> RedisServer:
         # Append-only file on: a restarted Redis keeps its jobs, as a production one would.
         log = open(self.folder / "redis.log", "ab")
         self.process = subprocess.Popen(
@@ -142,7 +141,7 @@ class Worker:
         self.log = folder / f"worker-{name}.log"
         self.process = None
 
-    def start(self) -> "Worker":
+    def start(self) -> Worker:
         self.folder.mkdir(parents=True, exist_ok=True)
         self._log_from = self.log.stat().st_size if self.log.exists() else 0  # a restart appends
         log = open(self.log, "ab")
@@ -153,7 +152,7 @@ class Worker:
         )
         return self
 
-    def wait_ready(self, timeout_s: float = 90) -> "Worker":
+    def wait_ready(self, timeout_s: float = 90) -> Worker:
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             text = self.log.read_bytes()[self._log_from:].decode(errors="replace") if self.log.exists() else ""
@@ -192,7 +191,7 @@ class Server:
     def results(self) -> Path:
         return Path(self.env.get("TALKING_HEAD_RESULTS_DIR") or self.data_dir / "results")
 
-    def start(self, timeout_s: float = 90, ready: bool = True) -> "Server":
+    def start(self, timeout_s: float = 90, ready: bool = True) -> Server:
         """Start and wait for /readyz (or only /healthz with ready=False) to answer 200."""
         self.folder.mkdir(parents=True, exist_ok=True)
         log = open(self.log, "ab")
@@ -218,7 +217,7 @@ class Server:
             _stop(self.process)
             self.process = None
 
-    def restart(self) -> "Server":
+    def restart(self) -> Server:
         self.stop()
         return self.start()
 
@@ -246,7 +245,7 @@ class Stack:
         self.workers = [Worker(folder / "workers", self.env, f"w{i + 1}-{folder.name}", queues)
                         for i in range(workers if executor == "celery" else 0)]
 
-    def start(self, ready: bool = True) -> "Stack":
+    def start(self, ready: bool = True) -> Stack:
         try:
             for worker in self.workers:
                 worker.start()
@@ -311,3 +310,34 @@ def check_mp4(data: bytes, min_duration_s: float = 0.2) -> float:
     assert frames > 0
     assert duration >= min_duration_s
     return duration
+
+
+def submit_together(make_client, count: int, data=lambda i: {}) -> list[httpx.Response]:
+    """`count` submits released at the same instant, each on its own connection (`make_client()`)."""
+    import threading
+
+    barrier, responses = threading.Barrier(count), []
+
+    def post(i):
+        with make_client() as client:
+            barrier.wait()
+            responses.append(client.post("/v1/talks", data={"size": "128", **data(i)}))
+
+    threads = [threading.Thread(target=post, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    return responses
+
+
+def wait_rendering(client: httpx.Client, job_id: str, attempt: int = 1, timeout_s: float = 120) -> dict:
+    """Wait until the job's `attempt`-th run is drawing frames."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        record = client.get(f"/v1/talks/{job_id}").json()
+        if record["status"] == "running" and record["stage"] == "render" and record["attempts"] == attempt:
+            return record
+        assert record["status"] in ("queued", "running"), record
+        time.sleep(0.05)
+    raise AssertionError(f"run {attempt} of {job_id} never started drawing: {record}")

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import os
 import signal
-import threading
 import time
 
-import httpx
 import pytest
 
-from .support import RedisServer, Stack, Worker, check_mp4, needs, wait_done
+from .support import RedisServer, Stack, Worker, check_mp4, needs, submit_together, wait_done, wait_rendering
 
 pytestmark = needs("redis-server")
 
@@ -66,23 +64,11 @@ def _node(stack: Stack, job_id: str) -> str:
     return _runner(stack, job_id).split("/")[0]
 
 
-def _wait_rendering(client, job_id: str, attempt: int = 1, timeout_s: float = 120) -> dict:
-    """Wait until the job's `attempt`-th run is drawing frames."""
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        record = client.get(f"/v1/talks/{job_id}").json()
-        if record["status"] == "running" and record["stage"] == "render" and record["attempts"] == attempt:
-            return record
-        assert record["status"] in ("queued", "running"), record
-        time.sleep(0.05)
-    raise AssertionError(f"run {attempt} of {job_id} never started drawing: {record}")
-
-
 def test_killed_worker_job_finishes_on_the_other(pair):
     """The worker's whole machine is lost (main process and pool child, kill -9) with default settings."""
     with pair.server.client() as client:
         long_job = client.post("/v1/talks", data={"text": LONG, "size": "384"}).json()["id"]
-        record = _wait_rendering(client, long_job)
+        record = wait_rendering(client, long_job)
         assert 0 < record["progress"] < 100, "the worker's progress reaches the API"
         victim_node = _node(pair, long_job)
         victim = next(w for w in pair.workers if victim_node.startswith(w.name + "@"))
@@ -112,7 +98,7 @@ def test_killed_pool_child_job_runs_again(pair):
     """kill -9 of the worker process running the job (what the out-of-memory killer does), default settings."""
     with pair.server.client() as client:
         job = client.post("/v1/talks", data={"text": LONG, "size": "384"}).json()["id"]
-        _wait_rendering(client, job)
+        wait_rendering(client, job)
         first = _runner(pair, job)
         os.kill(int(first.split("/")[1]), signal.SIGKILL)
         killed_at = time.monotonic()
@@ -140,7 +126,7 @@ def test_job_that_keeps_killing_its_worker_fails_after_its_attempts(doomed):
     with doomed.server.client() as client:
         job = client.post("/v1/talks", data={"text": LONG, "size": "256"}).json()["id"]
         for attempt in (1, 2):
-            _wait_rendering(client, job, attempt=attempt)
+            wait_rendering(client, job, attempt=attempt)
             os.kill(int(_runner(doomed, job).split("/")[1]), signal.SIGKILL)
         record = wait_done(client, job, timeout_s=60)
         assert record["status"] == "failed" and record["attempts"] == 2
@@ -191,26 +177,14 @@ def test_redis_outage_gives_fast_503_and_recovers(tmp_path):
         redis.stop()
 
 
-def _queue_bound_holds(client) -> None:
+def _queue_bound_holds(stack: Stack) -> None:
     """30 submits at the same moment against a queue of 16 with no worker to take any: exactly 16 in."""
-    barrier, statuses, accepted = threading.Barrier(30), [], []
-
-    def post(i):
-        with httpx.Client(base_url=str(client.base_url), headers=client.headers, timeout=60) as own:
-            barrier.wait()
-            response = own.post("/v1/talks", data={"text": f"Job {i}. {SHORT}", "size": "128"})
-        statuses.append(response.status_code)
-        if response.status_code == 202:
-            accepted.append(response.json()["id"])
-
-    threads = [threading.Thread(target=post, args=(i,)) for i in range(30)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    assert sorted(statuses) == [202] * 16 + [429] * 14, statuses
-    for job in accepted:
-        assert client.delete(f"/v1/talks/{job}").status_code == 204
+    responses = submit_together(stack.server.client, 30, lambda i: {"text": f"Job {i}. {SHORT}"})
+    assert sorted(r.status_code for r in responses) == [202] * 16 + [429] * 14, [r.text for r in responses]
+    with stack.server.client() as client:
+        for response in responses:
+            if response.status_code == 202:
+                assert client.delete(f"/v1/talks/{response.json()['id']}").status_code == 204
 
 
 def test_jobs_route_by_engine(redis_server, tmp_path):
@@ -223,7 +197,7 @@ def test_jobs_route_by_engine(redis_server, tmp_path):
         with stack.server.client() as client:
             ready = client.get("/readyz")
             assert ready.status_code == 503 and "no Celery worker" in ready.json()["checks"]["workers"]
-            _queue_bound_holds(client)
+            _queue_bound_holds(stack)
             cpu = Worker(tmp_path / "workers", stack.env, "cpu-only", queues="cpu")
             stack.workers.append(cpu)
             cpu.start().wait_ready()

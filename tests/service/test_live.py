@@ -8,6 +8,7 @@ sync, and motion at the unit borders.
 from __future__ import annotations
 
 import base64
+import itertools
 import json
 import os
 import socket as socket_module
@@ -19,7 +20,12 @@ import pytest
 from websockets.exceptions import ConnectionClosedError, InvalidStatus
 from websockets.sync.client import connect as ws_connect
 
-from talking_head.evaluate.decode import iter_frames, probe, read_audio_16k, top_level_boxes
+from talking_head.evaluate.decode import (
+    iter_frames,
+    probe,
+    read_audio_16k,
+    top_level_boxes,
+)
 from talking_head.evaluate.lipsync import envelope, lipsync
 from talking_head.evaluate.tracking import FaceSeries, FaceTracker
 from talking_head.live import LiveError, connect
@@ -121,12 +127,12 @@ def test_the_stream_is_one_playable_mp4_as_long_as_the_speech(recorded, decoded)
 def test_audio_runs_on_without_gaps_or_repeats_across_unit_borders(recorded, decoded):
     frames, rate = decoded["audio_frames"], decoded["rate"]
     # Every decoded audio frame starts where the one before ended: nothing missing, nothing twice.
-    for (pts, samples, _), (next_pts, _, _) in zip(frames, frames[1:]):
+    for (pts, samples, _), (next_pts, _, _) in itertools.pairwise(frames):
         assert next_pts == pts + samples
     audio = np.concatenate([f[2] for f in frames])
     units = events(recorded["got"], "unit")
     assert len(units) >= 3
-    for before, after in zip(units, units[1:]):
+    for before, after in itertools.pairwise(units):
         assert after["start"] >= before["end"] - 1e-6  # units follow each other on one clock
     # No click at a seam: the sample-to-sample step there is no larger than inside speech.
     step = np.abs(np.diff(audio))
@@ -164,7 +170,7 @@ def test_head_and_mouth_do_not_jump_at_unit_borders(decoded, recorded):
 
 def test_between_texts_the_face_idles_in_silence(decoded, recorded):
     units = events(recorded["got"], "unit")
-    gaps = [(a["end"], b["start"]) for a, b in zip(units, units[1:]) if b["start"] - a["end"] > 1.0]
+    gaps = [(a["end"], b["start"]) for a, b in itertools.pairwise(units) if b["start"] - a["end"] > 1.0]
     assert gaps, "the face never idled between the two texts"
     idle_from, idle_to = gaps[0]
     series = decoded["series"]

@@ -2,35 +2,12 @@
 
 from __future__ import annotations
 
-import shutil
-
-import pytest
-
-CHROMIUM = "/usr/bin/chromium"
-
-pytestmark = pytest.mark.skipif(not shutil.which(CHROMIUM), reason="chromium is not installed (CI installs it: see .ci/run)")
+# The same browser, phone screen and page as the rest of the page's tests; the click on
+# "Speak live" is the user gesture that lets the video play with sound.
+from .test_browser import page, pytestmark  # noqa: F401
 
 
-@pytest.fixture
-def page(open_server):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                  "--no-first-run", "--autoplay-policy=no-user-gesture-required"],
-        )
-        try:
-            page = browser.new_page(viewport={"width": 390, "height": 844})
-            page.set_default_timeout(60_000)
-            page.goto(open_server.url + "/")
-            yield page
-        finally:
-            browser.close()
-
-
-def test_live_playback_starts_before_the_server_has_finished(page):
+def test_live_playback_starts_before_the_server_has_finished(page):  # noqa: F811 (the fixture)
     page.click("summary")
     page.select_option("#size", "256")
     page.fill("#live-text", "Good morning. I am speaking live to you.")

@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from .support import Stack, check_mp4, executor_params, wait_done
+from .support import Stack, check_mp4, executor_params, submit_together, wait_done, wait_rendering
 
 SHORT = "Hello there, nice to meet you."
 LONG = ("This sentence is long on purpose, so that the job needs more time than the short limit of this server "
@@ -69,26 +69,13 @@ def tight(request, tmp_path_factory):
 
 
 def test_full_queue_answers_429(tight):
-    statuses, accepted, lock = [], [], threading.Lock()
-
-    def post(i):
-        with tight.server.client() as client:
-            response = client.post("/v1/talks", data={"text": f"Job {i}. " + SHORT, "size": "128"})
-        with lock:
-            statuses.append((response.status_code, response.headers.get("retry-after"), response.json()))
-            if response.status_code == 202:
-                accepted.append(response.json()["id"])
-
-    threads = [threading.Thread(target=post, args=(i,)) for i in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    refused = [s for s in statuses if s[0] == 429]
-    assert refused, statuses
-    assert all(retry and int(retry) > 0 for _, retry, _ in refused)
-    assert all(body["error"]["code"] == "queue_full" for _, _, body in refused)
-    assert {code for code, _, _ in statuses} <= {202, 429}
+    responses = submit_together(tight.server.client, 8, lambda i: {"text": f"Job {i}. " + SHORT})
+    refused = [r for r in responses if r.status_code == 429]
+    accepted = [r.json()["id"] for r in responses if r.status_code == 202]
+    assert refused, [r.text for r in responses]
+    assert all(int(r.headers["retry-after"]) > 0 for r in refused)
+    assert all(r.json()["error"]["code"] == "queue_full" for r in refused)
+    assert {r.status_code for r in responses} <= {202, 429}
     with tight.server.client() as client:
         for job in accepted:
             assert wait_done(client, job)["status"] == "done"
@@ -187,17 +174,6 @@ def _jobs_in_sqlite(server) -> dict[str, dict]:
         return {row[0]: json.loads(row[1]) for row in db.execute("SELECT id, data FROM jobs")}
 
 
-def _wait_running(client, job_id: str, attempt: int = 1, timeout_s: float = 90) -> dict:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        record = client.get(f"/v1/talks/{job_id}").json()
-        if record["status"] == "running" and record["attempts"] == attempt and record["stage"] == "render":
-            return record
-        assert record["status"] in ("queued", "running"), record
-        time.sleep(0.05)
-    raise AssertionError(f"run {attempt} of {job_id} never started drawing: {record}")
-
-
 def _pool_process(server) -> int:
     deadline = time.monotonic() + 30
     while not (pool := _pool_processes(server.process.pid)) and time.monotonic() < deadline:
@@ -206,25 +182,17 @@ def _pool_process(server) -> int:
     return pool[0]
 
 
-def test_killed_pool_process_job_runs_again(pool):
+@pytest.mark.parametrize("signal_sent", [signal.SIGKILL, signal.SIGSTOP], ids=["killed", "hung"])
+def test_lost_pool_process_job_runs_again(pool, signal_sent):
+    """Killed, the process is seen to die; stopped (alive, but no heartbeat), its lease lapses."""
     with pool.server.client() as client:
         job = client.post("/v1/talks", data={"text": LONG[:150], "size": "256"}).json()["id"]
-        _wait_running(client, job)
-        os.kill(_pool_process(pool.server), signal.SIGKILL)
+        wait_rendering(client, job)
+        os.kill(_pool_process(pool.server), signal_sent)
         record = wait_done(client, job, timeout_s=120)
         assert record["status"] == "done" and record["attempts"] == 2, record
         check_mp4(client.get(record["video_url"]).content)
         assert sorted(p.name for p in (pool.server.results / job).iterdir()) == ["talk.mp4", "talk.vtt"]
-
-
-def test_hung_pool_process_loses_its_lease(pool):
-    """A process that stops (SIGSTOP: alive, but no heartbeat) is noticed by its lapsed lease."""
-    with pool.server.client() as client:
-        job = client.post("/v1/talks", data={"text": LONG[:150], "size": "256"}).json()["id"]
-        _wait_running(client, job)
-        os.kill(_pool_process(pool.server), signal.SIGSTOP)
-        record = wait_done(client, job, timeout_s=120)
-        assert record["status"] == "done" and record["attempts"] == 2, record
 
 
 def test_generate_makes_the_still_video_when_the_job_keeps_dying(pool):
@@ -246,7 +214,7 @@ def test_generate_makes_the_still_video_when_the_job_keeps_dying(pool):
             time.sleep(0.05)
         job = listed[0]["id"]
         for attempt in (1, 2):
-            _wait_running(client, job, attempt=attempt)
+            wait_rendering(client, job, attempt=attempt)
             os.kill(_pool_process(pool.server), signal.SIGKILL)
         thread.join(120)
         record = client.get(f"/v1/talks/{job}").json()
@@ -264,7 +232,7 @@ def test_sigterm_requeues_running_jobs(pool):
     with server.client() as client:
         jobs = [client.post("/v1/talks", data={"text": f"Number {i}. {LONG[:120]}", "size": "256"}).json()["id"]
                 for i in range(2)]
-        _wait_running(client, jobs[0])
+        wait_rendering(client, jobs[0])
     pid = server.process.pid
     server.process.send_signal(signal.SIGTERM)
     # Uvicorn shuts down gracefully, then re-raises the signal: killed by SIGTERM, after a clean shutdown.

@@ -60,5 +60,7 @@ def test_audio_file_formats(ext, container_format, codec, rate, layout, recordin
     decoded, _ = read_audio_16k(out)
     n = min(len(decoded), len(source_16k))
     # The same speech, at the same time (codecs change the waveform, not its envelope).
-    env = lambda a: np.sqrt(np.convolve(a[:n] ** 2, np.ones(400) / 400, mode="same"))
+    def env(a):
+        return np.sqrt(np.convolve(a[:n] ** 2, np.ones(400) / 400, mode="same"))
+
     assert np.corrcoef(env(decoded), env(source_16k))[0, 1] > 0.9

@@ -101,3 +101,19 @@ def test_a_missing_voice_name_lists_the_installed_ones(voices_dir):
     with pytest.raises(InputError) as caught:
         speech_from_text("Hello.", "fr_FR-nobody-low", voices_dir=voices_dir)
     assert "en_US-joe-medium" in str(caught.value) and "de_DE-joe-medium" in str(caught.value)
+
+
+def test_reading_mouth_shapes_from_the_sound(voices_dir):
+    from talking_head.speech.sound import read_phones
+
+    speech = speech_from_text(GERMAN, "de_DE-joe-medium", voices_dir=voices_dir)
+    phones = read_phones(speech.audio_16k)
+    assert phones[0].start == 0 and phones[0].label == "SIL"
+    assert all(a.end == pytest.approx(b.start) for a, b in itertools.pairwise(phones))
+    assert {p.label for p in phones} <= ARPABET | {"SIL"}
+    # Closures are read where the voice made them: most read lip closures lie near a true p/b/m or other stop.
+    stops = [p for p in speech.phones if p.label in ("P", "B", "M", "T", "D", "K", "G", "N")]
+    closed = [p for p in phones if p.label == "B"]
+    assert closed
+    near = [c for c in closed if any(s.start - 0.05 <= (c.start + c.end) / 2 <= s.end + 0.05 for s in stops)]
+    assert len(near) >= 0.7 * len(closed)

@@ -29,7 +29,7 @@ def _stream(tmp_path, seconds: float = 2.4):
 
 
 def test_the_stream_is_one_fragmented_mp4_that_leaves_as_it_is_made(tmp_path):
-    path, chunks, frames_when, before_close = _stream(tmp_path)
+    path, _, frames_when, before_close = _stream(tmp_path)
     boxes = top_level_boxes(path)
     assert boxes[:2] == ["ftyp", "moov"]
     assert boxes.count("moof") >= 5 and "mdat" in boxes

@@ -14,8 +14,15 @@ from dataclasses import dataclass
 import numpy as np
 
 from ...face import regions
-from .mesh import (LEFT_LOWER_LID, LEFT_UPPER_LID, LOWER_INNER_LIP, RIGHT_LOWER_LID, RIGHT_UPPER_LID,
-                   UPPER_INNER_LIP, Mesh)
+from .mesh import (
+    LEFT_LOWER_LID,
+    LEFT_UPPER_LID,
+    LOWER_INNER_LIP,
+    RIGHT_LOWER_LID,
+    RIGHT_UPPER_LID,
+    UPPER_INNER_LIP,
+    Mesh,
+)
 from .photo_mouth import PhotoMouth
 
 # Displacements at full strength, in inter-ocular distances (IOD; vertical ones in true IOD).

@@ -15,6 +15,8 @@ import numpy as np
 
 from ...face import Face
 from ...motion.track import MotionTrack
+from ...options import TalkOptions
+from ...settings import Settings
 from ...speech import Speech
 from ..framing import Framing, frame_face
 from .deform import Deformer
@@ -45,12 +47,18 @@ class Prepared:
 
 
 class BuiltinEngine:
+    """An `engines.Engine`: the photo warped by its face mesh, frame by frame; always available.
+
+    prepare: frame the photo, build the mesh and its displacement bases, the warper and the mouth
+    painter (once per photo). render: one frame per motion frame, drawn as it is asked for.
+    """
+
     name = "builtin"
 
-    def unavailable(self, options) -> str | None:
+    def unavailable(self, options: TalkOptions, settings: Settings) -> str | None:
         return None
 
-    def prepare(self, face: Face, options) -> Prepared:
+    def prepare(self, face: Face, options: TalkOptions, settings: Settings | None = None) -> Prepared:
         framing = frame_face(face, options.size)
         mesh = build_mesh(framing.landmarks, framing.width, framing.height, framing.image)
         deformer = Deformer(mesh, getattr(face, "blendshapes", None))

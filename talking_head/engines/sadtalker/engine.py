@@ -22,11 +22,13 @@ import numpy as np
 from ...errors import ConfigurationError
 from ...face import Face
 from ...motion.track import MotionTrack
+from ...options import SADTALKER_FRAMINGS, TalkOptions
+from ...settings import Settings
 from ...speech import Speech
 from ..framing import FULL_MAX_SIDE_PX, WHOLE
 
 REQUIRED_MODULES = ("torch", "safetensors")
-MODES = ("crop", "resize", "full")
+MAX_BATCH_SIZE = 256  # frames per network pass
 
 
 def _import_torch():
@@ -80,6 +82,7 @@ class Prepared:
     source: np.ndarray  # the 73 coefficients of the photo
     options: object
     device: object
+    batch_size: int
     photo: object = None  # full mode: the photo at output size, (3, H, W) float on the device
     box: tuple[int, int, int, int] = (0, 0, 0, 0)  # full mode: the face square in output pixels
     alpha: object = None  # full mode: (1, 1, h, w) feathered paste mask on the device
@@ -88,6 +91,12 @@ class Prepared:
 
 
 class SadTalkerEngine:
+    """An `engines.Engine`: SadTalker's networks on the user's checkpoints (`Settings.sadtalker_dir`).
+
+    unavailable: no folder, no torch, or damaged files (those raise `ConfigurationError`). prepare and
+    render: as this module says; networks stay loaded between calls.
+    """
+
     name = "sadtalker"
 
     def __init__(self) -> None:
@@ -98,22 +107,25 @@ class SadTalkerEngine:
 
     # -- availability and checkpoints -------------------------------------------------------------
 
-    def unavailable(self, options) -> str | None:
+    def unavailable(self, options: TalkOptions, settings: Settings) -> str | None:
         """A reason this engine cannot run, or None. Damaged checkpoints raise `ConfigurationError`."""
-        if not options.sadtalker_dir:
+        if not settings.sadtalker_dir:
             return ("no SadTalker checkpoints configured: give --sadtalker-dir DIR "
                     "(or set TALKING_HEAD_SADTALKER_DIR) with SadTalker's released files")
+        if not 1 <= settings.sadtalker_batch_size <= MAX_BATCH_SIZE:
+            raise ConfigurationError(f"the SadTalker batch size (--batch-size, TALKING_HEAD_SADTALKER_BATCH_SIZE) "
+                                     f"must be between 1 and {MAX_BATCH_SIZE}, got {settings.sadtalker_batch_size}")
         missing = [name for name in REQUIRED_MODULES if importlib.util.find_spec(name) is None]
         if missing:
             return f"{' and '.join(missing)} not installed: pip install 'talking-head[sadtalker]'"
-        self._checked_mapping(self._files(options))
+        self._checked_mapping(self._files(options, settings))
         return None
 
-    def _files(self, options):
+    def _files(self, options, settings):
         from .checkpoints import choose_files
 
         coeff_nc = 73 if options.sadtalker_preprocess == "full" else 70
-        return choose_files(options.sadtalker_dir, options.size, coeff_nc)
+        return choose_files(settings.sadtalker_dir, options.size, coeff_nc)
 
     def _checked_mapping(self, files):
         """Check the files (once per version of them); return their MappingNet, on the CPU."""
@@ -154,18 +166,20 @@ class SadTalkerEngine:
 
     # -- the engine interface ---------------------------------------------------------------------
 
-    def prepare(self, face: Face, options) -> Prepared:
+    def prepare(self, face: Face, options: TalkOptions, settings: Settings) -> Prepared:
         torch = _import_torch()
         from . import preprocess
         from .animate import Animator
         from .landmarks68 import ibug68
 
         mode = options.sadtalker_preprocess
-        if mode not in MODES:
-            raise ConfigurationError(f"preprocess must be one of {', '.join(MODES)}, got {mode!r}")
-        files = self._files(options)
-        device = pick_device(options.device)
-        dtype = torch.float16 if options.half and device.type in ("cuda", "mps") else torch.float32
+        if mode not in SADTALKER_FRAMINGS:
+            raise ConfigurationError(f"preprocess must be one of {', '.join(SADTALKER_FRAMINGS)}, got {mode!r}")
+        files = self._files(options, settings)
+        device = pick_device(settings.sadtalker_device)
+        half = settings.sadtalker_half and device.type in ("cuda", "mps")
+        dtype = torch.float16 if half else torch.float32
+        batch = settings.sadtalker_batch_size
         nets, mapping = self._models(files, device, dtype)
         size = files.size
         lm68 = ibug68(face.landmarks)
@@ -184,10 +198,10 @@ class SadTalkerEngine:
 
         if mode == "crop":
             side = options.size or size
-            return Prepared(side, side, mode, animator, nets, source, options, device, framed=framed)
+            return Prepared(side, side, mode, animator, nets, source, options, device, batch, framed=framed)
         width, height, scale = preprocess.output_size(photo_w, photo_h, options.size, FULL_MAX_SIDE_PX)
         if mode == "resize":
-            return Prepared(width, height, mode, animator, nets, source, options, device)
+            return Prepared(width, height, mode, animator, nets, source, options, device, batch)
         photo = preprocess.resize(face.image, width, height)
         x0, y0, x1, y1 = (int(round(v * scale)) for v in box)
         alpha = preprocess.feather_mask(y1 - y0, x1 - x0)
@@ -195,7 +209,7 @@ class SadTalkerEngine:
             photo_t = torch.from_numpy(photo.transpose(2, 0, 1).astype(np.float32) / 255).to(device)
             alpha_t = torch.from_numpy(alpha)[None, None].to(device)
         # Full mode shows the whole photo: whatever of the square lay past its edge is not pasted back.
-        return Prepared(width, height, mode, animator, nets, source, options, device, photo_t, (x0, y0, x1, y1),
+        return Prepared(width, height, mode, animator, nets, source, options, device, batch, photo_t, (x0, y0, x1, y1),
                         alpha_t, framed=WHOLE)
 
     def render(self, prepared: Prepared, speech: Speech, motion: MotionTrack) -> Iterator[np.ndarray]:
@@ -216,7 +230,7 @@ class SadTalkerEngine:
         positions = np.minimum(np.arange(n_out) * (FPS / motion.fps), n_25 - 1)
         angles = {name: keyframe_track(getattr(options, name), n_out) if getattr(options, name) else None
                   for name in ("yaw", "pitch", "roll")}
-        batch = max(1, int(options.batch_size))
+        batch = prepared.batch_size
         for start in range(0, n_out, batch):
             part = slice(start, start + batch)
             picked = {name: None if track is None else track[part] for name, track in angles.items()}

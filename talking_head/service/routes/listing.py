@@ -10,9 +10,11 @@ from starlette.concurrency import run_in_threadpool
 
 from ...errors import InputError
 from ..auth import require_api_key
+from ..dependencies import SettingsDep, StoreDep
+from ..errors import error_responses
 from ..jobs import decode_cursor, encode_cursor
 from ..links import job_links
-from ..models import ErrorResponse, TalkJob, job_view
+from ..models import TalkJob, job_view
 
 DEFAULT_PAGE = 20
 MAX_PAGE = 100
@@ -28,9 +30,11 @@ class TalkList(BaseModel):
 
 
 @router.get("/v1/talks", response_model=TalkList, tags=["talks"], dependencies=[Depends(require_api_key)],
-            responses={status: {"model": ErrorResponse} for status in (401, 422, 503)})
+            responses=error_responses(401, 422, 503))
 async def list_talks(
     request: Request,
+    store: StoreDep,
+    settings: SettingsDep,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE, description="Jobs per page.")] = DEFAULT_PAGE,
     cursor: Annotated[str | None, Query(max_length=100, description="`next_cursor` of the previous page.")] = None,
 ) -> TalkList:
@@ -38,7 +42,6 @@ async def list_talks(
     after = decode_cursor(cursor) if cursor else None
     if cursor and after is None:
         raise InputError("cursor is not one this server gave out; start again without it.", field="cursor")
-    store, settings = request.app.state.store, request.app.state.settings
     # One more than asked: whether there is a next page, without a second query.
     jobs = await run_in_threadpool(store.page, limit + 1, after, request.state.caller)
     items = [job_view(job, job_links(job, settings.api_key)) for job in jobs[:limit]]

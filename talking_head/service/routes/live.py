@@ -19,19 +19,19 @@ import logging
 import secrets
 import threading
 import time
-from typing import Literal
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 from starlette.concurrency import run_in_threadpool
 
 from ...errors import InputError
-from ...live.stream import LiveStream
+from ...live.stream import ENGINES, LiveStream
 from ...pipeline import TalkOptions
 from ...video.fragments import MIME_TYPE
 from .. import limits
-from ..runner import ERROR_CODES
+from ..dependencies import SettingsDep
+from ..forms import json_option_fields
 
 log = logging.getLogger(__name__)
 
@@ -44,21 +44,19 @@ TRY_AGAIN_LATER = 1013
 NORMAL = 1000
 
 
-class LiveStart(BaseModel):
+class _LiveStartBase(BaseModel):
     """The options of a live stream (the first message, ``{"start": {...}}``; all optional)."""
 
     model_config = ConfigDict(extra="forbid")
 
     image: str | None = Field(None, description="The portrait as base64 (JPEG, PNG or WebP); omit for the default face.")
-    size: int = Field(512, ge=64, le=1024, description="Square frame side around the face (even).")
-    fps: int = Field(25, ge=10, le=30)
-    voice: str | None = Field(None, max_length=100, description="A voice name; default en_US-joe-medium.")
-    still: bool = False
-    expression_scale: float = Field(1.0, ge=0, le=3)
-    pose_style: int = Field(0, ge=0, le=45)
-    seed: int = Field(0, ge=0, le=2**31 - 1)
-    engine: Literal["auto", "builtin"] = "auto"
     api_key: str | None = Field(None, description="The server's API key, for clients that cannot send headers (browsers).")
+
+
+# The request options of options.py, within what a stream can draw in real time; no caption file, no recording.
+LiveStart = create_model("LiveStart", __base__=_LiveStartBase, **json_option_fields(
+    exclude={"captions", "language"}, narrower={"size": {"ge": 64, "le": 1024}, "fps": {"ge": 10, "le": 30},
+                                    "engine": {"choices": ENGINES}}))
 
 
 class Closed(Exception):
@@ -122,15 +120,12 @@ async def _receive(websocket: WebSocket, timeout_s: float) -> dict:
 
 
 def _options(start: LiveStart, settings) -> TalkOptions:
-    chosen = limits.talk_options(settings, engine=start.engine, fps=start.fps, size=start.size, still=start.still,
-                                 expression_scale=start.expression_scale, pose_style=start.pose_style,
-                                 seed=start.seed, voice=start.voice, captions="none")
-    return TalkOptions.from_settings(settings, **chosen)
+    requested = start.model_dump(exclude={"image", "api_key"})
+    return TalkOptions(**limits.talk_options(settings, {**requested, "captions": "none"}))
 
 
 @router.websocket("/v1/live")
-async def live(websocket: WebSocket) -> None:
-    settings = websocket.app.state.settings
+async def live(websocket: WebSocket, settings: SettingsDep) -> None:
     if not _origin_allowed(websocket, settings):
         await websocket.close(code=POLICY_VIOLATION, reason="origin not allowed (TALKING_HEAD_CORS_ORIGINS)")
         return
@@ -143,12 +138,20 @@ async def live(websocket: WebSocket) -> None:
                                                 "limit. Try again in a moment."), TRY_AGAIN_LATER)
         return
     state.live_count += 1
+    held = True
+
+    def release() -> None:
+        nonlocal held
+        if held:
+            held = False
+            state.live_count -= 1
+
     try:
-        await _converse(websocket, settings)
+        await _converse(websocket, settings, release)
     except Closed:
         pass
     finally:
-        state.live_count -= 1
+        release()
 
 
 async def _finish(websocket: WebSocket, last: dict | None = None, code: int = NORMAL, media_s: float = 0.0) -> None:
@@ -163,7 +166,7 @@ async def _finish(websocket: WebSocket, last: dict | None = None, code: int = NO
         pass
 
 
-async def _converse(websocket: WebSocket, settings) -> None:
+async def _converse(websocket: WebSocket, settings, release) -> None:
     # The first message: the options (or already text, with the defaults).
     try:
         first = await _receive(websocket, settings.live_idle_timeout_s)
@@ -174,7 +177,7 @@ async def _converse(websocket: WebSocket, settings) -> None:
         await _finish(websocket, _error("invalid_input", str(exc), exc.field), POLICY_VIOLATION)
         return
     try:
-        start = LiveStart.model_validate(first["start"] if "start" in first else {})
+        start = LiveStart.model_validate(first.get("start", {}))
     except ValidationError as exc:
         problem = exc.errors()[0]
         field = ".".join(str(part) for part in problem["loc"]) or None
@@ -189,17 +192,17 @@ async def _converse(websocket: WebSocket, settings) -> None:
     try:
         options = _options(start, settings)
         image = _decode_image(start.image, settings)
-        stream = await run_in_threadpool(LiveStream, image, options, settings.live_max_s)
+        stream = await run_in_threadpool(LiveStream, image, options, settings.live_max_s, settings=settings)
     except InputError as exc:
-        await _finish(websocket, _error(ERROR_CODES.get(exc.status, "invalid_input"), str(exc), exc.field),
+        await _finish(websocket, _error(exc.code, str(exc), exc.field),
                       POLICY_VIOLATION)
         return
     await websocket.send_json({"type": "ready", "width": stream.width, "height": stream.height, "fps": stream.fps,
                                "mime": MIME_TYPE})
-    await _stream(websocket, settings, stream, None if "start" in first else first)
+    await _stream(websocket, settings, stream, None if "start" in first else first, release)
 
 
-async def _stream(websocket: WebSocket, settings, stream: LiveStream, pending: dict | None) -> None:
+async def _stream(websocket: WebSocket, settings, stream: LiveStream, pending: dict | None, release) -> None:
     loop = asyncio.get_running_loop()
     outbox: asyncio.Queue = asyncio.Queue()
     done = object()
@@ -218,6 +221,7 @@ async def _stream(websocket: WebSocket, settings, stream: LiveStream, pending: d
 
     maker = threading.Thread(target=make, name="talking-head-live", daemon=True)
     maker.start()
+    farewell: tuple[dict | None, int] | None = (None, NORMAL)
     listener = asyncio.create_task(_listen(websocket, settings, stream, pending, emit))
     listener.add_done_callback(lambda task: stream.stopped and outbox.put_nowait((time.monotonic(), done)))
     try:
@@ -227,10 +231,9 @@ async def _stream(websocket: WebSocket, settings, stream: LiveStream, pending: d
                 break
             if time.monotonic() - queued_at > SLOW_CLIENT_S:
                 log.warning("live stream cut off: the client fell %.0f s behind", SLOW_CLIENT_S)
-                stream.stop()
-                await _finish(websocket, _error("slow_client", f"the connection fell more than {SLOW_CLIENT_S:.0f} s "
-                                                "behind the stream, so it was closed."), POLICY_VIOLATION, stream.media_s)
-                return
+                farewell = (_error("slow_client", f"the connection fell more than {SLOW_CLIENT_S:.0f} s behind "
+                                   "the stream, so it was closed."), POLICY_VIOLATION)
+                break
             try:
                 if isinstance(item, bytes):
                     await asyncio.wait_for(websocket.send_bytes(item), SLOW_CLIENT_S)
@@ -238,16 +241,17 @@ async def _stream(websocket: WebSocket, settings, stream: LiveStream, pending: d
                     await asyncio.wait_for(websocket.send_json(item), SLOW_CLIENT_S)
             except TimeoutError:
                 log.warning("live stream cut off: the client took no data for %.0f s", SLOW_CLIENT_S)
-                stream.stop()
-                await _finish(websocket, None, POLICY_VIOLATION, stream.media_s)
-                return
-        await _finish(websocket, None, NORMAL, stream.media_s)
+                farewell = (None, POLICY_VIOLATION)
+                break
     except (WebSocketDisconnect, RuntimeError, OSError):
-        stream.stop()  # the viewer left
+        farewell = None  # the viewer left
     finally:
         stream.stop()
         listener.cancel()
         await asyncio.to_thread(maker.join)
+    release()  # the stream's work is over: a viewer who reconnects at once finds the slot free
+    if farewell is not None:
+        await _finish(websocket, *farewell, stream.media_s)
 
 
 async def _listen(websocket: WebSocket, settings, stream: LiveStream, pending: dict | None, emit) -> None:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
 from ...speech.voices import list_voices
 from ..auth import require_api_key
+from ..dependencies import SettingsDep
 
 router = APIRouter()
 
@@ -27,9 +28,9 @@ class VoiceList(BaseModel):
 
 
 @router.get("/v1/voices", response_model=VoiceList, tags=["voices"], dependencies=[Depends(require_api_key)])
-def get_voices(request: Request) -> VoiceList:
+def get_voices(settings: SettingsDep) -> VoiceList:
     """The installed voices: the bundled one and those in the server's `TALKING_HEAD_VOICES_DIR`."""
-    found = list_voices(request.app.state.settings.voices_dir)
+    found = list_voices(settings.voices_dir)
     default = next(v.name for v in found if v.bundled)
     return VoiceList(voices=[Voice(**{k: getattr(v, k) for k in Voice.model_fields}) for v in found],
                      default=default)

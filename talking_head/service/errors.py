@@ -1,0 +1,53 @@
+"""Every error the API answers, in one envelope: ``{"error": {"code", "message", "field"}}``.
+
+The codes come from `talking_head.errors` (the same a failed job records), so
+an HTTP error and a failed job read alike. `add_error_handlers` installs the
+handlers: this package's own errors (`TalkingHeadError`: bad input, a full
+queue, an unreachable store, a wrong set-up), FastAPI's request validation,
+and HTTP errors (the router's own 404 and 405 included).
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from ..errors import TalkingHeadError, status_code
+from .models import ErrorResponse
+
+RETRY_AFTER_S = 5
+RETRY_STATUSES = (429, 503, 507)  # worth trying again shortly: the answer says when
+
+
+def envelope(status: int, code: str, message: str, field: str | None = None, headers=None) -> JSONResponse:
+    """The one error body."""
+    if status in RETRY_STATUSES:
+        headers = {"Retry-After": str(RETRY_AFTER_S), **(headers or {})}
+    return JSONResponse({"error": {"code": code, "message": message, "field": field}}, status, headers=headers)
+
+
+def error_responses(*statuses: int) -> dict:
+    """The OpenAPI `responses` of a route that may answer these error statuses."""
+    return {status: {"model": ErrorResponse} for status in statuses}
+
+
+def add_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(TalkingHeadError)
+    async def our_error(request: Request, exc: TalkingHeadError):
+        record = exc.record()
+        return envelope(exc.status, record["code"], record["message"], record["field"])
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError):
+        first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid request"}
+        loc = [str(part) for part in first.get("loc", ()) if part not in ("body", "query", "path", "header")]
+        field = loc[0] if loc else None
+        message = f"{field}: {first['msg']}" if field else first["msg"]
+        return envelope(422, "invalid_request", message + ".", field)
+
+    @app.exception_handler(StarletteHTTPException)  # also the router's own 404 and 405
+    async def http_error(request: Request, exc: StarletteHTTPException):
+        return envelope(exc.status_code, status_code(exc.status_code), str(exc.detail),
+                        headers=getattr(exc, "headers", None))

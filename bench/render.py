@@ -85,6 +85,11 @@ def renderer_table(size: int, seconds: float) -> tuple[str, list[np.ndarray]]:
     return "\n".join(rows), sheet
 
 
+def _seconds(value: float | None) -> str:
+    """A stage's time; the voice's own timing leaves no separate alignment stage."""
+    return "n/a" if value is None else f"{value:.2f}"
+
+
 def end_to_end_table(output: Path) -> str:
     from talking_head.pipeline import TalkOptions, talk
 
@@ -95,7 +100,7 @@ def end_to_end_table(output: Path) -> str:
         wall = time.perf_counter() - start
         t = result.timings
         rows.append(f"| {label} | {result.duration_s:.1f} | {wall:.2f} | {wall / result.duration_s:.3f} | "
-                    f"{t['render']:.2f} | {t['encode']:.2f} | {t['tts']:.2f} | {t['align']:.2f} |")
+                    f"{t['render']:.2f} | {t['encode']:.2f} | {t['tts']:.2f} | {_seconds(t.get('align'))} |")
     return "\n".join(rows)
 
 

@@ -26,13 +26,14 @@ from .mesh import (
 from .photo_mouth import PhotoMouth
 
 # Displacements at full strength, in inter-ocular distances (IOD; vertical ones in true IOD).
-# At jaw = 1 (a wide, loud "ah") the lips part by LIP_GAP_IOD mid-mouth: the jaw takes the
-# chin and everything below the mouth down by JAW_DROP_IOD, the lower lip drops a little
-# further on its own, and the upper lip lifts a little.
+# Per unit of jaw (1: a wide, loud "ah") the lips part by LIP_GAP_IOD mid-mouth, before the
+# easing of wide openings (WIDE_GAP_*): the jaw takes the chin and everything below the mouth
+# down by JAW_DROP_IOD, the lower lip drops a little further on its own, the upper lip lifts a little.
 LIP_GAP_IOD = 0.68
 JAW_DROP_IOD = 0.42
 UPPER_LIP_RISE_IOD = 0.07
 LOWER_LIP_EXTRA = (LIP_GAP_IOD - JAW_DROP_IOD - UPPER_LIP_RISE_IOD) / JAW_DROP_IOD  # beyond the chin's drop
+WIDE_GAP_IOD, WIDE_GAP_SLOPE = 0.3, 0.5  # openings beyond WIDE grow at this share of the jaw's pace
 LIP_EXTRA_FALLOFF_IOD = 0.15  # the skin under the lower lip shares its extra drop, fading over this
 JAW_ACROSS_SHARE = 2.4  # the jaw's pull fades to nothing this many mouth half-widths to the side
 SPREAD_IOD = 0.07  # each mouth corner, outward, for "ee"
@@ -269,8 +270,10 @@ class Deformer:
         """(N, 2) projected point positions for one frame."""
         width = params["lip_width"]
         press = params["lip_press"]
-        jaw = params["jaw"]
-        gap, photo_gap = jaw * LIP_GAP_IOD, self.photo.gap_iod
+        gap, photo_gap = params["jaw"] * LIP_GAP_IOD, self.photo.gap_iod
+        if gap > WIDE_GAP_IOD:  # past a wide "ah" the jaw opens more reluctantly: talking, not shouting
+            gap = WIDE_GAP_IOD + WIDE_GAP_SLOPE * (gap - WIDE_GAP_IOD)
+        jaw = gap / LIP_GAP_IOD
         if self.photo.parted:
             # Lips parted in the photo: at rest they close; the opening grows from closed, first
             # by letting go of the press up to the photo's own gap, then by the jaw.

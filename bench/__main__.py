@@ -29,7 +29,9 @@ CASE_TIMEOUT_S = 1800
 
 def _git_commit() -> str | None:
     try:
-        out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], check=False, cwd=REPO, capture_output=True, text=True)
+        out = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], check=False, cwd=REPO, capture_output=True, text=True
+        )
         return out.stdout.strip() or None
     except OSError:
         return None
@@ -43,7 +45,11 @@ def run_case(case, folder: Path, engine: str, timing: str = "voice", label: str 
     video = folder / f"{label}.mp4"
     done = subprocess.run(
         [sys.executable, "-m", "bench.worker", case.name, str(video), "--engine", engine, "--timing", timing],
-        check=False, cwd=REPO, capture_output=True, text=True, timeout=CASE_TIMEOUT_S,
+        check=False,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=CASE_TIMEOUT_S,
     )
     if done.returncode != 0:
         raise RuntimeError(f"case {case.name} failed:\n{done.stderr[-2000:]}")
@@ -62,14 +68,22 @@ def run_case(case, folder: Path, engine: str, timing: str = "voice", label: str 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help=f"only the quick cases: {', '.join(QUICK)}")
-    parser.add_argument("--cases", help="comma-separated case names (default: all): "
-                        + ", ".join(c.name for c in CASES))
-    parser.add_argument("--engine", default="auto", choices=["auto", "builtin", "sadtalker", "still"],
-                        help="engine for every case (default: auto, as a user gets)")
-    parser.add_argument("--timing", default="voice",
-                        help="how text cases are timed, comma-separated to compare in one run: voice (the "
-                        "voice's own durations), forced (PocketSphinx alignment of the speech); rows are "
-                        "named CASE@TIMING when more than one is given (default: voice)")
+    parser.add_argument(
+        "--cases", help="comma-separated case names (default: all): " + ", ".join(c.name for c in CASES)
+    )
+    parser.add_argument(
+        "--engine",
+        default="auto",
+        choices=["auto", "builtin", "sadtalker", "still"],
+        help="engine for every case (default: auto, as a user gets)",
+    )
+    parser.add_argument(
+        "--timing",
+        default="voice",
+        help="how text cases are timed, comma-separated to compare in one run: voice (the "
+        "voice's own durations), forced (PocketSphinx alignment of the speech); rows are "
+        "named CASE@TIMING when more than one is given (default: voice)",
+    )
     parser.add_argument("--compare", metavar="OLD.json", help="print new/old ratios against an earlier results.json")
     parser.add_argument("--out", help="results folder (default: bench/results/<date-time>)")
     args = parser.parse_args(argv)

@@ -25,9 +25,22 @@ from bench.service_load import clean_env, free_port, run_load, start, start_serv
 def start_redis(folder: Path) -> tuple[subprocess.Popen, str]:
     port = free_port()
     process = subprocess.Popen(
-        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-         "--dir", str(folder)],
-        stdout=open(folder / "redis.log", "ab"), stderr=subprocess.STDOUT, start_new_session=True,
+        [
+            "redis-server",
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(folder),
+        ],
+        stdout=open(folder / "redis.log", "ab"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     time.sleep(0.5)
     return process, f"redis://127.0.0.1:{port}/0"
@@ -46,15 +59,22 @@ def measure(workers: int, jobs: int, size: int) -> dict:
     with tempfile.TemporaryDirectory(prefix="talking-head-celery-bench-") as name:
         folder = Path(name)
         redis, broker = start_redis(folder)
-        env = clean_env({"TALKING_HEAD_EXECUTOR": "celery", "TALKING_HEAD_BROKER_URL": broker,
-                         "TALKING_HEAD_RESULTS_DIR": folder / "shared", "TALKING_HEAD_QUEUE_SIZE": max(16, jobs)})
+        env = clean_env(
+            {
+                "TALKING_HEAD_EXECUTOR": "celery",
+                "TALKING_HEAD_BROKER_URL": broker,
+                "TALKING_HEAD_RESULTS_DIR": folder / "shared",
+                "TALKING_HEAD_QUEUE_SIZE": max(16, jobs),
+            }
+        )
         processes = [redis]
         try:
             logs = []
             for i in range(workers):
                 log = folder / f"worker{i + 1}.log"
-                processes.append(start(["worker", "--concurrency", "1", "--hostname", f"bench{i + 1}@127.0.0.1"],
-                                       env, log))
+                processes.append(
+                    start(["worker", "--concurrency", "1", "--hostname", f"bench{i + 1}@127.0.0.1"], env, log)
+                )
                 logs.append(log)
             server, url = start_server(folder, env)
             processes.append(server)
@@ -77,11 +97,15 @@ def main() -> None:
     rows = []
     for count in [int(n) for n in args.workers.split(",")]:
         rows.append((f"celery, {count} worker{'s' if count > 1 else ''}", measure(count, args.jobs, args.size)))
-    print(f"{args.jobs} jobs submitted at once through Redis + Celery, {args.size}x{args.size}, one sentence each, "
-          f"workers with one pool process each, all on this machine ({os.cpu_count()} CPU cores).\n")
+    print(
+        f"{args.jobs} jobs submitted at once through Redis + Celery, {args.size}x{args.size}, one sentence each, "
+        f"workers with one pool process each, all on this machine ({os.cpu_count()} CPU cores).\n"
+    )
     print(table(rows))
-    print(f"\nLoad average (1 min) before: {load_before:.1f}, after: {os.getloadavg()[0]:.1f} "
-          "(other work on the machine slows every number above).")
+    print(
+        f"\nLoad average (1 min) before: {load_before:.1f}, after: {os.getloadavg()[0]:.1f} "
+        "(other work on the machine slows every number above)."
+    )
 
 
 if __name__ == "__main__":

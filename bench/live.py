@@ -58,8 +58,9 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))]
 
 
-def one_stream(url: str, size: int, text: str, barrier: threading.Barrier | None = None,
-               pid: int | None = None) -> dict:
+def one_stream(
+    url: str, size: int, text: str, barrier: threading.Barrier | None = None, pid: int | None = None
+) -> dict:
     """One stream: start, wait for ready, send `text` and end, record every arrival."""
     with connect(url, max_size=None, open_timeout=120) as socket:
         socket.send(json.dumps({"start": {"size": size}}))
@@ -91,8 +92,13 @@ def one_stream(url: str, size: int, text: str, barrier: threading.Barrier | None
                 made = event["media_s"]
             elif event["type"] == "end":
                 end = event
-    return {"sent": sent, "first_fragment": first_fragment, "fragments": fragments, "media_s": end["media_s"],
-            "cpu_to_first_s": cpu_to_first}
+    return {
+        "sent": sent,
+        "first_fragment": first_fragment,
+        "fragments": fragments,
+        "media_s": end["media_s"],
+        "cpu_to_first_s": cpu_to_first,
+    }
 
 
 def latency(url: str, size: int, runs: int, pid: int) -> dict:
@@ -102,9 +108,14 @@ def latency(url: str, size: int, runs: int, pid: int) -> dict:
         record = one_stream(url, size, TEXT_SHORT, pid=pid)
         seconds.append(record["first_fragment"] - record["sent"])
         cpu.append(record["cpu_to_first_s"])
-    return {"size": size, "runs": runs, "p50_s": round(statistics.median(seconds), 3),
-            "p95_s": round(percentile(seconds, 95), 3), "max_s": round(max(seconds), 3),
-            "server_cpu_p50_s": round(statistics.median(cpu), 3)}
+    return {
+        "size": size,
+        "runs": runs,
+        "p50_s": round(statistics.median(seconds), 3),
+        "p95_s": round(percentile(seconds, 95), 3),
+        "max_s": round(max(seconds), 3),
+        "server_cpu_p50_s": round(statistics.median(cpu), 3),
+    }
 
 
 def real_time(url: str, size: int, streams: int, pid: int) -> dict:
@@ -132,10 +143,18 @@ def real_time(url: str, size: int, streams: int, pid: int) -> dict:
     first = [r["first_fragment"] - r["sent"] for r in records]
     media_s = sum(r["media_s"] for r in records)
     cores = (cpu_s(pid) - cpu_before) / records[0]["media_s"]
-    return {"size": size, "streams": streams, "fragments": count, "late": late,
-            "cores_busy": round(cores, 2), "cores_per_stream": round(cores / streams, 2),
-            "worst_late_s": round(max(worst, 0.0), 3), "most_ahead_s": round(ahead, 3),
-            "first_fragment_max_s": round(max(first), 3), "media_s": round(media_s / streams, 2)}
+    return {
+        "size": size,
+        "streams": streams,
+        "fragments": count,
+        "late": late,
+        "cores_busy": round(cores, 2),
+        "cores_per_stream": round(cores / streams, 2),
+        "worst_late_s": round(max(worst, 0.0), 3),
+        "most_ahead_s": round(ahead, 3),
+        "first_fragment_max_s": round(max(first), 3),
+        "media_s": round(media_s / streams, 2),
+    }
 
 
 def batch(size: int) -> dict:
@@ -157,11 +176,17 @@ def batch(size: int) -> dict:
     stream.end()
     stream.run(lambda item: out.write(item) if isinstance(item, bytes) else None)
     units_s = time.perf_counter() - started
-    return {"size": size, "video_s": round(result.duration_s, 2), "batch_s": round(batch_s, 2),
-            "batch_rtf": round(batch_s / result.duration_s, 3), "units_s": round(units_s, 2),
-            "units_rtf": round(units_s / stream.media_s, 3), "units_video_s": round(stream.media_s, 2),
-            "units_prepare_s": round(prepare_s, 2), "units_vs_batch": round((units_s / stream.media_s) /
-                                                                          (batch_s / result.duration_s), 3)}
+    return {
+        "size": size,
+        "video_s": round(result.duration_s, 2),
+        "batch_s": round(batch_s, 2),
+        "batch_rtf": round(batch_s / result.duration_s, 3),
+        "units_s": round(units_s, 2),
+        "units_rtf": round(units_s / stream.media_s, 3),
+        "units_video_s": round(stream.media_s, 2),
+        "units_prepare_s": round(prepare_s, 2),
+        "units_vs_batch": round((units_s / stream.media_s) / (batch_s / result.duration_s), 3),
+    }
 
 
 def table(rows: list[dict]) -> str:
@@ -189,7 +214,9 @@ def main(argv: list[str] | None = None) -> int:
         try:
             if not args.skip_latency:
                 rows = [latency(url, size, args.runs, process.pid) for size in sizes]
-                print("## First text message to first media fragment (warm server)\n\n" + table(rows) + "\n", flush=True)
+                print(
+                    "## First text message to first media fragment (warm server)\n\n" + table(rows) + "\n", flush=True
+                )
             rows = []
             for size in [int(s) for s in args.stream_sizes.split(",") if s]:
                 one_stream(url, size, TEXT_SHORT)  # warm at this size
@@ -197,8 +224,11 @@ def main(argv: list[str] | None = None) -> int:
                     rows.append(real_time(url, size, n, process.pid))
                     print(rows[-1], flush=True)
             if rows:
-                print(f"\n## Concurrent streams: fragments later than a player started {PLAYER_DELAY_S} s after the "
-                      "first fragment would show them\n\n" + table(rows) + "\n", flush=True)
+                print(
+                    f"\n## Concurrent streams: fragments later than a player started {PLAYER_DELAY_S} s after the "
+                    "first fragment would show them\n\n" + table(rows) + "\n",
+                    flush=True,
+                )
         finally:
             stop(process)
     if not args.skip_batch:

@@ -29,8 +29,10 @@ import httpx
 from bench.celery_workers import start_redis, wait_workers
 from bench.service_load import clean_env, start, start_server, stop
 
-TEXT = ("This one is long, so that it is still being drawn when its worker is killed. It keeps going for a while, "
-        "sentence after sentence, until the other worker has to take it over and finish it from the start.")
+TEXT = (
+    "This one is long, so that it is still being drawn when its worker is killed. It keeps going for a while, "
+    "sentence after sentence, until the other worker has to take it over and finish it from the start."
+)
 
 
 def _worker(index: int, env: dict, folder: Path):
@@ -56,8 +58,13 @@ def measure(rounds: int, kill: str, size: int) -> list[tuple[float, float, int]]
     with tempfile.TemporaryDirectory(prefix="talking-head-lost-bench-") as name:
         folder = Path(name)
         redis_process, broker = start_redis(folder)
-        env = clean_env({"TALKING_HEAD_EXECUTOR": "celery", "TALKING_HEAD_BROKER_URL": broker,
-                         "TALKING_HEAD_RESULTS_DIR": folder / "shared"})
+        env = clean_env(
+            {
+                "TALKING_HEAD_EXECUTOR": "celery",
+                "TALKING_HEAD_BROKER_URL": broker,
+                "TALKING_HEAD_RESULTS_DIR": folder / "shared",
+            }
+        )
         workers = [_worker(i, env, folder) for i in (1, 2)]
         server, url = start_server(folder, env)
         store = redis.Redis.from_url(broker)
@@ -80,8 +87,11 @@ def measure(rounds: int, kill: str, size: int) -> list[tuple[float, float, int]]
                     picked_up = time.monotonic() - killed_at
                     record = _poll(client, job, lambda r: r["status"] in ("done", "failed"))
                     results.append((picked_up, time.monotonic() - killed_at, record["attempts"]))
-                    print(f"  kill -> running again {picked_up:.1f} s, -> {record['status']} "
-                          f"{results[-1][1]:.1f} s (attempts {record['attempts']})", flush=True)
+                    print(
+                        f"  kill -> running again {picked_up:.1f} s, -> {record['status']} "
+                        f"{results[-1][1]:.1f} s (attempts {record['attempts']})",
+                        flush=True,
+                    )
                     if kill == "machine":
                         workers[index - 1][0].wait(10)
                         workers[index - 1] = _worker(index, env, folder)
@@ -103,11 +113,15 @@ def main() -> None:
     results = measure(args.rounds, args.kill, args.size)
     picked = [r[0] for r in results]
     done = [r[1] for r in results]
-    print(f"\nkill -9 of the {'whole worker' if args.kill == 'machine' else 'pool process'} running a job, "
-          f"default settings (lease 30 s, heartbeat 5 s, time limit 1800 s), {args.size}x{args.size}:\n")
+    print(
+        f"\nkill -9 of the {'whole worker' if args.kill == 'machine' else 'pool process'} running a job, "
+        f"default settings (lease 30 s, heartbeat 5 s, time limit 1800 s), {args.size}x{args.size}:\n"
+    )
     print("| | min | median | max |\n|---|---|---|---|")
-    print(f"| kill -> running again, in another process | {min(picked):.1f} s | {statistics.median(picked):.1f} s | "
-          f"{max(picked):.1f} s |")
+    print(
+        f"| kill -> running again, in another process | {min(picked):.1f} s | {statistics.median(picked):.1f} s | "
+        f"{max(picked):.1f} s |"
+    )
     print(f"| kill -> done | {min(done):.1f} s | {statistics.median(done):.1f} s | {max(done):.1f} s |")
 
 

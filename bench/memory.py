@@ -53,8 +53,17 @@ def child(kind: str, source: str, output: str) -> None:
     else:
         result = talk(audio=source, output=output, settings=settings)
     wall = time.perf_counter() - start
-    print(json.dumps({"duration_s": result.duration_s, "wall_s": wall, "peak_rss_mb": peak_rss_mb(),
-                      "engine": result.engine, "timings": result.timings}))
+    print(
+        json.dumps(
+            {
+                "duration_s": result.duration_s,
+                "wall_s": wall,
+                "peak_rss_mb": peak_rss_mb(),
+                "engine": result.engine,
+                "timings": result.timings,
+            }
+        )
+    )
 
 
 def run(kind: str, minutes: float, folder: Path) -> dict:
@@ -64,8 +73,13 @@ def run(kind: str, minutes: float, folder: Path) -> dict:
     else:
         source = looped_recording(minutes, folder / f"audio_{minutes:g}min.wav")
     output = folder / f"{kind}_{minutes:g}min.mp4"
-    proc = subprocess.run([sys.executable, "-m", "bench.memory", "--child", kind, str(source), str(output)],
-                          capture_output=True, text=True, check=True, cwd=Path(__file__).resolve().parents[1])
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench.memory", "--child", kind, str(source), str(output)],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).resolve().parents[1],
+    )
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
@@ -87,8 +101,10 @@ def main() -> None:
             r = run(kind, minutes, folder)
             records[f"{kind}_{minutes}"] = r
             baseline = baseline or r["peak_rss_mb"]
-            rows.append(f"| {kind} | {r['duration_s'] / 60:.1f} | {r['engine']} | {r['wall_s']:.1f} | "
-                        f"{r['wall_s'] / r['duration_s']:.3f} | {r['peak_rss_mb']:.0f} | {r['peak_rss_mb'] / baseline:.2f} |")
+            rows.append(
+                f"| {kind} | {r['duration_s'] / 60:.1f} | {r['engine']} | {r['wall_s']:.1f} | "
+                f"{r['wall_s'] / r['duration_s']:.3f} | {r['peak_rss_mb']:.0f} | {r['peak_rss_mb'] / baseline:.2f} |"
+            )
     (folder / "memory.json").write_text(json.dumps(records, indent=2))
     print("\n".join(rows))
     print(f"\nresults: {folder}")

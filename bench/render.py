@@ -93,14 +93,19 @@ def _seconds(value: float | None) -> str:
 def end_to_end_table(output: Path) -> str:
     from talking_head.pipeline import TalkOptions, talk
 
-    rows = ["| text to MP4 (all cores) | video s | wall s | RTF | render s | encode s | tts s | align s |", "|---|---|---|---|---|---|---|---|"]
+    rows = [
+        "| text to MP4 (all cores) | video s | wall s | RTF | render s | encode s | tts s | align s |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     for label in ("first call (models load)", "warm"):
         start = time.perf_counter()
         result = talk(text=TEXT_20S, output=output, options=TalkOptions())
         wall = time.perf_counter() - start
         t = result.timings
-        rows.append(f"| {label} | {result.duration_s:.1f} | {wall:.2f} | {wall / result.duration_s:.3f} | "
-                    f"{t['render']:.2f} | {t['encode']:.2f} | {t['tts']:.2f} | {_seconds(t.get('align'))} |")
+        rows.append(
+            f"| {label} | {result.duration_s:.1f} | {wall:.2f} | {wall / result.duration_s:.3f} | "
+            f"{t['render']:.2f} | {t['encode']:.2f} | {t['tts']:.2f} | {_seconds(t.get('align'))} |"
+        )
     return "\n".join(rows)
 
 

@@ -124,8 +124,9 @@ def main(argv: list[str] | None = None) -> None:
     print("| size | renderer | batch | threads | s/frame | frames/s | CPU s/frame | speed-up |")
     print("|---|---|---|---|---|---|---|---|")
     for size, name, batch, thread_count, wall, cpu, ratio in rows:
-        print(f"| {size} | {name} | {batch} | {thread_count} | {wall:.2f} | {1 / wall:.3f} | {cpu:.2f} | "
-              f"{ratio:.2f}x |")
+        print(
+            f"| {size} | {name} | {batch} | {thread_count} | {wall:.2f} | {1 / wall:.3f} | {cpu:.2f} | {ratio:.2f}x |"
+        )
 
 
 if __name__ == "__main__":

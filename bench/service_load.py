@@ -40,8 +40,13 @@ def clean_env(extra: dict) -> dict:
 
 
 def start(args: list[str], env: dict, log: Path) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "talking_head.cli", *args], env=env, stdout=open(log, "ab"),
-                            stderr=subprocess.STDOUT, start_new_session=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "talking_head.cli", *args],
+        env=env,
+        stdout=open(log, "ab"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
 
 
 def stop(process: subprocess.Popen) -> None:
@@ -113,9 +118,16 @@ def run_load(url: str, jobs: int, size: int) -> dict:
     wait = sorted(_epoch(r["started_at"]) - _epoch(r["created_at"]) for r in done)
     video_s = sum(r["result"]["duration_s"] for r in done)
     return {
-        "submitted": jobs, "accepted": len(ids), "refused": jobs - len(ids), "done": len(done),
-        "failed": sum(r["status"] == "failed" for r in records.values()), "lost": len(ids) - len(records),
-        "wall_s": wall, "latency": latency, "wait": wait, "video_s": video_s,
+        "submitted": jobs,
+        "accepted": len(ids),
+        "refused": jobs - len(ids),
+        "done": len(done),
+        "failed": sum(r["status"] == "failed" for r in records.values()),
+        "lost": len(ids) - len(records),
+        "wall_s": wall,
+        "latency": latency,
+        "wait": wait,
+        "video_s": video_s,
         "engines": sorted({r["result"]["engine"] for r in done}),
     }
 
@@ -128,9 +140,11 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def table(rows: list[tuple[str, dict]]) -> str:
-    lines = ["| setup | jobs | done | failed | lost | p50 submit→done | p95 submit→done | p50 queue wait | "
-             "wall | videos/min | video s made per wall s |",
-             "|---|---|---|---|---|---|---|---|---|---|---|"]
+    lines = [
+        "| setup | jobs | done | failed | lost | p50 submit→done | p95 submit→done | p50 queue wait | "
+        "wall | videos/min | video s made per wall s |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
     for label, m in rows:
         lines.append(
             f"| {label} | {m['submitted']} | {m['done']} | {m['failed']} | {m['lost']} | "
@@ -155,12 +169,16 @@ def main() -> None:
             measured = run_load(url, args.jobs, args.size)
         finally:
             stop(server)
-    print(f"{args.jobs} jobs submitted at once to `talking-head serve` (local pool, {args.workers} processes), "
-          f"{args.size}x{args.size}, one sentence each ({measured['video_s'] / max(1, measured['done']):.1f} s of "
-          f"video on average), engine {', '.join(measured['engines'])}, {os.cpu_count()} CPU cores.\n")
+    print(
+        f"{args.jobs} jobs submitted at once to `talking-head serve` (local pool, {args.workers} processes), "
+        f"{args.size}x{args.size}, one sentence each ({measured['video_s'] / max(1, measured['done']):.1f} s of "
+        f"video on average), engine {', '.join(measured['engines'])}, {os.cpu_count()} CPU cores.\n"
+    )
     print(table([(f"local pool × {args.workers}", measured)]))
-    print(f"\nLoad average (1 min) before: {load_before:.1f}, after: {os.getloadavg()[0]:.1f} "
-          "(other work on the machine slows every number above).")
+    print(
+        f"\nLoad average (1 min) before: {load_before:.1f}, after: {os.getloadavg()[0]:.1f} "
+        "(other work on the machine slows every number above)."
+    )
 
 
 if __name__ == "__main__":

@@ -26,14 +26,30 @@ from .cases import LONG, MEDIUM, SHORT, TWO_MINUTES
 from .table import markdown
 
 SENTENCES = {
-    "en": ("en_US-joe-medium", ("Please bring the big map, because we must be back before the museum closes at "
-                                "five. Every morning the baker opens his shop before the sun comes up.")),
-    "de": ("de_DE-joe-medium", ("Bitte bring die große Karte mit, denn wir müssen zurück sein, bevor das Museum "
-                                "um fünf schließt. Jeden Morgen öffnet der Bäcker seinen Laden, bevor die Sonne "
-                                "aufgeht.")),
+    "en": (
+        "en_US-joe-medium",
+        (
+            "Please bring the big map, because we must be back before the museum closes at "
+            "five. Every morning the baker opens his shop before the sun comes up."
+        ),
+    ),
+    "de": (
+        "de_DE-joe-medium",
+        (
+            "Bitte bring die große Karte mit, denn wir müssen zurück sein, bevor das Museum "
+            "um fünf schließt. Jeden Morgen öffnet der Bäcker seinen Laden, bevor die Sonne "
+            "aufgeht."
+        ),
+    ),
 }
-GERMAN = {"code": "de_DE", "family": "de", "region": "DE", "name_native": "Deutsch", "name_english": "German",
-          "country_english": "Germany"}
+GERMAN = {
+    "code": "de_DE",
+    "family": "de",
+    "region": "DE",
+    "name_native": "Deutsch",
+    "name_english": "German",
+    "country_english": "Germany",
+}
 
 
 def make_voice(folder: Path, name: str, espeak_voice: str, language: dict) -> Path:
@@ -64,19 +80,41 @@ def stage_table(repeats: int) -> str:
                 times.append((clock.get("tts", 0.0), clock.get("align", 0.0)))
         med = {k: (statistics.median(a for a, _ in v), statistics.median(b for _, b in v)) for k, v in runs.items()}
         voice, forced = sum(med["voice"]), sum(med["forced"])
-        rows.append([name, f"{speech.duration_s:.1f}", f"{med['voice'][0]:.2f}", f"{med['forced'][0]:.2f}",
-                     f"{med['forced'][1]:.2f}", f"{voice / forced:.2f}", f"{voice / speech.duration_s:.3f}",
-                     f"{forced / speech.duration_s:.3f}"])
-    return markdown(rows, ["text", "audio s", "voice: tts s", "forced: tts s", "forced: align s",
-                           "speech voice / forced", "speech RTF voice", "speech RTF forced"])
+        rows.append(
+            [
+                name,
+                f"{speech.duration_s:.1f}",
+                f"{med['voice'][0]:.2f}",
+                f"{med['forced'][0]:.2f}",
+                f"{med['forced'][1]:.2f}",
+                f"{voice / forced:.2f}",
+                f"{voice / speech.duration_s:.3f}",
+                f"{forced / speech.duration_s:.3f}",
+            ]
+        )
+    return markdown(
+        rows,
+        [
+            "text",
+            "audio s",
+            "voice: tts s",
+            "forced: tts s",
+            "forced: align s",
+            "speech voice / forced",
+            "speech RTF voice",
+            "speech RTF forced",
+        ],
+    )
 
 
 def _closures(truth: np.ndarray, found: np.ndarray) -> tuple[float, float]:
     """Share of true closed frames with a found one within a frame, and the converse."""
     near_found = np.convolve(found, np.ones(3), "same") > 0
     near_true = np.convolve(truth, np.ones(3), "same") > 0
-    return (float(near_found[truth].mean()) if truth.any() else float("nan"),
-            float(near_true[found].mean()) if found.any() else float("nan"))
+    return (
+        float(near_found[truth].mean()) if truth.any() else float("nan"),
+        float(near_true[found].mean()) if found.any() else float("nan"),
+    )
 
 
 def reading_table(folder: Path) -> str:
@@ -96,15 +134,29 @@ def reading_table(folder: Path) -> str:
             out.writeframes((np.clip(truth.audio, -1, 1) * 32767).astype("<i2").tobytes())
         reference = build_motion(truth, options)
         recognised = speech_from_audio(recording, reading="recognition")
-        sound = Speech(recognised.audio, recognised.sample_rate, recognised.audio_16k, [],
-                       read_phones(recognised.audio_16k), None, "sound")
+        sound = Speech(
+            recognised.audio,
+            recognised.sample_rate,
+            recognised.audio_16k,
+            [],
+            read_phones(recognised.audio_16k),
+            None,
+            "sound",
+        )
         for name, speech in (("PocketSphinx phones (English)", recognised), ("the sound", sound)):
             motion = build_motion(speech, options)
             n = min(reference.n_frames, motion.n_frames)
             recall, precision = _closures(reference.lip_press[:n] > 0.5, motion.lip_press[:n] > 0.5)
-            rows.append([language, name, f"{np.corrcoef(reference.jaw[:n], motion.jaw[:n])[0, 1]:.3f}",
-                         f"{np.corrcoef(reference.lip_width[:n], motion.lip_width[:n])[0, 1]:.3f}",
-                         f"{recall:.2f}", f"{precision:.2f}"])
+            rows.append(
+                [
+                    language,
+                    name,
+                    f"{np.corrcoef(reference.jaw[:n], motion.jaw[:n])[0, 1]:.3f}",
+                    f"{np.corrcoef(reference.lip_width[:n], motion.lip_width[:n])[0, 1]:.3f}",
+                    f"{recall:.2f}",
+                    f"{precision:.2f}",
+                ]
+            )
     return markdown(rows, ["speech", "phones from", "jaw r", "lip width r", "p/b/m found", "p/b/m right"])
 
 

@@ -54,8 +54,13 @@ def run(case_name: str, output: str, engine: str, timing: str = "voice") -> dict
     from talking_head.pipeline import TalkOptions, talk
 
     options = TalkOptions(engine=engine, captions="none", text_timing=timing)
-    result = talk(text=case.text if case.audio is None else case.transcript, image=str(case.image),
-                  audio=str(case.audio) if case.audio else None, output=output, options=options)
+    result = talk(
+        text=case.text if case.audio is None else case.transcript,
+        image=str(case.image),
+        audio=str(case.audio) if case.audio else None,
+        output=output,
+        options=options,
+    )
     record = result.to_dict()
     timings = dict(record["timings"])
     # A recording is decoded where a text is synthesized: one column for both.

@@ -33,13 +33,18 @@ def _add_say(sub) -> None:
     )
     p.add_argument("text", nargs="?", help="words to speak ('-' reads standard input); with --audio, its transcript")
     p.add_argument("--image", help="portrait photo (default: the bundled face)")
-    p.add_argument("--audio", help="speech recording to lip-sync instead of text to speech (wav, mp3, m4a, ogg, flac, webm)")
+    p.add_argument(
+        "--audio", help="speech recording to lip-sync instead of text to speech (wav, mp3, m4a, ogg, flac, webm)"
+    )
     p.add_argument("-o", "--output", default="talking-head.mp4", help="output .mp4 (default: %(default)s)")
     _add_option_flags(p)
     p.add_argument("--json", action="store_true", help="print the result record as JSON on standard output")
-    p.add_argument("--stream", action="store_true",
-                   help="write a fragmented MP4 to standard output as it is made, in real time "
-                        "(e.g. | ffplay -); built-in engine, no captions file")
+    p.add_argument(
+        "--stream",
+        action="store_true",
+        help="write a fragmented MP4 to standard output as it is made, in real time "
+        "(e.g. | ffplay -); built-in engine, no captions file",
+    )
     _add_setting_flags(p)
     p.add_argument("-v", "--verbose", action="store_true", help="log what happens")
     p.set_defaults(run=_say)
@@ -66,8 +71,14 @@ def _add_option_flags(parser: argparse.ArgumentParser) -> None:
             continue
         notes = [about.describe()] if about.minimum is not None else []
         notes += ["default: %(default)s"] if default is not None else []
-        target.add_argument(flag_of(spec), dest=spec.name, type=about.parse or option_kind(spec), default=default,
-                            choices=about.choices, help=about.help + (f" ({'; '.join(notes)})" if notes else ""))
+        target.add_argument(
+            flag_of(spec),
+            dest=spec.name,
+            type=about.parse or option_kind(spec),
+            default=default,
+            choices=about.choices,
+            help=about.help + (f" ({'; '.join(notes)})" if notes else ""),
+        )
 
 
 def _setting_flags() -> list:
@@ -83,8 +94,14 @@ def _add_setting_flags(parser: argparse.ArgumentParser) -> None:
         if isinstance(default, bool):
             target.add_argument(about.flag, dest=spec.name, action="store_true", default=None, help=help)
         else:
-            target.add_argument(about.flag, dest=spec.name, type=str if default is None else type(default),
-                                default=None, metavar=about.flag.lstrip("-").upper().replace("-", "_"), help=help)
+            target.add_argument(
+                about.flag,
+                dest=spec.name,
+                type=str if default is None else type(default),
+                default=None,
+                metavar=about.flag.lstrip("-").upper().replace("-", "_"),
+                help=help,
+            )
 
 
 def _options(args: argparse.Namespace) -> TalkOptions:
@@ -115,10 +132,18 @@ def _voices(args) -> int:
         return EXIT_OK
     rows = [("NAME", "LANGUAGE", "QUALITY", "RATE", "SPEAKERS")]
     for v in found:
-        speakers = str(len(v.speakers) or 1) + (f" ({', '.join(v.speakers[:4])}{', ...' if len(v.speakers) > 4 else ''})"
-                                                 if v.speakers else "")
-        rows.append((v.name + (" (bundled)" if v.bundled else ""), f"{v.language} {v.language_name}", v.quality,
-                     f"{v.sample_rate} Hz", speakers))
+        speakers = str(len(v.speakers) or 1) + (
+            f" ({', '.join(v.speakers[:4])}{', ...' if len(v.speakers) > 4 else ''})" if v.speakers else ""
+        )
+        rows.append(
+            (
+                v.name + (" (bundled)" if v.bundled else ""),
+                f"{v.language} {v.language_name}",
+                v.quality,
+                f"{v.sample_rate} Hz",
+                speakers,
+            )
+        )
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
     for row in rows:
         print("  ".join(cell.ljust(w) for cell, w in zip(row, widths)) + "  " + row[-1])
@@ -152,16 +177,25 @@ def _say(args) -> int:
         return _stream(args, text, chosen, settings)
     progress, finish = _progress_bar()
     try:
-        result = talk(text=text, image=args.image, audio=args.audio, output=args.output, options=chosen,
-                      progress=progress, settings=settings)
+        result = talk(
+            text=text,
+            image=args.image,
+            audio=args.audio,
+            output=args.output,
+            options=chosen,
+            progress=progress,
+            settings=settings,
+        )
     finally:
         finish()
     if args.json:
         print(json.dumps(result.to_dict(), indent=2))
     else:
         note = f" (fell back: {result.fallback_reason})" if result.fallback else ""
-        print(f"{result.video_path}: {result.duration_s:.1f} s, {result.width}x{result.height}, engine {result.engine}{note}",
-              file=sys.stderr)
+        print(
+            f"{result.video_path}: {result.duration_s:.1f} s, {result.width}x{result.height}, engine {result.engine}{note}",
+            file=sys.stderr,
+        )
     return EXIT_OK
 
 
@@ -169,11 +203,15 @@ def _stream(args, text, options, settings) -> int:
     from .live.stream import stream_to
 
     if args.audio is not None:
-        raise InputError("--stream speaks text; a recording cannot be streamed. Drop --audio or --stream.",
-                         field="audio")
+        raise InputError(
+            "--stream speaks text; a recording cannot be streamed. Drop --audio or --stream.", field="audio"
+        )
     if sys.stdout.isatty():
-        raise InputError("--stream writes video to standard output: pipe it into a player or a file, "
-                         "e.g. talking-head say \"Hi\" --stream | ffplay -", field="stream")
+        raise InputError(
+            "--stream writes video to standard output: pipe it into a player or a file, "
+            'e.g. talking-head say "Hi" --stream | ffplay -',
+            field="stream",
+        )
     seconds = stream_to(sys.stdout.buffer, text, args.image, options, settings=settings)
     print(f"streamed {seconds:.1f} s", file=sys.stderr)
     return EXIT_OK

@@ -19,9 +19,19 @@ import errno
 from pathlib import Path
 
 # The one code map: HTTP status -> the code of an error answered with it.
-STATUS_CODES = {400: "bad_request", 401: "unauthorized", 404: "not_found", 405: "method_not_allowed",
-                409: "not_ready", 413: "too_large", 415: "unsupported_type", 429: "queue_full",
-                503: "unavailable", 504: "timeout", 507: "no_space"}
+STATUS_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "not_ready",
+    413: "too_large",
+    415: "unsupported_type",
+    429: "queue_full",
+    503: "unavailable",
+    504: "timeout",
+    507: "no_space",
+}
 INTERNAL_ERROR = "internal_error"
 STORAGE_STATUSES = {"no_space": 507, "storage_error": 503}  # codes about the server's disk, and their HTTP status
 
@@ -104,11 +114,15 @@ class OutputError(TalkingHeadError):
     def record(self) -> dict:
         """A job's (and an HTTP) error for the server's disk: no server paths in the message."""
         if self.code == "no_space":
-            message = ("the server has no space left on its disk to store the video (no space left on device). "
-                       "Try again later; the server's operator must free space.")
+            message = (
+                "the server has no space left on its disk to store the video (no space left on device). "
+                "Try again later; the server's operator must free space."
+            )
         else:
-            message = (f"the server cannot write the video to its results folder ({self.reason.replace('_', ' ')}). "
-                       "Try again later; the server's operator must fix the folder.")
+            message = (
+                f"the server cannot write the video to its results folder ({self.reason.replace('_', ' ')}). "
+                "Try again later; the server's operator must fix the folder."
+            )
         return {"code": self.code, "message": message, "field": None}
 
     @classmethod
@@ -117,14 +131,22 @@ class OutputError(TalkingHeadError):
         path = Path(path)
         folder, name = path.parent, path.name.removeprefix(".").removesuffix(".partial")
         if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-            return cls(f"no space left on the disk of {folder} to write {name}. Free some space or choose "
-                       "another folder, and try again.", reason="no_space")
+            return cls(
+                f"no space left on the disk of {folder} to write {name}. Free some space or choose "
+                "another folder, and try again.",
+                reason="no_space",
+            )
         if exc.errno == errno.EROFS:
-            return cls(f"cannot write {name}: {folder} is on a read-only file system. Choose an output folder "
-                       "you can write to.", reason="read_only")
+            return cls(
+                f"cannot write {name}: {folder} is on a read-only file system. Choose an output folder "
+                "you can write to.",
+                reason="read_only",
+            )
         if exc.errno in (errno.EACCES, errno.EPERM):
-            return cls(f"cannot write {name}: no permission to write in {folder}. Choose an output folder "
-                       "you can write to.", reason="not_permitted")
+            return cls(
+                f"cannot write {name}: no permission to write in {folder}. Choose an output folder you can write to.",
+                reason="not_permitted",
+            )
         return cls(f"cannot write {name} in {folder}: {exc.strerror or exc}.")
 
 

@@ -38,6 +38,7 @@ def generate_talking_video(
     named = {SETTING_NAMES.get(name, name): value for name, value in options.items()}
     settings = Settings.from_env().override(**{k: v for k, v in named.items() if k in setting_names})
     talk_options = TalkOptions(**{k: v for k, v in named.items() if k not in setting_names and v is not None})
-    result = talk(text=text_content, image=source_image_path, output=output_path, options=talk_options,
-                  settings=settings)
+    result = talk(
+        text=text_content, image=source_image_path, output=output_path, options=talk_options, settings=settings
+    )
     return result.to_dict()

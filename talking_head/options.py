@@ -90,53 +90,91 @@ def keyframes(value: str) -> tuple[float, ...]:
 class TalkOptions:
     """Everything that shapes one video; the CLI, the service and the Python API all build one."""
 
-    engine: str = option("auto", "auto: sadtalker when its checkpoints are configured, else builtin",
-                         choices=ENGINE_NAMES)
+    engine: str = option(
+        "auto", "auto: sadtalker when its checkpoints are configured, else builtin", choices=ENGINE_NAMES
+    )
     fps: int = option(25, "frames per second", minimum=1, maximum=60)
-    size: int = option(512, "square frame side in pixels around the face (even); 0 keeps the whole photo",
-                       minimum=0, maximum=MAX_SIZE_PX, rule=SIZE_RULE,
-                       checks=((lambda v: v == 0 or v >= MIN_SIZE_PX, SIZE_RULE),
-                               (lambda v: v % 2 == 0, "even (H.264 with yuv420p needs even sides)")))
+    size: int = option(
+        512,
+        "square frame side in pixels around the face (even); 0 keeps the whole photo",
+        minimum=0,
+        maximum=MAX_SIZE_PX,
+        rule=SIZE_RULE,
+        checks=(
+            (lambda v: v == 0 or v >= MIN_SIZE_PX, SIZE_RULE),
+            (lambda v: v % 2 == 0, "even (H.264 with yuv420p needs even sides)"),
+        ),
+    )
     voice: str | None = option(
-        None, "voice name (talking-head voices lists them) or a Piper voice .onnx path (its .onnx.json beside it); "
+        None,
+        "voice name (talking-head voices lists them) or a Piper voice .onnx path (its .onnx.json beside it); "
         "default: en_US-joe-medium",
         request_help="A voice name from `GET /v1/voices`; default en_US-joe-medium.",
-        max_length=MAX_VOICE_NAME_CHARS)
+        max_length=MAX_VOICE_NAME_CHARS,
+    )
     speed: float = option(1.0, "speaking rate: 1.25 is a quarter faster, 0.8 slower", minimum=0.5, maximum=2.0)
-    speaker: str | None = option(None, "speaker name or number, for a voice with several speakers",
-                                 request_help="Speaker name or number of a multi-speaker voice.",
-                                 max_length=MAX_SPEAKER_CHARS)
+    speaker: str | None = option(
+        None,
+        "speaker name or number, for a voice with several speakers",
+        request_help="Speaker name or number of a multi-speaker voice.",
+        max_length=MAX_SPEAKER_CHARS,
+    )
     language: str | None = option(
-        None, "language of the --audio recording (en, de, ...): an English one without a transcript is captioned "
+        None,
+        "language of the --audio recording (en, de, ...): an English one without a transcript is captioned "
         "from word recognition",
         request_help="Language of the recording (`en`, `de`, ...): `en` is captioned from recognition.",
-        max_length=MAX_LANGUAGE_CHARS)
+        max_length=MAX_LANGUAGE_CHARS,
+    )
     audio_reading: str = option(
-        "auto", "how a recording's mouth shapes are read: PocketSphinx phone recognition, or the sound's spectrum "
+        "auto",
+        "how a recording's mouth shapes are read: PocketSphinx phone recognition, or the sound's spectrum "
         "and energy (any language, no recogniser); auto: recognition when installed",
-        choices=AUDIO_READINGS, request=False)
+        choices=AUDIO_READINGS,
+        request=False,
+    )
     text_timing: str = option(
-        "voice", "how text is timed: the voice's own durations, or forced alignment by PocketSphinx (English "
-        "only, slower; for comparison in bench/)", choices=TEXT_TIMINGS, request=False, cli=False)
+        "voice",
+        "how text is timed: the voice's own durations, or forced alignment by PocketSphinx (English "
+        "only, slower; for comparison in bench/)",
+        choices=TEXT_TIMINGS,
+        request=False,
+        cli=False,
+    )
     captions: str = option("vtt", "caption file beside the video", choices=CAPTION_KINDS)
-    seed: int = option(0, "seed for everything random: the voice's noise, blinks, head motion; the same seed gives "
-                       "the same video", minimum=0, maximum=MAX_SEED,
-                       request_help="Fixes the voice's noise, blinks and head motion: the same request and seed "
-                       "give the same video.")
+    seed: int = option(
+        0,
+        "seed for everything random: the voice's noise, blinks, head motion; the same seed gives the same video",
+        minimum=0,
+        maximum=MAX_SEED,
+        request_help="Fixes the voice's noise, blinks and head motion: the same request and seed give the same video.",
+    )
     still: bool = option(False, "keep the head still; only the face moves")
     expression_scale: float = option(1.0, "scale of mouth and brow motion", minimum=0.0, maximum=3.0)
     pose_style: int = option(0, "head motion character", minimum=0, maximum=45)
-    strict: bool = option(False, "fail instead of falling back to a simpler engine; an engine that is unavailable "
-                          "or misconfigured (e.g. no SadTalker checkpoints) is then exit 2", request=False)
+    strict: bool = option(
+        False,
+        "fail instead of falling back to a simpler engine; an engine that is unavailable "
+        "or misconfigured (e.g. no SadTalker checkpoints) is then exit 2",
+        request=False,
+    )
     sadtalker_preprocess: str = option(
-        "crop", "crop around the face, resize the photo, or paste back into the full photo",
-        choices=SADTALKER_FRAMINGS, request=False, flag="--preprocess", group="SadTalker engine")
-    yaw: tuple[float, ...] | None = option(None, "head yaw keyframes in degrees, e.g. 0,20,-20", request=False,
-                                           group="SadTalker engine", parse=keyframes)
-    pitch: tuple[float, ...] | None = option(None, "head pitch keyframes in degrees", request=False,
-                                             group="SadTalker engine", parse=keyframes)
-    roll: tuple[float, ...] | None = option(None, "head roll keyframes in degrees", request=False,
-                                            group="SadTalker engine", parse=keyframes)
+        "crop",
+        "crop around the face, resize the photo, or paste back into the full photo",
+        choices=SADTALKER_FRAMINGS,
+        request=False,
+        flag="--preprocess",
+        group="SadTalker engine",
+    )
+    yaw: tuple[float, ...] | None = option(
+        None, "head yaw keyframes in degrees, e.g. 0,20,-20", request=False, group="SadTalker engine", parse=keyframes
+    )
+    pitch: tuple[float, ...] | None = option(
+        None, "head pitch keyframes in degrees", request=False, group="SadTalker engine", parse=keyframes
+    )
+    roll: tuple[float, ...] | None = option(
+        None, "head roll keyframes in degrees", request=False, group="SadTalker engine", parse=keyframes
+    )
     """Head-pose keyframes (SadTalker) are spread evenly over the video."""
 
     def validate(self) -> None:

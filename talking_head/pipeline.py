@@ -66,17 +66,23 @@ class TalkResult:
     width: int = _about("Frame width in pixels.")
     height: int = _about("Frame height in pixels.")
     faces_found: int = _about("Faces seen in the photo (the largest one talks).")
-    alignment: str = _about("How the lips were timed: `voice` (the voice's own timing), `forced`, `recognized`, "
-                            "`mixed`, `acoustic` or `none`.")
+    alignment: str = _about(
+        "How the lips were timed: `voice` (the voice's own timing), `forced`, `recognized`, "
+        "`mixed`, `acoustic` or `none`."
+    )
     framing: str | None = _about(
         "How the photo was framed: `inside` it, `shifted` or `tightened` to stay inside, `extended` past its edge "
-        "(a face cut by it), or `whole`.", default=None)
+        "(a face cut by it), or `whole`.",
+        default=None,
+    )
     captions_source: str | None = _about(
         "Where the caption words came from: `text` (as written) or `recognition`; null when there are no captions.",
-        default=None)
+        default=None,
+    )
     warnings: list[str] = _about(
         "What to know about the result (letters the voice cannot read, why a recording has no captions).",
-        default_factory=list)
+        default_factory=list,
+    )
     timings: dict[str, float] = _about("Seconds spent in each stage.", default_factory=dict)
 
     @classmethod
@@ -138,8 +144,17 @@ def _drawn_ahead(frames: Iterator[np.ndarray], timings: dict[str, float]) -> Ite
         thread.join()
 
 
-def _render(engine: engines.Engine, face: Face, speech: Speech, motion, options: TalkOptions, settings: Settings,
-            output: Path, timings: dict[str, float], progress: Progress | None) -> tuple[int, int, int, str | None]:
+def _render(
+    engine: engines.Engine,
+    face: Face,
+    speech: Speech,
+    motion,
+    options: TalkOptions,
+    settings: Settings,
+    output: Path,
+    timings: dict[str, float],
+    progress: Progress | None,
+) -> tuple[int, int, int, str | None]:
     with timed(timings, "prepare"):
         prepared = engine.prepare(face, options, settings)
     frames = 0
@@ -196,12 +211,27 @@ def talk(
         face = analyze_face(DEFAULT_FACE if image is None else image, settings.max_image_pixels)
     report(0.05, "speech")
     if audio is not None:
-        speech = speech_from_audio(audio, text, settings.max_audio_s, settings.max_text_chars, timings,
-                                   language=options.language, reading=options.audio_reading)
+        speech = speech_from_audio(
+            audio,
+            text,
+            settings.max_audio_s,
+            settings.max_text_chars,
+            timings,
+            language=options.language,
+            reading=options.audio_reading,
+        )
     else:
-        speech = speech_from_text(text, options.voice, settings.max_text_chars, timings, speed=options.speed,
-                                  speaker=options.speaker, seed=options.seed, voices_dir=settings.voices_dir,
-                                  timing=options.text_timing)
+        speech = speech_from_text(
+            text,
+            options.voice,
+            settings.max_text_chars,
+            timings,
+            speed=options.speed,
+            speaker=options.speaker,
+            seed=options.seed,
+            voices_dir=settings.voices_dir,
+            timing=options.text_timing,
+        )
     report(0.15, "motion")
     with timed(timings, "motion"):
         motion = build_motion(speech, options)
@@ -214,8 +244,9 @@ def talk(
             reason = engine.unavailable(options, settings)
             if reason:  # the user's set-up to fix: with --strict, exit 2 and the reason, not an internal error
                 raise ConfigurationError(reason)
-            frames, width, height, framed = _render(engine, face, speech, motion, options, settings, output,
-                                                     timings, progress)
+            frames, width, height, framed = _render(
+                engine, face, speech, motion, options, settings, output, timings, progress
+            )
         except (InputError, OutputError):  # the caller's input or the disk: another engine cannot help
             raise
         except Exception as exc:

@@ -32,8 +32,7 @@ class SettingSpec:
     group: str | None = None
 
 
-def setting(default=MISSING, help: str = "", *, factory=MISSING, flag: str | None = None,
-            group: str | None = None):
+def setting(default=MISSING, help: str = "", *, factory=MISSING, flag: str | None = None, group: str | None = None):
     """A `Settings` field with its help text (its environment variable follows from its name)."""
     metadata = {"setting": SettingSpec(help, flag, group)}
     if factory is not MISSING:
@@ -46,31 +45,46 @@ class Settings:
     """Process-wide configuration (every field is listed in docs/configuration.md)."""
 
     sadtalker_dir: Path | None = setting(
-        None, "folder with SadTalker's released checkpoints; unset: the sadtalker engine is off",
-        flag="--sadtalker-dir", group="SadTalker engine")
+        None,
+        "folder with SadTalker's released checkpoints; unset: the sadtalker engine is off",
+        flag="--sadtalker-dir",
+        group="SadTalker engine",
+    )
     sadtalker_device: str | None = setting(
-        None, "device for SadTalker: cuda, mps or cpu; unset: the best available",
-        flag="--device", group="SadTalker engine")
-    sadtalker_batch_size: int = setting(8, "SadTalker frames rendered per batch",
-                                        flag="--batch-size", group="SadTalker engine")
-    sadtalker_half: bool = setting(False, "half precision for SadTalker on a GPU",
-                                   flag="--half", group="SadTalker engine")
+        None,
+        "device for SadTalker: cuda, mps or cpu; unset: the best available",
+        flag="--device",
+        group="SadTalker engine",
+    )
+    sadtalker_batch_size: int = setting(
+        8, "SadTalker frames rendered per batch", flag="--batch-size", group="SadTalker engine"
+    )
+    sadtalker_half: bool = setting(
+        False, "half precision for SadTalker on a GPU", flag="--half", group="SadTalker engine"
+    )
     max_text_chars: int = setting(MAX_TEXT_CHARS, "longest text accepted, in characters", flag="--max-text-chars")
     max_audio_s: int = setting(900, "longest recording accepted, in seconds")
     max_image_pixels: int = setting(  # a 100-megapixel phone photo passes, a decompression bomb does not
-        150_000_000, "largest photo accepted, in pixels")
+        150_000_000, "largest photo accepted, in pixels"
+    )
     data_dir: Path = setting(Path("talking-head-data"), "the service's jobs database and (by default) results")
     results_dir: Path | None = setting(
-        None, "where job inputs and videos live; unset: DATA_DIR/results. With celery, a folder every machine mounts")
+        None, "where job inputs and videos live; unset: DATA_DIR/results. With celery, a folder every machine mounts"
+    )
     voices_dir: Path | None = setting(
-        None, "extra Piper voices (NAME.onnx + NAME.onnx.json) the service offers by NAME")
+        None, "extra Piper voices (NAME.onnx + NAME.onnx.json) the service offers by NAME"
+    )
     api_key: str | None = setting(
-        None, "when set, every API call needs `Authorization: Bearer KEY`; several keys, comma-separated, "
-        "are several callers")
+        None,
+        "when set, every API call needs `Authorization: Bearer KEY`; several keys, comma-separated, "
+        "are several callers",
+    )
     cors_origins: list[str] = setting(
-        factory=list, help="origins allowed to call the API from a browser, comma-separated")
-    public_url: str | None = setting(None, "the address clients reach the service on (behind a proxy); "
-                                           "unset: the address each request came in on")
+        factory=list, help="origins allowed to call the API from a browser, comma-separated"
+    )
+    public_url: str | None = setting(
+        None, "the address clients reach the service on (behind a proxy); unset: the address each request came in on"
+    )
     executor: str = setting("local", "who renders jobs: local (an in-process pool) or celery")
     broker_url: str | None = setting(None, "redis://HOST:6379/0: the celery broker, result backend and job store")
     workers: int = setting(1, "pool processes of the local executor")
@@ -81,11 +95,14 @@ class Settings:
     webhook_secret: str | None = setting(None, "signs webhook bodies (HMAC-SHA256 in X-Talking-Head-Signature)")
     webhook_attempts: int = setting(5, "webhook deliveries tried before giving up")
     webhook_backoff_s: float = setting(1.0, "wait before the first webhook retry, in seconds (doubles each time)")
-    lease_s: float = setting(30.0, "how long a running job stays its worker's without a heartbeat; then it goes "
-                                   "to another worker, in seconds")
+    lease_s: float = setting(
+        30.0,
+        "how long a running job stays its worker's without a heartbeat; then it goes to another worker, in seconds",
+    )
     heartbeat_s: float = setting(5.0, "how often a worker renews the lease of the job it runs, in seconds")
-    max_attempts: int = setting(3, "runs a job gets when its worker keeps being lost (killed, out of memory); "
-                                   "then it fails")
+    max_attempts: int = setting(
+        3, "runs a job gets when its worker keeps being lost (killed, out of memory); then it fails"
+    )
     live_sessions: int = setting(2, "live streams (/v1/live) at once; each takes about a core at 512")
     live_idle_timeout_s: float = setting(60.0, "a live stream with nothing to say for this long ends, in seconds")
     live_max_s: float = setting(600.0, "longest live stream, in seconds")

@@ -20,10 +20,7 @@ def data_dir() -> Path:
 @pytest.fixture(scope="session")
 def human_speech() -> list[tuple[Path, str]]:
     """Real recordings with their transcripts: (wav path, text)."""
-    return [
-        (wav, wav.with_suffix(".txt").read_text().strip())
-        for wav in sorted(DATA.glob("librivox_*.wav"))
-    ]
+    return [(wav, wav.with_suffix(".txt").read_text().strip()) for wav in sorted(DATA.glob("librivox_*.wav"))]
 
 
 @pytest.fixture(scope="session")

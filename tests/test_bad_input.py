@@ -14,7 +14,10 @@ from talking_head.pipeline import TalkOptions, talk
 def run_cli(*args, cwd):
     return subprocess.run(
         [sys.executable, "-m", "talking_head.cli", "say", *args],
-        cwd=cwd, capture_output=True, text=True, timeout=300,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
 
 
@@ -100,15 +103,28 @@ def test_existing_output_is_kept_when_a_new_run_fails(tmp_path):
 
 def test_an_internal_failure_is_one_line_and_verbose_shows_its_traceback(tmp_path):
     """A bug (here: face analysis replaced by one that raises): exit 1 and one line; -v adds the traceback."""
-    script = ("import sys\n"
-              "def broken(*args, **kwargs): raise RuntimeError('the face models are broken')\n"
-              "import talking_head.pipeline as p; p.analyze_face = broken\n"
-              "from talking_head.cli import main; sys.exit(main(sys.argv[1:]))\n")
-    quiet = subprocess.run([sys.executable, "-c", script, "say", "Hi.", "-o", str(tmp_path / "q.mp4")],
-                           capture_output=True, text=True, cwd=tmp_path, timeout=300)
+    script = (
+        "import sys\n"
+        "def broken(*args, **kwargs): raise RuntimeError('the face models are broken')\n"
+        "import talking_head.pipeline as p; p.analyze_face = broken\n"
+        "from talking_head.cli import main; sys.exit(main(sys.argv[1:]))\n"
+    )
+    quiet = subprocess.run(
+        [sys.executable, "-c", script, "say", "Hi.", "-o", str(tmp_path / "q.mp4")],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=300,
+    )
     assert quiet.returncode == 1 and quiet.stderr.strip().splitlines() == [
-        "internal error: RuntimeError: the face models are broken"], quiet.stderr
-    verbose = subprocess.run([sys.executable, "-c", script, "say", "Hi.", "-v", "-o", str(tmp_path / "v.mp4")],
-                             capture_output=True, text=True, cwd=tmp_path, timeout=300)
+        "internal error: RuntimeError: the face models are broken"
+    ], quiet.stderr
+    verbose = subprocess.run(
+        [sys.executable, "-c", script, "say", "Hi.", "-v", "-o", str(tmp_path / "v.mp4")],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=300,
+    )
     assert verbose.returncode == 1 and "Traceback (most recent call last)" in verbose.stderr
     assert ", in broken\nRuntimeError: the face models are broken" in verbose.stderr

@@ -18,13 +18,20 @@ import pytest
 from talking_head.errors import OutputError
 from talking_head.pipeline import TalkOptions, talk
 
-LONG = ("This sentence goes on for a while, so that the video is still being written when something goes "
-        "wrong with the disk or with the process that writes it, and then a little longer.")
+LONG = (
+    "This sentence goes on for a while, so that the video is still being written when something goes "
+    "wrong with the disk or with the process that writes it, and then a little longer."
+)
 
 
 def say(*args: str, cwd: Path) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "talking_head.cli", "say", *args], cwd=cwd,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "talking_head.cli", "say", *args],
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 @pytest.fixture
@@ -32,7 +39,9 @@ def small_disk(tmp_path):
     """A 2 MB tmpfs; skipped where mounting is not permitted (not root)."""
     folder = tmp_path / "disk"
     folder.mkdir()
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(folder)], capture_output=True, check=False)
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(folder)], capture_output=True, check=False
+    )
     if mounted.returncode != 0:
         pytest.skip(f"cannot mount a tmpfs here (needs root): {mounted.stderr.decode().strip()}")
     yield folder

@@ -23,8 +23,10 @@ def check_record(result: dict) -> None:
 
 def test_default_face(tmp_path):
     result = generate_talking_video(
-        text_content="Hello, I am a talking head video.", source_image_path=None,
-        output_path=tmp_path / "default.mp4", size=256,
+        text_content="Hello, I am a talking head video.",
+        source_image_path=None,
+        output_path=tmp_path / "default.mp4",
+        size=256,
     )
     check_record(result)
     assert result["engine"] == "builtin" and result["fallback"] is False and result["fallback_reason"] is None

@@ -51,8 +51,9 @@ def test_every_option_is_a_say_flag_with_the_same_default(say_flags):
         assert say_flags[option.name].default == getattr(defaults, option.name), option.name
 
 
-def test_the_form_offers_the_request_options_with_the_same_defaults_bounds_and_choices(form, say_flags, tmp_path,
-                                                                                    capsys):
+def test_the_form_offers_the_request_options_with_the_same_defaults_bounds_and_choices(
+    form, say_flags, tmp_path, capsys
+):
     names = {option.name for option in fields(TalkOptions)}
     offered = set(form) - {"image", "audio", "text", "callback_url"}
     assert offered == names - NOT_IN_REQUESTS

@@ -20,8 +20,12 @@ def test_auto_without_checkpoints_is_the_builtin_engine(tmp_path):
 def test_broken_checkpoints_fall_back_with_the_reason(tmp_path):
     empty = tmp_path / "checkpoints"
     empty.mkdir()
-    result = talk(text="Hello.", output=tmp_path / "b.mp4",
-                  options=TalkOptions(size=128, engine="sadtalker"), settings=Settings(sadtalker_dir=empty))
+    result = talk(
+        text="Hello.",
+        output=tmp_path / "b.mp4",
+        options=TalkOptions(size=128, engine="sadtalker"),
+        settings=Settings(sadtalker_dir=empty),
+    )
     assert result.engine == "builtin" and result.fallback is True
     assert result.fallback_reason.startswith("sadtalker:")
     assert probe(tmp_path / "b.mp4").video.frames == result.frames
@@ -31,8 +35,12 @@ def test_strict_raises_instead(tmp_path):
     empty = tmp_path / "checkpoints"
     empty.mkdir()
     with pytest.raises(EngineError):
-        talk(text="Hello.", output=tmp_path / "c.mp4",
-             options=TalkOptions(size=128, engine="sadtalker", strict=True), settings=Settings(sadtalker_dir=empty))
+        talk(
+            text="Hello.",
+            output=tmp_path / "c.mp4",
+            options=TalkOptions(size=128, engine="sadtalker", strict=True),
+            settings=Settings(sadtalker_dir=empty),
+        )
     assert not (tmp_path / "c.mp4").exists()
 
 
@@ -41,8 +49,9 @@ def test_strict_with_an_unavailable_engine_is_exit_2_with_the_fix(tmp_path, monk
 
     monkeypatch.delenv("TALKING_HEAD_SADTALKER_DIR", raising=False)
     out = tmp_path / "strict.mp4"
-    code = cli.main(["say", "Hi.", "--engine", "sadtalker", "--strict", "--size", "128", "--captions", "none",
-                     "-o", str(out)])
+    code = cli.main(
+        ["say", "Hi.", "--engine", "sadtalker", "--strict", "--size", "128", "--captions", "none", "-o", str(out)]
+    )
     lines = capsys.readouterr().err.strip().splitlines()
     assert code == 2 and len(lines) == 1, lines
     assert lines[0].startswith("error: no SadTalker checkpoints configured") and "--sadtalker-dir" in lines[0]
@@ -54,9 +63,23 @@ def test_strict_with_an_unavailable_engine_is_exit_2_with_the_fix(tmp_path, monk
 def test_cli_json_record(tmp_path):
     out = tmp_path / "cli.mp4"
     proc = subprocess.run(
-        [sys.executable, "-m", "talking_head.cli", "say", "Hello from the command line.", "-o", str(out),
-         "--size", "128", "--engine", "still", "--json"],
-        capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "talking_head.cli",
+            "say",
+            "Hello from the command line.",
+            "-o",
+            str(out),
+            "--size",
+            "128",
+            "--engine",
+            "still",
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert proc.returncode == 0, proc.stderr
     record = json.loads(proc.stdout)
@@ -65,7 +88,6 @@ def test_cli_json_record(tmp_path):
     assert set(record["timings"]) >= {"face", "tts", "motion", "render", "encode", "total"}
     assert "align" not in record["timings"], "text is timed by the voice, not aligned afterwards"
     assert record["alignment"] == "voice" and record["captions_source"] == "text"
-
 
 
 def test_seed_makes_videos_reproducible(tmp_path):

@@ -55,8 +55,23 @@ def test_say_flags_override_the_environment(monkeypatch, tmp_path):
     parser = cli.build_parser()
     from_env = cli._settings(parser.parse_args(["say", "Hi."]))
     assert (from_env.max_text_chars, from_env.sadtalker_batch_size, from_env.sadtalker_dir) == (40, 3, None)
-    given = cli._settings(parser.parse_args(["say", "Hi.", "--max-text-chars", "90", "--batch-size", "2",
-                                             "--sadtalker-dir", str(tmp_path), "--half", "--device", "cpu"]))
+    given = cli._settings(
+        parser.parse_args(
+            [
+                "say",
+                "Hi.",
+                "--max-text-chars",
+                "90",
+                "--batch-size",
+                "2",
+                "--sadtalker-dir",
+                str(tmp_path),
+                "--half",
+                "--device",
+                "cpu",
+            ]
+        )
+    )
     assert (given.max_text_chars, given.sadtalker_batch_size, given.sadtalker_dir) == (90, 2, tmp_path)
     assert given.sadtalker_half is True and given.sadtalker_device == "cpu"
 

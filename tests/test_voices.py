@@ -21,8 +21,14 @@ def _cli(*args: str, voices_dir=None) -> subprocess.CompletedProcess:
     env = dict(os.environ)
     if voices_dir is not None:
         env["TALKING_HEAD_VOICES_DIR"] = str(voices_dir)
-    return subprocess.run([sys.executable, "-m", "talking_head.cli", *args], check=False, capture_output=True, text=True,
-                          timeout=300, env=env)
+    return subprocess.run(
+        [sys.executable, "-m", "talking_head.cli", *args],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+    )
 
 
 def test_german_text_lips_timed_by_the_voice(tmp_path, voices_dir):
@@ -66,8 +72,20 @@ def test_voices_by_name_in_the_cli(tmp_path, voices_dir):
     assert "de_DE-joe-medium" in table.stdout and "German" in table.stdout
 
     out = tmp_path / "named.mp4"
-    made = _cli("say", "Hallo!", "--voice", "de_DE-joe-medium", "-o", str(out), "--size", "128",
-                "--engine", "still", "--json", voices_dir=voices_dir)
+    made = _cli(
+        "say",
+        "Hallo!",
+        "--voice",
+        "de_DE-joe-medium",
+        "-o",
+        str(out),
+        "--size",
+        "128",
+        "--engine",
+        "still",
+        "--json",
+        voices_dir=voices_dir,
+    )
     assert made.returncode == 0, made.stderr
     assert json.loads(made.stdout)["alignment"] == "voice"
 
@@ -94,8 +112,11 @@ def test_german_recording_without_transcript(tmp_path, voices_dir, reading):
         w.setnchannels(1), w.setsampwidth(2), w.setframerate(speech.sample_rate)
         w.writeframes((np.clip(speech.audio, -1, 1) * 32767).astype("<i2").tobytes())
     out = tmp_path / "rec.mp4"
-    result = talk(audio=recording, output=out,
-                  options=TalkOptions(engine="builtin", size=256, language="de", audio_reading=reading))
+    result = talk(
+        audio=recording,
+        output=out,
+        options=TalkOptions(engine="builtin", size=256, language="de", audio_reading=reading),
+    )
     assert result.alignment == ("recognized" if reading == "auto" else "sound")
     assert result.captions_path is None and result.captions_source is None
     assert "no captions" in result.warnings[0]
@@ -106,9 +127,11 @@ def test_german_recording_without_transcript(tmp_path, voices_dir, reading):
 def test_english_voice_timing_is_as_good_as_forced_alignment(tmp_path):
     # The bench's "long" case (several clauses): on single sentences either way can win by a few
     # hundredths (the bench table: "medium" 0.81 voice / 0.82 forced, "long" 0.80 / 0.73).
-    text = ("Every morning the baker opens his shop before the sun comes up, and by the time the first "
-            "bus passes, the windows are full of warm bread, sweet buns and small pies that people buy "
-            "on their way to work.")
+    text = (
+        "Every morning the baker opens his shop before the sun comes up, and by the time the first "
+        "bus passes, the windows are full of warm bread, sweet buns and small pies that people buy "
+        "on their way to work."
+    )
     reports = {}
     for timing in ("voice", "forced"):
         out = tmp_path / f"{timing}.mp4"

@@ -37,9 +37,16 @@ sys.meta_path[:] = [Hiding(finder) for finder in sys.meta_path]
 """
 
 
-def run_without(blocked: set[str], code: str, args: tuple[str, ...] = (),
-                timeout_s: float = 600) -> subprocess.CompletedProcess:
+def run_without(
+    blocked: set[str], code: str, args: tuple[str, ...] = (), timeout_s: float = 600
+) -> subprocess.CompletedProcess:
     """Run `code` (which may use the list `BLOCKED`; `sys.argv[1:]` is `args`) from the repository
     root with `blocked` unimportable."""
-    return subprocess.run([sys.executable, "-c", _BLOCKER.format(blocked=sorted(blocked)) + code, *args],
-                          check=False, cwd=REPO, capture_output=True, text=True, timeout=timeout_s)
+    return subprocess.run(
+        [sys.executable, "-c", _BLOCKER.format(blocked=sorted(blocked)) + code, *args],
+        check=False,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=timeout_s,
+    )

@@ -79,4 +79,4 @@ def engine_chain(requested: str, sadtalker_configured: bool) -> list[str]:
     if requested == "auto":
         return (["sadtalker"] if sadtalker_configured else []) + ["builtin", "still"]
     order = list(_ENGINES)
-    return order[order.index(requested):]
+    return order[order.index(requested) :]

@@ -66,8 +66,9 @@ class Framing:
         return self.image.shape[0]
 
 
-def place_square(photo_w: int, photo_h: int, centre: tuple[float, float], side: float,
-                 face_box: tuple[float, float, float, float]) -> tuple[int, int, int, str]:
+def place_square(
+    photo_w: int, photo_h: int, centre: tuple[float, float], side: float, face_box: tuple[float, float, float, float]
+) -> tuple[int, int, int, str]:
     """The crop square (x0, y0, side, how) in photo pixels; it runs off the photo only when `how` is EXTENDED.
 
     `centre` and `side` are the preferred square; `face_box` (x0, y0, x1, y1) must stay in it,
@@ -115,7 +116,9 @@ def extend(image: np.ndarray, left: int, top: int, right: int, bottom: int) -> n
     scale = max(h, w)
     mirrored = cv2.copyMakeBorder(image, top, bottom, left, right, cv2.BORDER_REFLECT_101)
     levels = [mirrored.astype(np.float32)] + [
-        cv2.GaussianBlur(mirrored, (0, 0), max(1.0, share * scale), borderType=cv2.BORDER_REFLECT_101).astype(np.float32)
+        cv2.GaussianBlur(mirrored, (0, 0), max(1.0, share * scale), borderType=cv2.BORDER_REFLECT_101).astype(
+            np.float32
+        )
         for share in (EXTEND_NEAR_BLUR_SHARE, EXTEND_FAR_BLUR_SHARE)
     ]
     ys, xs = np.ogrid[: mirrored.shape[0], : mirrored.shape[1]]

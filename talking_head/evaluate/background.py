@@ -49,8 +49,9 @@ def luma(rgb: np.ndarray) -> np.ndarray:
     return 0.299 * rgb[..., 0] + 0.587 * rgb[..., 1] + 0.114 * rgb[..., 2]
 
 
-def _background_fit(source: np.ndarray, source_landmarks: np.ndarray, frame: np.ndarray,
-                    frame_landmarks: np.ndarray) -> np.ndarray | None:
+def _background_fit(
+    source: np.ndarray, source_landmarks: np.ndarray, frame: np.ndarray, frame_landmarks: np.ndarray
+) -> np.ndarray | None:
     """Similarity transform source -> frame from SIFT matches away from the head in both; None if too few."""
     sift = cv2.SIFT_create(nfeatures=SIFT_FEATURES)
     found = []
@@ -72,8 +73,9 @@ def _background_fit(source: np.ndarray, source_landmarks: np.ndarray, frame: np.
     return matrix
 
 
-def align_source(source: np.ndarray, source_landmarks: np.ndarray, frame: np.ndarray,
-                 frame_landmarks: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def align_source(
+    source: np.ndarray, source_landmarks: np.ndarray, frame: np.ndarray, frame_landmarks: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The source photo warped onto `frame`'s pixels, its landmarks there, and where it covers the frame.
 
     The last (bool, frame-sized) is False where the frame lies past the photo's edge (a video
@@ -88,7 +90,8 @@ def align_source(source: np.ndarray, source_landmarks: np.ndarray, frame: np.nda
     if matrix is None:
         rigid = list(regions.RIGID)
         matrix, _ = cv2.estimateAffinePartial2D(
-            source_landmarks[rigid, :2].astype(np.float32), frame_landmarks[rigid, :2].astype(np.float32),
+            source_landmarks[rigid, :2].astype(np.float32),
+            frame_landmarks[rigid, :2].astype(np.float32),
             method=cv2.LMEDS,
         )
     if matrix is None:
@@ -104,23 +107,38 @@ def align_source(source: np.ndarray, source_landmarks: np.ndarray, frame: np.nda
         matrix = matrix.copy()
         matrix[:, :2] = matrix[:, :2] / factor
     to_source = cv2.invertAffineTransform(matrix)
-    first = cv2.warpAffine(source, to_source, (w, h), flags=cv2.INTER_CUBIC | cv2.WARP_INVERSE_MAP,
-                           borderMode=cv2.BORDER_REPLICATE)
+    first = cv2.warpAffine(
+        source, to_source, (w, h), flags=cv2.INTER_CUBIC | cv2.WARP_INVERSE_MAP, borderMode=cv2.BORDER_REPLICATE
+    )
     keep = 255 - head_mask((h, w), frame_landmarks)
     try:
         # ECC wants images of one size: fit the frame to the first warp, then compose the two.
         _, residual = cv2.findTransformECC(
-            luma(frame), luma(first), np.eye(2, 3, dtype=np.float32), cv2.MOTION_AFFINE,
-            (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, ECC_ITERATIONS, ECC_EPS), keep, 5,
+            luma(frame),
+            luma(first),
+            np.eye(2, 3, dtype=np.float32),
+            cv2.MOTION_AFFINE,
+            (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, ECC_ITERATIONS, ECC_EPS),
+            keep,
+            5,
         )
         linear, shift = to_source[:, :2], to_source[:, 2]
         to_source = np.hstack([linear @ residual[:, :2], (linear @ residual[:, 2] + shift)[:, None]])
     except cv2.error:
         pass  # ECC did not converge (a flat background): the first fit stands
-    warped = cv2.warpAffine(source, to_source, (w, h), flags=cv2.INTER_CUBIC | cv2.WARP_INVERSE_MAP,
-                            borderMode=cv2.BORDER_REPLICATE)
-    covered = cv2.warpAffine(np.ones(source.shape[:2], np.uint8), to_source, (w, h),
-                             flags=cv2.INTER_NEAREST | cv2.WARP_INVERSE_MAP, borderMode=cv2.BORDER_CONSTANT) > 0
+    warped = cv2.warpAffine(
+        source, to_source, (w, h), flags=cv2.INTER_CUBIC | cv2.WARP_INVERSE_MAP, borderMode=cv2.BORDER_REPLICATE
+    )
+    covered = (
+        cv2.warpAffine(
+            np.ones(source.shape[:2], np.uint8),
+            to_source,
+            (w, h),
+            flags=cv2.INTER_NEAREST | cv2.WARP_INVERSE_MAP,
+            borderMode=cv2.BORDER_CONSTANT,
+        )
+        > 0
+    )
     to_frame = cv2.invertAffineTransform(to_source)
     points = source_landmarks.astype(np.float64).copy()
     points[:, :2] = points[:, :2] @ to_frame[:, :2].T + to_frame[:, 2]
@@ -130,8 +148,13 @@ def align_source(source: np.ndarray, source_landmarks: np.ndarray, frame: np.nda
 class BackgroundMeter:
     """Pools the squared luma error away from the head over frames."""
 
-    def __init__(self, reference: np.ndarray, reference_landmarks: np.ndarray, reference_kind: str,
-                 covered: np.ndarray | None = None):
+    def __init__(
+        self,
+        reference: np.ndarray,
+        reference_landmarks: np.ndarray,
+        reference_kind: str,
+        covered: np.ndarray | None = None,
+    ):
         self.reference = luma(reference)
         self.reference_head = head_mask(reference.shape[:2], reference_landmarks)
         if covered is not None:  # past the reference's edge there is nothing to compare with

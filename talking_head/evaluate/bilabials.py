@@ -51,8 +51,9 @@ def _words_per_piece(text: str, pieces: list[tuple[int, int, str]]) -> list[list
     return shares
 
 
-def bilabial_phones(audio_16k: np.ndarray, audio_start_s: float, text: str,
-                    pieces: list[tuple[int, int, str]] | None = None) -> list[Phone] | None:
+def bilabial_phones(
+    audio_16k: np.ndarray, audio_start_s: float, text: str, pieces: list[tuple[int, int, str]] | None = None
+) -> list[Phone] | None:
     """The p/b/m phones of `text` aligned to the audio (seconds on the video's clock); None if none align.
 
     `pieces` are (start, end, transcript) from `transcribe_pieces`; with more
@@ -70,8 +71,9 @@ def bilabial_phones(audio_16k: np.ndarray, audio_start_s: float, text: str,
         try:
             _, found = force_align(audio_16k[start:end], words, offset=audio_start_s + start / ANALYSIS_RATE)
         except AlignmentFailed as exc:
-            log.info("cannot align %d words to %.1f-%.1f s: %s", len(words), start / ANALYSIS_RATE,
-                     end / ANALYSIS_RATE, exc)
+            log.info(
+                "cannot align %d words to %.1f-%.1f s: %s", len(words), start / ANALYSIS_RATE, end / ANALYSIS_RATE, exc
+            )
             continue
         aligned = True
         phones += [p for p in found if p.label in BILABIALS]

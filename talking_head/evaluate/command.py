@@ -24,9 +24,12 @@ def add_eval_command(sub) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("video", help="the MP4 to measure")
-    p.add_argument("--source", metavar="IMAGE",
-                   help="the photo the video was made from: reference for background and identity "
-                   "(default: the first frame with a face)")
+    p.add_argument(
+        "--source",
+        metavar="IMAGE",
+        help="the photo the video was made from: reference for background and identity "
+        "(default: the first frame with a face)",
+    )
     p.add_argument("--text", help="what is said: enables p/b/m closure and word error rate ('-' reads standard input)")
     p.add_argument("--json", action="store_true", help="print the whole report as one JSON object on standard output")
     p.add_argument("--sheet", metavar="OUT.png", help="write a contact sheet: 12 frames and the mouth/sound curves")
@@ -59,25 +62,39 @@ def format_report(report: dict) -> str:
     audio = f"{a['codec']} {a['sample_rate']} Hz" if a else "no audio"
     lines = [
         f"{report['video']}",
-        (f"  streams      {v['codec']} {v['pixel_format']} {v['width']}x{v['height']} {v['fps']:g} fps, "
-         f"{s['decoded_frames']} frames; {audio}; moov before mdat: {s['moov_before_mdat']}; "
-         f"audio-video gap {_num(s['av_gap_s'], '+.3f', ' s')}"),
+        (
+            f"  streams      {v['codec']} {v['pixel_format']} {v['width']}x{v['height']} {v['fps']:g} fps, "
+            f"{s['decoded_frames']} frames; {audio}; moov before mdat: {s['moov_before_mdat']}; "
+            f"audio-video gap {_num(s['av_gap_s'], '+.3f', ' s')}"
+        ),
         f"  face found   {report['face_found_share']:.0%} of frames, inter-ocular {report['iod_px']:.1f} px",
-        (f"  lip sync     r {_num(sync['r'])} at lag 0; best r {_num(sync['best_r'])} at lag "
-         f"{_num(sync['best_lag_frames'], 'd')} frames (+ = mouth late)"),
-        (f"  mouth        open {_num(mouth['open_speech'])} in speech, {_num(mouth['open_silence'])} in silence "
-         f"({_num(mouth['silence_s'], '.1f', ' s')}), {_num(mouth['open_photo'])} in the photo (inter-ocular units); "
-         f"amplitude {_num(mouth.get('amplitude'))}"),
-        (f"  p/b/m        lips closed at {_num(mouth['bilabial_closure_rate'], '.0%')} "
-         f"({_num(mouth['bilabials_closed'], 'd')} of {_num(mouth['bilabials_counted'], 'd')})"),
+        (
+            f"  lip sync     r {_num(sync['r'])} at lag 0; best r {_num(sync['best_r'])} at lag "
+            f"{_num(sync['best_lag_frames'], 'd')} frames (+ = mouth late)"
+        ),
+        (
+            f"  mouth        open {_num(mouth['open_speech'])} in speech, {_num(mouth['open_silence'])} in silence "
+            f"({_num(mouth['silence_s'], '.1f', ' s')}), {_num(mouth['open_photo'])} in the photo (inter-ocular units); "
+            f"amplitude {_num(mouth.get('amplitude'))}"
+        ),
+        (
+            f"  p/b/m        lips closed at {_num(mouth['bilabial_closure_rate'], '.0%')} "
+            f"({_num(mouth['bilabials_closed'], 'd')} of {_num(mouth['bilabials_counted'], 'd')})"
+        ),
         f"  blinks       {_num(report['blinks_per_min'], '.1f')} a minute ({report['blinks']})",
-        (f"  head         motion {_num(head['motion_iod'], '.4f')}, roll std {_num(head['roll_std_deg'], '.2f', ' deg')}, "
-         f"jitter {_num(head['jitter_iod'], '.4f')} (inter-ocular units)"),
-        (f"  background   {_num(report['background_psnr_db'], '.2f', ' dB')} PSNR against the "
-        f"{report['background']['reference']}, away from the head; edge streaks {_num(report.get('edge_streaks'), '.2%')} "
-        "of the frame"),
-        (f"  identity     {_num(report['identity'])} upper-face correlation with the "
-        f"{report['identity_detail']['reference']}"),
+        (
+            f"  head         motion {_num(head['motion_iod'], '.4f')}, roll std {_num(head['roll_std_deg'], '.2f', ' deg')}, "
+            f"jitter {_num(head['jitter_iod'], '.4f')} (inter-ocular units)"
+        ),
+        (
+            f"  background   {_num(report['background_psnr_db'], '.2f', ' dB')} PSNR against the "
+            f"{report['background']['reference']}, away from the head; edge streaks {_num(report.get('edge_streaks'), '.2%')} "
+            "of the frame"
+        ),
+        (
+            f"  identity     {_num(report['identity'])} upper-face correlation with the "
+            f"{report['identity_detail']['reference']}"
+        ),
         f"  asr          WER {_num(asr['wer'], '.0%')}: {asr['text'] if asr['text'] is not None else 'n/a'}",
     ]
     if report.get("sheet"):

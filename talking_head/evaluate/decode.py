@@ -85,9 +85,13 @@ def _moov_before_mdat(path: Path) -> bool | None:
 
 
 MADE_BY_SAY = "Give an MP4 made by talking-head say."
-VIDEO = MediaKind("video", "video", missing="video not found: {path}. Check the path.",
-                  unreadable="{name} is not a video that can be read ({error}). " + MADE_BY_SAY,
-                  no_track="{name} is not a video (no video track found). " + MADE_BY_SAY)
+VIDEO = MediaKind(
+    "video",
+    "video",
+    missing="video not found: {path}. Check the path.",
+    unreadable="{name} is not a video that can be read ({error}). " + MADE_BY_SAY,
+    no_track="{name} is not a video (no video track found). " + MADE_BY_SAY,
+)
 
 
 def _open(path: str | Path):
@@ -95,8 +99,11 @@ def _open(path: str | Path):
     container = open_media(path, VIDEO)
     if container.format.name.endswith("_pipe") or container.format.name == "image2":
         container.close()
-        raise InputError(f"{path.name} is a still image, not a video. Give an MP4 made by talking-head say "
-                         "(the image goes to --source).", field="video")
+        raise InputError(
+            f"{path.name} is a still image, not a video. Give an MP4 made by talking-head say "
+            "(the image goes to --source).",
+            field="video",
+        )
     return container
 
 

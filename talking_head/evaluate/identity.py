@@ -19,16 +19,33 @@ PATCH_PX = 128
 EYE_SPAN = 0.42  # canonical inter-ocular distance, as a share of the patch side
 EYE_HEIGHT = 0.4  # canonical eye line, as a share of the patch side from the top
 BLUR_SIGMA_PX = 1.0
-UPPER_FACE = (*regions.RIGHT_EYE, *regions.LEFT_EYE, *regions.RIGHT_BROW, *regions.LEFT_BROW,
-              1, 4, 5, 6, 168, 195, 197, 98, 327)
+UPPER_FACE = (
+    *regions.RIGHT_EYE,
+    *regions.LEFT_EYE,
+    *regions.RIGHT_BROW,
+    *regions.LEFT_BROW,
+    1,
+    4,
+    5,
+    6,
+    168,
+    195,
+    197,
+    98,
+    327,
+)
 SAMPLES = 60  # frames compared, spread evenly over the video
 
 
 def _canonical(landmarks: np.ndarray) -> np.ndarray:
     """Similarity transform (2x3) taking `landmarks` to the canonical patch (eyes level, fixed span)."""
     src = np.array(regions.eye_centres(landmarks), np.float64)
-    dst = np.array([[(0.5 - EYE_SPAN / 2) * PATCH_PX, EYE_HEIGHT * PATCH_PX],
-                    [(0.5 + EYE_SPAN / 2) * PATCH_PX, EYE_HEIGHT * PATCH_PX]])
+    dst = np.array(
+        [
+            [(0.5 - EYE_SPAN / 2) * PATCH_PX, EYE_HEIGHT * PATCH_PX],
+            [(0.5 + EYE_SPAN / 2) * PATCH_PX, EYE_HEIGHT * PATCH_PX],
+        ]
+    )
     # Exact similarity from two point pairs.
     s, d = src[1] - src[0], dst[1] - dst[0]
     scale = np.linalg.norm(d) / max(np.linalg.norm(s), 1e-6)
@@ -51,15 +68,18 @@ def _patch(image: np.ndarray, to_patch: np.ndarray) -> np.ndarray:
         to_patch = to_patch.copy()
         to_patch[:, :2] /= factor
         gray = small
-    patch = cv2.warpAffine(gray, to_patch, (PATCH_PX, PATCH_PX), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    patch = cv2.warpAffine(
+        gray, to_patch, (PATCH_PX, PATCH_PX), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
+    )
     return cv2.GaussianBlur(patch, (0, 0), BLUR_SIGMA_PX)
 
 
 def _rigid_fit(landmarks: np.ndarray, reference_points: np.ndarray) -> np.ndarray:
     """Similarity transform taking this face's rigid landmarks onto the reference's canonical ones."""
     rigid = list(regions.RIGID)
-    matrix, _ = cv2.estimateAffinePartial2D(landmarks[rigid, :2].astype(np.float32),
-                                            reference_points[rigid].astype(np.float32))
+    matrix, _ = cv2.estimateAffinePartial2D(
+        landmarks[rigid, :2].astype(np.float32), reference_points[rigid].astype(np.float32)
+    )
     return matrix if matrix is not None else _canonical(landmarks)
 
 

@@ -35,8 +35,9 @@ def word_alignment(reference: list[str], hypothesis: list[str]) -> list[int | No
     cost[0, :] = np.arange(m + 1)
     for i in range(1, n + 1):
         for j in range(1, m + 1):
-            cost[i, j] = min(cost[i - 1, j] + 1, cost[i, j - 1] + 1,
-                             cost[i - 1, j - 1] + (reference[i - 1] != hypothesis[j - 1]))
+            cost[i, j] = min(
+                cost[i - 1, j] + 1, cost[i, j - 1] + 1, cost[i - 1, j - 1] + (reference[i - 1] != hypothesis[j - 1])
+            )
     pairs: list[int | None] = [None] * n
     i, j = n, m
     while i > 0 and j > 0:

@@ -37,8 +37,13 @@ def _thumbnail(frame: np.ndarray) -> np.ndarray:
     return cv2.resize(frame, (THUMB_PX, round(h * THUMB_PX / w)), interpolation=cv2.INTER_AREA)
 
 
-def evaluate(video: str | Path, source: str | Path | None = None, text: str | None = None,
-             sheet: str | Path | None = None, bilabials: list | None = None) -> dict:
+def evaluate(
+    video: str | Path,
+    source: str | Path | None = None,
+    text: str | None = None,
+    sheet: str | Path | None = None,
+    bilabials: list | None = None,
+) -> dict:
     """Measure `video` (an MP4): streams, lip sync, mouth, blinks, head, background, identity, ASR.
 
     `source` is the photo the video was made from (reference for background and
@@ -131,8 +136,12 @@ def evaluate(video: str | Path, source: str | Path | None = None, text: str | No
     clock["align_s"] = time.perf_counter() - tick
 
     blink_rate, blink_count = blinks_per_minute(np.asarray(series.ear, float), fps)
-    head = head_motion(np.asarray(series.centre, float), np.asarray(series.roll_deg, float),
-                       np.stack(series.rigid).astype(float), series.iod)
+    head = head_motion(
+        np.asarray(series.centre, float),
+        np.asarray(series.roll_deg, float),
+        np.stack(series.rigid).astype(float),
+        series.iod,
+    )
     bg = background.result()
     ident = identity.result()
     duration_v = streams.video.duration_s or (times[-1] - times[0] + 1 / fps)
@@ -164,9 +173,11 @@ def evaluate(video: str | Path, source: str | Path | None = None, text: str | No
         "sheet": None,
     }
     if sheet is not None:
-        title = (f"{video.name}   r={_fmt(sync['r'])}  best r={_fmt(sync['best_r'])} at lag "
-                 f"{sync['best_lag_frames']}   open speech/silence={_fmt(mouth['open_speech'])}/"
-                 f"{_fmt(mouth['open_silence'])}   p/b/m closed={_fmt(mouth['bilabial_closure_rate'])}")
+        title = (
+            f"{video.name}   r={_fmt(sync['r'])}  best r={_fmt(sync['best_r'])} at lag "
+            f"{sync['best_lag_frames']}   open speech/silence={_fmt(mouth['open_speech'])}/"
+            f"{_fmt(mouth['open_silence'])}   p/b/m closed={_fmt(mouth['bilabial_closure_rate'])}"
+        )
         silence = silence_mask(env, fps) if env is not None else None
         report["sheet"] = str(write_sheet(sheet, thumbnails, times, opening, env, silence, events, title))
     clock["total_s"] = time.perf_counter() - started

@@ -39,8 +39,15 @@ def _curves(ax, times, opening, env, silence, bilabials, marks, span) -> None:
         ax.axvline(t, color="0.6", lw=0.6, ls=":")
     for t, closed in bilabials or []:
         if span[0] <= t <= span[1]:
-            ax.plot([t], [0], marker="|", ms=10, color="tab:green" if closed else "black",
-                    transform=ax.get_xaxis_transform(), clip_on=False)
+            ax.plot(
+                [t],
+                [0],
+                marker="|",
+                ms=10,
+                color="tab:green" if closed else "black",
+                transform=ax.get_xaxis_transform(),
+                clip_on=False,
+            )
     if env is not None:
         ax2 = ax.twinx()
         ax2.plot(times, env, color="tab:blue", lw=0.9, alpha=0.8)
@@ -76,11 +83,18 @@ def write_sheet(
     t0, t1 = (float(times[0]), float(times[-1])) if len(times) else (0.0, 1.0)
     spans = [(t0, t1)] + ([(t0, t0 + ZOOM_S)] if t1 - t0 > 2 * ZOOM_S else [])
     plot_h = 2.2
-    fig = plt.figure(figsize=(COLUMNS * thumb_w, rows * thumb_w * aspect + len(spans) * (plot_h + 0.4) + 0.4),
-                     dpi=DPI)
-    grid = fig.add_gridspec(rows + len(spans), COLUMNS,
-                            height_ratios=[thumb_w * aspect] * rows + [plot_h] * len(spans),
-                            hspace=0.3, wspace=0.03, left=0.06, right=0.94, top=0.93, bottom=0.06)
+    fig = plt.figure(figsize=(COLUMNS * thumb_w, rows * thumb_w * aspect + len(spans) * (plot_h + 0.4) + 0.4), dpi=DPI)
+    grid = fig.add_gridspec(
+        rows + len(spans),
+        COLUMNS,
+        height_ratios=[thumb_w * aspect] * rows + [plot_h] * len(spans),
+        hspace=0.3,
+        wspace=0.03,
+        left=0.06,
+        right=0.94,
+        top=0.93,
+        bottom=0.06,
+    )
     for k, (index, t, frame) in enumerate(thumbnails):
         ax = fig.add_subplot(grid[k // COLUMNS, k % COLUMNS])
         ax.imshow(frame)

@@ -40,7 +40,7 @@ def _vertical(grey: np.ndarray) -> np.ndarray:
     spread = maximum_filter1d(grey, RUN_PX, axis=0, origin=start) - minimum_filter1d(grey, RUN_PX, axis=0, origin=start)
     s = ACROSS_SPAN_PX
     across = np.zeros_like(grey)
-    across[:, s:-s] = np.abs(grey[:, 2 * s:] - grey[:, : -2 * s])
+    across[:, s:-s] = np.abs(grey[:, 2 * s :] - grey[:, : -2 * s])
     runs = (spread[: h - RUN_PX + 1] <= FLAT_RANGE).astype(np.float32)  # windows that stay constant
     textured = (_window_sum(across, RUN_PX)[: len(runs)] / RUN_PX >= ACROSS_STEP).astype(np.float32)
     # Bands of such windows side by side (sums across the columns, one per band start).
@@ -55,7 +55,11 @@ def _vertical(grey: np.ndarray) -> np.ndarray:
 
 def streak_mask(frame: np.ndarray) -> np.ndarray:
     """(H, W) bool: pixels on an edge streak, vertical or horizontal."""
-    grey = frame.astype(np.float32) @ np.array([0.299, 0.587, 0.114], np.float32) if frame.ndim == 3 else frame.astype(np.float32)
+    grey = (
+        frame.astype(np.float32) @ np.array([0.299, 0.587, 0.114], np.float32)
+        if frame.ndim == 3
+        else frame.astype(np.float32)
+    )
     return _vertical(grey) | _vertical(grey.T).T
 
 

@@ -94,7 +94,9 @@ def decode(raw_boxes: np.ndarray, raw_scores: np.ndarray, spec: DetectorSpec, mi
     cx, cy = raw[:, 0] + centres[:, 0], raw[:, 1] + centres[:, 1]
     half_w, half_h = raw[:, 2] / 2, raw[:, 3] / 2
     points = raw[:, 4:].reshape(-1, N_KEYPOINTS, 2) + centres[:, None, :]
-    rows = np.column_stack([scores[keep], cx - half_w, cy - half_h, cx + half_w, cy + half_h, points.reshape(len(raw), 2 * N_KEYPOINTS)])
+    rows = np.column_stack(
+        [scores[keep], cx - half_w, cy - half_h, cx + half_w, cy + half_h, points.reshape(len(raw), 2 * N_KEYPOINTS)]
+    )
     return list(rows)
 
 
@@ -152,7 +154,9 @@ def detect_faces(image: np.ndarray) -> list[Detection]:
     """
     h, w = image.shape[:2]
     scale = min(1.0, DETECT_MAX_SIDE_PX / max(h, w))
-    small = image if scale == 1.0 else cv2.resize(image, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA)
+    small = (
+        image if scale == 1.0 else cv2.resize(image, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA)
+    )
     found = [_rescaled(d, 1 / scale) for d in _detect(small, FULL_RANGE)]
     if not found and max(h, w) > TILE_PX:
         step = TILE_PX // 2

@@ -48,8 +48,9 @@ def _to_rgb(img: Image.Image) -> Image.Image:
     return img.convert("RGB")
 
 
-def load_image(source: str | Path | bytes | np.ndarray, max_pixels: int = DEFAULT_MAX_PIXELS,
-               name: str | None = None) -> np.ndarray:
+def load_image(
+    source: str | Path | bytes | np.ndarray, max_pixels: int = DEFAULT_MAX_PIXELS, name: str | None = None
+) -> np.ndarray:
     """Decode `source` (path, encoded bytes or array) to an upright RGB uint8 array.
 
     `name` replaces the one error messages use (a path's file name, else "the image").

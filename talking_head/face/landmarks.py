@@ -51,8 +51,12 @@ class Region:
         """The region a mesh found in it would frame the face by (for a second pass, or the next frame)."""
         (x0, y0), (x1, y1) = landmarks[:, :2].min(axis=0), landmarks[:, :2].max(axis=0)
         dx, dy = landmarks[LEVEL_TO, :2] - landmarks[LEVEL_FROM, :2]
-        return cls(float(x0 + x1) / 2, float(y0 + y1) / 2, FACE_REGION_SCALE * float(max(x1 - x0, y1 - y0)),
-                   float(np.arctan2(dy, dx)))
+        return cls(
+            float(x0 + x1) / 2,
+            float(y0 + y1) / 2,
+            FACE_REGION_SCALE * float(max(x1 - x0, y1 - y0)),
+            float(np.arctan2(dy, dx)),
+        )
 
     @classmethod
     def whole(cls, image: np.ndarray) -> Region:
@@ -81,8 +85,11 @@ def _cut(image: np.ndarray, to_square: np.ndarray, size: int) -> np.ndarray:
         x1, y1 = np.clip(np.ceil(photo.max(axis=0)).astype(int), x0 + 1, (w, h))
         factor = MAX_WARP_SHRINK / shrink
         part = image[y0:y1, x0:x1]
-        reduced = cv2.resize(part, (max(1, round(part.shape[1] * factor)), max(1, round(part.shape[0] * factor))),
-                             interpolation=cv2.INTER_AREA)
+        reduced = cv2.resize(
+            part,
+            (max(1, round(part.shape[1] * factor)), max(1, round(part.shape[0] * factor))),
+            interpolation=cv2.INTER_AREA,
+        )
         fx, fy = reduced.shape[1] / part.shape[1], reduced.shape[0] / part.shape[0]
         # photo = (x0, y0) + reduced / f: fold that into the map.
         to_square = np.column_stack([to_square[:, :2] / (fx, fy), to_square[:, :2] @ (x0, y0) + to_square[:, 2]])

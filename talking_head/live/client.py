@@ -39,8 +39,14 @@ class LiveError(Exception):
 class LiveClient:
     """One live stream over one WebSocket; iterate it for bytes (the MP4) and dicts (events)."""
 
-    def __init__(self, url: str, image: str | Path | bytes | None = None, api_key: str | None = None,
-                 open_timeout_s: float = 30.0, **options):
+    def __init__(
+        self,
+        url: str,
+        image: str | Path | bytes | None = None,
+        api_key: str | None = None,
+        open_timeout_s: float = 30.0,
+        **options,
+    ):
         from websockets.sync.client import connect as ws_connect
 
         start = {key: value for key, value in options.items() if value is not None}
@@ -48,8 +54,9 @@ class LiveClient:
             data = image if isinstance(image, bytes) else Path(image).read_bytes()
             start["image"] = base64.b64encode(data).decode()
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else None
-        self._socket = ws_connect(url, additional_headers=headers, open_timeout=open_timeout_s,
-                                  max_size=None, compression=None).__enter__()
+        self._socket = ws_connect(
+            url, additional_headers=headers, open_timeout=open_timeout_s, max_size=None, compression=None
+        ).__enter__()
         self._socket.send(json.dumps({"start": start}))
         self.ready: dict | None = None
         self.ended = False

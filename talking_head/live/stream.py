@@ -59,8 +59,11 @@ def check_live_options(options: TalkOptions) -> None:
     """Raise `InputError` for options a live stream cannot use."""
     options.validate()
     if options.engine not in ENGINES:
-        raise InputError("live streams are drawn by the builtin engine (SadTalker is not real time on a CPU); "
-                         "leave engine unset or use builtin.", field="engine")
+        raise InputError(
+            "live streams are drawn by the builtin engine (SadTalker is not real time on a CPU); "
+            "leave engine unset or use builtin.",
+            field="engine",
+        )
 
 
 @functools.lru_cache(maxsize=8)
@@ -74,7 +77,7 @@ def _with_pause(speech: Speech, seconds: float) -> Speech:
     audio = speech.audio.astype(np.float32).copy()
     ramp = np.linspace(0.0, 1.0, min(fade, len(audio)), dtype=np.float32)
     audio[: len(ramp)] *= ramp
-    audio[len(audio) - len(ramp):] *= ramp[::-1]
+    audio[len(audio) - len(ramp) :] *= ramp[::-1]
     audio = np.concatenate([audio, np.zeros(int(seconds * speech.sample_rate), np.float32)])
     audio_16k = np.concatenate([speech.audio_16k, np.zeros(int(seconds * ANALYSIS_RATE), np.float32)])
     return replace(speech, audio=audio, audio_16k=audio_16k)
@@ -83,9 +86,15 @@ def _with_pause(speech: Speech, seconds: float) -> Speech:
 class LiveStream:
     """One live stream of one face. Build it (slow: face analysis), feed it text, `run` it in a thread."""
 
-    def __init__(self, image=None, options: TalkOptions | None = None, max_seconds: float = 600.0,
-                 lead_s: float = LEAD_S, clock: Callable[[], float] = time.monotonic,
-                 settings: Settings | None = None):
+    def __init__(
+        self,
+        image=None,
+        options: TalkOptions | None = None,
+        max_seconds: float = 600.0,
+        lead_s: float = LEAD_S,
+        clock: Callable[[], float] = time.monotonic,
+        settings: Settings | None = None,
+    ):
         self.options = options or TalkOptions()
         self.settings = settings or Settings()
         check_live_options(self.options)
@@ -169,8 +178,15 @@ class LiveStream:
         if index > 0:
             self._first_out.wait(FIRST_OUT_WAIT_S)
         options, settings = self.options, self.settings
-        return speech_from_text(unit, options.voice, settings.max_text_chars, speed=options.speed,
-                                speaker=options.speaker, seed=options.seed, voices_dir=settings.voices_dir)
+        return speech_from_text(
+            unit,
+            options.voice,
+            settings.max_text_chars,
+            speed=options.speed,
+            speaker=options.speaker,
+            seed=options.seed,
+            voices_dir=settings.voices_dir,
+        )
 
     def _due_units(self) -> None:
         with self._lock:
@@ -233,13 +249,20 @@ class LiveStream:
             self._speaker.shutdown(wait=False, cancel_futures=True)
 
     def _progress(self) -> dict:
-        return {"type": "progress", "media_s": round(self.media_s, 3), "units": self.units_spoken,
-                "waiting_units": self._units.qsize()}
+        return {
+            "type": "progress",
+            "media_s": round(self.media_s, 3),
+            "units": self.units_spoken,
+            "waiting_units": self._units.qsize(),
+        }
 
     def _too_long(self) -> dict:
-        return {"type": "error", "code": "too_long",
-                "message": f"the stream reached its limit of {self.max_frames / self.fps:.0f} s. "
-                           "Start a new stream to go on."}
+        return {
+            "type": "error",
+            "code": "too_long",
+            "message": f"the stream reached its limit of {self.max_frames / self.fps:.0f} s. "
+            "Start a new stream to go on.",
+        }
 
     def _ready_unit(self) -> Future | None:
         """The next unit once its speech is made; waits a moment for it unless the viewer would run dry."""
@@ -276,8 +299,14 @@ class LiveStream:
         offset = start / self.fps
         emit({"type": "unit", "text": speech.text, "start": round(offset, 3), "end": round((start + n) / self.fps, 3)})
         for word in speech.words:
-            emit({"type": "word", "text": word.text, "start": round(offset + word.start, 3),
-                  "end": round(offset + word.end, 3)})
+            emit(
+                {
+                    "type": "word",
+                    "text": word.text,
+                    "start": round(offset + word.start, 3),
+                    "end": round(offset + word.end, 3),
+                }
+            )
         self.units_spoken += 1
         for i in range(n):
             if not self._pace():
@@ -293,8 +322,14 @@ class LiveStream:
             writer.write(self.engine.draw(self.prepared, motion.frame(i)))
 
 
-def stream_to(out, text: str, image=None, options: TalkOptions | None = None, lead_s: float = LEAD_S,
-              settings: Settings | None = None) -> float:
+def stream_to(
+    out,
+    text: str,
+    image=None,
+    options: TalkOptions | None = None,
+    lead_s: float = LEAD_S,
+    settings: Settings | None = None,
+) -> float:
     """Speak `text` as one live stream into the binary file `out` (e.g. standard output), flushing each
     fragment as it is made; return the stream's length in seconds. Problems with a piece of the text
     (nothing to say in it) are logged; the rest is spoken."""

@@ -15,8 +15,9 @@ import time
 SENTENCE_END = re.compile(r"[.!?;][\"')\]]*(?=\s|$)|\n\s*\n")
 CLAUSE_END = re.compile(r"[,:\u2014\u2013](?=\s|$)|\s[-\u2014\u2013](?=\s)")
 # A full stop after these is not a sentence end ("Dr. Smith", "3.5" a token later).
-ABBREVIATIONS = frozenset(["mr", "mrs", "ms", "dr", "st", "prof", "sr", "jr", "vs", "etc", "e.g", "i.e", "no",
-                           "fig", "approx"])
+ABBREVIATIONS = frozenset(
+    ["mr", "mrs", "ms", "dr", "st", "prof", "sr", "jr", "vs", "etc", "e.g", "i.e", "no", "fig", "approx"]
+)
 FIRST_UNIT_MIN_WORDS = 2  # "Well, ..." is not worth a unit of its own
 LONG_UNIT_WORDS = 24  # past this a sentence is cut at a clause end too
 WAIT_S = 0.6  # a piece with no end in sight is spoken after this long without new text
@@ -67,8 +68,11 @@ class UnitCutter:
 
     def _next_cut(self) -> int | None:
         sentence = next((m for m in SENTENCE_END.finditer(self._buffer) if _is_end(self._buffer, m)), None)
-        early = self.units_out == 0 or (sentence is None and _words(self._buffer) > LONG_UNIT_WORDS) or (
-            sentence is not None and _words(self._buffer[: sentence.end()]) > LONG_UNIT_WORDS)
+        early = (
+            self.units_out == 0
+            or (sentence is None and _words(self._buffer) > LONG_UNIT_WORDS)
+            or (sentence is not None and _words(self._buffer[: sentence.end()]) > LONG_UNIT_WORDS)
+        )
         if early:
             for clause in CLAUSE_END.finditer(self._buffer):
                 if not _is_end(self._buffer, clause):

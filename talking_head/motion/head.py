@@ -33,11 +33,15 @@ def _unit_noise(n: int, sigma_frames: float, rng: np.random.Generator) -> np.nda
     return noise * np.sqrt(2 * sigma_frames * np.sqrt(np.pi))
 
 
-def head_track(audio_16k: np.ndarray, fps: float, n_frames: int, pose_style: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
+def head_track(
+    audio_16k: np.ndarray, fps: float, n_frames: int, pose_style: int, rng: np.random.Generator
+) -> dict[str, np.ndarray]:
     """Yaw, pitch and roll in degrees per frame."""
     _, idle_amp, speech_amp = STYLES[pose_style % len(STYLES)]
     # Styles beyond the first four vary the amplitudes a little, so each number is its own character.
-    variation = 1.0 + 0.15 * np.sin(np.arange(3) + pose_style // len(STYLES)) if pose_style >= len(STYLES) else np.ones(3)
+    variation = (
+        1.0 + 0.15 * np.sin(np.arange(3) + pose_style // len(STYLES)) if pose_style >= len(STYLES) else np.ones(3)
+    )
     rms = frame_rms(audio_16k, fps, n_frames).astype(np.float64)
     loud = np.percentile(rms, 95) if n_frames else 1.0
     envelope = gaussian_filter1d(rms / max(loud, 1e-6), SPEECH_SMOOTH_S * fps)

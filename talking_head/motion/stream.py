@@ -85,8 +85,9 @@ class MotionStream:
             # The speech-driven part alone: the same head track with and without the voice
             # (the same random draws), so the idle drift is the stream's, not the unit's.
             spoken = head_track(speech.audio_16k, self.fps, n, self.options.pose_style, np.random.default_rng(seed))
-            silent = head_track(np.zeros_like(speech.audio_16k), self.fps, n, self.options.pose_style,
-                                np.random.default_rng(seed))
+            silent = head_track(
+                np.zeros_like(speech.audio_16k), self.fps, n, self.options.pose_style, np.random.default_rng(seed)
+            )
             for axis in POSE:
                 pose[axis] = (pose[axis] + spoken[axis] - silent[axis]).astype(np.float32)
         self._idling = False

@@ -27,20 +27,46 @@ LOUDNESS_POWER = 0.5  # the jaw follows loudness compressed, as heard: ordinary 
 # Targets: (jaw 0..1, lip width -1 rounded .. +1 spread, press 0..1, tuck 0..1);
 # press and tuck targets mark contacts, made exact per frame below.
 _TARGETS = {
-    "AA": (0.85, 0.10, 0, 0), "AE": (0.75, 0.35, 0, 0), "AH": (0.55, 0.05, 0, 0),
-    "AO": (0.65, -0.40, 0, 0), "AW": (0.70, -0.25, 0, 0), "AY": (0.75, 0.20, 0, 0),
-    "EH": (0.55, 0.40, 0, 0), "ER": (0.35, -0.35, 0, 0), "EY": (0.45, 0.50, 0, 0),
-    "IH": (0.35, 0.50, 0, 0), "IY": (0.22, 0.75, 0, 0), "OW": (0.50, -0.65, 0, 0),
-    "OY": (0.50, -0.45, 0, 0), "UH": (0.30, -0.70, 0, 0), "UW": (0.25, -0.85, 0, 0),
-    "P": (0.02, 0.00, 1, 0), "B": (0.02, 0.00, 1, 0), "M": (0.02, 0.00, 1, 0),
-    "F": (0.10, 0.10, 0, 1), "V": (0.10, 0.10, 0, 1),
-    "W": (0.15, -0.90, 0, 0), "R": (0.25, -0.45, 0, 0), "Y": (0.20, 0.55, 0, 0),
-    "SH": (0.18, -0.50, 0, 0), "ZH": (0.18, -0.50, 0, 0), "CH": (0.18, -0.50, 0, 0),
-    "JH": (0.18, -0.50, 0, 0), "S": (0.12, 0.45, 0, 0), "Z": (0.12, 0.45, 0, 0),
-    "T": (0.20, 0.20, 0, 0), "D": (0.20, 0.20, 0, 0), "N": (0.20, 0.15, 0, 0),
-    "TH": (0.20, 0.20, 0, 0), "DH": (0.20, 0.20, 0, 0), "L": (0.30, 0.10, 0, 0),
-    "K": (0.30, 0.10, 0, 0), "G": (0.30, 0.10, 0, 0), "NG": (0.28, 0.10, 0, 0),
-    "HH": (0.40, 0.00, 0, 0), "SIL": (0.0, 0.0, 0, 0),
+    "AA": (0.85, 0.10, 0, 0),
+    "AE": (0.75, 0.35, 0, 0),
+    "AH": (0.55, 0.05, 0, 0),
+    "AO": (0.65, -0.40, 0, 0),
+    "AW": (0.70, -0.25, 0, 0),
+    "AY": (0.75, 0.20, 0, 0),
+    "EH": (0.55, 0.40, 0, 0),
+    "ER": (0.35, -0.35, 0, 0),
+    "EY": (0.45, 0.50, 0, 0),
+    "IH": (0.35, 0.50, 0, 0),
+    "IY": (0.22, 0.75, 0, 0),
+    "OW": (0.50, -0.65, 0, 0),
+    "OY": (0.50, -0.45, 0, 0),
+    "UH": (0.30, -0.70, 0, 0),
+    "UW": (0.25, -0.85, 0, 0),
+    "P": (0.02, 0.00, 1, 0),
+    "B": (0.02, 0.00, 1, 0),
+    "M": (0.02, 0.00, 1, 0),
+    "F": (0.10, 0.10, 0, 1),
+    "V": (0.10, 0.10, 0, 1),
+    "W": (0.15, -0.90, 0, 0),
+    "R": (0.25, -0.45, 0, 0),
+    "Y": (0.20, 0.55, 0, 0),
+    "SH": (0.18, -0.50, 0, 0),
+    "ZH": (0.18, -0.50, 0, 0),
+    "CH": (0.18, -0.50, 0, 0),
+    "JH": (0.18, -0.50, 0, 0),
+    "S": (0.12, 0.45, 0, 0),
+    "Z": (0.12, 0.45, 0, 0),
+    "T": (0.20, 0.20, 0, 0),
+    "D": (0.20, 0.20, 0, 0),
+    "N": (0.20, 0.15, 0, 0),
+    "TH": (0.20, 0.20, 0, 0),
+    "DH": (0.20, 0.20, 0, 0),
+    "L": (0.30, 0.10, 0, 0),
+    "K": (0.30, 0.10, 0, 0),
+    "G": (0.30, 0.10, 0, 0),
+    "NG": (0.28, 0.10, 0, 0),
+    "HH": (0.40, 0.00, 0, 0),
+    "SIL": (0.0, 0.0, 0, 0),
 }
 # How strongly a phone imposes its shape: contacts must happen, alveolars and
 # velars borrow the shape of the vowels around them.
@@ -103,12 +129,14 @@ def mouth_track(phones: list[Phone], audio_16k: np.ndarray, fps: float, n_frames
         nearest = np.searchsorted(centres, times)
         candidates = np.clip(nearest[:, None] + np.arange(-NEIGHBOURS, NEIGHBOURS + 1)[None, :], 0, len(centres) - 1)
         distance = np.abs(times[:, None] - centres[candidates]) / spread[candidates]
-        dominance = weight[candidates] * np.exp(-distance**1.5)
+        dominance = weight[candidates] * np.exp(-(distance**1.5))
         # Drop repeated candidates at the sequence edges so no phone counts twice.
         first = np.ones_like(candidates, bool)
         first[:, 1:] = candidates[:, 1:] != candidates[:, :-1]
         dominance *= first
-        blended = (dominance[:, :, None] * targets[candidates]).sum(axis=1) / np.maximum(dominance.sum(axis=1), 1e-9)[:, None]
+        blended = (dominance[:, :, None] * targets[candidates]).sum(axis=1) / np.maximum(dominance.sum(axis=1), 1e-9)[
+            :, None
+        ]
         out["jaw"], out["lip_width"], out["lip_press"], out["lip_tuck"] = (blended.T).astype(np.float32)
 
         # Loudness: the jaw opens with the amplitude of the voice, compressed;

@@ -24,8 +24,10 @@ from .routes.pages import STATIC
 from .storage import Storage
 from .stores import open_store
 
-DESCRIPTION = ("One portrait photo plus text or speech becomes a lip-synced talking-head MP4. "
-               "Submit with `POST /v1/talks`, poll `GET /v1/talks/{id}` (or give a `callback_url`), fetch the video.")
+DESCRIPTION = (
+    "One portrait photo plus text or speech becomes a lip-synced talking-head MP4. "
+    "Submit with `POST /v1/talks`, poll `GET /v1/talks/{id}` (or give a `callback_url`), fetch the video."
+)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -48,12 +50,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             executor.shutdown()
             store.close()
 
-    app = FastAPI(title="talking-head", version=__version__, description=DESCRIPTION, lifespan=lifespan,
-                  docs_url=None, redoc_url=None)  # served by routes/docs.py, with local assets
+    app = FastAPI(
+        title="talking-head",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+    )  # served by routes/docs.py, with local assets
     app.state.settings = settings
     if settings.cors_origins:
         app.add_middleware(
-            CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST", "DELETE"],
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "DELETE"],
             allow_headers=["Authorization", "Content-Type", "Range"],
             expose_headers=["Location", "Retry-After", "Content-Range", "Accept-Ranges"],
         )

@@ -34,10 +34,18 @@ def add_serve_command(sub) -> None:
     )
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s)")
     p.add_argument("--port", type=int, default=8000, help="port to listen on (default: %(default)s)")
-    p.add_argument("--data-dir", help="jobs database and results (default: $TALKING_HEAD_DATA_DIR or ./talking-head-data)")
-    p.add_argument("--workers", type=int, help="pool processes for the local executor (default: $TALKING_HEAD_WORKERS or 1)")
-    p.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"],
-                   help="log detail (default: %(default)s)")
+    p.add_argument(
+        "--data-dir", help="jobs database and results (default: $TALKING_HEAD_DATA_DIR or ./talking-head-data)"
+    )
+    p.add_argument(
+        "--workers", type=int, help="pool processes for the local executor (default: $TALKING_HEAD_WORKERS or 1)"
+    )
+    p.add_argument(
+        "--log-level",
+        default="info",
+        choices=["debug", "info", "warning", "error"],
+        help="log detail (default: %(default)s)",
+    )
     p.set_defaults(run=_serve)
 
 
@@ -64,12 +72,18 @@ def add_worker_command(sub) -> None:
         + ENVIRONMENT,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("--queues", default="cpu,gpu", help="queues to take jobs from, comma-separated (default: %(default)s)")
+    p.add_argument(
+        "--queues", default="cpu,gpu", help="queues to take jobs from, comma-separated (default: %(default)s)"
+    )
     p.add_argument("--concurrency", type=int, default=1, help="jobs at once, one process each (default: %(default)s)")
     p.add_argument("--hostname", help="worker name (default: talking-head-PID@HOST)")
     p.add_argument("--data-dir", help="data folder; results go to $TALKING_HEAD_RESULTS_DIR or DATA_DIR/results")
-    p.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"],
-                   help="log detail (default: %(default)s)")
+    p.add_argument(
+        "--log-level",
+        default="info",
+        choices=["debug", "info", "warning", "error"],
+        help="log detail (default: %(default)s)",
+    )
     p.set_defaults(run=_worker)
 
 
@@ -84,7 +98,9 @@ def _worker(args) -> int:
     try:
         from .executor_celery import run_worker
     except ImportError:
-        raise ConfigurationError('talking-head worker needs the celery extra: pip install "talking-head[celery]"') from None
+        raise ConfigurationError(
+            'talking-head worker needs the celery extra: pip install "talking-head[celery]"'
+        ) from None
 
     logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s", force=True)
     settings = replace(_settings(args), executor="celery")

@@ -49,5 +49,6 @@ def add_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)  # also the router's own 404 and 405
     async def http_error(request: Request, exc: StarletteHTTPException):
-        return envelope(exc.status_code, status_code(exc.status_code), str(exc.detail),
-                        headers=getattr(exc, "headers", None))
+        return envelope(
+            exc.status_code, status_code(exc.status_code), str(exc.detail), headers=getattr(exc, "headers", None)
+        )

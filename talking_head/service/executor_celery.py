@@ -142,8 +142,9 @@ class CeleryExecutor:
         self.app = make_celery(settings)
         self._workers_seen: tuple[float, int] = (0.0, 0)
         self._lock = threading.Lock()
-        self._watch = LeaseWatch(store, settings, requeued=self._resend,
-                                 failed=lambda job: notify(job, store, settings))
+        self._watch = LeaseWatch(
+            store, settings, requeued=self._resend, failed=lambda job: notify(job, store, settings)
+        )
 
     def start(self) -> None:
         # The broker keeps the queue; the watch sends again what a lost worker held.
@@ -158,13 +159,17 @@ class CeleryExecutor:
     def submit(self, job: Job) -> None:
         try:
             self.app.send_task(
-                TASK_NAME, args=[job.id], task_id=job.id, queue=queue_for(job.options, self.settings),
+                TASK_NAME,
+                args=[job.id],
+                task_id=job.id,
+                queue=queue_for(job.options, self.settings),
                 retry=True,
                 retry_policy={"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.3},
             )
         except (OperationalError, ConnectionError, OSError) as exc:
-            raise StoreUnavailable(f"the job queue at {self.store.where} is unreachable ({exc}). "
-                                   "Try again shortly.") from None
+            raise StoreUnavailable(
+                f"the job queue at {self.store.where} is unreachable ({exc}). Try again shortly."
+            ) from None
 
     def readiness(self) -> dict[str, str]:
         with self._lock:
@@ -187,7 +192,15 @@ def run_worker(settings, queues: list[str], concurrency: int, hostname: str | No
     """Start a Celery worker in this process (blocks until it stops)."""
     app = make_celery(settings)
     name = hostname or f"talking-head-{os.getpid()}@{socket.gethostname()}"
-    argv = ["worker", f"--queues={','.join(queues)}", f"--concurrency={concurrency}", f"--hostname={name}",
-            f"--loglevel={loglevel}", "--pool=prefork", "--without-gossip", "--without-mingle"]
+    argv = [
+        "worker",
+        f"--queues={','.join(queues)}",
+        f"--concurrency={concurrency}",
+        f"--hostname={name}",
+        f"--loglevel={loglevel}",
+        "--pool=prefork",
+        "--without-gossip",
+        "--without-mingle",
+    ]
     app.worker_main(argv)
     return 0

@@ -97,8 +97,12 @@ class LocalExecutor:
     def _spawn(self, slot: _Slot) -> bool:
         parent, child = self._context.Pipe()
         # The child opens its own store: sqlite connections do not cross processes.
-        process = self._context.Process(target=_worker_main, args=(child, self.settings, self.store.path),
-                                        name=f"talking-head-pool-{slot.index}", daemon=True)
+        process = self._context.Process(
+            target=_worker_main,
+            args=(child, self.settings, self.store.path),
+            name=f"talking-head-pool-{slot.index}",
+            daemon=True,
+        )
         process.start()
         child.close()
         slot.process, slot.conn, slot.ready = process, parent, False
@@ -194,8 +198,13 @@ class LocalExecutor:
                 self._queue.put(job_id)  # the process died before it started the job
             return
         if job.status == QUEUED:
-            log.warning("pool worker %s lost job %s (exit code %s, attempt %d); queued again",
-                        worker, job_id, exit_code, job.attempts)
+            log.warning(
+                "pool worker %s lost job %s (exit code %s, attempt %d); queued again",
+                worker,
+                job_id,
+                exit_code,
+                job.attempts,
+            )
             self._queue.put(job_id)
         else:
             notify(job, self.store, self.settings)

@@ -42,8 +42,9 @@ def check_settings(settings: Settings) -> None:
         raise ConfigurationError(f"TALKING_HEAD_EXECUTOR must be local or celery, got {settings.executor!r}")
     if settings.executor == "celery":
         if not settings.broker_url:
-            raise ConfigurationError("TALKING_HEAD_EXECUTOR=celery needs TALKING_HEAD_BROKER_URL, "
-                                     "e.g. redis://localhost:6379/0")
+            raise ConfigurationError(
+                "TALKING_HEAD_EXECUTOR=celery needs TALKING_HEAD_BROKER_URL, e.g. redis://localhost:6379/0"
+            )
         if importlib.util.find_spec("celery") is None or importlib.util.find_spec("redis") is None:
             raise ConfigurationError('the celery executor needs its extra: pip install "talking-head[celery]"')
 

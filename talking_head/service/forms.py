@@ -46,8 +46,13 @@ def _present(upload: UploadFile | None) -> UploadFile | None:
 def _typed(spec, narrower: dict | None = None) -> tuple[type, dict]:
     """The request field's type and its constraints (`narrower` replaces some: a route's own tighter limits)."""
     about, kind = spec_of(spec), kind_of(spec)
-    limits = {"ge": about.minimum, "le": about.maximum, "max_length": about.max_length, "choices": about.choices,
-              **(narrower or {})}
+    limits = {
+        "ge": about.minimum,
+        "le": about.maximum,
+        "max_length": about.max_length,
+        "choices": about.choices,
+        **(narrower or {}),
+    }
     choices = limits.pop("choices")
     if choices:
         kind = Literal[tuple(choices)]
@@ -59,8 +64,9 @@ def _typed(spec, narrower: dict | None = None) -> tuple[type, dict]:
 
 def _option_parameter(spec) -> inspect.Parameter:
     kind, constraints = _typed(spec)
-    return inspect.Parameter(spec.name, inspect.Parameter.KEYWORD_ONLY, default=spec.default,
-                             annotation=Annotated[kind, Form(**constraints)])
+    return inspect.Parameter(
+        spec.name, inspect.Parameter.KEYWORD_ONLY, default=spec.default, annotation=Annotated[kind, Form(**constraints)]
+    )
 
 
 def json_option_fields(exclude: set[str] = frozenset(), narrower: dict[str, dict] | None = None) -> dict:
@@ -75,12 +81,24 @@ def json_option_fields(exclude: set[str] = frozenset(), narrower: dict[str, dict
 
 def _build_talk_form():
     inputs = [
-        inspect.Parameter("image", inspect.Parameter.KEYWORD_ONLY, default=None,
-                          annotation=Annotated[UploadFile | None, File(description=IMAGE_HELP)]),
-        inspect.Parameter("audio", inspect.Parameter.KEYWORD_ONLY, default=None,
-                          annotation=Annotated[UploadFile | None, File(description=AUDIO_HELP)]),
-        inspect.Parameter("text", inspect.Parameter.KEYWORD_ONLY, default=None,
-                          annotation=Annotated[str | None, Form(description=TEXT_HELP)]),
+        inspect.Parameter(
+            "image",
+            inspect.Parameter.KEYWORD_ONLY,
+            default=None,
+            annotation=Annotated[UploadFile | None, File(description=IMAGE_HELP)],
+        ),
+        inspect.Parameter(
+            "audio",
+            inspect.Parameter.KEYWORD_ONLY,
+            default=None,
+            annotation=Annotated[UploadFile | None, File(description=AUDIO_HELP)],
+        ),
+        inspect.Parameter(
+            "text",
+            inspect.Parameter.KEYWORD_ONLY,
+            default=None,
+            annotation=Annotated[str | None, Form(description=TEXT_HELP)],
+        ),
     ]
     options = [_option_parameter(spec) for spec in request_fields()]
 

@@ -41,9 +41,14 @@ class LeaseHeld(Exception):
 
 def lost_worker_error(attempts: int) -> dict:
     """The error of a job whose workers were lost on every attempt (killed, out of memory, machine gone)."""
-    return {"code": "worker_lost", "field": None, "message": (
-        f"the worker making this video was lost {attempts} times (killed, out of memory, or its machine "
-        "went away), so it is not tried again. Try shorter text or audio, or a smaller size.")}
+    return {
+        "code": "worker_lost",
+        "field": None,
+        "message": (
+            f"the worker making this video was lost {attempts} times (killed, out of memory, or its machine "
+            "went away), so it is not tried again. Try shorter text or audio, or a smaller size."
+        ),
+    }
 
 
 def encode_cursor(job: Job) -> str:
@@ -256,8 +261,10 @@ class SqliteJobStore:
 
     def renew(self, job_id: str, worker: str, lease_s: float) -> bool:
         """The heartbeat: extend `worker`'s lease; False when the job is no longer its to run."""
-        return self._change(job_id, (RUNNING,), guard=lambda job: job.worker == worker,
-                            lease_until=time.time() + lease_s) is not None
+        return (
+            self._change(job_id, (RUNNING,), guard=lambda job: job.worker == worker, lease_until=time.time() + lease_s)
+            is not None
+        )
 
     def lapsed(self) -> list[str]:
         """Running jobs whose lease ran out: their worker is gone."""
@@ -293,8 +300,9 @@ class SqliteJobStore:
         """
         now = time.time()
         guard = (lambda job: job.status == RUNNING and job.worker == worker) if worker else None
-        return self._change(job_id, UNFINISHED, guard=guard, status=status, finished_at=now, lease_until=None,
-                            **changes)
+        return self._change(
+            job_id, UNFINISHED, guard=guard, status=status, finished_at=now, lease_until=None, **changes
+        )
 
     def annotate(self, job_id: str, **changes) -> Job | None:
         """Change fields whatever the status (the webhook outcome after the end)."""
@@ -314,15 +322,19 @@ class SqliteJobStore:
 
     def unfinished(self) -> list[str]:
         """Queued and running job ids, oldest first."""
-        rows = self._connect().execute(
-            "SELECT id FROM jobs WHERE status IN (?, ?) ORDER BY created_at", UNFINISHED
-        ).fetchall()
+        rows = (
+            self._connect()
+            .execute("SELECT id FROM jobs WHERE status IN (?, ?) ORDER BY created_at", UNFINISHED)
+            .fetchall()
+        )
         return [r[0] for r in rows]
 
     def finished_before(self, when: float) -> list[str]:
-        rows = self._connect().execute(
-            "SELECT id FROM jobs WHERE finished_at IS NOT NULL AND finished_at < ?", (when,)
-        ).fetchall()
+        rows = (
+            self._connect()
+            .execute("SELECT id FROM jobs WHERE finished_at IS NOT NULL AND finished_at < ?", (when,))
+            .fetchall()
+        )
         return [r[0] for r in rows]
 
     def page(self, limit: int, after: tuple[float, str] | None = None, owner: str | None = None) -> list[Job]:
@@ -350,4 +362,3 @@ class SqliteJobStore:
         if db is not None:
             db.close()
             self._local.db = None
-

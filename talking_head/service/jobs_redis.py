@@ -125,16 +125,30 @@ class RedisJobStore:
         """Record a new job; False (and nothing recorded) when `queue_limit` jobs are already queued."""
         pairs = [item for pair in _encode(job.to_dict()).items() for item in pair]
         keys = [self._key(job.id), QUEUED_SET, CREATED_ZSET, _owner_key(job.owner or "")]
-        args = [-1 if queue_limit is None else queue_limit, job.id, repr(job.created_at),
-                int(job.owner is not None), int(job.status == QUEUED), *pairs]
+        args = [
+            -1 if queue_limit is None else queue_limit,
+            job.id,
+            repr(job.created_at),
+            int(job.owner is not None),
+            int(job.status == QUEUED),
+            *pairs,
+        ]
         return bool(self._add(keys=keys, args=args))
 
     @_unavailable
     def get(self, job_id: str) -> Job | None:
         return self._load(self._redis.hgetall(self._key(job_id)))
 
-    def _change(self, job_id: str, allowed: tuple[str, ...] | None, changes: dict, edit=None, guard=None,
-                watch: tuple[str, ...] = (), delete_lease: bool = False) -> Job | None:
+    def _change(
+        self,
+        job_id: str,
+        allowed: tuple[str, ...] | None,
+        changes: dict,
+        edit=None,
+        guard=None,
+        watch: tuple[str, ...] = (),
+        delete_lease: bool = False,
+    ) -> Job | None:
         """Apply `changes` (and those `edit(job)` returns) in one transaction if the job exists, is in an
         `allowed` status and passes `guard(pipe, job)`; the keys in `watch` must not change meanwhile."""
         key = self._key(job_id)
@@ -180,8 +194,14 @@ class RedisJobStore:
             self._redis.pexpire(lease, lease_ms)
 
         def start(job: Job) -> dict:
-            return {"status": RUNNING, "worker": worker, "attempts": job.attempts + 1, "started_at": time.time(),
-                    "progress": 0, "stage": None}
+            return {
+                "status": RUNNING,
+                "worker": worker,
+                "attempts": job.attempts + 1,
+                "started_at": time.time(),
+                "progress": 0,
+                "stage": None,
+            }
 
         claimed = self._change(job_id, UNFINISHED, {}, edit=start)
         if claimed is None:
@@ -191,8 +211,9 @@ class RedisJobStore:
     @_unavailable
     def renew(self, job_id: str, worker: str, lease_s: float) -> bool:
         """The heartbeat: extend `worker`'s lease; False when the job is no longer its to run."""
-        return bool(self._renew(keys=[_lease_key(job_id), self._key(job_id)],
-                                args=[worker, max(1, int(lease_s * 1000))]))
+        return bool(
+            self._renew(keys=[_lease_key(job_id), self._key(job_id)], args=[worker, max(1, int(lease_s * 1000))])
+        )
 
     @_unavailable
     def lapsed(self) -> list[str]:
@@ -217,8 +238,12 @@ class RedisJobStore:
 
         def hand_back(job: Job) -> dict:
             if job.attempts >= max_attempts:
-                return {"status": FAILED, "finished_at": time.time(), "error": lost_worker_error(job.attempts),
-                        "worker": None}
+                return {
+                    "status": FAILED,
+                    "finished_at": time.time(),
+                    "error": lost_worker_error(job.attempts),
+                    "worker": None,
+                }
             return {"status": QUEUED, "progress": 0, "stage": None, "worker": None}
 
         return self._change(job_id, (RUNNING,), {}, edit=hand_back, guard=lost, watch=(lease,), delete_lease=True)
@@ -227,8 +252,13 @@ class RedisJobStore:
     def finish(self, job_id: str, status: str, worker: str | None = None, **changes) -> Job | None:
         """Record the end of an unfinished job; with `worker`, only while that worker still runs it."""
         guard = (lambda pipe, job: job.status == RUNNING and job.worker == worker) if worker else None
-        return self._change(job_id, UNFINISHED, {"status": status, "finished_at": time.time(), **changes},
-                            guard=guard, delete_lease=True)
+        return self._change(
+            job_id,
+            UNFINISHED,
+            {"status": status, "finished_at": time.time(), **changes},
+            guard=guard,
+            delete_lease=True,
+        )
 
     @_unavailable
     def annotate(self, job_id: str, **changes) -> Job | None:
@@ -236,8 +266,9 @@ class RedisJobStore:
 
     @_unavailable
     def requeue(self, job_id: str) -> Job | None:
-        return self._change(job_id, UNFINISHED, {"status": QUEUED, "progress": 0, "stage": None, "worker": None},
-                            delete_lease=True)
+        return self._change(
+            job_id, UNFINISHED, {"status": QUEUED, "progress": 0, "stage": None, "worker": None}, delete_lease=True
+        )
 
     @_unavailable
     def delete(self, job_id: str) -> bool:
@@ -265,8 +296,7 @@ class RedisJobStore:
         top = "+inf" if after is None else repr(after[0])
         # Equal creation times sort by id, descending, as in SQLite; the ties at the cursor are stepped over here.
         members = self._redis.zrevrangebyscore(index, top, "-inf", start=0, num=limit + TIES_READ, withscores=True)
-        ids = [m.decode() for m, score in members
-               if after is None or score < after[0] or m.decode() < after[1]][:limit]
+        ids = [m.decode() for m, score in members if after is None or score < after[0] or m.decode() < after[1]][:limit]
         pipe = self._redis.pipeline(transaction=False)
         for job_id in ids:
             pipe.hgetall(self._key(job_id))

@@ -27,8 +27,9 @@ MAX_CALLBACK_URL = 2000
 FORM_OVERHEAD_BYTES = 1 << 20  # the text and option fields around the files
 BOUNDARY = re.compile(rb'boundary\s*=\s*"?([^";,\s]+)', re.IGNORECASE)
 NOT_A_RECORDING = f"the audio file is not a recording this service can read. Send {FORMATS}."
-UPLOADED_RECORDING = MediaKind("audio", "audio", missing=NOT_A_RECORDING, unreadable=NOT_A_RECORDING,
-                               no_track=NOT_A_RECORDING, status=415)
+UPLOADED_RECORDING = MediaKind(
+    "audio", "audio", missing=NOT_A_RECORDING, unreadable=NOT_A_RECORDING, no_track=NOT_A_RECORDING, status=415
+)
 
 
 def voices(settings) -> dict[str, str]:
@@ -87,8 +88,9 @@ class BodySizeLimit:
         self.limit = limit
 
     def _error(self) -> HTTPException:
-        return HTTPException(413, f"the request is larger than the limit of {self.limit / 1e6:.0f} MB. "
-                                  "Send smaller files.")
+        return HTTPException(
+            413, f"the request is larger than the limit of {self.limit / 1e6:.0f} MB. Send smaller files."
+        )
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
@@ -138,10 +140,13 @@ class CompleteMultipart:
             if message["type"] == "http.request":
                 seen = tail + message.get("body", b"")
                 closed = closed or closing in seen
-                tail = seen[-len(closing):]
+                tail = seen[-len(closing) :]
                 if not message.get("more_body", False) and not closed:
-                    raise HTTPException(400, "the multipart body ends before its closing boundary: the upload was "
-                                             "cut off or is malformed. Send the whole request again.")
+                    raise HTTPException(
+                        400,
+                        "the multipart body ends before its closing boundary: the upload was "
+                        "cut off or is malformed. Send the whole request again.",
+                    )
             return message
 
         await self.app(scope, checking_receive, send)

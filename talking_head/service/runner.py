@@ -28,8 +28,9 @@ log = logging.getLogger(__name__)
 
 PROGRESS_EVERY_S = 0.5
 RECORD_RETRIES_S = (1, 2, 4)
-TIMEOUT_MESSAGE = ("the job ran past the time limit of {limit} s and was stopped. "
-                   "Try shorter text or audio, or a smaller size.")
+TIMEOUT_MESSAGE = (
+    "the job ran past the time limit of {limit} s and was stopped. Try shorter text or audio, or a smaller size."
+)
 RESULT_FIELDS = TalkResult.shared_fields()
 
 
@@ -118,8 +119,15 @@ def _run(job: Job, storage: Storage, settings, progress: _Progress) -> dict:
         options = TalkOptions(**job.options)
         # Bytes, not the path: error messages then speak of "the image", not a server file name.
         image = image_path.read_bytes() if image_path else None
-        result = talk(text=job.text, image=image, audio=audio_path, output=storage.video_path(job.id),
-                      options=options, progress=progress, settings=settings)
+        result = talk(
+            text=job.text,
+            image=image,
+            audio=audio_path,
+            output=storage.video_path(job.id),
+            options=options,
+            progress=progress,
+            settings=settings,
+        )
     except (InputError, ConfigurationError) as exc:  # the caller's to fix: the record says how
         return {"status": FAILED, "error": exc.record()}
     except OutputError as exc:
@@ -128,8 +136,10 @@ def _run(job: Job, storage: Storage, settings, progress: _Progress) -> dict:
         return {"status": FAILED, "error": exc.record()}
     except Exception as exc:
         log.exception("job %s failed", job.id)
-        return {"status": FAILED, "error": {
-            "code": INTERNAL_ERROR, "message": f"{exc.__class__.__name__}: {exc}", "field": None}}
+        return {
+            "status": FAILED,
+            "error": {"code": INTERNAL_ERROR, "message": f"{exc.__class__.__name__}: {exc}", "field": None},
+        }
     return {"status": DONE, "progress": 100, "stage": "done", "result": stored_result(result)}
 
 
@@ -146,5 +156,6 @@ def notify(job: Job, store: JobStore, settings: Settings) -> None:
     if not job.callback_url:
         return
     payload = job_view(job, job_links(job, settings.api_key)).model_dump(mode="json")
-    deliver_in_background(job.callback_url, payload, settings,
-                          on_done=lambda outcome: store.annotate(job.id, webhook=outcome))
+    deliver_in_background(
+        job.callback_url, payload, settings, on_done=lambda outcome: store.annotate(job.id, webhook=outcome)
+    )

@@ -60,8 +60,7 @@ class Storage:
                     written += len(chunk)
                     if written > max_bytes:
                         raise InputError(
-                            f"the {kind} file is larger than the limit of {max_bytes / 1e6:g} MB. "
-                            "Send a smaller file.",
+                            f"the {kind} file is larger than the limit of {max_bytes / 1e6:g} MB. Send a smaller file.",
                             field=kind,
                             status=413,
                         )

@@ -22,9 +22,17 @@ from .storage import Storage
 POLL_S = 0.2
 
 
-def create_job(request: Request, form: TalkForm, settings: Settings, store: JobStore, storage: Storage,
-               executor: Executor, callback_url: str | None = None, override: dict | None = None,
-               inputs_from: Job | None = None) -> Job:
+def create_job(
+    request: Request,
+    form: TalkForm,
+    settings: Settings,
+    store: JobStore,
+    storage: Storage,
+    executor: Executor,
+    callback_url: str | None = None,
+    override: dict | None = None,
+    inputs_from: Job | None = None,
+) -> Job:
     """Check a request, store its files under server-chosen names, record the job and queue it.
 
     `override` replaces options the request chose; `inputs_from` reuses an earlier job's uploads.
@@ -51,8 +59,16 @@ def create_job(request: Request, form: TalkForm, settings: Settings, store: JobS
         if form.audio is not None:
             audio = storage.save_upload(job_id, "audio", form.audio.file, settings.max_upload_bytes)
             limits.check_audio(storage.input_path(job_id, "audio"), settings)
-        job = Job(id=job_id, base_url=base_url, options=options, text=text, image=image, audio=audio,
-                  callback_url=callback_url, owner=request.state.caller)
+        job = Job(
+            id=job_id,
+            base_url=base_url,
+            options=options,
+            text=text,
+            image=image,
+            audio=audio,
+            callback_url=callback_url,
+            owner=request.state.caller,
+        )
         if not store.add(job, queue_limit=settings.queue_size):
             raise QueueFull(queue_full)
         try:

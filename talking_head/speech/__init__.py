@@ -41,10 +41,18 @@ def check_text(text: str | None, max_chars: int, to_speak: bool = True) -> str:
     return text
 
 
-def speech_from_text(text: str, voice: str | None = None, max_chars: int = MAX_TEXT_CHARS,
-                     timings: dict[str, float] | None = None, *, speed: float = 1.0,
-                     speaker: str | int | None = None, seed: int = 0,
-                     voices_dir: str | Path | None = None, timing: str = "voice") -> Speech:
+def speech_from_text(
+    text: str,
+    voice: str | None = None,
+    max_chars: int = MAX_TEXT_CHARS,
+    timings: dict[str, float] | None = None,
+    *,
+    speed: float = 1.0,
+    speaker: str | int | None = None,
+    seed: int = 0,
+    voices_dir: str | Path | None = None,
+    timing: str = "voice",
+) -> Speech:
     """Speak `text` (plain or SSML, through the text front end) with a Piper voice
     (a name, a path, or None for the bundled one).
 
@@ -62,8 +70,7 @@ def speech_from_text(text: str, voice: str | None = None, max_chars: int = MAX_T
         said = synthesize(text, model, speed=speed, speaker=speaker, seed=seed)
         audio_16k = resample(said.audio, said.sample_rate, ANALYSIS_RATE)
     if said.timed and timing == "voice":
-        return Speech(said.audio, said.sample_rate, audio_16k, said.words, said.phones, text, "voice",
-                      "text", warnings)
+        return Speech(said.audio, said.sample_rate, audio_16k, said.words, said.phones, text, "voice", "text", warnings)
     scale = ANALYSIS_RATE / said.sample_rate
     spans = [(sentence, int(a * scale), int(b * scale)) for sentence, a, b in said.sentences]
     with timed(timings, "align"):
@@ -110,9 +117,22 @@ def speech_from_audio(
             start, end = (spoken[0].start, spoken[-1].end) if spoken else (0.0, len(audio_16k) / ANALYSIS_RATE)
             words = spread_words(text.split(), start, end)
             return Speech(audio, rate, audio_16k, words, phones, text, "sound", "text")
-        return Speech(audio, rate, audio_16k, [], phones, None, "sound", None,
-                      [("no captions: the recording came without a transcript and was read from its sound "
-                        "(no recogniser); give its words as text to caption it")])
+        return Speech(
+            audio,
+            rate,
+            audio_16k,
+            [],
+            phones,
+            None,
+            "sound",
+            None,
+            [
+                (
+                    "no captions: the recording came without a transcript and was read from its sound "
+                    "(no recogniser); give its words as text to caption it"
+                )
+            ],
+        )
     with timed(timings, "align"):
         words, phones, method = timeline(audio_16k, text, spans)
         if text:
@@ -120,11 +140,22 @@ def speech_from_audio(
         if is_english(language):
             words = [w for _, a, b in spans for w in recognize_timed_words(audio_16k[a:b], a / ANALYSIS_RATE)]
             return Speech(audio, rate, audio_16k, words, phones, None, method, "recognition" if words else None)
-    why = (f"its language ({language}) is not English, the only language recognised here" if language
-           else "its language is not known (give language en for captions from recognition)")
-    return Speech(audio, rate, audio_16k, words, phones, None, method, None,
-                  [(f"no captions: the recording came without a transcript and {why}; give its words as text "
-                    "to caption it")])
+    why = (
+        f"its language ({language}) is not English, the only language recognised here"
+        if language
+        else "its language is not known (give language en for captions from recognition)"
+    )
+    return Speech(
+        audio,
+        rate,
+        audio_16k,
+        words,
+        phones,
+        None,
+        method,
+        None,
+        [(f"no captions: the recording came without a transcript and {why}; give its words as text to caption it")],
+    )
 
 
 def is_english(language: str | None) -> bool:

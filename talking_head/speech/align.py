@@ -28,7 +28,47 @@ log = logging.getLogger(__name__)
 
 FRAME_S = 0.01  # PocketSphinx reports times in 10 ms frames
 ARPABET = frozenset(
-    ["AA", "AE", "AH", "AO", "AW", "AY", "B", "CH", "D", "DH", "EH", "ER", "EY", "F", "G", "HH", "IH", "IY", "JH", "K", "L", "M", "N", "NG", "OW", "OY", "P", "R", "S", "SH", "T", "TH", "UH", "UW", "V", "W", "Y", "Z", "ZH"]
+    [
+        "AA",
+        "AE",
+        "AH",
+        "AO",
+        "AW",
+        "AY",
+        "B",
+        "CH",
+        "D",
+        "DH",
+        "EH",
+        "ER",
+        "EY",
+        "F",
+        "G",
+        "HH",
+        "IH",
+        "IY",
+        "JH",
+        "K",
+        "L",
+        "M",
+        "N",
+        "NG",
+        "OW",
+        "OY",
+        "P",
+        "R",
+        "S",
+        "SH",
+        "T",
+        "TH",
+        "UH",
+        "UW",
+        "V",
+        "W",
+        "Y",
+        "Z",
+        "ZH",
+    ]
 )
 RECOGNISER = importlib.util.find_spec("pocketsphinx") is not None
 
@@ -61,7 +101,11 @@ def _decoder(kind: str) -> _Decoder:
     elif kind == "phones":
         decoder = Decoder(
             allphone=os.path.join(_model_dir(), "en-us-phone.lm.bin"),
-            lw=2.0, pip=0.3, beam=1e-20, pbeam=1e-20, **quiet,
+            lw=2.0,
+            pip=0.3,
+            beam=1e-20,
+            pbeam=1e-20,
+            **quiet,
         )
     elif kind == "words":
         decoder = Decoder(**quiet)
@@ -176,7 +220,9 @@ def spread_words(words: list[str], start: float, end: float) -> list[Word]:
     return [Word(w, float(a), float(b)) for w, a, b in zip(words, edges[:-1], edges[1:])]
 
 
-def timeline(audio_16k: np.ndarray, text: str | None, spans: list[tuple[str | None, int, int]]) -> tuple[list[Word], list[Phone], str]:
+def timeline(
+    audio_16k: np.ndarray, text: str | None, spans: list[tuple[str | None, int, int]]
+) -> tuple[list[Word], list[Phone], str]:
     """Words and phones for each span (text, start, end in 16 kHz samples) of the audio.
 
     Each span with text is force-aligned; a span without text, or one the

@@ -22,9 +22,12 @@ SILENCE_PEAK = 1e-3  # peak amplitude under which a recording counts as silent
 RMS_BLOCK_FRAMES = 1000
 FORMATS = "wav, mp3, m4a, ogg, flac or webm"
 RECORDING = MediaKind(
-    "audio", "audio", missing="audio file not found: {path}. Check the path.",
+    "audio",
+    "audio",
+    missing="audio file not found: {path}. Check the path.",
     unreadable="cannot read {name} as audio ({error}). Give a " + FORMATS + " file.",
-    no_track="{name} has no audio track. Give a " + FORMATS + " file.")
+    no_track="{name} has no audio track. Give a " + FORMATS + " file.",
+)
 
 
 def resample(audio: np.ndarray, from_rate: int, to_rate: int) -> np.ndarray:
@@ -78,8 +81,7 @@ def read_audio(path: str | Path, max_seconds: float | None = None) -> tuple[np.n
                     samples += len(piece)
                 if max_seconds is not None and samples > max_seconds * rate:
                     raise InputError(
-                        f"{path.name} is longer than the limit of {max_seconds:g} s. "
-                        "Cut it into shorter parts.",
+                        f"{path.name} is longer than the limit of {max_seconds:g} s. Cut it into shorter parts.",
                         field="audio",
                     )
             for out in resampler.resample(None):
@@ -99,8 +101,7 @@ def read_audio(path: str | Path, max_seconds: float | None = None) -> tuple[np.n
         )
     if float(np.max(np.abs(audio))) < SILENCE_PEAK:
         raise InputError(
-            f"{path.name} is silent: no sound above {SILENCE_PEAK:g} full scale. "
-            "Give a recording with speech.",
+            f"{path.name} is silent: no sound above {SILENCE_PEAK:g} full scale. Give a recording with speech.",
             field="audio",
         )
     if rate not in AAC_RATES:

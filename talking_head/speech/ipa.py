@@ -19,37 +19,134 @@ from dataclasses import dataclass
 # Mouth shapes by sound; what is not listed falls back by kind in `label`.
 _LABELS = {
     # close and near-close vowels
-    "i": "IY", "ɪ": "IH", "ɨ": "IH", "ᵻ": "IH", "ɯ": "IH", "y": "UW", "ʏ": "UH", "ʉ": "UW",
-    "u": "UW", "ʊ": "UH", "ɷ": "UH",
+    "i": "IY",
+    "ɪ": "IH",
+    "ɨ": "IH",
+    "ᵻ": "IH",
+    "ɯ": "IH",
+    "y": "UW",
+    "ʏ": "UH",
+    "ʉ": "UW",
+    "u": "UW",
+    "ʊ": "UH",
+    "ɷ": "UH",
     # mid vowels
-    "e": "EY", "ɛ": "EH", "ε": "EH", "ə": "AH", "ɘ": "AH", "ɤ": "AH", "ø": "OW", "ɵ": "UH",
-    "o": "OW", "ɜ": "ER", "ɝ": "ER", "ɚ": "ER", "ɞ": "AO", "œ": "AO", "ʌ": "AH", "ɔ": "AO",
+    "e": "EY",
+    "ɛ": "EH",
+    "ε": "EH",
+    "ə": "AH",
+    "ɘ": "AH",
+    "ɤ": "AH",
+    "ø": "OW",
+    "ɵ": "UH",
+    "o": "OW",
+    "ɜ": "ER",
+    "ɝ": "ER",
+    "ɚ": "ER",
+    "ɞ": "AO",
+    "œ": "AO",
+    "ʌ": "AH",
+    "ɔ": "AO",
     # open vowels
-    "æ": "AE", "ɐ": "AH", "a": "AA", "ɶ": "AO", "ɑ": "AA", "ɒ": "AO",
+    "æ": "AE",
+    "ɐ": "AH",
+    "a": "AA",
+    "ɶ": "AO",
+    "ɑ": "AA",
+    "ɒ": "AO",
     # lips together, lips to teeth
-    "p": "P", "b": "B", "m": "M", "ɓ": "B", "ʙ": "B", "ɸ": "P", "β": "B", "ʘ": "P",
-    "f": "F", "v": "V", "ʋ": "V", "ⱱ": "V", "ɱ": "M",
+    "p": "P",
+    "b": "B",
+    "m": "M",
+    "ɓ": "B",
+    "ʙ": "B",
+    "ɸ": "P",
+    "β": "B",
+    "ʘ": "P",
+    "f": "F",
+    "v": "V",
+    "ʋ": "V",
+    "ⱱ": "V",
+    "ɱ": "M",
     # tongue tip and blade
-    "t": "T", "d": "D", "n": "N", "ɾ": "D", "r": "D", "ɽ": "D", "ʈ": "T", "ɖ": "D", "ɳ": "N",
-    "ɗ": "D", "θ": "TH", "ð": "DH", "s": "S", "z": "Z", "ʃ": "SH", "ʒ": "ZH", "ɕ": "SH",
-    "ʑ": "ZH", "ʂ": "SH", "ʐ": "ZH", "l": "L", "ɫ": "L", "ɬ": "L", "ɮ": "L", "ɭ": "L",
-    "ɺ": "L", "ʎ": "L", "ɹ": "R", "ɻ": "R", "ɧ": "SH",
+    "t": "T",
+    "d": "D",
+    "n": "N",
+    "ɾ": "D",
+    "r": "D",
+    "ɽ": "D",
+    "ʈ": "T",
+    "ɖ": "D",
+    "ɳ": "N",
+    "ɗ": "D",
+    "θ": "TH",
+    "ð": "DH",
+    "s": "S",
+    "z": "Z",
+    "ʃ": "SH",
+    "ʒ": "ZH",
+    "ɕ": "SH",
+    "ʑ": "ZH",
+    "ʂ": "SH",
+    "ʐ": "ZH",
+    "l": "L",
+    "ɫ": "L",
+    "ɬ": "L",
+    "ɮ": "L",
+    "ɭ": "L",
+    "ɺ": "L",
+    "ʎ": "L",
+    "ɹ": "R",
+    "ɻ": "R",
+    "ɧ": "SH",
     # palatal, velar, uvular
-    "j": "Y", "ç": "Y", "ʝ": "Y", "ɲ": "N", "c": "K", "ɟ": "G", "ʄ": "G", "ɥ": "W",
-    "k": "K", "g": "G", "ɡ": "G", "ŋ": "NG", "x": "K", "ɣ": "G", "ɰ": "G", "ʟ": "L",
-    "q": "K", "ɢ": "G", "ʛ": "G", "ɠ": "G", "ɴ": "NG", "χ": "K", "ʁ": "G", "ʀ": "G",
-    "w": "W", "ʍ": "W",
+    "j": "Y",
+    "ç": "Y",
+    "ʝ": "Y",
+    "ɲ": "N",
+    "c": "K",
+    "ɟ": "G",
+    "ʄ": "G",
+    "ɥ": "W",
+    "k": "K",
+    "g": "G",
+    "ɡ": "G",
+    "ŋ": "NG",
+    "x": "K",
+    "ɣ": "G",
+    "ɰ": "G",
+    "ʟ": "L",
+    "q": "K",
+    "ɢ": "G",
+    "ʛ": "G",
+    "ɠ": "G",
+    "ɴ": "NG",
+    "χ": "K",
+    "ʁ": "G",
+    "ʀ": "G",
+    "w": "W",
+    "ʍ": "W",
     # throat
-    "h": "HH", "ɦ": "HH", "ħ": "HH", "ʕ": "HH", "ʜ": "HH", "ʢ": "HH", "ʡ": "HH", "ʔ": "T",
+    "h": "HH",
+    "ɦ": "HH",
+    "ħ": "HH",
+    "ʕ": "HH",
+    "ʜ": "HH",
+    "ʢ": "HH",
+    "ʡ": "HH",
+    "ʔ": "T",
     # clicks other than the bilabial one: the tongue does the work
-    "ǀ": "T", "ǁ": "L", "ǂ": "T", "ǃ": "T",
+    "ǀ": "T",
+    "ǁ": "L",
+    "ǂ": "T",
+    "ǃ": "T",
 }
 VOWEL_LABELS = frozenset("AA AE AH AO AW AY EH ER EY IH IY OW OY UH UW".split())
 PREFIX_MARKS = frozenset("ˈˌ")  # stress: espeak writes it before the syllable's vowel
 SUFFIX_MARKS = frozenset("ːˑʰʱʲʷˠˤ˞ʼ̴̃ⁿˡ↓↑ˀ-")  # length, secondary articulations, ejectives, tone arrows
 TIE = "\u0361"  # a tie bar joins two symbols into one sound (t͡s)
 WORD_BREAK = " "
-PAUSE_MARKS = frozenset(".,!?;:…—–()\"«»¡¿、。，！？；：")
+PAUSE_MARKS = frozenset('.,!?;:…—–()"«»¡¿、。，！？；：')
 BOUNDARY_MARKS = frozenset("^$_#")  # Piper's begin, end and pad symbols
 
 
@@ -148,7 +245,12 @@ def segments(alignments: list[tuple[str, int]]) -> list[Segment]:
 def letters(phonemes: str) -> str:
     """The sounds of a phoneme string without stress, breaks or pauses, for matching words."""
     return "".join(
-        ch for ch in phonemes
-        if ch not in PREFIX_MARKS and ch not in PAUSE_MARKS and ch not in BOUNDARY_MARKS
-        and not ch.isspace() and not _is_suffix(ch) and ch != TIE
+        ch
+        for ch in phonemes
+        if ch not in PREFIX_MARKS
+        and ch not in PAUSE_MARKS
+        and ch not in BOUNDARY_MARKS
+        and not ch.isspace()
+        and not _is_suffix(ch)
+        and ch != TIE
     )

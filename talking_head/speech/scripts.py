@@ -16,14 +16,40 @@ from ..errors import InputError
 REFUSE_SHARE = 0.5  # of the text's letters in scripts the voice cannot read
 # Language families written in each script besides Latin (which every espeak-ng voice reads).
 _FAMILIES = {
-    "CYRILLIC": "ru uk be bg mk sr kk ky mn tt ba cv tg", "GREEK": "el grc", "ARABIC": "ar fa ur ps sd ug ku",
-    "HEBREW": "he yi", "CJK": "zh cmn yue hak ja ko", "HIRAGANA": "ja", "KATAKANA": "ja", "HANGUL": "ko",
-    "DEVANAGARI": "hi mr ne sa kok bh", "BENGALI": "bn as", "GURMUKHI": "pa", "GUJARATI": "gu", "ORIYA": "or",
-    "TAMIL": "ta", "TELUGU": "te", "KANNADA": "kn", "MALAYALAM": "ml", "SINHALA": "si", "THAI": "th", "LAO": "lo",
-    "KHMER": "km", "MYANMAR": "my", "GEORGIAN": "ka", "ARMENIAN": "hy", "ETHIOPIC": "am ti", "TIBETAN": "bo",
+    "CYRILLIC": "ru uk be bg mk sr kk ky mn tt ba cv tg",
+    "GREEK": "el grc",
+    "ARABIC": "ar fa ur ps sd ug ku",
+    "HEBREW": "he yi",
+    "CJK": "zh cmn yue hak ja ko",
+    "HIRAGANA": "ja",
+    "KATAKANA": "ja",
+    "HANGUL": "ko",
+    "DEVANAGARI": "hi mr ne sa kok bh",
+    "BENGALI": "bn as",
+    "GURMUKHI": "pa",
+    "GUJARATI": "gu",
+    "ORIYA": "or",
+    "TAMIL": "ta",
+    "TELUGU": "te",
+    "KANNADA": "kn",
+    "MALAYALAM": "ml",
+    "SINHALA": "si",
+    "THAI": "th",
+    "LAO": "lo",
+    "KHMER": "km",
+    "MYANMAR": "my",
+    "GEORGIAN": "ka",
+    "ARMENIAN": "hy",
+    "ETHIOPIC": "am ti",
+    "TIBETAN": "bo",
     "THAANA": "dv",
 }
-_NAMES = {"CJK": "Chinese (Han)", "HANGUL": "Korean (Hangul)", "HIRAGANA": "Japanese (kana)", "KATAKANA": "Japanese (kana)"}
+_NAMES = {
+    "CJK": "Chinese (Han)",
+    "HANGUL": "Korean (Hangul)",
+    "HIRAGANA": "Japanese (kana)",
+    "KATAKANA": "Japanese (kana)",
+}
 
 
 def script_of(ch: str) -> str | None:
@@ -60,5 +86,9 @@ def check_script(text: str, language: str, voice_name: str) -> list[str]:
             "the installed ones; docs/voices.md says how to add one), or give text in its language.",
             field="text",
         )
-    return [(f"{sum(foreign.values())} letters in {names} script, which the voice {voice_name} ({language}) "
-             "cannot read, are spelled out or skipped")]
+    return [
+        (
+            f"{sum(foreign.values())} letters in {names} script, which the voice {voice_name} ({language}) "
+            "cannot read, are spelled out or skipped"
+        )
+    ]

@@ -32,8 +32,16 @@ LABIAL_F2_Z = -0.2  # neighbouring second resonance this far under the speaker's
 # Vowel shapes by their first two resonances (Hz, adult averages, Peterson and Barney),
 # compared as z-scores of their logs against each speaker's own.
 _VOWELS = {
-    "IY": (270, 2290), "IH": (390, 1990), "EH": (530, 1840), "AE": (660, 1720), "AA": (730, 1090),
-    "AO": (570, 840), "UH": (440, 1020), "UW": (300, 870), "AH": (520, 1190), "ER": (490, 1350),
+    "IY": (270, 2290),
+    "IH": (390, 1990),
+    "EH": (530, 1840),
+    "AE": (660, 1720),
+    "AA": (730, 1090),
+    "AO": (570, 840),
+    "UH": (440, 1020),
+    "UW": (300, 870),
+    "AH": (520, 1190),
+    "ER": (490, 1350),
 }
 
 
@@ -92,10 +100,9 @@ def frame_labels(audio_16k: np.ndarray) -> list[str]:
         if start is not None:
             if (i - start) / 100 <= MAX_DIP_S:
                 # The lips lengthen the tube: the second resonance falls into the closure.
-                edges = np.r_[max(0, start - 2):start, i:min(n, i + 2)]
-                nuclei = np.r_[max(0, start - 7):max(0, start - 4), min(n, i + 4):min(n, i + 7)]
-                labial = (len(edges) and len(nuclei)
-                          and float(np.mean(z2[edges]) - np.mean(z2[nuclei])) < LABIAL_F2_Z)
+                edges = np.r_[max(0, start - 2) : start, i : min(n, i + 2)]
+                nuclei = np.r_[max(0, start - 7) : max(0, start - 4), min(n, i + 4) : min(n, i + 7)]
+                labial = len(edges) and len(nuclei) and float(np.mean(z2[edges]) - np.mean(z2[nuclei])) < LABIAL_F2_Z
                 labels[start:i] = "B" if labial else "D"
             start = None
     labels[silent] = "SIL"

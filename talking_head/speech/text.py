@@ -93,8 +93,7 @@ def clean(text: str) -> str:
 # ------------------------------------------------------------------- numbers
 
 # What num2words raises for a value or a form a language cannot say.
-_NUM2WORDS_ERRORS = (ArithmeticError, ValueError, TypeError, NotImplementedError, KeyError, IndexError,
-                     AttributeError)
+_NUM2WORDS_ERRORS = (ArithmeticError, ValueError, TypeError, NotImplementedError, KeyError, IndexError, AttributeError)
 
 
 def _words(value, language: Language, to: str = "cardinal") -> str | None:
@@ -193,72 +192,290 @@ _CURRENCIES = {  # symbol or code: ISO code, (unit, units), (cent, cents) or Non
     "₽": ("RUB", ("ruble", "rubles"), ("kopek", "kopeks")),
     "CHF": ("CHF", ("franc", "francs"), ("centime", "centimes")),
 }
-_SCALES = {"k": "thousand", "K": "thousand", "thousand": "thousand", "m": "million", "M": "million",
-           "mn": "million", "million": "million", "bn": "billion", "b": "billion", "B": "billion",
-           "billion": "billion", "tn": "trillion", "trillion": "trillion"}
-
-_UNITS = {  # written unit: (singular, plural)
-    "km": ("kilometer", "kilometers"), "m": ("meter", "meters"), "cm": ("centimeter", "centimeters"),
-    "mm": ("millimeter", "millimeters"), "μm": ("micrometer", "micrometers"),
-    "km2": ("square kilometer", "square kilometers"), "m2": ("square meter", "square meters"),
-    "m3": ("cubic meter", "cubic meters"), "mi": ("mile", "miles"), "ft": ("foot", "feet"),
-    "yd": ("yard", "yards"), "kg": ("kilogram", "kilograms"), "g": ("gram", "grams"),
-    "mg": ("milligram", "milligrams"), "lb": ("pound", "pounds"), "lbs": ("pound", "pounds"),
-    "oz": ("ounce", "ounces"), "l": ("liter", "liters"), "L": ("liter", "liters"),
-    "ml": ("milliliter", "milliliters"), "mL": ("milliliter", "milliliters"),
-    "mph": ("mile per hour", "miles per hour"), "km/h": ("kilometer per hour", "kilometers per hour"),
-    "kph": ("kilometer per hour", "kilometers per hour"), "m/s": ("meter per second", "meters per second"),
-    "°C": ("degree Celsius", "degrees Celsius"), "°F": ("degree Fahrenheit", "degrees Fahrenheit"),
-    "°": ("degree", "degrees"), "KB": ("kilobyte", "kilobytes"), "kB": ("kilobyte", "kilobytes"),
-    "MB": ("megabyte", "megabytes"), "GB": ("gigabyte", "gigabytes"), "TB": ("terabyte", "terabytes"),
-    "Hz": ("hertz", "hertz"), "kHz": ("kilohertz", "kilohertz"), "MHz": ("megahertz", "megahertz"),
-    "GHz": ("gigahertz", "gigahertz"), "W": ("watt", "watts"), "kW": ("kilowatt", "kilowatts"),
-    "kWh": ("kilowatt hour", "kilowatt hours"), "V": ("volt", "volts"), "mAh": ("milliamp hour", "milliamp hours"),
-    "ms": ("millisecond", "milliseconds"), "sec": ("second", "seconds"), "min": ("minute", "minutes"),
-    "hr": ("hour", "hours"), "hrs": ("hour", "hours"),
+_SCALES = {
+    "k": "thousand",
+    "K": "thousand",
+    "thousand": "thousand",
+    "m": "million",
+    "M": "million",
+    "mn": "million",
+    "million": "million",
+    "bn": "billion",
+    "b": "billion",
+    "B": "billion",
+    "billion": "billion",
+    "tn": "trillion",
+    "trillion": "trillion",
 }
 
-_MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September",
-           "October", "November", "December"]
+_UNITS = {  # written unit: (singular, plural)
+    "km": ("kilometer", "kilometers"),
+    "m": ("meter", "meters"),
+    "cm": ("centimeter", "centimeters"),
+    "mm": ("millimeter", "millimeters"),
+    "μm": ("micrometer", "micrometers"),
+    "km2": ("square kilometer", "square kilometers"),
+    "m2": ("square meter", "square meters"),
+    "m3": ("cubic meter", "cubic meters"),
+    "mi": ("mile", "miles"),
+    "ft": ("foot", "feet"),
+    "yd": ("yard", "yards"),
+    "kg": ("kilogram", "kilograms"),
+    "g": ("gram", "grams"),
+    "mg": ("milligram", "milligrams"),
+    "lb": ("pound", "pounds"),
+    "lbs": ("pound", "pounds"),
+    "oz": ("ounce", "ounces"),
+    "l": ("liter", "liters"),
+    "L": ("liter", "liters"),
+    "ml": ("milliliter", "milliliters"),
+    "mL": ("milliliter", "milliliters"),
+    "mph": ("mile per hour", "miles per hour"),
+    "km/h": ("kilometer per hour", "kilometers per hour"),
+    "kph": ("kilometer per hour", "kilometers per hour"),
+    "m/s": ("meter per second", "meters per second"),
+    "°C": ("degree Celsius", "degrees Celsius"),
+    "°F": ("degree Fahrenheit", "degrees Fahrenheit"),
+    "°": ("degree", "degrees"),
+    "KB": ("kilobyte", "kilobytes"),
+    "kB": ("kilobyte", "kilobytes"),
+    "MB": ("megabyte", "megabytes"),
+    "GB": ("gigabyte", "gigabytes"),
+    "TB": ("terabyte", "terabytes"),
+    "Hz": ("hertz", "hertz"),
+    "kHz": ("kilohertz", "kilohertz"),
+    "MHz": ("megahertz", "megahertz"),
+    "GHz": ("gigahertz", "gigahertz"),
+    "W": ("watt", "watts"),
+    "kW": ("kilowatt", "kilowatts"),
+    "kWh": ("kilowatt hour", "kilowatt hours"),
+    "V": ("volt", "volts"),
+    "mAh": ("milliamp hour", "milliamp hours"),
+    "ms": ("millisecond", "milliseconds"),
+    "sec": ("second", "seconds"),
+    "min": ("minute", "minutes"),
+    "hr": ("hour", "hours"),
+    "hrs": ("hour", "hours"),
+}
+
+_MONTHS = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
 _MONTH_NAMES = {m.lower(): i + 1 for i, m in enumerate(_MONTHS)}
 _MONTH_NAMES.update({m[:3].lower(): i + 1 for i, m in enumerate(_MONTHS)})
 _MONTH_NAMES["sept"] = 9
-_MONTH = r"(?:January|February|March|April|May|June|July|August|September|October|November|December|" \
-         r"Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec)"
+_MONTH = (
+    r"(?:January|February|March|April|May|June|July|August|September|October|November|December|"
+    r"Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec)"
+)
 
 # Titles read one way before a name and another after a street name: "Dr. Who", "Elm Dr."
 _TITLES_BEFORE_NAME = {"Dr": ("Doctor", "Drive"), "St": ("Saint", "Street")}
 _ABBREVIATIONS = {
-    "Mr": "Mister", "Mrs": "Missus", "Ms": "Miz", "Mx": "Mix", "Prof": "Professor", "Mt": "Mount",
-    "Jr": "Junior", "Sr": "Senior", "Capt": "Captain", "Gen": "General", "Lt": "Lieutenant",
-    "Sgt": "Sergeant", "Col": "Colonel", "Gov": "Governor", "Rev": "Reverend", "Hon": "Honorable",
-    "Ave": "Avenue", "Blvd": "Boulevard", "Rd": "Road", "Dept": "Department", "Inc": "Incorporated",
-    "Ltd": "Limited", "Corp": "Corporation", "Fig": "Figure", "Vol": "Volume", "approx": "approximately",
-    "vs": "versus", "etc": "et cetera", "Jan": "January", "Feb": "February", "Mar": "March", "Apr": "April",
-    "Jun": "June", "Jul": "July", "Aug": "August", "Sep": "September", "Sept": "September",
-    "Oct": "October", "Nov": "November", "Dec": "December",
+    "Mr": "Mister",
+    "Mrs": "Missus",
+    "Ms": "Miz",
+    "Mx": "Mix",
+    "Prof": "Professor",
+    "Mt": "Mount",
+    "Jr": "Junior",
+    "Sr": "Senior",
+    "Capt": "Captain",
+    "Gen": "General",
+    "Lt": "Lieutenant",
+    "Sgt": "Sergeant",
+    "Col": "Colonel",
+    "Gov": "Governor",
+    "Rev": "Reverend",
+    "Hon": "Honorable",
+    "Ave": "Avenue",
+    "Blvd": "Boulevard",
+    "Rd": "Road",
+    "Dept": "Department",
+    "Inc": "Incorporated",
+    "Ltd": "Limited",
+    "Corp": "Corporation",
+    "Fig": "Figure",
+    "Vol": "Volume",
+    "approx": "approximately",
+    "vs": "versus",
+    "etc": "et cetera",
+    "Jan": "January",
+    "Feb": "February",
+    "Mar": "March",
+    "Apr": "April",
+    "Jun": "June",
+    "Jul": "July",
+    "Aug": "August",
+    "Sep": "September",
+    "Sept": "September",
+    "Oct": "October",
+    "Nov": "November",
+    "Dec": "December",
 }
-_DOTTED = {"e.g.": "for example", "i.e.": "that is", "a.m.": "A M", "p.m.": "P M", "cf.": "compare",
-           "U.S.": "U S", "U.K.": "U K", "viz.": "namely", "et al.": "and others"}
+_DOTTED = {
+    "e.g.": "for example",
+    "i.e.": "that is",
+    "a.m.": "A M",
+    "p.m.": "P M",
+    "cf.": "compare",
+    "U.S.": "U S",
+    "U.K.": "U K",
+    "viz.": "namely",
+    "et al.": "and others",
+}
 _DOTTED_LOWER = {written.lower(): spoken for written, spoken in _DOTTED.items()}
 # Words never ending a sentence although a period follows them.
-_NO_SENTENCE_END = {"mr", "mrs", "ms", "mx", "dr", "prof", "st", "mt", "capt", "gen", "lt", "sgt", "col",
-                    "gov", "rev", "hon", "no", "vs", "fig", "vol", "approx", "e.g", "i.e", "cf", "viz"}
+_NO_SENTENCE_END = {
+    "mr",
+    "mrs",
+    "ms",
+    "mx",
+    "dr",
+    "prof",
+    "st",
+    "mt",
+    "capt",
+    "gen",
+    "lt",
+    "sgt",
+    "col",
+    "gov",
+    "rev",
+    "hon",
+    "no",
+    "vs",
+    "fig",
+    "vol",
+    "approx",
+    "e.g",
+    "i.e",
+    "cf",
+    "viz",
+}
 
-_COUNTING_NOUNS = {"chapter", "part", "volume", "vol", "book", "act", "scene", "section", "war", "phase",
-                   "season", "episode", "level", "type", "class", "article", "appendix", "stage", "grade",
-                   "round", "bowl", "series", "mark", "unit", "track", "canto", "psalm", "movement"}
-_NOT_NAMES = {"the", "a", "an", "my", "our", "your", "his", "her", "their", "this", "that", "these", "those",
-              "in", "on", "at", "of", "to", "for", "and", "or", "but", "with", "from", "by", "is", "was",
-              "if", "so", "then", "when", "what", "who", "why", "how", "yes", "no", "oh", "hi", "hello",
-              "dear", "it", "we", "they", "he", "she", "you", "i", "am", "are", "be", "as", "do", "did"}
+_COUNTING_NOUNS = {
+    "chapter",
+    "part",
+    "volume",
+    "vol",
+    "book",
+    "act",
+    "scene",
+    "section",
+    "war",
+    "phase",
+    "season",
+    "episode",
+    "level",
+    "type",
+    "class",
+    "article",
+    "appendix",
+    "stage",
+    "grade",
+    "round",
+    "bowl",
+    "series",
+    "mark",
+    "unit",
+    "track",
+    "canto",
+    "psalm",
+    "movement",
+}
+_NOT_NAMES = {
+    "the",
+    "a",
+    "an",
+    "my",
+    "our",
+    "your",
+    "his",
+    "her",
+    "their",
+    "this",
+    "that",
+    "these",
+    "those",
+    "in",
+    "on",
+    "at",
+    "of",
+    "to",
+    "for",
+    "and",
+    "or",
+    "but",
+    "with",
+    "from",
+    "by",
+    "is",
+    "was",
+    "if",
+    "so",
+    "then",
+    "when",
+    "what",
+    "who",
+    "why",
+    "how",
+    "yes",
+    "no",
+    "oh",
+    "hi",
+    "hello",
+    "dear",
+    "it",
+    "we",
+    "they",
+    "he",
+    "she",
+    "you",
+    "i",
+    "am",
+    "are",
+    "be",
+    "as",
+    "do",
+    "did",
+}
 
 _SYMBOLS_EN = {
-    "&": " and ", "%": " percent ", "‰": " per mille ", "+": " plus ", "=": " equals ", "×": " times ",
-    "÷": " divided by ", "±": " plus or minus ", "@": " at ", "°": " degrees ", "€": " euros ",
-    "$": " dollars ", "£": " pounds ", "¥": " yen ", "§": " section ", "©": " copyright ", "π": " pi ",
-    "∞": " infinity ", "≈": " approximately ", "≠": " is not equal to ", "≤": " less than or equal to ",
-    "≥": " greater than or equal to ", "√": " square root of ",
+    "&": " and ",
+    "%": " percent ",
+    "‰": " per mille ",
+    "+": " plus ",
+    "=": " equals ",
+    "×": " times ",
+    "÷": " divided by ",
+    "±": " plus or minus ",
+    "@": " at ",
+    "°": " degrees ",
+    "€": " euros ",
+    "$": " dollars ",
+    "£": " pounds ",
+    "¥": " yen ",
+    "§": " section ",
+    "©": " copyright ",
+    "π": " pi ",
+    "∞": " infinity ",
+    "≈": " approximately ",
+    "≠": " is not equal to ",
+    "≤": " less than or equal to ",
+    "≥": " greater than or equal to ",
+    "√": " square root of ",
 }
 
 # ------------------------------------------------------------- the readers
@@ -270,32 +487,48 @@ _NUM = r"\d+(?:[.,\u00a0\u202f']\d+)*"  # 3.14, 1,234,567, 12,50, 1 000 (narrow 
 _URL = re.compile(r"\b(?:https?://|www\.)[^\s<>\"']+", re.IGNORECASE)
 # Bounded repeats: "1.1.1.1..." must not cost quadratic time.
 _EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,6}\b")
-_DOMAIN = re.compile(r"\b(?:[a-z0-9-]{1,63}\.){1,6}"
-                     r"(?:com|org|net|io|dev|edu|gov|info|app|ai|co\.uk|uk|de|fr|eu|ca|au)\b",
-                     re.IGNORECASE)
-_TIME = re.compile(r"(?<![\d:.])([01]?\d|2[0-3]):([0-5]\d)(?::([0-5]\d))?(?![\d:])"
-                   r"(?:\s?([ap])\.?\s?m\b\.?)?", re.IGNORECASE)
+_DOMAIN = re.compile(
+    r"\b(?:[a-z0-9-]{1,63}\.){1,6}"
+    r"(?:com|org|net|io|dev|edu|gov|info|app|ai|co\.uk|uk|de|fr|eu|ca|au)\b",
+    re.IGNORECASE,
+)
+_TIME = re.compile(
+    r"(?<![\d:.])([01]?\d|2[0-3]):([0-5]\d)(?::([0-5]\d))?(?![\d:])"
+    r"(?:\s?([ap])\.?\s?m\b\.?)?",
+    re.IGNORECASE,
+)
 _HOUR_AMPM = re.compile(r"(?<![\d:.])(1[0-2]|0?[1-9])\s?([ap])\.?\s?m\b\.?", re.IGNORECASE)
 _ISO_DATE = re.compile(r"(?<![\d.-])(\d{4})-(\d{1,2})-(\d{1,2})(?![\d-])")
 _NUMERIC_DATE = re.compile(r"(?<![\d/.-])(\d{1,2})([/.-])(\d{1,2})\2(\d{4}|\d{2})(?![\d/-]|\.\d)")
 _MONTH_DAY = re.compile(rf"\b({_MONTH})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?\b(?!:)(?:,?\s+(\d{{4}})\b)?")
-_DAY_MONTH = re.compile(rf"(?:\b([Tt]he)\s+)?\b(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?({_MONTH})\b\.?"
-                        r"(?:,?\s+(\d{4})\b)?")
+_DAY_MONTH = re.compile(
+    rf"(?:\b([Tt]he)\s+)?\b(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?({_MONTH})\b\.?"
+    r"(?:,?\s+(\d{4})\b)?"
+)
 _IP = re.compile(r"(?<![\d.])(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)(?!\d|\.\d)")
 _PHONE = re.compile(r"(?<![\w.+-])(\+\d{1,3}[ .-]?)?(\(\d{1,4}\)[ .-]?)?\d{2,4}(?:[ .-]\d{2,4}){1,4}(?![\w-])")
-_CURRENCY_BEFORE = re.compile(rf"(?<!\w)(US\$|[$€£¥₹₩₽]|(?:USD|EUR|GBP|JPY|INR|CHF)\s?)\s?(-?{_NUM})"
-                              r"(?:\s?(thousand|million|billion|trillion|mn|bn|tn|[kKmMbB])\b)?")
-_CURRENCY_AFTER = re.compile(rf"(?<![\w.,])(-?{_NUM})\s?(?:(thousand|million|billion|trillion)\s)?"
-                             r"([€$£¥₹₩₽]|(?:USD|EUR|GBP|JPY|INR|CHF)\b)")
+_CURRENCY_BEFORE = re.compile(
+    rf"(?<!\w)(US\$|[$€£¥₹₩₽]|(?:USD|EUR|GBP|JPY|INR|CHF)\s?)\s?(-?{_NUM})"
+    r"(?:\s?(thousand|million|billion|trillion|mn|bn|tn|[kKmMbB])\b)?"
+)
+_CURRENCY_AFTER = re.compile(
+    rf"(?<![\w.,])(-?{_NUM})\s?(?:(thousand|million|billion|trillion)\s)?"
+    r"([€$£¥₹₩₽]|(?:USD|EUR|GBP|JPY|INR|CHF)\b)"
+)
 _PERCENT = re.compile(rf"(?<![\w.,])([-\u2212+]?{_NUM})\s?(%|‰|percent\b)")
-_VERSION_NAMED = re.compile(r"\b(version|Python|Java|Node|Ruby|PHP|Perl|Go|Rust|Swift|Kotlin|Scala|Lua|Julia|"
-                            r"iOS|iPadOS|macOS|OS X|Android|Windows|Ubuntu|Debian|Fedora|Linux|Firefox|Chrome|"
-                            r"Safari|Excel|HTTP|TLS|SSL|Bluetooth|USB|IPv|Unicode|PostgreSQL|MySQL|Django|React)"
-                            r"\s?(\d+(?:\.\d+)+)\b")
+_VERSION_NAMED = re.compile(
+    r"\b(version|Python|Java|Node|Ruby|PHP|Perl|Go|Rust|Swift|Kotlin|Scala|Lua|Julia|"
+    r"iOS|iPadOS|macOS|OS X|Android|Windows|Ubuntu|Debian|Fedora|Linux|Firefox|Chrome|"
+    r"Safari|Excel|HTTP|TLS|SSL|Bluetooth|USB|IPv|Unicode|PostgreSQL|MySQL|Django|React)"
+    r"\s?(\d+(?:\.\d+)+)\b"
+)
 _VERSION_V = re.compile(r"(?:\b([Vv]ersion)\s+)?(?<![\w.])[vV](\d+(?:\.\d+)+|\d+)\b")
 _VERSION_DOTS = re.compile(r"(?<![\w.])(?!\d{1,3}(?:\.\d{3}){2,}(?!\d|\.\d))(\d+\.\d+\.\d+(?:\.\d+)*)(?!\w|\.\d)")
-_UNIT = re.compile(rf"(?<![\w.,])([-\u2212]?{_NUM})\s?(" + "|".join(
-    re.escape(u) for u in sorted(_UNITS, key=len, reverse=True)) + r")(?![\w/])")
+_UNIT = re.compile(
+    rf"(?<![\w.,])([-\u2212]?{_NUM})\s?("
+    + "|".join(re.escape(u) for u in sorted(_UNITS, key=len, reverse=True))
+    + r")(?![\w/])"
+)
 _ORDINAL = re.compile(r"(?<![\w.,])(\d+)(st|nd|rd|th)\b", re.IGNORECASE)
 _RANGE = re.compile(rf"(?<![\w.,-])({_NUM})\s?[-–—]\s?(?=\d)")
 _FRACTION = re.compile(r"(?<![\w/⁄.])(\d{1,3})\s?[/⁄]\s?(\d{1,3})(?![\w/⁄]|\.\d)")
@@ -304,12 +537,15 @@ _MINUS = re.compile(r"(?:(?<=\s)|^)[-\u2212](?=\d)")
 _LETTER_DIGIT = re.compile(r"(?<=[^\W\d_])-?(?=\d)|(?<=\d)(?=[^\W\d_])")  # MP3, COVID-19, 3D
 _NUMBER = re.compile(rf"(?<![\w.,])([-\u2212]?{_NUM})(?![\w])")
 _ANY_DIGITS = re.compile(r"\d+")
-_ROMAN = re.compile(r"\b([A-Z][a-z]+)(\s+)(M{0,3}(?:CM|CD|D?C{0,3})(?:XC|XL|L?X{0,3})(?:IX|IV|V?I{0,3}))\b"
-                    r"(?!['\u2019-]\w)")
+_ROMAN = re.compile(
+    r"\b([A-Z][a-z]+)(\s+)(M{0,3}(?:CM|CD|D?C{0,3})(?:XC|XL|L?X{0,3})(?:IX|IV|V?I{0,3}))\b"
+    r"(?!['\u2019-]\w)"
+)
 _TITLE = re.compile(r"\b(Dr|St)\.(\s*)(?=([A-Z])?)")
 _ABBREVIATION = re.compile(r"\b(" + "|".join(_ABBREVIATIONS) + r")\.(?=\s|$|[,;:!?)])")
-_DOTTED_RE = re.compile(r"(?<!\w)(" + "|".join(re.escape(d) for d in sorted(_DOTTED, key=len, reverse=True))
-                        + r")(?!\w)", re.IGNORECASE)
+_DOTTED_RE = re.compile(
+    r"(?<!\w)(" + "|".join(re.escape(d) for d in sorted(_DOTTED, key=len, reverse=True)) + r")(?!\w)", re.IGNORECASE
+)
 _NUMBER_SIGN = re.compile(r"(?:\bNo\.?|#|№)\s?(?=\d)")
 _HASHTAG = re.compile(r"#(?=[^\W\d_])")
 _COMPARISON = re.compile(r"(?<=[\s\d])([<>])(?=[\s\d])")
@@ -479,12 +715,19 @@ def read_words(text: str, language: Language | str | None = "en") -> str:
     if en:
         text = _DOMAIN.sub(lambda m: f" {_say_domain(m.group(0))} ", text)
         text = _DOTTED_RE.sub(lambda m: f" {_DOTTED_LOWER[m.group(1).lower()]} ", text)
-    text = _TIME.sub(lambda m: " " + _say_time(int(m.group(1)), int(m.group(2)),
-                                               int(m.group(3)) if m.group(3) else None, m.group(4), lang) + " ", text)
+    text = _TIME.sub(
+        lambda m: (
+            " "
+            + _say_time(int(m.group(1)), int(m.group(2)), int(m.group(3)) if m.group(3) else None, m.group(4), lang)
+            + " "
+        ),
+        text,
+    )
     if en:
         text = _HOUR_AMPM.sub(lambda m: f" {_integer(m.group(1), lang)} {m.group(2).upper()} M ", text)
-    text = _ISO_DATE.sub(lambda m: f" {_say_date(m.group(1), int(m.group(2)), int(m.group(3)), lang) or m.group(0)} ",
-                         text)
+    text = _ISO_DATE.sub(
+        lambda m: f" {_say_date(m.group(1), int(m.group(2)), int(m.group(3)), lang) or m.group(0)} ", text
+    )
     text = _NUMERIC_DATE.sub(lambda m: _numeric_date(m, lang), text)
     if en:
         text = _MONTH_DAY.sub(lambda m: f" {_month_day(m, lang)} ", text)
@@ -500,8 +743,10 @@ def read_words(text: str, language: Language | str | None = "en") -> str:
     if en:
         text = _RANGE.sub(lambda m: f"{m.group(1)} to ", text)
         text = _TILDE.sub(" about ", text)
-        text = _PERCENT.sub(lambda m: f" {number(m.group(1), lang, year=False)} "
-                                      f"{'per mille' if m.group(2) == '‰' else 'percent'} ", text)
+        text = _PERCENT.sub(
+            lambda m: f" {number(m.group(1), lang, year=False)} {'per mille' if m.group(2) == '‰' else 'percent'} ",
+            text,
+        )
         text = _UNIT.sub(lambda m: _unit(m, lang), text)
         text = _ORDINAL.sub(lambda m: f" {_words(int(m.group(1)), lang, 'ordinal') or m.group(1)} ", text)
         text = _FRACTION.sub(_fraction, text)
@@ -588,13 +833,13 @@ def split_sentences(text: str) -> list[tuple[str, str]]:
     start = 0
     for match in _SENTENCE_END.finditer(text):
         if match.group(1) == ".":
-            word = re.search(r"(\S+)$", text[start:match.start()])
+            word = re.search(r"(\S+)$", text[start : match.start()])
             token = word.group(1).lower().rstrip(".") if word else ""
-            following = text[match.end():match.end() + 1]
+            following = text[match.end() : match.end() + 1]
             if token in _NO_SENTENCE_END or re.fullmatch(r"[^\W\d_]", token) or following.islower():
                 continue
         paragraph = match.group(0).count("\n") >= 2 and match.group(4) is None
-        piece = text[start:match.end(2) if match.group(1) else match.end()].strip()
+        piece = text[start : match.end(2) if match.group(1) else match.end()].strip()
         if piece:
             pieces.append((piece, "p" if paragraph else "s"))
         elif paragraph and pieces:
@@ -621,8 +866,11 @@ class _Break:
     seconds: float
 
 
-_TAG_LIKE = re.compile(r"<!DOCTYPE[^\[>]*(?:\[.*?\])?\s*>|<\s*/?\s*[A-Za-z][\w:.-]*(?:\s[^<>]*)?/?\s*>"
-                       r"|<!--.*?-->|<![^<>]*>|<\?[^<>]*\?>", re.DOTALL)
+_TAG_LIKE = re.compile(
+    r"<!DOCTYPE[^\[>]*(?:\[.*?\])?\s*>|<\s*/?\s*[A-Za-z][\w:.-]*(?:\s[^<>]*)?/?\s*>"
+    r"|<!--.*?-->|<![^<>]*>|<\?[^<>]*\?>",
+    re.DOTALL,
+)
 _LOOKS_LIKE_MARKUP = re.compile(r"<\s*/?\s*[A-Za-z][\w:.-]*(?:\s+[\w:.-]+\s*=\s*(?:\"[^\"]*\"|'[^']*'))*\s*/?\s*>")
 _BARE_AMPERSAND = re.compile(r"&(?!(?:amp|lt|gt|quot|apos|#\d+|#x[0-9a-fA-F]+);)")
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
@@ -668,7 +916,7 @@ def _say_as(text: str, interpret_as: str, date_format: str, language: Language) 
         return _digits(text, language)
     if kind == "ordinal" and language.english:
         digits = re.sub(r"\D", "", text)
-        return (_words(int(digits), language, "ordinal") if digits and len(digits) <= MAX_SPELLED_DIGITS else None)
+        return _words(int(digits), language, "ordinal") if digits and len(digits) <= MAX_SPELLED_DIGITS else None
     if kind == "date":
         groups = re.findall(r"\d+", text)
         fields = [f for f in date_format.lower() if f in "ymd"] if date_format else []

@@ -57,16 +57,18 @@ class Voice:
         if speaker is None or str(speaker) == "":
             return config.default_speaker_id if config.num_speakers > 1 else None
         if config.num_speakers <= 1:
-            raise InputError(f"the voice {self.info.name} has one speaker; leave out the speaker option.",
-                             field="speaker")
+            raise InputError(
+                f"the voice {self.info.name} has one speaker; leave out the speaker option.", field="speaker"
+            )
         names = config.speaker_id_map or {}
         if str(speaker) in names:
             return int(names[str(speaker)])
         if str(speaker).isdigit() and int(speaker) < config.num_speakers:
             return int(speaker)
         choices = ", ".join(sorted(names, key=names.get)) if names else f"0 to {config.num_speakers - 1}"
-        raise InputError(f"the voice {self.info.name} has no speaker {speaker!r}. Choose one of: {choices}.",
-                         field="speaker")
+        raise InputError(
+            f"the voice {self.info.name} has no speaker {speaker!r}. Choose one of: {choices}.", field="speaker"
+        )
 
 
 @dataclass
@@ -132,8 +134,9 @@ def _symbol_ids(voice: Voice, phonemes: list[str]) -> tuple[list[int], list[tupl
     return ids, spans
 
 
-def _run(voice: Voice, ids: list[int], length_scale: float, speaker_id: int | None,
-         rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray | None]:
+def _run(
+    voice: Voice, ids: list[int], length_scale: float, speaker_id: int | None, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray | None]:
     config = voice.piper.config
     inputs = {
         "input": np.array([ids], np.int64),
@@ -150,8 +153,9 @@ def _run(voice: Voice, ids: list[int], length_scale: float, speaker_id: int | No
     return audio, frames
 
 
-def _time_words(voice: Voice, written: str, sounds: list[tuple[ipa.Segment, float, float]],
-                start: float, end: float) -> list[Word]:
+def _time_words(
+    voice: Voice, written: str, sounds: list[tuple[ipa.Segment, float, float]], start: float, end: float
+) -> list[Word]:
     """Time each written word by matching its own phonemes to the sounds the voice spoke.
 
     espeak joins some words ("in the"), spells out numbers ("42": two words)
@@ -177,14 +181,12 @@ def _time_words(voice: Voice, written: str, sounds: list[tuple[ipa.Segment, floa
     for a, b, size in matcher.get_matching_blocks():
         for k in range(size):
             matched[heard_owner[a + k]].append(spoken_owner[b + k])
-    spans: list[tuple[float, float] | None] = [
-        (sounds[min(m)][1], sounds[max(m)][2]) if m else None for m in matched
-    ]
+    spans: list[tuple[float, float] | None] = [(sounds[min(m)][1], sounds[max(m)][2]) if m else None for m in matched]
     words: list[Word] = []
     for t, token in enumerate(tokens):
         if spans[t] is None:  # said with a neighbour (or not at all): between the two
             before = words[-1].end if words else start
-            after = next((s[0] for s in spans[t + 1:] if s is not None), end)
+            after = next((s[0] for s in spans[t + 1 :] if s is not None), end)
             spans[t] = (before, max(before, after))
         a, b = spans[t]
         a = max(a, words[-1].start if words else start)
@@ -192,8 +194,16 @@ def _time_words(voice: Voice, written: str, sounds: list[tuple[ipa.Segment, floa
     return words
 
 
-def speak(voice: Voice, text: str, written: str | None = None, *, speed: float = 1.0,
-          speaker: str | int | None = None, seed: int = 0, unit: int = 0) -> Utterance:
+def speak(
+    voice: Voice,
+    text: str,
+    written: str | None = None,
+    *,
+    speed: float = 1.0,
+    speaker: str | int | None = None,
+    seed: int = 0,
+    unit: int = 0,
+) -> Utterance:
     """Speak one unit of text; the audio with its phones and words, timed by the voice.
 
     `written` is how the text is shown (captions); by default `text` itself.
@@ -226,7 +236,9 @@ def speak(voice: Voice, text: str, written: str | None = None, *, speed: float =
             edges = np.cumsum([0] + [n for _, n in spans])
             counts = [(symbol, int(samples[a:b].sum())) for (symbol, _), a, b in zip(spans, edges[:-1], edges[1:])]
             if sum(n for _, n in counts) != len(audio):
-                log.debug("voice durations (%d samples) differ from its audio (%d)", sum(n for _, n in counts), len(audio))
+                log.debug(
+                    "voice durations (%d samples) differ from its audio (%d)", sum(n for _, n in counts), len(audio)
+                )
             cursor = at
             for segment in ipa.segments(counts):
                 begin, cursor = cursor, cursor + segment.samples
@@ -243,8 +255,9 @@ def speak(voice: Voice, text: str, written: str | None = None, *, speed: float =
     return Utterance(audio, rate, phones, words)
 
 
-def synthesize(text: str, voice: str | Path | None = None, *, speed: float = 1.0,
-               speaker: str | int | None = None, seed: int = 0) -> Utterance:
+def synthesize(
+    text: str, voice: str | Path | None = None, *, speed: float = 1.0, speaker: str | int | None = None, seed: int = 0
+) -> Utterance:
     """Speak `text` (plain or SSML) unit by unit as the text front end reads it.
 
     Each unit's spoken reading is what the voice says; its words are timed
@@ -283,5 +296,4 @@ def synthesize(text: str, voice: str | Path | None = None, *, speed: float = 1.0
         at += len(said.audio)
     if not pieces:
         raise InputError(NOTHING_TO_SAY, field="text")
-    return Utterance(np.concatenate(pieces), rate, phones if timed else [], words if timed else [], timed,
-                     sentences)
+    return Utterance(np.concatenate(pieces), rate, phones if timed else [], words if timed else [], timed, sentences)

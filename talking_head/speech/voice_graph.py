@@ -56,14 +56,19 @@ def _replacement(node, index: int) -> tuple[NoiseInput, list, list]:
     dtype = attrs.get("dtype", TensorProto.FLOAT)
     normal = node.op_type.startswith("RandomNormal")
     noise = NoiseInput(
-        name=f"talking_head_noise_{index}", normal=normal,
-        mean=float(attrs.get("mean", 0.0)), scale=float(attrs.get("scale", 1.0)),
-        low=float(attrs.get("low", 0.0)), high=float(attrs.get("high", 1.0)),
+        name=f"talking_head_noise_{index}",
+        normal=normal,
+        mean=float(attrs.get("mean", 0.0)),
+        scale=float(attrs.get("scale", 1.0)),
+        low=float(attrs.get("low", 0.0)),
+        high=float(attrs.get("high", 1.0)),
         dtype=np.dtype(helper.tensor_dtype_to_np_dtype(dtype)).name,
     )
     p = f"talking_head_noise_{index}_"
-    constants = [helper.make_tensor(p + "one", TensorProto.INT64, [1], [1]),
-                 helper.make_tensor(p + "zero", TensorProto.INT64, [1], [0])]
+    constants = [
+        helper.make_tensor(p + "one", TensorProto.INT64, [1], [1]),
+        helper.make_tensor(p + "zero", TensorProto.INT64, [1], [0]),
+    ]
     if node.op_type.endswith("Like"):
         shape = [helper.make_node("Shape", [node.input[0]], [p + "shape"])]
     else:
@@ -107,8 +112,9 @@ def patch(model) -> tuple[bool, list[NoiseInput]]:
         noises.append(noise)
         kept.extend(nodes)
         graph.initializer.extend(constants)
-        graph.input.append(helper.make_tensor_value_info(
-            noise.name, helper.np_dtype_to_tensor_dtype(np.dtype(noise.dtype)), ["n"]))
+        graph.input.append(
+            helper.make_tensor_value_info(noise.name, helper.np_dtype_to_tensor_dtype(np.dtype(noise.dtype)), ["n"])
+        )
     del graph.node[:]
     graph.node.extend(kept)
     return timed, noises

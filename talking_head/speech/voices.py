@@ -63,8 +63,11 @@ def read_info(model: Path, bundled: bool = False) -> VoiceInfo:
         language = data.get("language") or {}
         speaker_map = data.get("speaker_id_map") or {}
         count = int(data.get("num_speakers", 1))
-        speakers = sorted(speaker_map, key=speaker_map.get) if speaker_map else (
-            [str(i) for i in range(count)] if count > 1 else [])
+        speakers = (
+            sorted(speaker_map, key=speaker_map.get)
+            if speaker_map
+            else ([str(i) for i in range(count)] if count > 1 else [])
+        )
         return VoiceInfo(
             name=model.name[: -len(VOICE_SUFFIX)],
             language=language.get("code") or espeak,
@@ -117,8 +120,11 @@ def resolve_voice(voice: str | None, voices_dir: Path | str | None = None, allow
     if allow_paths and is_path(voice):
         model = Path(voice).expanduser()
         if model.suffix != VOICE_SUFFIX or not model.is_file():
-            raise InputError(f"voice not found: {model}. Give a Piper voice .onnx file, or a voice name "
-                             "(talking-head voices lists them).", field="voice")
+            raise InputError(
+                f"voice not found: {model}. Give a Piper voice .onnx file, or a voice name "
+                "(talking-head voices lists them).",
+                field="voice",
+            )
         return model
     installed = installed_voices(voices_dir)
     if voice in installed:

@@ -102,8 +102,11 @@ def cues(words: list[Word]) -> list[tuple[float, float, list[str]]]:
     for word in pieces:
         if current:
             texts = [w.text for w in current + [word]]
-            if (not _fits(texts) or word.end - current[0].start > MAX_CUE_S
-                    or word.start - current[-1].end > PAUSE_BREAK_S):
+            if (
+                not _fits(texts)
+                or word.end - current[0].start > MAX_CUE_S
+                or word.start - current[-1].end > PAUSE_BREAK_S
+            ):
                 # Step back to the last clause end in this cue when it leaves a fair share behind.
                 cut = next((k for k in range(len(current) - 1, 0, -1) if _ends_clause(current[k - 1].text)), 0)
                 if cut and cut >= len(current) // 2:

@@ -63,8 +63,9 @@ def audio_frame(samples: np.ndarray, first_sample: int, rate: int) -> av.AudioFr
     with negative timestamps and the muxer accounts for them, so the first
     sound is heard at exactly t = 0.
     """
-    frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(samples, np.float32)[np.newaxis, :], format="flt",
-                                       layout="mono")
+    frame = av.AudioFrame.from_ndarray(
+        np.ascontiguousarray(samples, np.float32)[np.newaxis, :], format="flt", layout="mono"
+    )
     frame.sample_rate = rate
     frame.pts = first_sample
     frame.time_base = Fraction(1, rate)

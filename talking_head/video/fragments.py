@@ -61,9 +61,13 @@ class FragmentWriter:
         # Key frames only where a fragment starts (forced below); no scene-cut key frames. One thread:
         # several streams share the cores, and one 512 frame encodes in about 4 ms anyway.
         self._video, self._audio = add_streams(
-            self._container, width, height, fps, sample_rate,
-            {"tune": "zerolatency", "profile": H264_PROFILE, "g": str(10 * fps), "sc_threshold": "0",
-             "threads": "1"})
+            self._container,
+            width,
+            height,
+            fps,
+            sample_rate,
+            {"tune": "zerolatency", "profile": H264_PROFILE, "g": str(10 * fps), "sc_threshold": "0", "threads": "1"},
+        )
 
     @property
     def bytes_out(self) -> int:
@@ -78,8 +82,11 @@ class FragmentWriter:
         self._pending = np.concatenate([self._pending, np.asarray(samples, np.float32)])
 
     def _fragment_starts(self, index: int) -> bool:
-        return index == 0 or index == self._first_cut or (
-            index > self._first_cut and (index - self._first_cut) % self._every == 0)
+        return (
+            index == 0
+            or index == self._first_cut
+            or (index > self._first_cut and (index - self._first_cut) % self._every == 0)
+        )
 
     def write(self, frame: np.ndarray) -> None:
         """Encode one RGB uint8 frame of shape (height, width, 3) with its share of the queued audio."""

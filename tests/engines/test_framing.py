@@ -50,7 +50,9 @@ def test_the_square_is_moved_then_tightened_then_extended():
     face_box = (40.0, 40.0, 80.0, 80.0)  # a 40 px face; its preferred square is 76 px
     assert framing.place_square(200, 200, (60, 60), 76, face_box) == (22, 22, 76, framing.INSIDE)
     assert framing.place_square(100, 200, (75, 60), 76, face_box) == (24, 22, 76, framing.SHIFTED)  # off the right edge
-    x0, y0, side, how = framing.place_square(64, 64, (32, 32), 76, (12.0, 12.0, 52.0, 52.0))  # photo smaller than the square
+    x0, y0, side, how = framing.place_square(
+        64, 64, (32, 32), 76, (12.0, 12.0, 52.0, 52.0)
+    )  # photo smaller than the square
     assert how == framing.TIGHTENED and side == 64 and (x0, y0) == (0, 0)
     x0, y0, side, how = framing.place_square(70, 200, (55, 60), 76, (30.0, 40.0, 75.0, 85.0))  # face cut by x = 70
     assert how == framing.EXTENDED and x0 + side > 70

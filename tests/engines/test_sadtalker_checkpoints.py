@@ -61,6 +61,7 @@ def first_bytes(count: int):
     def write(good: Path, path: Path) -> None:
         with open(good / path.name, "rb") as f:
             path.write_bytes(f.read(count))
+
     return write
 
 
@@ -84,32 +85,74 @@ def remove(good: Path, path: Path) -> None:
 
 # case -> (file to break, how, the line the error must carry)
 CASES = {
-    "main missing": (MAIN, remove, "{dir}/SadTalker_V0.0.2_256.safetensors: missing (download "
-                     "SadTalker_V0.0.2_256.safetensors from https://github.com/OpenTalker/SadTalker/releases"),
-    "mapping missing": (CROP_MAPPING, remove, "{dir}/mapping_00229-model.pth.tar: missing (download "
-                        "mapping_00229-model.pth.tar from"),
-    "header too small": (MAIN, first_bytes(5), "{dir}/SadTalker_V0.0.2_256.safetensors: only 5 bytes, too small to be "
-                         "a safetensors file (truncated download?)"),
+    "main missing": (
+        MAIN,
+        remove,
+        "{dir}/SadTalker_V0.0.2_256.safetensors: missing (download "
+        "SadTalker_V0.0.2_256.safetensors from https://github.com/OpenTalker/SadTalker/releases",
+    ),
+    "mapping missing": (
+        CROP_MAPPING,
+        remove,
+        "{dir}/mapping_00229-model.pth.tar: missing (download mapping_00229-model.pth.tar from",
+    ),
+    "header too small": (
+        MAIN,
+        first_bytes(5),
+        "{dir}/SadTalker_V0.0.2_256.safetensors: only 5 bytes, too small to be "
+        "a safetensors file (truncated download?)",
+    ),
     "header cut": (MAIN, first_bytes(4096), "{dir}/SadTalker_V0.0.2_256.safetensors: truncated: the header needs "),
-    "unexpected end of file": (MAIN, first_bytes(8_000_000), "{dir}/SadTalker_V0.0.2_256.safetensors: truncated: "
-                               f"unexpected end of file at 8000000 bytes, its tensors need {MAIN_SIZE} bytes "
-                               "(1% downloaded)"),
-    "html instead of safetensors": (MAIN, html_page, "{dir}/SadTalker_V0.0.2_256.safetensors: not a safetensors file "
-                                    "(it is a text file (an HTML error page?)"),
-    "html instead of mapping": (CROP_MAPPING, html_page, "{dir}/mapping_00229-model.pth.tar: not a torch checkpoint "
-                                "(it is a text file (an HTML error page?)); download it again"),
-    "mapping cut": (CROP_MAPPING, first_bytes(20_000_000), "{dir}/mapping_00229-model.pth.tar: not a torch "
-                    "checkpoint (a truncated or damaged zip archive); download it again"),
-    "tensor missing": (MAIN, renamed_key, "{dir}/SadTalker_V0.0.2_256.safetensors: 1 of 386 expected tensors are "
-                       "missing (generator.decoder.conv_img.bias)"),
-    "tensor mis-shaped": (MAIN, reshaped_key, "{dir}/SadTalker_V0.0.2_256.safetensors: 1 tensors have the wrong shape "
-                          "or type (kp_extractor.down.weight: expected [3, 1, 13, 13] float32, found [1, 3, 13, 13] "
-                          "float32)"),
-    "mapping files swapped": (CROP_MAPPING, other_mapping, "{dir}/mapping_00229-model.pth.tar: this is the "
-                              "73-coefficient mapping network, expected the 70-coefficient one "
-                              "(mapping_00109-model.pth.tar and mapping_00229-model.pth.tar swapped or renamed?)"),
-    "pickled python object": (CROP_MAPPING, pickled_object, "{dir}/mapping_00229-model.pth.tar: refused to unpickle: "
-                              "it holds Python objects other than tensors (argparse.Namespace)"),
+    "unexpected end of file": (
+        MAIN,
+        first_bytes(8_000_000),
+        "{dir}/SadTalker_V0.0.2_256.safetensors: truncated: "
+        f"unexpected end of file at 8000000 bytes, its tensors need {MAIN_SIZE} bytes "
+        "(1% downloaded)",
+    ),
+    "html instead of safetensors": (
+        MAIN,
+        html_page,
+        "{dir}/SadTalker_V0.0.2_256.safetensors: not a safetensors file (it is a text file (an HTML error page?)",
+    ),
+    "html instead of mapping": (
+        CROP_MAPPING,
+        html_page,
+        "{dir}/mapping_00229-model.pth.tar: not a torch checkpoint "
+        "(it is a text file (an HTML error page?)); download it again",
+    ),
+    "mapping cut": (
+        CROP_MAPPING,
+        first_bytes(20_000_000),
+        "{dir}/mapping_00229-model.pth.tar: not a torch "
+        "checkpoint (a truncated or damaged zip archive); download it again",
+    ),
+    "tensor missing": (
+        MAIN,
+        renamed_key,
+        "{dir}/SadTalker_V0.0.2_256.safetensors: 1 of 386 expected tensors are "
+        "missing (generator.decoder.conv_img.bias)",
+    ),
+    "tensor mis-shaped": (
+        MAIN,
+        reshaped_key,
+        "{dir}/SadTalker_V0.0.2_256.safetensors: 1 tensors have the wrong shape "
+        "or type (kp_extractor.down.weight: expected [3, 1, 13, 13] float32, found [1, 3, 13, 13] "
+        "float32)",
+    ),
+    "mapping files swapped": (
+        CROP_MAPPING,
+        other_mapping,
+        "{dir}/mapping_00229-model.pth.tar: this is the "
+        "73-coefficient mapping network, expected the 70-coefficient one "
+        "(mapping_00109-model.pth.tar and mapping_00229-model.pth.tar swapped or renamed?)",
+    ),
+    "pickled python object": (
+        CROP_MAPPING,
+        pickled_object,
+        "{dir}/mapping_00229-model.pth.tar: refused to unpickle: "
+        "it holds Python objects other than tensors (argparse.Namespace)",
+    ),
 }
 
 
@@ -143,15 +186,34 @@ def test_broken_checkpoints(broken, case, tmp_path, capsys):
     assert "Fix: put the files of the SadTalker v0.0.2 release" in message
 
     # ... and from the command line, exit status 2 with that message.
-    code = cli.main(["say", "Hi.", "--engine", "sadtalker", "--strict", "--sadtalker-dir", str(folder),
-                     "--size", "128", "--captions", "none", "-o", str(tmp_path / "strict.mp4")])
+    code = cli.main(
+        [
+            "say",
+            "Hi.",
+            "--engine",
+            "sadtalker",
+            "--strict",
+            "--sadtalker-dir",
+            str(folder),
+            "--size",
+            "128",
+            "--captions",
+            "none",
+            "-o",
+            str(tmp_path / "strict.mp4"),
+        ]
+    )
     assert code == 2
     assert expected in capsys.readouterr().err
     assert not (tmp_path / "strict.mp4").exists()
 
     # Without strict (engine auto), the next engine makes the video and the reason is on record.
-    result = talk(text="Hi.", output=tmp_path / "fallback.mp4",
-                  options=TalkOptions(size=128, captions="none"), settings=Settings(sadtalker_dir=folder))
+    result = talk(
+        text="Hi.",
+        output=tmp_path / "fallback.mp4",
+        options=TalkOptions(size=128, captions="none"),
+        settings=Settings(sadtalker_dir=folder),
+    )
     assert result.engine != "sadtalker" and result.fallback
     assert result.fallback_reason.startswith("sadtalker: the SadTalker checkpoints in")
     assert expected in result.fallback_reason
@@ -193,7 +255,9 @@ def test_good_folder_passes_and_full_mode_needs_its_own_mapping(sadtalker_dir, t
 @pytest.mark.parametrize("batch_size", [0, 257])
 def test_a_batch_size_out_of_range_is_refused_naming_its_flag(sadtalker_dir, batch_size):
     with pytest.raises(ConfigurationError, match="--batch-size.*between 1 and 256"):
-        SadTalkerEngine().unavailable(TalkOptions(), Settings(sadtalker_dir=sadtalker_dir, sadtalker_batch_size=batch_size))
+        SadTalkerEngine().unavailable(
+            TalkOptions(), Settings(sadtalker_dir=sadtalker_dir, sadtalker_batch_size=batch_size)
+        )
 
 
 def test_the_512_networks_are_used_for_large_frames_when_present(sadtalker_dir, tmp_path):
@@ -210,7 +274,10 @@ def test_without_torch_the_engine_says_how_to_install_it(sadtalker_dir, monkeypa
     from talking_head.engines.sadtalker import engine as engine_module
 
     real_find_spec = engine_module.importlib.util.find_spec
-    monkeypatch.setattr(engine_module.importlib.util, "find_spec",
-                        lambda name, *a: None if name == "torch" else real_find_spec(name, *a))
+    monkeypatch.setattr(
+        engine_module.importlib.util,
+        "find_spec",
+        lambda name, *a: None if name == "torch" else real_find_spec(name, *a),
+    )
     reason = SadTalkerEngine().unavailable(TalkOptions(), Settings(sadtalker_dir=sadtalker_dir))
     assert reason == "torch not installed: pip install 'talking-head[sadtalker]'"

@@ -88,8 +88,15 @@ def test_audio2pose(kit, sadtalker_networks, fixture):
     # the long fixture's expression half comes from the same call's audio2exp, with audio2exp.npz's blinks
     ratio = data["ratio_gt"][0] if "ratio_gt" in data else load(kit, "audio2exp")["ratio_gt"][0]
     assert int(data["num_frames"]) == data["indiv_mels"].shape[1]
-    out = coefficients.predict(nets, data["indiv_mels"][0, :, 0], data["ref"][0, 0], int(data["pose_style"]), ratio,
-                               iter(t(data["z"])), torch.device("cpu"))
+    out = coefficients.predict(
+        nets,
+        data["indiv_mels"][0, :, 0],
+        data["ref"][0, 0],
+        int(data["pose_style"]),
+        ratio,
+        iter(t(data["z"])),
+        torch.device("cpu"),
+    )
     compare(kit, fixture, "pose_pred", out["pose"][None])
     compare(kit, fixture, "pose_pred_smoothed", out["pose_smoothed"][None])
     compare(kit, fixture, "savgol_window", np.int64(coefficients.smoothing_window(int(data["num_frames"]))))
@@ -133,16 +140,18 @@ def test_keypoints(kit, sadtalker_networks):
             compare(kit, "keypoints", f"{who}_rot_mat", keypoints.rotation_matrix(*degrees))
             compare(kit, "keypoints", f"kp_{who}", keypoints.transform_keypoints(kp_canonical, pose))
         override = t(data["override_degrees"])
-        moved = keypoints.transform_keypoints(kp_canonical, poses["driving"], override[:, 0], override[:, 1],
-                                              override[:, 2])
+        moved = keypoints.transform_keypoints(
+            kp_canonical, poses["driving"], override[:, 0], override[:, 1], override[:, 2]
+        )
         compare(kit, "keypoints", "kp_driving_override", moved)
         math = {name: t(data[f"math_{name}"]) for name in ("yaw", "pitch", "roll", "t", "exp")}
         degrees = [keypoints.bins_to_degrees(math[name]) for name in ("yaw", "pitch", "roll")]
         for name, value in zip(("yaw", "pitch", "roll"), degrees):
             compare(kit, "keypoints", f"math_{name}_deg", value)
         compare(kit, "keypoints", "math_rot_mat", keypoints.rotation_matrix(*degrees))
-        compare(kit, "keypoints", "math_kp_transformed",
-                keypoints.transform_keypoints(t(data["math_kp_canonical"]), math))
+        compare(
+            kit, "keypoints", "math_kp_transformed", keypoints.transform_keypoints(t(data["math_kp_canonical"]), math)
+        )
     # the poses are read, never modified (SadTalker zeroes t_x and t_z in place)
     assert all(torch.equal(poses[who]["t"], lifts[who]) for who in poses)
 
@@ -162,9 +171,12 @@ def test_generator_512(kit, sadtalker_dir):
     with torch.inference_mode():
         image = animate.image_to_tensor(data["source_image_uint8"])
         kp_canonical = nets.kp_detector(image)
-        moved = {who: keypoints.transform_keypoints(
-            kp_canonical, {name: t(poses[f"he_{who}_{name}"]) for name in ("yaw", "pitch", "roll", "t", "exp")})
-            for who in ("source", "driving")}
+        moved = {
+            who: keypoints.transform_keypoints(
+                kp_canonical, {name: t(poses[f"he_{who}_{name}"]) for name in ("yaw", "pitch", "roll", "t", "exp")}
+            )
+            for who in ("source", "driving")
+        }
         compare(kit, "generator_512", "kp_canonical", kp_canonical)
         compare(kit, "generator_512", "kp_source", moved["source"])
         compare(kit, "generator_512", "kp_driving", moved["driving"])
@@ -184,9 +196,16 @@ def test_end_to_end_frames(kit, sadtalker_networks, coeff_nc):
     targets = animate.target_coefficients(data["target_coeff_3dmm"], source, full, still=False, expression_scale=1.0)
     windows = animate.semantic_windows(targets, np.arange(len(targets)))
     compare(kit, fixture, "target_semantics", windows[None])
-    animator = animate.Animator(nets.kp_detector, nets.generator, mappings[coeff_nc], data["source_image_uint8"],
-                                source, full, torch.device("cpu"))
-    frames = torch.cat([animator.frames(windows[i:i + 2]) for i in range(0, len(windows), 2)])  # batches of 2
+    animator = animate.Animator(
+        nets.kp_detector,
+        nets.generator,
+        mappings[coeff_nc],
+        data["source_image_uint8"],
+        source,
+        full,
+        torch.device("cpu"),
+    )
+    frames = torch.cat([animator.frames(windows[i : i + 2]) for i in range(0, len(windows), 2)])  # batches of 2
     compare(kit, fixture, "frames", frames[None])
 
 
@@ -217,8 +236,8 @@ def test_batched_generator_matches_frame_by_frame(kit, sadtalker_networks):
         encoded = nets.generator.encode_source(image, t(data["kp_source"]))
         batched = nets.generator.render(encoded, kp_driving)
         for i in range(len(kp_driving)):
-            single = nets.generator.render(encoded, kp_driving[i:i + 1])
+            single = nets.generator.render(encoded, kp_driving[i : i + 1])
             # batched convolutions round differently; the deep decoder turns that into ~3e-5, as the kit
             # measured between thread counts. A batch mixed up with its neighbours would be off by 1e-2 and more.
             for name, atol in (("prediction", 2e-4), ("occlusion_map", 1e-5), ("mask", 1e-5)):
-                assert torch.allclose(batched[name][i:i + 1], single[name], atol=atol, rtol=0), name
+                assert torch.allclose(batched[name][i : i + 1], single[name], atol=atol, rtol=0), name

@@ -21,10 +21,32 @@ FPS = 5
 def test_say_with_sadtalker_makes_a_valid_mp4(sadtalker_dir, tmp_path):
     video = tmp_path / "hello.mp4"
     run = subprocess.run(
-        [sys.executable, "-m", "talking_head.cli", "say", "Hi there.", "--engine", "sadtalker", "--strict",
-         "--sadtalker-dir", str(sadtalker_dir), "--size", "256", "--fps", str(FPS), "--batch-size", "4",
-         "--captions", "none", "--json", "-o", str(video)],
-        capture_output=True, text=True, timeout=600,
+        [
+            sys.executable,
+            "-m",
+            "talking_head.cli",
+            "say",
+            "Hi there.",
+            "--engine",
+            "sadtalker",
+            "--strict",
+            "--sadtalker-dir",
+            str(sadtalker_dir),
+            "--size",
+            "256",
+            "--fps",
+            str(FPS),
+            "--batch-size",
+            "4",
+            "--captions",
+            "none",
+            "--json",
+            "-o",
+            str(video),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert run.returncode == 0, run.stderr
     record = json.loads(run.stdout)

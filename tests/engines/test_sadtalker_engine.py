@@ -77,7 +77,7 @@ def test_full_mode_pastes_the_face_back_without_a_seam(engine, sadtalker_dir, fa
     frame = next(engine.render(prepared, speech(0.2), MotionTrack.at_rest(1, opts.fps)))
     x0, y0, x1, y1 = prepared.box
     inside = np.zeros(photo.shape[:2], bool)
-    inside[max(y0, 0):y1, max(x0, 0):x1] = True
+    inside[max(y0, 0) : y1, max(x0, 0) : x1] = True
     assert np.array_equal(frame[~inside], photo[~inside])  # untouched outside the face square
     change = np.abs(frame.astype(np.int16) - photo.astype(np.int16)).mean(axis=2)
     side = x1 - x0
@@ -86,13 +86,13 @@ def test_full_mode_pastes_the_face_back_without_a_seam(engine, sadtalker_dir, fa
         """Mean change over the pixels `depth` (fraction of the side) inside the square's edge, on the photo."""
         d = int(depth * side)
         mask = np.zeros_like(inside)
-        mask[max(y0 + d, 0):y1 - d, max(x0 + d, 0):x1 - d] = True
-        mask[max(y0 + d + 1, 0):y1 - d - 1, max(x0 + d + 1, 0):x1 - d - 1] = False
+        mask[max(y0 + d, 0) : y1 - d, max(x0 + d, 0) : x1 - d] = True
+        mask[max(y0 + d + 1, 0) : y1 - d - 1, max(x0 + d + 1, 0) : x1 - d - 1] = False
         return float(change[mask].mean())
 
     assert ring(0.0) < 1.0  # the edge of the pasted square is the photo: no seam
     assert ring(0.0) < ring(0.04) < ring(0.08) < ring(0.2)  # and the face fades in
-    assert change[y0 + side // 3:y1 - side // 3, x0 + side // 3:x1 - side // 3].mean() > 10  # the face is drawn
+    assert change[y0 + side // 3 : y1 - side // 3, x0 + side // 3 : x1 - side // 3].mean() > 10  # the face is drawn
 
 
 def test_resize_mode_keeps_the_photo_shape(engine, sadtalker_dir, face):
@@ -113,10 +113,18 @@ def test_options_reach_the_networks(engine, sadtalker_dir, face):
     base = coefficients.audio_to_coefficients(nets, windows, source, 0, seed=1, device=torch.device("cpu"))
     assert np.array_equal(base, coefficients.audio_to_coefficients(nets, windows, source, 0, 1, torch.device("cpu")))
     other_style = coefficients.audio_to_coefficients(nets, windows, source, 7, 1, torch.device("cpu"))
-    assert np.abs(other_style[1:, 64:] - base[1:, 64:]).max() > 1e-3 and np.array_equal(other_style[:, :64],
-                                                                                          base[:, :64])
-    unsmoothed = coefficients.predict(nets, windows, source, 0, np.zeros((30, 1), np.float32),
-                                      coefficients.seeded_latents(1, torch.device("cpu")), torch.device("cpu"))
+    assert np.abs(other_style[1:, 64:] - base[1:, 64:]).max() > 1e-3 and np.array_equal(
+        other_style[:, :64], base[:, :64]
+    )
+    unsmoothed = coefficients.predict(
+        nets,
+        windows,
+        source,
+        0,
+        np.zeros((30, 1), np.float32),
+        coefficients.seeded_latents(1, torch.device("cpu")),
+        torch.device("cpu"),
+    )
     assert np.array_equal(unsmoothed["pose"][0], source[64:70])  # frame 0 is the photo's pose before smoothing
 
     still = animate.target_coefficients(base, source, full=False, still=True, expression_scale=1.0)
@@ -147,7 +155,7 @@ def test_blinks_and_smoothing_windows():
     starts = np.flatnonzero(np.diff(np.concatenate([[0], (ratio > 0).astype(int)])) == 1)
     assert len(starts) >= 2
     for start in starts:
-        assert np.allclose(ratio[start:start + 5], coefficients.BLINK)
+        assert np.allclose(ratio[start : start + 5], coefficients.BLINK)
     assert np.array_equal(ratio, coefficients.blink_ratio(200, np.random.default_rng(0))[:, 0])
     assert [coefficients.smoothing_window(n) for n in (1, 2, 8, 12, 13, 50)] == [1, 1, 7, 11, 13, 13]
     assert coefficients.smooth_pose(np.ones((2, 6), np.float32)).shape == (2, 6)  # too short to fit: unchanged

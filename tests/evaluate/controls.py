@@ -77,10 +77,14 @@ def eyes_closed(image: np.ndarray, landmarks: np.ndarray, amount: float) -> np.n
         height = pts[:, 1].max() - pts[:, 1].min()
         x, y = int(pts[:, 0].mean()), int(pts[:, 1].min() - 0.6 * height)
         skin = image[y - 2 : y + 3, x - 3 : x + 4].reshape(-1, 3).mean(axis=0)
-        cv2.fillPoly(out, [np.round(np.vstack([[outer], upper, [inner], lid[::-1]])).astype(np.int32)],
-                     tuple(int(v) for v in skin))
-        cv2.polylines(out, [np.round(np.vstack([[outer], lid, [inner]])).astype(np.int32)], False, LASHES, 1,
-                      cv2.LINE_AA)
+        cv2.fillPoly(
+            out,
+            [np.round(np.vstack([[outer], upper, [inner], lid[::-1]])).astype(np.int32)],
+            tuple(int(v) for v in skin),
+        )
+        cv2.polylines(
+            out, [np.round(np.vstack([[outer], lid, [inner]])).astype(np.int32)], False, LASHES, 1, cv2.LINE_AA
+        )
     return out
 
 
@@ -103,11 +107,12 @@ def write_silent_video(path: Path, frames) -> Path:
     return path
 
 
-
-
 def swayed(image: np.ndarray, t: float, iod: float) -> np.ndarray:
     """The whole picture moved smoothly at time `t` s: slow sines in x, y and roll."""
     h, w = image.shape[:2]
     matrix = cv2.getRotationMatrix2D((w / 2, h / 2), SWAY_DEG * np.sin(2 * np.pi * 0.3 * t), 1.0)
-    matrix[:, 2] += (SWAY_IOD * iod * np.sin(2 * np.pi * 0.4 * t), 0.6 * SWAY_IOD * iod * np.sin(2 * np.pi * 0.27 * t + 1))
+    matrix[:, 2] += (
+        SWAY_IOD * iod * np.sin(2 * np.pi * 0.4 * t),
+        0.6 * SWAY_IOD * iod * np.sin(2 * np.pi * 0.27 * t + 1),
+    )
     return cv2.warpAffine(image, matrix, (w, h), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE)

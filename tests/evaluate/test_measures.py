@@ -81,8 +81,11 @@ def test_long_text_is_shared_among_pieces_by_what_was_heard_in_each():
     text = "Please bring the big map. We must be back before the museum closes at 5."
     pieces = [(0, 1, "please ring the big"), (1, 2, "map we must be back"), (2, 3, "before the museum closes at five")]
     shares = _words_per_piece(text, pieces)
-    assert shares == [["please", "bring", "the", "big"], ["map", "we", "must", "be", "back"],
-                      ["before", "the", "museum", "closes", "at", "five"]]
+    assert shares == [
+        ["please", "bring", "the", "big"],
+        ["map", "we", "must", "be", "back"],
+        ["before", "the", "museum", "closes", "at", "five"],
+    ]
 
 
 def test_blinks_are_dips_under_the_running_baseline():
@@ -107,8 +110,19 @@ def test_fast_start_is_read_from_the_box_order(tmp_path):
 
 def test_eval_json_has_the_documented_keys(controls, speech_clip, default_face, capsys, tmp_path):
     sheet = tmp_path / "sheet.png"
-    code = main(["eval", str(controls["follow"]), "--source", str(default_face), "--text", speech_clip[1],
-                 "--json", "--sheet", str(sheet)])
+    code = main(
+        [
+            "eval",
+            str(controls["follow"]),
+            "--source",
+            str(default_face),
+            "--text",
+            speech_clip[1],
+            "--json",
+            "--sheet",
+            str(sheet),
+        ]
+    )
     assert code == 0
     report = json.loads(capsys.readouterr().out)
     for key in REPORT_KEYS:
@@ -127,10 +141,13 @@ def test_eval_plain_report_names_each_measure(controls, capsys):
         assert label in out
 
 
-@pytest.mark.parametrize("make, message", [
-    (lambda d: d / "missing.mp4", "not found"),
-    (lambda d: (d / "notes.mp4").write_text("not a video") and d / "notes.mp4", "not a video"),
-])
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda d: d / "missing.mp4", "not found"),
+        (lambda d: (d / "notes.mp4").write_text("not a video") and d / "notes.mp4", "not a video"),
+    ],
+)
 def test_eval_bad_input_is_exit_2_with_a_message(tmp_path, capsys, make, message):
     assert main(["eval", str(make(tmp_path))]) == 2
     err = capsys.readouterr().err

@@ -37,7 +37,10 @@ def test_landmarks_agree_with_mediapipe_0_10_14(name):
     lip_diff = abs(lip_opening_iod(face.landmarks) - lip_opening_iod(expected))
     assert lip_diff <= MAX_LIP_OPENING_DIFF_IOD, f"{name}: inner-lip opening differs by {lip_diff:.4f} IOD"
     # The iris points follow the same layout: each iris centre lies between its eye's corners.
-    for iris, corners in ((regions.RIGHT_IRIS, regions.RIGHT_EYE_CORNERS), (regions.LEFT_IRIS, regions.LEFT_EYE_CORNERS)):
+    for iris, corners in (
+        (regions.RIGHT_IRIS, regions.RIGHT_EYE_CORNERS),
+        (regions.LEFT_IRIS, regions.LEFT_EYE_CORNERS),
+    ):
         centre = face.landmarks[iris[0], 0]
         a, b = sorted(face.landmarks[list(corners), 0])
         assert a < centre < b

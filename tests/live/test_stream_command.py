@@ -9,8 +9,16 @@ from talking_head.evaluate.decode import probe, top_level_boxes
 
 
 def test_say_stream_writes_a_playable_mp4_to_stdout_as_it_goes(tmp_path):
-    command = [sys.executable, "-m", "talking_head.cli", "say", "Hello there, this is streamed. Goodbye now.",
-               "--stream", "--size", "128"]
+    command = [
+        sys.executable,
+        "-m",
+        "talking_head.cli",
+        "say",
+        "Hello there, this is streamed. Goodbye now.",
+        "--stream",
+        "--size",
+        "128",
+    ]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=os.environ.copy())
     chunks, arrived = [], []
     while chunk := process.stdout.read1(1 << 16):
@@ -33,6 +41,9 @@ def test_say_stream_refuses_what_it_cannot_stream(tmp_path):
     recording = tmp_path / "talk.wav"
     recording.write_bytes(b"RIFF")
     for extra, words in ((["--audio", str(recording)], "recording"), (["--engine", "sadtalker"], "builtin")):
-        done = subprocess.run([sys.executable, "-m", "talking_head.cli", "say", "Hi.", "--stream", *extra],
-                              capture_output=True, timeout=120)
+        done = subprocess.run(
+            [sys.executable, "-m", "talking_head.cli", "say", "Hi.", "--stream", *extra],
+            capture_output=True,
+            timeout=120,
+        )
         assert done.returncode == 2 and words in done.stderr.decode() and not done.stdout

@@ -22,13 +22,15 @@ def speech():
 
 @pytest.fixture(scope="module")
 def long_speech():
-    text = " ".join([
-        "Talking heads are useful for course videos and for assistants.",
-        "They should blink now and then, move the head a little, and keep the lips in time.",
-        "Every sentence here is ordinary speech, spoken by the bundled voice.",
-        "The clip runs for more than twenty seconds, so blinks can be counted.",
-        "A few more words make sure of that, and then the speaker stops talking.",
-    ])
+    text = " ".join(
+        [
+            "Talking heads are useful for course videos and for assistants.",
+            "They should blink now and then, move the head a little, and keep the lips in time.",
+            "Every sentence here is ordinary speech, spoken by the bundled voice.",
+            "The clip runs for more than twenty seconds, so blinks can be counted.",
+            "A few more words make sure of that, and then the speaker stops talking.",
+        ]
+    )
     return speech_from_text(text)
 
 

@@ -10,8 +10,11 @@ from talking_head.pipeline import TalkOptions
 from talking_head.speech import speech_from_text
 
 FPS = 25
-CHANNELS = [f.name for f in fields(__import__("talking_head.motion.track", fromlist=["MotionTrack"]).MotionTrack)
-            if f.name != "fps"]
+CHANNELS = [
+    f.name
+    for f in fields(__import__("talking_head.motion.track", fromlist=["MotionTrack"]).MotionTrack)
+    if f.name != "fps"
+]
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +47,8 @@ def test_no_channel_jumps_at_unit_borders(units, still):
             continue
         worst_border = steps[~inside].max()
         assert worst_border <= steps[inside].max() + 1e-6, (
-            f"{name}: step of {worst_border:.3f} at a border, at most {steps[inside].max():.3f} inside units")
+            f"{name}: step of {worst_border:.3f} at a border, at most {steps[inside].max():.3f} inside units"
+        )
     if not still:
         assert np.ptp(joined["yaw"]) > 0.5 and np.ptp(joined["pitch"]) > 0.5  # the head does move
     else:

@@ -32,10 +32,18 @@ def service(request, tmp_path_factory) -> Stack:
     """The main server of each executor, with two API keys (two callers) and a webhook secret."""
     executor = request.param
     redis = request.getfixturevalue("redis_server") if executor == "celery" else None
-    stack = Stack(tmp_path_factory.mktemp(f"service-{executor}"), executor,
-                  env={"TALKING_HEAD_WEBHOOK_SECRET": WEBHOOK_SECRET, "TALKING_HEAD_CORS_ORIGINS": CORS_ORIGIN,
-                       "TALKING_HEAD_API_KEY": f"{API_KEY},{OTHER_KEY}"},
-                  api_key=API_KEY, redis=redis, db=0)
+    stack = Stack(
+        tmp_path_factory.mktemp(f"service-{executor}"),
+        executor,
+        env={
+            "TALKING_HEAD_WEBHOOK_SECRET": WEBHOOK_SECRET,
+            "TALKING_HEAD_CORS_ORIGINS": CORS_ORIGIN,
+            "TALKING_HEAD_API_KEY": f"{API_KEY},{OTHER_KEY}",
+        },
+        api_key=API_KEY,
+        redis=redis,
+        db=0,
+    )
     stack.start()
     yield stack
     stack.stop()
@@ -47,8 +55,12 @@ def open_server(tmp_path_factory, voices_dir):
 
     Short texts and a short queue keep an accidental valid fuzz request cheap.
     """
-    env = {"TALKING_HEAD_MAX_TEXT_CHARS": "60", "TALKING_HEAD_QUEUE_SIZE": "3", "TALKING_HEAD_JOB_TIME_LIMIT_S": "30",
-           "TALKING_HEAD_VOICES_DIR": str(voices_dir)}
+    env = {
+        "TALKING_HEAD_MAX_TEXT_CHARS": "60",
+        "TALKING_HEAD_QUEUE_SIZE": "3",
+        "TALKING_HEAD_JOB_TIME_LIMIT_S": "30",
+        "TALKING_HEAD_VOICES_DIR": str(voices_dir),
+    }
     stack = Stack(tmp_path_factory.mktemp("open"), "local", env=env).start()
     yield stack.server
     stack.stop()
@@ -63,5 +75,3 @@ def client(service):
 @pytest.fixture(scope="session")
 def face_png() -> bytes:
     return DEFAULT_FACE.read_bytes()
-
-

@@ -112,9 +112,24 @@ class RedisServer:
         # Append-only file on: a restarted Redis keeps its jobs, as a production one would.
         log = open(self.folder / "redis.log", "ab")
         self.process = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "yes", "--dir", str(self.folder), "--daemonize", "no"],
-            stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            [
+                "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "yes",
+                "--dir",
+                str(self.folder),
+                "--daemonize",
+                "no",
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
@@ -146,16 +161,32 @@ class Worker:
         self._log_from = self.log.stat().st_size if self.log.exists() else 0  # a restart appends
         log = open(self.log, "ab")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "talking_head.cli", "worker", "--queues", self.queues, "--concurrency", "1",
-             "--hostname", f"{self.name}@127.0.0.1", "--log-level", "info"],
-            env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, cwd=self.folder,
+            [
+                sys.executable,
+                "-m",
+                "talking_head.cli",
+                "worker",
+                "--queues",
+                self.queues,
+                "--concurrency",
+                "1",
+                "--hostname",
+                f"{self.name}@127.0.0.1",
+                "--log-level",
+                "info",
+            ],
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            cwd=self.folder,
         )
         return self
 
     def wait_ready(self, timeout_s: float = 90) -> Worker:
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
-            text = self.log.read_bytes()[self._log_from:].decode(errors="replace") if self.log.exists() else ""
+            text = self.log.read_bytes()[self._log_from :].decode(errors="replace") if self.log.exists() else ""
             if " ready." in text and "models loaded" in text:
                 return self
             if self.process.poll() is not None:
@@ -196,9 +227,25 @@ class Server:
         self.folder.mkdir(parents=True, exist_ok=True)
         log = open(self.log, "ab")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "talking_head.cli", "serve", "--host", "127.0.0.1", "--port", str(self.port),
-             "--data-dir", str(self.data_dir), "--log-level", "info"],
-            env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, cwd=self.folder,
+            [
+                sys.executable,
+                "-m",
+                "talking_head.cli",
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--data-dir",
+                str(self.data_dir),
+                "--log-level",
+                "info",
+            ],
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            cwd=self.folder,
         )
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
@@ -223,15 +270,29 @@ class Server:
 
     def client(self, auth: bool = True, **kwargs) -> httpx.Client:
         headers = {"Authorization": f"Bearer {self.api_key}"} if (auth and self.api_key) else {}
-        return httpx.Client(base_url=self.url, headers=headers, timeout=kwargs.pop("timeout", 120),
-                            event_hooks={"response": [record_status]}, **kwargs)
+        return httpx.Client(
+            base_url=self.url,
+            headers=headers,
+            timeout=kwargs.pop("timeout", 120),
+            event_hooks={"response": [record_status]},
+            **kwargs,
+        )
 
 
 class Stack:
     """A server and, for the celery executor, the Redis database and workers behind it."""
 
-    def __init__(self, folder: Path, executor: str, env: dict | None = None, api_key: str | None = None,
-                 redis: RedisServer | None = None, db: int = 0, workers: int = 1, queues: str = "cpu,gpu"):
+    def __init__(
+        self,
+        folder: Path,
+        executor: str,
+        env: dict | None = None,
+        api_key: str | None = None,
+        redis: RedisServer | None = None,
+        db: int = 0,
+        workers: int = 1,
+        queues: str = "cpu,gpu",
+    ):
         settings = {"TALKING_HEAD_EXECUTOR": executor, **(env or {})}
         if api_key:
             settings.setdefault("TALKING_HEAD_API_KEY", api_key)  # env may name more keys (more callers)
@@ -242,8 +303,10 @@ class Stack:
         self.executor = executor
         self.env = _env(settings)
         self.server = Server(folder / "api", self.env, api_key)
-        self.workers = [Worker(folder / "workers", self.env, f"w{i + 1}-{folder.name}", queues)
-                        for i in range(workers if executor == "celery" else 0)]
+        self.workers = [
+            Worker(folder / "workers", self.env, f"w{i + 1}-{folder.name}", queues)
+            for i in range(workers if executor == "celery" else 0)
+        ]
 
     def start(self, ready: bool = True) -> Stack:
         try:
@@ -264,8 +327,9 @@ class Stack:
 
 
 def needs(binary: str):
-    return pytest.mark.skipif(shutil.which(binary) is None,
-                              reason=f"{binary} is not installed (CI installs it: see .ci/run)")
+    return pytest.mark.skipif(
+        shutil.which(binary) is None, reason=f"{binary} is not installed (CI installs it: see .ci/run)"
+    )
 
 
 def executor_params():

@@ -38,7 +38,10 @@ def test_health_ready_docs(client):
     for model in ("TalkJob", "TalkAccepted", "GenerateResponse", "ErrorResponse", "TalkResultRecord"):
         assert model in schema["components"]["schemas"], model
     form = schema["components"]["schemas"][
-        schema["paths"]["/v1/talks"]["post"]["requestBody"]["content"]["multipart/form-data"]["schema"]["$ref"].split("/")[-1]]
+        schema["paths"]["/v1/talks"]["post"]["requestBody"]["content"]["multipart/form-data"]["schema"]["$ref"].split(
+            "/"
+        )[-1]
+    ]
     assert {"image", "audio", "text", "engine", "fps", "size", "callback_url"} <= set(form["properties"])
 
 
@@ -92,8 +95,11 @@ def test_submit_poll_fetch_delete(service, client, face_png):
 
 def test_recorded_speech(client, human_speech):
     wav, transcript = min(human_speech, key=lambda item: item[0].stat().st_size)
-    response = client.post("/v1/talks", data={"size": "128", "text": transcript, "captions": "srt"},
-                           files={"audio": ("talk.wav", wav.read_bytes(), "audio/wav")})
+    response = client.post(
+        "/v1/talks",
+        data={"size": "128", "text": transcript, "captions": "srt"},
+        files={"audio": ("talk.wav", wav.read_bytes(), "audio/wav")},
+    )
     assert response.status_code == 202, response.text
     record = wait_done(client, response.json()["id"])
     assert record["status"] == "done", record
@@ -136,8 +142,9 @@ def test_unknown_jobs_are_404(client):
 def test_failed_job_reports_its_error(client):
     """A photo without a face passes the upload checks and fails in the worker: a failed job, 409 for its files."""
     blank = png(400, 400)
-    response = client.post("/v1/talks", data={"text": SHORT, "size": "128"},
-                           files={"image": ("blank.png", blank, "image/png")})
+    response = client.post(
+        "/v1/talks", data={"text": SHORT, "size": "128"}, files={"image": ("blank.png", blank, "image/png")}
+    )
     assert response.status_code == 202
     record = wait_done(client, response.json()["id"])
     assert record["status"] == "failed"
@@ -165,24 +172,27 @@ def test_files_are_409_until_done(client, face_png):
     assert early.status_code in (409, 200)
 
 
-@pytest.mark.parametrize("fields,files,status,field", [
-    ({}, None, 422, "text"),
-    ({"text": "   "}, None, 422, "text"),
-    ({"text": "x" * 301}, None, 422, "text"),
-    ({"text": SHORT, "fps": "0"}, None, 422, "fps"),
-    ({"text": SHORT, "fps": "fast"}, None, 422, "fps"),
-    ({"text": SHORT, "size": "101"}, None, 422, "size"),
-    ({"text": SHORT, "engine": "magic"}, None, 422, "engine"),
-    ({"text": SHORT, "voice": "../../etc/passwd"}, None, 422, "voice"),
-    ({"text": SHORT, "captions": "ass"}, None, 422, "captions"),
-    ({"text": SHORT, "expression_scale": "9"}, None, 422, "expression_scale"),
-    ({"text": SHORT, "callback_url": "ftp://example.org/hook"}, None, 422, "callback_url"),
-    ({"text": SHORT}, {"image": ("x.png", b"this is not an image", "image/png")}, 415, "image"),
-    ({"text": SHORT}, {"audio": ("x.wav", b"RIFF....not really a wav", "audio/wav")}, 415, "audio"),
-    ({"text": SHORT}, {"image": ("tiny.png", png(10, 10), "image/png")}, 422, "image"),
-    ({"text": SHORT}, {"image": ("bomb.png", png(5000, 5000), "image/png")}, 413, "image"),
-    ({"text": SHORT}, {"image": ("big.bin", b"\0" * 1_200_000, "image/png")}, 413, "image"),
-])
+@pytest.mark.parametrize(
+    "fields,files,status,field",
+    [
+        ({}, None, 422, "text"),
+        ({"text": "   "}, None, 422, "text"),
+        ({"text": "x" * 301}, None, 422, "text"),
+        ({"text": SHORT, "fps": "0"}, None, 422, "fps"),
+        ({"text": SHORT, "fps": "fast"}, None, 422, "fps"),
+        ({"text": SHORT, "size": "101"}, None, 422, "size"),
+        ({"text": SHORT, "engine": "magic"}, None, 422, "engine"),
+        ({"text": SHORT, "voice": "../../etc/passwd"}, None, 422, "voice"),
+        ({"text": SHORT, "captions": "ass"}, None, 422, "captions"),
+        ({"text": SHORT, "expression_scale": "9"}, None, 422, "expression_scale"),
+        ({"text": SHORT, "callback_url": "ftp://example.org/hook"}, None, 422, "callback_url"),
+        ({"text": SHORT}, {"image": ("x.png", b"this is not an image", "image/png")}, 415, "image"),
+        ({"text": SHORT}, {"audio": ("x.wav", b"RIFF....not really a wav", "audio/wav")}, 415, "audio"),
+        ({"text": SHORT}, {"image": ("tiny.png", png(10, 10), "image/png")}, 422, "image"),
+        ({"text": SHORT}, {"image": ("bomb.png", png(5000, 5000), "image/png")}, 413, "image"),
+        ({"text": SHORT}, {"image": ("big.bin", b"\0" * 1_200_000, "image/png")}, 413, "image"),
+    ],
+)
 def test_bad_input_names_the_field(service, client, fields, files, status, field):
     before = set(service.server.results.iterdir()) if service.server.results.exists() else set()
     # /generate takes the same fields, except the callback (it answers synchronously).
@@ -206,15 +216,19 @@ def test_audio_limits(client, human_speech):
 
 def test_whole_request_too_large(client):
     # Over twice the per-file limit plus the form allowance: refused before the body is read.
-    response = client.post("/v1/talks", data={"text": SHORT},
-                           files={"image": ("a.png", b"\0" * 2_000_000), "audio": ("b.wav", b"\0" * 1_100_000)})
+    response = client.post(
+        "/v1/talks",
+        data={"text": SHORT},
+        files={"image": ("a.png", b"\0" * 2_000_000), "audio": ("b.wav", b"\0" * 1_100_000)},
+    )
     assert response.status_code == 413
     assert response.json()["error"]["code"] == "too_large"
 
 
 def test_generate_original_contract(service, client, face_png):
-    response = client.post("/generate", data={"text": SHORT, "size": "128"},
-                           files={"image": ("me.png", face_png, "image/png")})
+    response = client.post(
+        "/generate", data={"text": SHORT, "size": "128"}, files={"image": ("me.png", face_png, "image/png")}
+    )
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["video_url"].startswith(service.server.url + "/v1/talks/")
@@ -318,10 +332,12 @@ def test_cors_allows_only_configured_origins(client):
 
 
 def _multipart(boundary: str, face_png: bytes, cut_at: int | None = None, close: bool = True) -> bytes:
-    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"text\"\r\n\r\n{SHORT}\r\n"
-            f"--{boundary}\r\nContent-Disposition: form-data; name=\"size\"\r\n\r\n128\r\n"
-            f"--{boundary}\r\nContent-Disposition: form-data; name=\"image\"; filename=\"me.png\"\r\n"
-            "Content-Type: image/png\r\n\r\n").encode()
+    body = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="text"\r\n\r\n{SHORT}\r\n'
+        f'--{boundary}\r\nContent-Disposition: form-data; name="size"\r\n\r\n128\r\n'
+        f'--{boundary}\r\nContent-Disposition: form-data; name="image"; filename="me.png"\r\n'
+        "Content-Type: image/png\r\n\r\n"
+    ).encode()
     body += face_png[:cut_at]
     if cut_at is None and close:
         body += f"\r\n--{boundary}--\r\n".encode()
@@ -337,15 +353,18 @@ def test_cut_off_upload_is_400_and_never_runs(service, client, face_png):
     headers = {"Content-Type": f"multipart/form-data; boundary={boundary}"}
     folders_before = set(service.server.results.iterdir())
     jobs_before = _listed_ids(client)
-    for body in (_multipart(boundary, face_png, cut_at=len(face_png) // 2),  # cut in the middle of the photo
-                 _multipart(boundary, face_png, close=False)):                # whole photo, no closing boundary
+    for body in (
+        _multipart(boundary, face_png, cut_at=len(face_png) // 2),  # cut in the middle of the photo
+        _multipart(boundary, face_png, close=False),
+    ):  # whole photo, no closing boundary
         response = client.post("/v1/talks", content=body, headers=headers)
         assert response.status_code == 400, response.text
         error = response.json()["error"]
         assert error["code"] == "bad_request" and "closing boundary" in error["message"]
         assert client.post("/generate", content=body, headers=headers).status_code == 400
-    no_boundary = client.post("/v1/talks", content=_multipart(boundary, face_png),
-                              headers={"Content-Type": "multipart/form-data"})
+    no_boundary = client.post(
+        "/v1/talks", content=_multipart(boundary, face_png), headers={"Content-Type": "multipart/form-data"}
+    )
     assert no_boundary.status_code == 400 and no_boundary.json()["error"]["code"] == "bad_request"
     assert _listed_ids(client) == jobs_before, "no job was made"
     assert set(service.server.results.iterdir()) == folders_before, "nothing was stored"
@@ -359,8 +378,12 @@ def test_listing_is_newest_first_paged_and_per_caller(service, client):
     from .support import OTHER_KEY
 
     mine = submit(client, text=SHORT, captions="none").json()["id"]
-    with httpx.Client(base_url=service.server.url, headers={"Authorization": f"Bearer {OTHER_KEY}"},
-                      event_hooks=client.event_hooks, timeout=60) as other:
+    with httpx.Client(
+        base_url=service.server.url,
+        headers={"Authorization": f"Bearer {OTHER_KEY}"},
+        event_hooks=client.event_hooks,
+        timeout=60,
+    ) as other:
         theirs = submit(other, text=SHORT, captions="none").json()["id"]
         assert _listed_ids(other) == [theirs]
         assert other.get(f"/v1/talks/{mine}").status_code == 404, "another caller's job is not theirs to see"

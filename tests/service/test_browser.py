@@ -11,7 +11,9 @@ from .support import png
 CHROMIUM = "/usr/bin/chromium"
 PHONE = {"width": 390, "height": 844}
 
-pytestmark = pytest.mark.skipif(not shutil.which(CHROMIUM), reason="chromium is not installed (CI installs it: see .ci/run)")
+pytestmark = pytest.mark.skipif(
+    not shutil.which(CHROMIUM), reason="chromium is not installed (CI installs it: see .ci/run)"
+)
 
 
 @pytest.fixture
@@ -20,9 +22,15 @@ def page(open_server):
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                  "--no-first-run"],
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-first-run",
+            ],
         )
         try:
             context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True)
@@ -70,8 +78,10 @@ def test_photo_and_text_to_video(page, face_png, tmp_path):
         "() => new Promise(done => { const v = document.querySelector('#video');"
         " v.addEventListener('seeked', () => done(), {once: true}); v.currentTime = v.duration / 2; })"
     )
-    page.wait_for_function("() => { const v = document.querySelector('#video');"
-                           " return v.readyState >= 3 && v.networkState !== HTMLMediaElement.NETWORK_LOADING; }")
+    page.wait_for_function(
+        "() => { const v = document.querySelector('#video');"
+        " return v.readyState >= 3 && v.networkState !== HTMLMediaElement.NETWORK_LOADING; }"
+    )
     page.wait_for_timeout(3000)  # the controls' loading spinner fades out
     shot = tmp_path / "talking-head-page.png"
     page.screenshot(path=str(shot), full_page=True)
@@ -103,10 +113,13 @@ def test_errors_are_shown_in_plain_words(page, tmp_path):
     page.wait_for_function("() => document.querySelector('#error').innerText === 'Type the words to speak.'")
 
 
-@pytest.mark.parametrize("route, rendered", [
-    ("/docs", ".swagger-ui .info .title"),  # Swagger UI drew the API's title from /openapi.json
-    ("/redoc", "h1"),                       # and so did ReDoc
-])
+@pytest.mark.parametrize(
+    "route, rendered",
+    [
+        ("/docs", ".swagger-ui .info .title"),  # Swagger UI drew the API's title from /openapi.json
+        ("/redoc", "h1"),  # and so did ReDoc
+    ],
+)
 def test_api_docs_work_offline(page, open_server, route, rendered):
     """Every request the docs page makes goes to this server; anything else is refused, as offline."""
     from urllib.parse import urlsplit

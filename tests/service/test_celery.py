@@ -13,8 +13,10 @@ from .support import RedisServer, Stack, Worker, check_mp4, needs, submit_togeth
 pytestmark = needs("redis-server")
 
 SHORT = "Hello there, nice to meet you."
-LONG = ("This one is long, so that it is still being drawn when its worker is killed. It keeps going for a while, "
-        "sentence after sentence, until the other worker has to take it over and finish it from the start.")
+LONG = (
+    "This one is long, so that it is still being drawn when its worker is killed. It keeps going for a while, "
+    "sentence after sentence, until the other worker has to take it over and finish it from the start."
+)
 DB = {"pair": 5, "routing": 6, "doomed": 7}
 DEFAULT_TIME_LIMIT_S = "1800"  # the shipped default (the other test stacks use a short one)
 
@@ -27,8 +29,14 @@ def _folder_files(stack: Stack, job_id: str) -> list[str]:
 def pair(redis_server, tmp_path_factory):
     """An API server and two single-process workers on one Redis database, with the default
     time limit and lease settings."""
-    stack = Stack(tmp_path_factory.mktemp("pair"), "celery", redis=redis_server, db=DB["pair"], workers=2,
-                  env={"TALKING_HEAD_JOB_TIME_LIMIT_S": DEFAULT_TIME_LIMIT_S, "TALKING_HEAD_QUEUE_SIZE": "40"})
+    stack = Stack(
+        tmp_path_factory.mktemp("pair"),
+        "celery",
+        redis=redis_server,
+        db=DB["pair"],
+        workers=2,
+        env={"TALKING_HEAD_JOB_TIME_LIMIT_S": DEFAULT_TIME_LIMIT_S, "TALKING_HEAD_QUEUE_SIZE": "40"},
+    )
     stack.start()
     yield stack
     stack.stop()
@@ -36,8 +44,10 @@ def pair(redis_server, tmp_path_factory):
 
 def test_twenty_jobs_through_two_workers(pair):
     with pair.server.client() as client:
-        jobs = [client.post("/v1/talks", data={"text": f"Video number {i}. {SHORT}", "size": "128"}).json()["id"]
-                for i in range(20)]
+        jobs = [
+            client.post("/v1/talks", data={"text": f"Video number {i}. {SHORT}", "size": "128"}).json()["id"]
+            for i in range(20)
+        ]
         records = [wait_done(client, job, timeout_s=180) for job in jobs]
         for record in records:
             assert record["status"] == "done", record
@@ -73,8 +83,10 @@ def test_killed_worker_job_finishes_on_the_other(pair):
         victim_node = _node(pair, long_job)
         victim = next(w for w in pair.workers if victim_node.startswith(w.name + "@"))
         survivor = next(w for w in pair.workers if w is not victim)
-        others = [client.post("/v1/talks", data={"text": f"After the crash {i}. {SHORT}", "size": "128"}).json()["id"]
-                  for i in range(3)]
+        others = [
+            client.post("/v1/talks", data={"text": f"After the crash {i}. {SHORT}", "size": "128"}).json()["id"]
+            for i in range(3)
+        ]
         victim.kill9()
         killed_at = time.monotonic()
 
@@ -115,8 +127,13 @@ def test_killed_pool_child_job_runs_again(pair):
 @pytest.fixture
 def doomed(redis_server, tmp_path):
     """One worker and a short lease, for a job that is lost on every attempt."""
-    stack = Stack(tmp_path, "celery", redis=redis_server, db=DB["doomed"],
-                  env={"TALKING_HEAD_LEASE_S": "3", "TALKING_HEAD_HEARTBEAT_S": "1", "TALKING_HEAD_MAX_ATTEMPTS": "2"})
+    stack = Stack(
+        tmp_path,
+        "celery",
+        redis=redis_server,
+        db=DB["doomed"],
+        env={"TALKING_HEAD_LEASE_S": "3", "TALKING_HEAD_HEARTBEAT_S": "1", "TALKING_HEAD_MAX_ATTEMPTS": "2"},
+    )
     stack.start()
     yield stack
     stack.stop()
@@ -189,8 +206,9 @@ def _queue_bound_holds(stack: Stack) -> None:
 
 def test_jobs_route_by_engine(redis_server, tmp_path):
     """SadTalker jobs wait for a gpu worker; built-in jobs run on a cpu worker."""
-    stack = Stack(tmp_path, "celery", redis=redis_server, db=DB["routing"], workers=0,
-                  env={"TALKING_HEAD_QUEUE_SIZE": "16"})
+    stack = Stack(
+        tmp_path, "celery", redis=redis_server, db=DB["routing"], workers=0, env={"TALKING_HEAD_QUEUE_SIZE": "16"}
+    )
     stack.start(ready=False)
     gpu = None
     try:

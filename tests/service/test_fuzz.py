@@ -11,8 +11,19 @@ from schemathesis.generation.modes import GenerationMode
 
 from .support import record_status
 
-FIELDS = ["text", "engine", "fps", "size", "still", "expression_scale", "pose_style", "seed", "voice", "captions",
-          "callback_url"]
+FIELDS = [
+    "text",
+    "engine",
+    "fps",
+    "size",
+    "still",
+    "expression_scale",
+    "pose_style",
+    "seed",
+    "voice",
+    "captions",
+    "callback_url",
+]
 EXPECTED = {200, 202, 204, 400, 401, 404, 405, 409, 413, 415, 416, 422, 429}
 
 
@@ -27,9 +38,18 @@ def api_schema(fuzz_server):
 
 
 # Every operation in the schema, checked below against the schema itself so none is forgotten.
-OPERATIONS = [("POST", "/v1/talks"), ("GET", "/v1/talks"), ("GET", "/v1/talks/{id}"), ("DELETE", "/v1/talks/{id}"),
-              ("GET", "/v1/talks/{id}/video"), ("GET", "/v1/talks/{id}/captions"), ("POST", "/generate"),
-              ("GET", "/v1/voices"), ("GET", "/healthz"), ("GET", "/readyz")]
+OPERATIONS = [
+    ("POST", "/v1/talks"),
+    ("GET", "/v1/talks"),
+    ("GET", "/v1/talks/{id}"),
+    ("DELETE", "/v1/talks/{id}"),
+    ("GET", "/v1/talks/{id}/video"),
+    ("GET", "/v1/talks/{id}/captions"),
+    ("POST", "/generate"),
+    ("GET", "/v1/voices"),
+    ("GET", "/healthz"),
+    ("GET", "/readyz"),
+]
 
 
 def test_every_operation_is_fuzzed(api_schema):
@@ -52,16 +72,21 @@ def test_schema_driven_requests_never_5xx(api_schema, fuzz_server, method, path)
     def check(case):
         response = case.call(base_url=fuzz_server.url, timeout=120)
         statuses.append(response.status_code)
-        record_status(httpx.Response(response.status_code,
-                                     request=httpx.Request(method, fuzz_server.url + case.formatted_path)))
+        record_status(
+            httpx.Response(response.status_code, request=httpx.Request(method, fuzz_server.url + case.formatted_path))
+        )
         assert response.status_code < 500, (method, case.formatted_path, response.status_code, response.text[:500])
 
     check()
     assert statuses, "no request was made"
 
 
-junk = st.one_of(st.text(max_size=60), st.integers().map(str), st.floats(allow_nan=True).map(str),
-                 st.sampled_from(["", " ", "-1", "1e309", "NaN", "true", "0x10", "../../etc/passwd", "\x00"]))
+junk = st.one_of(
+    st.text(max_size=60),
+    st.integers().map(str),
+    st.floats(allow_nan=True).map(str),
+    st.sampled_from(["", " ", "-1", "1e309", "NaN", "true", "0x10", "../../etc/passwd", "\x00"]),
+)
 upload = st.one_of(
     st.none(),
     st.binary(max_size=3000),
@@ -69,8 +94,12 @@ upload = st.one_of(
 )
 
 
-@given(fields=st.dictionaries(st.sampled_from(FIELDS), junk, max_size=6), image=upload, audio=upload,
-       route=st.sampled_from(["/v1/talks", "/generate"]))
+@given(
+    fields=st.dictionaries(st.sampled_from(FIELDS), junk, max_size=6),
+    image=upload,
+    audio=upload,
+    route=st.sampled_from(["/v1/talks", "/generate"]),
+)
 @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck), database=None)
 def test_malformed_forms_never_5xx(fuzz_server, fields, image, audio, route):
     files = {}
@@ -88,13 +117,28 @@ def test_malformed_forms_never_5xx(fuzz_server, fields, image, audio, route):
         assert error["code"] and error["message"]
 
 
-@given(body=st.binary(max_size=2000), content_type=st.sampled_from(
-    ["multipart/form-data", "multipart/form-data; boundary=x", "application/json", "text/plain", "",
-     "multipart/form-data; boundary=" + "a" * 80]))
+@given(
+    body=st.binary(max_size=2000),
+    content_type=st.sampled_from(
+        [
+            "multipart/form-data",
+            "multipart/form-data; boundary=x",
+            "application/json",
+            "text/plain",
+            "",
+            "multipart/form-data; boundary=" + "a" * 80,
+        ]
+    ),
+)
 @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck), database=None)
 def test_garbage_bodies_never_5xx(fuzz_server, body, content_type):
     with httpx.Client(base_url=fuzz_server.url, timeout=60, event_hooks={"response": [record_status]}) as client:
         for route in ("/v1/talks", "/generate"):
             response = client.post(route, content=body, headers={"Content-Type": content_type} if content_type else {})
-            assert response.status_code in EXPECTED, (route, content_type, body[:80], response.status_code,
-                                                      response.text[:300])
+            assert response.status_code in EXPECTED, (
+                route,
+                content_type,
+                body[:80],
+                response.status_code,
+                response.text[:300],
+            )

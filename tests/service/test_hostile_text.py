@@ -57,9 +57,23 @@ def _say(text: str, folder: Path) -> subprocess.CompletedProcess:
     out = folder / "out.mp4"
     # A NUL cannot be an argument: that text comes on standard input.
     args, stdin = ([b"-"], _wire(text)) if "\x00" in text else ([_wire(text)], b"")
-    return subprocess.run([sys.executable.encode(), b"-m", b"talking_head.cli", b"say", *args, b"-o", bytes(out),
-                           *[o.encode() for o in CLI_OPTIONS]],
-                          input=stdin, capture_output=True, timeout=300, cwd=folder, check=False)
+    return subprocess.run(
+        [
+            sys.executable.encode(),
+            b"-m",
+            b"talking_head.cli",
+            b"say",
+            *args,
+            b"-o",
+            bytes(out),
+            *[o.encode() for o in CLI_OPTIONS],
+        ],
+        input=stdin,
+        capture_output=True,
+        timeout=300,
+        cwd=folder,
+        check=False,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -88,8 +102,10 @@ def table():
     width = max(map(len, CORPUS))
     print(f"\n{'case':<{width}} | {'CLI':<24} | {'/v1/talks':<36} | /generate")
     for name, answers in ANSWERS.items():
-        print(f"{name:<{width}} | {answers.get('cli', '-'):<24} | {answers.get('talks', '-'):<36} | "
-              f"{answers.get('generate', '-')}")
+        print(
+            f"{name:<{width}} | {answers.get('cli', '-'):<24} | {answers.get('talks', '-'):<36} | "
+            f"{answers.get('generate', '-')}"
+        )
 
 
 def _assert_refusal_names_the_text(response: httpx.Response, message: str) -> dict:

@@ -41,8 +41,12 @@ IDLE_S = 2.0  # the client's silence between the two texts
 
 @pytest.fixture(scope="module")
 def live_server(tmp_path_factory):
-    env = {"TALKING_HEAD_LIVE_SESSIONS": "1", "TALKING_HEAD_LIVE_IDLE_TIMEOUT_S": "5",
-           "TALKING_HEAD_LIVE_MAX_S": "120", "TALKING_HEAD_CORS_ORIGINS": CORS_ORIGIN}
+    env = {
+        "TALKING_HEAD_LIVE_SESSIONS": "1",
+        "TALKING_HEAD_LIVE_IDLE_TIMEOUT_S": "5",
+        "TALKING_HEAD_LIVE_MAX_S": "120",
+        "TALKING_HEAD_CORS_ORIGINS": CORS_ORIGIN,
+    }
     stack = Stack(tmp_path_factory.mktemp("live"), "local", env=env, api_key=API_KEY).start()
     yield stack.server
     stack.stop()
@@ -139,7 +143,7 @@ def test_audio_runs_on_without_gaps_or_repeats_across_unit_borders(recorded, dec
     speech_step = np.percentile(step, 99.9)
     for unit in units[1:]:
         at = int(unit["start"] * rate)
-        assert step[max(0, at - 256): at + 256].max() <= speech_step
+        assert step[max(0, at - 256) : at + 256].max() <= speech_step
 
 
 def test_lips_follow_the_voice_across_the_whole_stream(decoded, recorded):
@@ -178,8 +182,8 @@ def test_between_texts_the_face_idles_in_silence(decoded, recorded):
     idle = (times >= idle_from) & (times < idle_to)
     assert np.all(np.diff(times[idle]) < 1.5 / FPS)  # video frames all through the idling
     audio, start = read_audio_16k(recorded["path"])
-    quiet = audio[int((idle_from - start) * 16000): int((idle_to - start) * 16000)]
-    assert len(quiet) > 8000 and np.sqrt(np.mean(quiet ** 2)) < 0.003
+    quiet = audio[int((idle_from - start) * 16000) : int((idle_to - start) * 16000)]
+    assert len(quiet) > 8000 and np.sqrt(np.mean(quiet**2)) < 0.003
     centre = np.asarray(series.centre, float)[idle]
     assert np.nanstd(centre[:, 1]) > 0.01  # breathing and a little drift: not a frozen picture
 
@@ -203,16 +207,19 @@ def _first_event(url, start, headers=None):
 AUTH = {"Authorization": f"Bearer {API_KEY}"}
 
 
-@pytest.mark.parametrize("start, field, words", [
-    ({"start": {"size": 13}}, "size", "64"),
-    ({"start": {"size": 257}}, "size", "even"),
-    ({"start": {"colour": "red"}}, "colour", "extra"),
-    ({"start": {"voice": "nobody"}}, "voice", "en_US-joe-medium"),
-    ({"start": {"engine": "sadtalker"}}, "engine", "builtin"),
-    ({"start": {"image": "not base64!"}}, "image", "base64"),
-    ({"start": {"image": base64.b64encode(b"a text file").decode()}}, "image", "JPEG"),
-    ({"start": {"image": base64.b64encode(png(300, 300)).decode()}}, "image", "face"),
-])
+@pytest.mark.parametrize(
+    "start, field, words",
+    [
+        ({"start": {"size": 13}}, "size", "64"),
+        ({"start": {"size": 257}}, "size", "even"),
+        ({"start": {"colour": "red"}}, "colour", "extra"),
+        ({"start": {"voice": "nobody"}}, "voice", "en_US-joe-medium"),
+        ({"start": {"engine": "sadtalker"}}, "engine", "builtin"),
+        ({"start": {"image": "not base64!"}}, "image", "base64"),
+        ({"start": {"image": base64.b64encode(b"a text file").decode()}}, "image", "JPEG"),
+        ({"start": {"image": base64.b64encode(png(300, 300)).decode()}}, "image", "face"),
+    ],
+)
 def test_bad_options_get_an_error_frame_naming_them(live_server, start, field, words):
     error = _first_event(ws_url(live_server), start, AUTH)
     assert error["type"] == "error" and error["field"] == field
@@ -285,9 +292,13 @@ def _raw_websocket(server) -> socket_module.socket:
     raw.setsockopt(socket_module.SOL_SOCKET, socket_module.SO_RCVBUF, 4096)
     raw.connect(("127.0.0.1", server.port))
     key = base64.b64encode(os.urandom(16)).decode()
-    raw.sendall((f"GET /v1/live HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\nUpgrade: websocket\r\n"
-                 f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
-                 f"Authorization: Bearer {API_KEY}\r\n\r\n").encode())
+    raw.sendall(
+        (
+            f"GET /v1/live HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\nUpgrade: websocket\r\n"
+            f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
+            f"Authorization: Bearer {API_KEY}\r\n\r\n"
+        ).encode()
+    )
     response = b""
     while b"\r\n\r\n" not in response:
         response += raw.recv(1)
@@ -298,7 +309,9 @@ def _raw_websocket(server) -> socket_module.socket:
 def _send_text_frame(raw: socket_module.socket, text: str) -> None:
     payload, mask = text.encode(), os.urandom(4)
     length = len(payload)
-    header = bytes([0x81]) + (bytes([0x80 | length]) if length < 126 else bytes([0x80 | 126]) + length.to_bytes(2, "big"))
+    header = bytes([0x81]) + (
+        bytes([0x80 | length]) if length < 126 else bytes([0x80 | 126]) + length.to_bytes(2, "big")
+    )
     raw.sendall(header + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload)))
 
 

@@ -19,7 +19,8 @@ def test_live_playback_starts_before_the_server_has_finished(page):  # noqa: F81
     page.wait_for_function("() => document.querySelector('#live-video').currentTime > 0.5", timeout=90_000)
     at_playback = page.evaluate(
         "() => ({ended: window.liveState.ended, t: document.querySelector('#live-video').currentTime,"
-        " made: Math.max(0, ...window.liveState.events.filter(e => e.type === 'progress').map(e => e.media_s))})")
+        " made: Math.max(0, ...window.liveState.events.filter(e => e.type === 'progress').map(e => e.media_s))})"
+    )
     assert not at_playback["ended"], "the stream had already ended when playback started"
     page.wait_for_function("() => window.liveState.ended", timeout=90_000)
     final = page.evaluate(
@@ -28,7 +29,8 @@ def test_live_playback_starts_before_the_server_has_finished(page):  # noqa: F81
         " error: document.querySelector('#live-video').error,"
         " width: document.querySelector('#live-video').videoWidth,"
         " shown: document.querySelector('#live-error').hidden,"
-        " units: window.liveState.events.filter(e => e.type === 'unit').length})")
+        " units: window.liveState.events.filter(e => e.type === 'unit').length})"
+    )
     # More than a second of the stream was made after the browser had started showing it.
     assert final["made"] > at_playback["made"] + 1.0, (at_playback, final)
     assert final["error"] is None and final["width"] == 256 and final["shown"]

@@ -17,9 +17,11 @@ import pytest
 from .support import Stack, check_mp4, executor_params, submit_together, wait_done, wait_rendering
 
 SHORT = "Hello there, nice to meet you."
-LONG = ("This sentence is long on purpose, so that the job needs more time than the short limit of this server "
-        "allows, and the worker has to be stopped while it is still busy making the speech and the video. "
-        "It goes on for a while longer, and then a little more, to be sure.")
+LONG = (
+    "This sentence is long on purpose, so that the job needs more time than the short limit of this server "
+    "allows, and the worker has to be stopped while it is still busy making the speech and the video. "
+    "It goes on for a while longer, and then a little more, to be sure."
+)
 assert len(LONG) <= 300
 DB = {"restart": 3, "tight": 4}
 
@@ -39,8 +41,10 @@ def test_restart_loses_no_job(request, tmp_path, executor, face_png):
             first = client.post("/v1/talks", data={"text": SHORT, "size": "128"}, files=image).json()["id"]
             assert wait_done(client, first)["status"] == "done"
             # More than one pool process can take: some are still queued or running at the stop.
-            later = [client.post("/v1/talks", data={"text": f"Number {i}. " + SHORT, "size": "128"}).json()["id"]
-                     for i in range(3)]
+            later = [
+                client.post("/v1/talks", data={"text": f"Number {i}. " + SHORT, "size": "128"}).json()["id"]
+                for i in range(3)
+            ]
             unfinished = [job for job in later if client.get(f"/v1/talks/{job}").json()["status"] != "done"]
         server.restart()
         with server.client() as client:
@@ -154,10 +158,18 @@ def pool(tmp_path_factory):
     folder = tmp_path_factory.mktemp("pool")
     results = folder / "results"
     results.mkdir()
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", str(results)],
-                             capture_output=True, check=False).returncode == 0
-    env = {"TALKING_HEAD_MAX_ATTEMPTS": "2", "TALKING_HEAD_LEASE_S": "3", "TALKING_HEAD_HEARTBEAT_S": "1",
-           "TALKING_HEAD_RESULTS_DIR": str(results)}
+    mounted = (
+        subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", str(results)], capture_output=True, check=False
+        ).returncode
+        == 0
+    )
+    env = {
+        "TALKING_HEAD_MAX_ATTEMPTS": "2",
+        "TALKING_HEAD_LEASE_S": "3",
+        "TALKING_HEAD_HEARTBEAT_S": "1",
+        "TALKING_HEAD_RESULTS_DIR": str(results),
+    }
     stack = Stack(folder, "local", env=env)
     stack.mounted = mounted
     try:
@@ -208,8 +220,10 @@ def test_generate_makes_the_still_video_when_the_job_keeps_dying(pool):
     thread.start()
     with pool.server.client() as client:
         deadline = time.monotonic() + 60
-        while not (listed := client.get("/v1/talks", params={"limit": 1}).json()["items"]) or \
-                listed[0]["status"] == "done":
+        while (
+            not (listed := client.get("/v1/talks", params={"limit": 1}).json()["items"])
+            or listed[0]["status"] == "done"
+        ):
             assert time.monotonic() < deadline, "the job never appeared"
             time.sleep(0.05)
         job = listed[0]["id"]
@@ -230,8 +244,10 @@ def test_generate_makes_the_still_video_when_the_job_keeps_dying(pool):
 def test_sigterm_requeues_running_jobs(pool):
     server = pool.server
     with server.client() as client:
-        jobs = [client.post("/v1/talks", data={"text": f"Number {i}. {LONG[:120]}", "size": "256"}).json()["id"]
-                for i in range(2)]
+        jobs = [
+            client.post("/v1/talks", data={"text": f"Number {i}. {LONG[:120]}", "size": "256"}).json()["id"]
+            for i in range(2)
+        ]
         wait_rendering(client, jobs[0])
     pid = server.process.pid
     server.process.send_signal(signal.SIGTERM)

@@ -27,10 +27,23 @@ LINKS = {"url": "http://h/v1/talks/x", "video_url": "http://h/v/x", "captions_ur
 
 
 def a_result(tmp_path: Path) -> TalkResult:
-    return TalkResult(video_path=tmp_path / "a.mp4", captions_path=tmp_path / "a.vtt", engine="builtin",
-                      fallback=True, fallback_reason="sadtalker: no checkpoints", duration_s=1.2, fps=25, frames=30,
-                      width=128, height=128, faces_found=1, alignment="voice", captions_source="text",
-                      warnings=["a warning"], timings={"face": 0.1, "total": 1.0})
+    return TalkResult(
+        video_path=tmp_path / "a.mp4",
+        captions_path=tmp_path / "a.vtt",
+        engine="builtin",
+        fallback=True,
+        fallback_reason="sadtalker: no checkpoints",
+        duration_s=1.2,
+        fps=25,
+        frames=30,
+        width=128,
+        height=128,
+        faces_found=1,
+        alignment="voice",
+        captions_source="text",
+        warnings=["a warning"],
+        timings={"face": 0.1, "total": 1.0},
+    )
 
 
 def test_stored_and_shown_results_are_talk_result_field_by_field(tmp_path):
@@ -51,17 +64,20 @@ def test_stored_and_shown_results_are_talk_result_field_by_field(tmp_path):
     assert job_view(job, LINKS).result.model_dump() == stored
 
 
-@pytest.mark.parametrize("error,status,code", [
-    (InputError("no face found in the photo", field="image"), 422, "invalid_input"),
-    (InputError("the photo is too large", field="image", status=413), 413, "too_large"),
-    (InputError("not an image", field="image", status=415), 415, "unsupported_type"),
-    (ConfigurationError("the checkpoints are damaged"), 422, "configuration"),
-    (QueueFull("the queue is full"), 429, "queue_full"),
-    (StoreUnavailable("Redis is unreachable"), 503, "unavailable"),
-    (EngineError("the renderer crashed"), 500, "internal_error"),
-    (OutputError.writing("/srv/out/a.mp4", OSError(errno.ENOSPC, "full")), 507, "no_space"),
-    (OutputError.writing("/srv/out/a.mp4", OSError(errno.EROFS, "read-only")), 503, "storage_error"),
-])
+@pytest.mark.parametrize(
+    "error,status,code",
+    [
+        (InputError("no face found in the photo", field="image"), 422, "invalid_input"),
+        (InputError("the photo is too large", field="image", status=413), 413, "too_large"),
+        (InputError("not an image", field="image", status=415), 415, "unsupported_type"),
+        (ConfigurationError("the checkpoints are damaged"), 422, "configuration"),
+        (QueueFull("the queue is full"), 429, "queue_full"),
+        (StoreUnavailable("Redis is unreachable"), 503, "unavailable"),
+        (EngineError("the renderer crashed"), 500, "internal_error"),
+        (OutputError.writing("/srv/out/a.mp4", OSError(errno.ENOSPC, "full")), 507, "no_space"),
+        (OutputError.writing("/srv/out/a.mp4", OSError(errno.EROFS, "read-only")), 503, "storage_error"),
+    ],
+)
 def test_every_error_is_a_talking_head_error_with_one_record(error, status, code):
     assert isinstance(error, TalkingHeadError)
     assert (error.status, error.code) == (status, code)

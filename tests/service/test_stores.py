@@ -122,8 +122,9 @@ def test_pages_newest_first_per_owner(store_at):
     store = _open(kind, where)
     made = []
     for i in range(7):
-        job = Job(id=new_job_id(), base_url="http://x/", owner="alice" if i % 2 == 0 else "bob",
-                  created_at=1000.0 + (i // 2))  # pairs share a creation time: ties are ordered by id
+        job = Job(
+            id=new_job_id(), base_url="http://x/", owner="alice" if i % 2 == 0 else "bob", created_at=1000.0 + (i // 2)
+        )  # pairs share a creation time: ties are ordered by id
         store.add(job)
         made.append(job)
     newest_first = sorted(made, key=lambda j: (j.created_at, j.id), reverse=True)

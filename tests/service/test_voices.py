@@ -17,8 +17,15 @@ def test_voices_lists_the_bundled_voice_and_the_voices_folder(voices_dir, tmp_pa
     by_name = {v["name"]: v for v in body["voices"]}
     assert by_name["en_US-joe-medium"]["bundled"] is True
     german = by_name["de_DE-joe-medium"]
-    assert german == {"name": "de_DE-joe-medium", "language": "de_DE", "language_name": "German",
-                      "quality": "medium", "sample_rate": 22050, "speakers": [], "bundled": False}
+    assert german == {
+        "name": "de_DE-joe-medium",
+        "language": "de_DE",
+        "language_name": "German",
+        "quality": "medium",
+        "sample_rate": 22050,
+        "speakers": [],
+        "bundled": False,
+    }
     assert "path" not in german, "server paths stay on the server"
 
 

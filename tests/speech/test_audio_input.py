@@ -29,7 +29,9 @@ def encode(source_16k: np.ndarray, path, container_format: str, codec: str, rate
         stream = out.add_stream(codec, rate=rate, layout=layout)
         chunk = 4096
         for start in range(0, planes.shape[1], chunk):
-            frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(planes[:, start : start + chunk]), format="fltp", layout=layout)
+            frame = av.AudioFrame.from_ndarray(
+                np.ascontiguousarray(planes[:, start : start + chunk]), format="fltp", layout=layout
+            )
             frame.sample_rate = rate
             frame.pts = start
             frame.time_base = Fraction(1, rate)
@@ -59,6 +61,7 @@ def test_audio_file_formats(ext, container_format, codec, rate, layout, recordin
     assert abs(streams.video.frames / 25 - speech.duration_s) <= 1 / 25 + 1e-6
     decoded, _ = read_audio_16k(out)
     n = min(len(decoded), len(source_16k))
+
     # The same speech, at the same time (codecs change the waveform, not its envelope).
     def env(a):
         return np.sqrt(np.convolve(a[:n] ** 2, np.ones(400) / 400, mode="same"))

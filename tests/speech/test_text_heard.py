@@ -15,10 +15,13 @@ def test_key_words_are_heard(written):
 SENTENCE = "Please call me tomorrow after the meeting."
 
 
-@pytest.mark.parametrize("markup", [
-    '<speak>Please call me tomorrow <break time="1s"/> after the meeting.</speak>',
-    '<speak>Please call me tomorrow <break time="1s"> after the meeting.',  # malformed: read as text
-])
+@pytest.mark.parametrize(
+    "markup",
+    [
+        '<speak>Please call me tomorrow <break time="1s"/> after the meeting.</speak>',
+        '<speak>Please call me tomorrow <break time="1s"> after the meeting.',  # malformed: read as text
+    ],
+)
 def test_ssml_markup_is_not_spoken(markup):
     _, heard = hear(markup)
     assert {"call", "tomorrow", "meeting"} <= set(heard), heard
@@ -34,7 +37,7 @@ def test_an_ssml_break_is_a_second_of_silence():
     rate = marked.sample_rate
     words = {w.text: w for w in marked.words}
     margin = rate // 20
-    gap = marked.audio[int(words["tomorrow"].end * rate) + margin: int(words["after"].start * rate) - margin]
+    gap = marked.audio[int(words["tomorrow"].end * rate) + margin : int(words["after"].start * rate) - margin]
     assert len(gap) >= 0.8 * rate and float(abs(gap).max()) < 0.01
 
 

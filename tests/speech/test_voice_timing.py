@@ -21,12 +21,15 @@ def test_every_symbol_of_the_voice_has_a_mouth_shape():
         assert {s.label for s in found} <= ARPABET | {"SIL"}, symbol
 
 
-@pytest.mark.parametrize("symbols, labels", [
-    ("pbmɸβʘ", ["P", "B", "M", "P", "B", "P"]),  # lips meet, whatever the language
-    ("yʏøœ", ["UW", "UH", "OW", "AO"]),  # front rounded vowels are rounded
-    ("ʁrɾχ", ["G", "D", "D", "K"]),  # uvular and trilled r are not the English rounded r
-    ("ǃǀ", ["T", "T"]),  # clicks made with the tongue
-])
+@pytest.mark.parametrize(
+    "symbols, labels",
+    [
+        ("pbmɸβʘ", ["P", "B", "M", "P", "B", "P"]),  # lips meet, whatever the language
+        ("yʏøœ", ["UW", "UH", "OW", "AO"]),  # front rounded vowels are rounded
+        ("ʁrɾχ", ["G", "D", "D", "K"]),  # uvular and trilled r are not the English rounded r
+        ("ǃǀ", ["T", "T"]),  # clicks made with the tongue
+    ],
+)
 def test_sounds_english_lacks_look_like_their_nearest_english_sound(symbols, labels):
     found = ipa.segments([(ch, 100) for ch in symbols])
     assert [s.label for s in found] == labels
@@ -34,10 +37,29 @@ def test_sounds_english_lacks_look_like_their_nearest_english_sound(symbols, lab
 
 def test_marks_fold_into_their_sound_with_their_samples():
     # "bˈɑːb ɔ̃": stress before the vowel, length and nasality after it, a word break between.
-    found = ipa.segments([("^", 5), ("b", 10), ("ˈ", 7), ("ɑ", 20), ("ː", 9), ("b", 10), (" ", 6),
-                          ("ɔ", 12), ("̃", 4), (".", 30), ("$", 3)])
+    found = ipa.segments(
+        [
+            ("^", 5),
+            ("b", 10),
+            ("ˈ", 7),
+            ("ɑ", 20),
+            ("ː", 9),
+            ("b", 10),
+            (" ", 6),
+            ("ɔ", 12),
+            ("̃", 4),
+            (".", 30),
+            ("$", 3),
+        ]
+    )
     assert [(s.label, s.samples) for s in found] == [
-        ("SIL", 5), ("B", 10), ("AA", 36), ("B", 13), ("AO", 19), ("SIL", 33)]
+        ("SIL", 5),
+        ("B", 10),
+        ("AA", 36),
+        ("B", 13),
+        ("AO", 19),
+        ("SIL", 33),
+    ]
     assert [s.word for s in found] == [-1, 0, 0, 0, 1, -1]
 
 

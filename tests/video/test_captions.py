@@ -14,8 +14,10 @@ def test_text_keeps_its_case_punctuation_and_accents():
 
 
 def test_long_sentences_make_cues_of_two_lines_broken_at_clauses():
-    text = ("When my grandmother was young, she lived in a small town by the sea, and her father "
-            "mended boats for every fisherman in the harbour, all year round.")
+    text = (
+        "When my grandmother was young, she lived in a small town by the sea, and her father "
+        "mended boats for every fisherman in the harbour, all year round."
+    )
     found = cues(_timed(text, 0.2))
     assert " ".join(" ".join(lines) for _, _, lines in found) == text
     for start, end, lines in found:

@@ -81,8 +81,11 @@ def test_frames_are_streamed_and_a_failed_write_leaves_nothing(tmp_path):
 
 def test_captions_written_beside_the_video(tmp_path):
     out = tmp_path / "talk.mp4"
-    result = talk(text="Captions are written beside the video.", output=out,
-                  options=TalkOptions(engine="still", size=128, captions="srt"))
+    result = talk(
+        text="Captions are written beside the video.",
+        output=out,
+        options=TalkOptions(engine="still", size=128, captions="srt"),
+    )
     assert result.captions_path == out.with_suffix(".srt")
     text = result.captions_path.read_text()
     assert text.startswith("1\n00:00:")

@@ -51,6 +51,8 @@ def test_a_click_is_heard_with_the_frame_it_was_made_with(tmp_path):
     audio = np.concatenate(pieces)
     click = start + np.argmax(np.abs(audio)) / RATE
     with av.open(str(path)) as container:
-        white = [float(f.pts * f.time_base) for f in container.decode(video=0) if f.to_ndarray(format="gray").mean() > 128]
+        white = [
+            float(f.pts * f.time_base) for f in container.decode(video=0) if f.to_ndarray(format="gray").mean() > 128
+        ]
     assert len(white) == 1
     assert abs(click - white[0]) < 0.5 / FPS, f"click at {click:.4f} s, white frame at {white[0]:.4f} s"

@@ -89,8 +89,9 @@ def _smoothstep(x: np.ndarray) -> np.ndarray:
     return x * x * (3 - 2 * x)
 
 
-def expression_bases(landmarks: np.ndarray, bite: np.ndarray, frame: FaceFrame,
-                     photo: PhotoMouth) -> dict[str, np.ndarray]:
+def expression_bases(
+    landmarks: np.ndarray, bite: np.ndarray, frame: FaceFrame, photo: PhotoMouth
+) -> dict[str, np.ndarray]:
     """Landmark displacements in pixels (478 x 2) of each expression at full strength.
 
     `bite` (9 x 2+) is where the teeth meet between the inner lips, corner points excluded;
@@ -101,8 +102,14 @@ def expression_bases(landmarks: np.ndarray, bite: np.ndarray, frame: FaceFrame,
     u, v = local[:, 0], local[:, 1]
     bases = {name: np.zeros((n, 2)) for name in EXPRESSIONS}
 
-    upper_lip = sorted(set(regions.LIPS_OUTER_UPPER + regions.LIPS_INNER_UPPER) - set(regions.MOUTH_CORNERS + regions.INNER_MOUTH_CORNERS))
-    lower_lip = sorted(set(regions.LIPS_OUTER_LOWER + regions.LIPS_INNER_LOWER) - set(regions.MOUTH_CORNERS + regions.INNER_MOUTH_CORNERS))
+    upper_lip = sorted(
+        set(regions.LIPS_OUTER_UPPER + regions.LIPS_INNER_UPPER)
+        - set(regions.MOUTH_CORNERS + regions.INNER_MOUTH_CORNERS)
+    )
+    lower_lip = sorted(
+        set(regions.LIPS_OUTER_LOWER + regions.LIPS_INNER_LOWER)
+        - set(regions.MOUTH_CORNERS + regions.INNER_MOUTH_CORNERS)
+    )
     corners = list(regions.MOUTH_CORNERS + regions.INNER_MOUTH_CORNERS)
     mouth_u = local[list(regions.MOUTH_CORNERS), 0]
     mouth_centre = local[[regions.INNER_LIP_TOP, regions.INNER_LIP_BOTTOM]].mean(axis=0)
@@ -167,7 +174,10 @@ def expression_bases(landmarks: np.ndarray, bite: np.ndarray, frame: FaceFrame,
 
     # Blinks: upper lids come down over the eyeballs to meet the lower lids; the lid
     # skin above slides down with them (stretching it would smear the lashes).
-    for name, upper, lower in (("blink_right", RIGHT_UPPER_LID, RIGHT_LOWER_LID), ("blink_left", LEFT_UPPER_LID, LEFT_LOWER_LID)):
+    for name, upper, lower in (
+        ("blink_right", RIGHT_UPPER_LID, RIGHT_LOWER_LID),
+        ("blink_left", LEFT_UPPER_LID, LEFT_LOWER_LID),
+    ):
         upper_in, lower_in = np.array(upper[1:-1]), np.array(lower[1:-1])
         travel = local[lower_in] - local[upper_in]
         bases[name][upper_in] = UPPER_LID_TRAVEL * travel
@@ -176,7 +186,7 @@ def expression_bases(landmarks: np.ndarray, bite: np.ndarray, frame: FaceFrame,
         distance = np.linalg.norm(local[:, None, :] - lid[None, :, :], axis=2)
         nearest = distance.argmin(axis=1)
         above = (v < lid[nearest, 1]) & ~np.isin(np.arange(n), np.concatenate([upper_in, lower_in]))
-        follow = LID_SKIN_FOLLOW * np.exp(-distance.min(axis=1) ** 2 / (2 * LID_FALLOFF_IOD**2)) * above
+        follow = LID_SKIN_FOLLOW * np.exp(-(distance.min(axis=1) ** 2) / (2 * LID_FALLOFF_IOD**2)) * above
         bases[name] += follow[:, None] * UPPER_LID_TRAVEL * travel[nearest]
 
     # Brows lift, the forehead with them; the skin down to the lid crease stretches,
@@ -261,10 +271,12 @@ class Deformer:
         self.rest = mesh.points.copy()
         across = np.array([UPPER_INNER_LIP, LOWER_INNER_LIP, mesh.bite_upper, mesh.bite_lower])
         self.rest[across, 2] = self.rest[across, 2].mean(axis=0)
-        self.pivot = np.array([
-            *(chin[:2] + 0.25 * face_h * self.frame.y_axis),
-            float(landmarks[:, 2].mean()) + 0.5 * face_h,
-        ])
+        self.pivot = np.array(
+            [
+                *(chin[:2] + 0.25 * face_h * self.frame.y_axis),
+                float(landmarks[:, 2].mean()) + 0.5 * face_h,
+            ]
+        )
 
     def positions(self, params: dict[str, float]) -> np.ndarray:
         """(N, 2) projected point positions for one frame."""
@@ -279,10 +291,18 @@ class Deformer:
             # by letting go of the press up to the photo's own gap, then by the jaw.
             press = max(press, 1.0 - min(gap / photo_gap, 1.0))
             jaw = max(gap - photo_gap, 0.0) / LIP_GAP_IOD
-        weights = np.array([
-            jaw, max(width, 0.0), max(-width, 0.0), press, params["lip_tuck"],
-            params["blink"], params["blink"], params["brow"],
-        ])
+        weights = np.array(
+            [
+                jaw,
+                max(width, 0.0),
+                max(-width, 0.0),
+                press,
+                params["lip_tuck"],
+                params["blink"],
+                params["blink"],
+                params["brow"],
+            ]
+        )
         points = self.rest.copy()
         points[:, :2] += np.tensordot(weights, self.bases, axes=1)
         if params["yaw"] or params["pitch"] or params["roll"]:

@@ -116,7 +116,7 @@ def build_mesh(landmarks: np.ndarray, width: int, height: int, image: np.ndarray
         extra.append(ring)
         weights += [weight] * len(ring)
     ring_points = np.concatenate(extra)
-    outer = ring_points[-len(oval):]
+    outer = ring_points[-len(oval) :]
     # The outer ring does not move, so the region that can change ends just beyond it.
     x0, y0 = np.floor(np.maximum(outer.min(axis=0) - ROI_MARGIN_PX, 0)).astype(int)
     x1, y1 = np.ceil(np.minimum(outer.max(axis=0) + ROI_MARGIN_PX, [width - 1, height - 1])).astype(int)
@@ -125,10 +125,14 @@ def build_mesh(landmarks: np.ndarray, width: int, height: int, image: np.ndarray
     nx = max(2, int(np.ceil((x1 - x0) / ANCHOR_SPACING_PX)) + 1)
     ny = max(2, int(np.ceil((y1 - y0) / ANCHOR_SPACING_PX)) + 1)
     xs, ys = np.linspace(x0, x1, nx), np.linspace(y0, y1, ny)
-    anchors = np.concatenate([
-        np.stack([xs, np.full(nx, y0)], 1), np.stack([xs, np.full(nx, y1)], 1),
-        np.stack([np.full(ny - 2, x0), ys[1:-1]], 1), np.stack([np.full(ny - 2, x1), ys[1:-1]], 1),
-    ])
+    anchors = np.concatenate(
+        [
+            np.stack([xs, np.full(nx, y0)], 1),
+            np.stack([xs, np.full(nx, y1)], 1),
+            np.stack([np.full(ny - 2, x0), ys[1:-1]], 1),
+            np.stack([np.full(ny - 2, x1), ys[1:-1]], 1),
+        ]
+    )
 
     # Drop ring points that crowd the face oval or each other (degenerate triangles).
     kept_ring, kept_weight = [], []
@@ -146,13 +150,16 @@ def build_mesh(landmarks: np.ndarray, width: int, height: int, image: np.ndarray
     lip_gap = np.linalg.norm(landmarks[list(LOWER_INNER_LIP), :2] - landmarks[list(UPPER_INNER_LIP), :2], axis=1).max()
     lid_inner = list(RIGHT_UPPER_LID[1:-1]) + list(LEFT_UPPER_LID[1:-1])
     n_land, n_bite, n_lid = len(landmarks), len(bite), len(lid_inner)
-    points = np.concatenate([
-        landmarks.astype(np.float64),
-        bite, bite,
-        landmarks[lid_inner].astype(np.float64),
-        np.column_stack([ring_points, np.full(len(ring_points), oval_z)]),
-        np.column_stack([anchors, np.full(len(anchors), oval_z)]),
-    ])
+    points = np.concatenate(
+        [
+            landmarks.astype(np.float64),
+            bite,
+            bite,
+            landmarks[lid_inner].astype(np.float64),
+            np.column_stack([ring_points, np.full(len(ring_points), oval_z)]),
+            np.column_stack([anchors, np.full(len(anchors), oval_z)]),
+        ]
+    )
     ring_start = n_land + 2 * n_bite + n_lid
     head_weight = np.concatenate([np.ones(ring_start), kept_weight, np.zeros(len(anchors))])
     ring_of = np.full(len(points), -1)

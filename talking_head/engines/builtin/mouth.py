@@ -31,7 +31,12 @@ LOWER_TEETH_SHARE = 0.25  # then grow by this share of the extra opening
 LOWER_TEETH_MAX_IOD = 0.06
 TEETH_HALF_WIDTH = 0.40  # share of the mouth width either side of the middle that shows teeth
 LOWER_TEETH_HALF_WIDTH = 0.30
-TOOTH_WIDTHS = (0.085, 0.07, 0.06, 0.055)  # visible widths of incisors, laterals, canines, premolars (share of mouth width)
+TOOTH_WIDTHS = (
+    0.085,
+    0.07,
+    0.06,
+    0.055,
+)  # visible widths of incisors, laterals, canines, premolars (share of mouth width)
 TOOTH_GAP_SHADE = 0.06  # how much darker the line between two teeth is
 TOOTH_LINE_PX = 1.0  # half width of that line
 TONGUE_SHARE = 0.3  # the tongue fills this share of the opening from below
@@ -120,7 +125,9 @@ class MouthPainter:
         teeth_luma = float(np.clip(max(1.3 * skin_luma, 0.95 * _luma(white) if white is not None else 0), 60, 235))
         self.teeth = np.clip(teeth_tint * teeth_luma * np.array([1.0, 0.99, 0.95]), 0, 250)
         if self.photo_teeth:  # its own teeth, where they show: the brighter part of what lies between the lips
-            between = _polygon_pixels(image, [landmarks[list(regions.LIPS_INNER_UPPER + regions.LIPS_INNER_LOWER[::-1]), :2]])
+            between = _polygon_pixels(
+                image, [landmarks[list(regions.LIPS_INNER_UPPER + regions.LIPS_INNER_LOWER[::-1]), :2]]
+            )
             if len(between) >= 12:
                 self.teeth = np.median(between[_luma(between) >= np.percentile(_luma(between), 60)], axis=0)
         self.cavity_near = lips * 0.42  # the inside of the lips and cheeks, catching some light
@@ -189,14 +196,18 @@ class MouthPainter:
         tip = TONGUE_TIP_SHARE * gap * np.sqrt(np.clip(1 - (across / TONGUE_TIP_HALF_WIDTH) ** 2, 0, 1))
         tongue_top = np.maximum(rest, float(np.clip(tongue_up, 0, 1)) * tip)
         tongue = np.clip((tongue_top - from_bottom) / 1.5, 0, 1) * np.clip(gap / (0.06 * iod), 0, 1)
-        tongue_light = np.clip(0.55 + 0.45 * frontal * (1 - np.clip(from_bottom / np.maximum(tongue_top, 1e-3), 0, 1)) + 0.2 * v, 0, 1.1)
+        tongue_light = np.clip(
+            0.55 + 0.45 * frontal * (1 - np.clip(from_bottom / np.maximum(tongue_top, 1e-3), 0, 1)) + 0.2 * v, 0, 1.1
+        )
         colour = colour + (self.tongue[None, :] * tongue_light[:, None] - colour) * tongue[:, None]
 
         lines = None
         if self.photo_teeth:
             teeth_layers = []
         else:
-            height = min(UPPER_TEETH_SHOW_IOD * iod + UPPER_TEETH_SHARE * mid_gap, UPPER_TEETH_MAX_IOD * iod, 0.75 * mid_gap)
+            height = min(
+                UPPER_TEETH_SHOW_IOD * iod + UPPER_TEETH_SHARE * mid_gap, UPPER_TEETH_MAX_IOD * iod, 0.75 * mid_gap
+            )
             teeth_layers = [(height, TEETH_HALF_WIDTH, from_top, 1.0)]
         lower_height = min(LOWER_TEETH_SHARE * max(mid_gap - LOWER_TEETH_FROM_IOD * iod, 0), LOWER_TEETH_MAX_IOD * iod)
         if lower_height > 0.5:

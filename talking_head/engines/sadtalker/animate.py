@@ -33,8 +33,9 @@ def source_semantics(source: np.ndarray, full: bool) -> np.ndarray:
     return np.repeat(np.asarray(source[:nc], dtype=np.float32)[:, None], 2 * SEMANTIC_RADIUS + 1, axis=1)
 
 
-def target_coefficients(coeffs: np.ndarray, source: np.ndarray, full: bool, still: bool,
-                        expression_scale: float) -> np.ndarray:
+def target_coefficients(
+    coeffs: np.ndarray, source: np.ndarray, full: bool, still: bool, expression_scale: float
+) -> np.ndarray:
     """(T, 70) generated coefficients -> (T, 70 or 73) targets: expression scaled, full mode's crop
     parameters appended from the source, and with `still` the source's pose (and crop) kept."""
     targets = np.array(coeffs[:, :70], dtype=np.float32)
@@ -42,7 +43,7 @@ def target_coefficients(coeffs: np.ndarray, source: np.ndarray, full: bool, stil
     if full:
         targets = np.concatenate([targets, np.repeat(source[None, 70:73], len(targets), axis=0)], axis=1)
     if still:
-        targets[:, 64:] = source[64:targets.shape[1]]
+        targets[:, 64:] = source[64 : targets.shape[1]]
     return targets.astype(np.float32)
 
 
@@ -65,9 +66,17 @@ def semantic_windows(targets: np.ndarray, positions: np.ndarray) -> np.ndarray:
 class Animator:
     """One photo, ready to be driven: call `frames` with batches of semantic windows."""
 
-    def __init__(self, kp_detector: KeypointDetector, generator: Generator, mapping: MappingNet,
-                 image: np.ndarray, source: np.ndarray, full: bool, device: torch.device,
-                 dtype: torch.dtype = torch.float32):
+    def __init__(
+        self,
+        kp_detector: KeypointDetector,
+        generator: Generator,
+        mapping: MappingNet,
+        image: np.ndarray,
+        source: np.ndarray,
+        full: bool,
+        device: torch.device,
+        dtype: torch.dtype = torch.float32,
+    ):
         self.generator, self.mapping = generator, mapping
         self.device, self.dtype = device, dtype
         with torch.inference_mode():
@@ -81,9 +90,15 @@ class Animator:
         """(B, nc, 27) windows (+ optional (B,) degree overrides) -> (B, 15, 3) driving keypoints."""
         return transform_keypoints(self.kp_canonical, self.mapping(windows), yaw, pitch, roll)
 
-    def frames(self, windows: np.ndarray, yaw: np.ndarray | None = None, pitch: np.ndarray | None = None,
-               roll: np.ndarray | None = None) -> torch.Tensor:
+    def frames(
+        self,
+        windows: np.ndarray,
+        yaw: np.ndarray | None = None,
+        pitch: np.ndarray | None = None,
+        roll: np.ndarray | None = None,
+    ) -> torch.Tensor:
         """(B, nc, 27) windows -> (B, 3, S, S) frames in [0, 1], on the device, float32."""
+
         def tensor(a):
             return None if a is None else torch.as_tensor(a, dtype=torch.float32).to(self.device)
 
@@ -91,5 +106,9 @@ class Animator:
             kp_driving = self.driving_keypoints(tensor(windows), tensor(yaw), tensor(pitch), tensor(roll))
             kp_driving = kp_driving.to(self.dtype)
             step = CPU_FRAMES_PER_PASS if self.device.type == "cpu" else len(kp_driving)
-            return torch.cat([self.generator.render(self.encoded, kp_driving[i:i + step])["prediction"].float()
-                              for i in range(0, len(kp_driving), step)])
+            return torch.cat(
+                [
+                    self.generator.render(self.encoded, kp_driving[i : i + step])["prediction"].float()
+                    for i in range(0, len(kp_driving), step)
+                ]
+            )

@@ -26,8 +26,12 @@ class ResidualConv(nn.Module):
     def __init__(self, cin: int, cout: int, stride=1):
         super().__init__()
         self.conv_block = nn.Sequential(
-            nn.BatchNorm2d(cin), nn.ReLU(), nn.Conv2d(cin, cout, 3, stride, 1),
-            nn.BatchNorm2d(cout), nn.ReLU(), nn.Conv2d(cout, cout, 3, 1, 1),
+            nn.BatchNorm2d(cin),
+            nn.ReLU(),
+            nn.Conv2d(cin, cout, 3, stride, 1),
+            nn.BatchNorm2d(cout),
+            nn.ReLU(),
+            nn.Conv2d(cout, cout, 3, 1, 1),
         )
         self.conv_skip = nn.Sequential(nn.Conv2d(cin, cout, 3, stride, 1), nn.BatchNorm2d(cout))
 
@@ -52,8 +56,9 @@ class ResUnet(nn.Module):
     def __init__(self, filters=(32, 64, 128, 256)):
         super().__init__()
         f0, f1, f2, f3 = filters
-        self.input_layer = nn.Sequential(nn.Conv2d(1, f0, 3, padding=1), nn.BatchNorm2d(f0), nn.ReLU(),
-                                         nn.Conv2d(f0, f0, 3, padding=1))
+        self.input_layer = nn.Sequential(
+            nn.Conv2d(1, f0, 3, padding=1), nn.BatchNorm2d(f0), nn.ReLU(), nn.Conv2d(f0, f0, 3, padding=1)
+        )
         self.input_skip = nn.Sequential(nn.Conv2d(1, f0, 3, padding=1))
         self.residual_conv_1 = ResidualConv(f0, f1, stride=(2, 1))
         self.residual_conv_2 = ResidualConv(f1, f2, stride=(2, 1))
@@ -120,11 +125,11 @@ class Audio2Pose(nn.Module):
         motion = [ref_pose.new_zeros(1, POSE)]
         ref = ref_pose[None]
         for start in range(1, 1 + num - num % SEQ_LEN, SEQ_LEN):
-            audio = encode_windows(self.audio_encoder.audio_encoder, windows[start:start + SEQ_LEN])
+            audio = encode_windows(self.audio_encoder.audio_encoder, windows[start : start + SEQ_LEN])
             motion.append(self.netG.decoder(ref, next(latents), style, audio[None])[0])
         remainder = num % SEQ_LEN
         if remainder:
-            audio = encode_windows(self.audio_encoder.audio_encoder, windows[max(1, total - SEQ_LEN):total])
+            audio = encode_windows(self.audio_encoder.audio_encoder, windows[max(1, total - SEQ_LEN) : total])
             if audio.shape[0] < SEQ_LEN:  # fewer than 32 frames in all: repeat the first at the front
                 audio = torch.cat([audio[:1].expand(SEQ_LEN - audio.shape[0], -1), audio])
             motion.append(self.netG.decoder(ref, next(latents), style, audio[None])[0, -remainder:])

@@ -63,7 +63,7 @@ def _emphasised(x: np.ndarray, start: int, stop: int) -> np.ndarray:
     if hi > lo:
         seg = x[lo:hi].astype(np.float64)
         previous = np.concatenate([[x[lo - 1] if lo > 0 else 0.0], seg[:-1]])
-        out[lo - start:hi - start] = seg - PREEMPHASIS * previous
+        out[lo - start : hi - start] = seg - PREEMPHASIS * previous
     return out
 
 

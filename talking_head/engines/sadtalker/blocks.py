@@ -80,6 +80,7 @@ class ResBlock3d(nn.Module):
 
 def coordinate_grid(depth: int, height: int, width: int, like: torch.Tensor) -> torch.Tensor:
     """(depth, height, width, 3) grid of (x, y, z), each axis linspace(-1, 1)."""
+
     def axis(n: int) -> torch.Tensor:
         # 2 * (i / (n - 1)) - 1, written as the reference writes it so the grid matches to the bit
         return 2 * (torch.arange(n, dtype=like.dtype, device=like.device) / (n - 1)) - 1

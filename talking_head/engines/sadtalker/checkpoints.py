@@ -49,8 +49,16 @@ NETWORKS: dict[str, type[nn.Module]] = {
     "generator": Generator,
 }
 MAX_HEADER_BYTES = 100 * 1024 * 1024  # the real header is ~150 kB; more means this is not safetensors
-SAFETENSORS_DTYPES = {"F32": torch.float32, "F16": torch.float16, "BF16": torch.bfloat16, "F64": torch.float64,
-                      "I64": torch.int64, "I32": torch.int32, "U8": torch.uint8, "BOOL": torch.bool}
+SAFETENSORS_DTYPES = {
+    "F32": torch.float32,
+    "F16": torch.float16,
+    "BF16": torch.bfloat16,
+    "F64": torch.float64,
+    "I64": torch.int64,
+    "I32": torch.int32,
+    "U8": torch.uint8,
+    "BOOL": torch.bool,
+}
 SHOWN_PER_KIND = 5  # list at most this many missing / mis-shaped tensors by name
 
 
@@ -80,8 +88,12 @@ def expected_tensors(network: str, coeff_nc: int = 70) -> dict[str, tuple[tuple[
     return {key: (tuple(value.shape), value.dtype) for key, value in module.state_dict().items()}
 
 
-def _shape_problems(file: Path, found: dict[str, tuple[tuple[int, ...], torch.dtype]],
-                    expected: dict[str, tuple[tuple[int, ...], torch.dtype]], prefix: str = "") -> list[str]:
+def _shape_problems(
+    file: Path,
+    found: dict[str, tuple[tuple[int, ...], torch.dtype]],
+    expected: dict[str, tuple[tuple[int, ...], torch.dtype]],
+    prefix: str = "",
+) -> list[str]:
     missing, wrong = [], []
     for key, (shape, dtype) in expected.items():
         name = prefix + key
@@ -89,16 +101,19 @@ def _shape_problems(file: Path, found: dict[str, tuple[tuple[int, ...], torch.dt
             missing.append(name)
         elif found[name] != (shape, dtype):
             got_shape, got_dtype = found[name]
-            wrong.append(f"{name}: expected {list(shape)} {_dtype_name(dtype)}, found {list(got_shape)} "
-                         f"{_dtype_name(got_dtype)}")
+            wrong.append(
+                f"{name}: expected {list(shape)} {_dtype_name(dtype)}, found {list(got_shape)} {_dtype_name(got_dtype)}"
+            )
     problems = []
     if missing:
-        shown = ", ".join(missing[:SHOWN_PER_KIND]) + (f" and {len(missing) - SHOWN_PER_KIND} more"
-                                                       if len(missing) > SHOWN_PER_KIND else "")
+        shown = ", ".join(missing[:SHOWN_PER_KIND]) + (
+            f" and {len(missing) - SHOWN_PER_KIND} more" if len(missing) > SHOWN_PER_KIND else ""
+        )
         problems.append(f"{file}: {len(missing)} of {len(expected)} expected tensors are missing ({shown})")
     if wrong:
-        shown = "; ".join(wrong[:SHOWN_PER_KIND]) + (f"; and {len(wrong) - SHOWN_PER_KIND} more"
-                                                     if len(wrong) > SHOWN_PER_KIND else "")
+        shown = "; ".join(wrong[:SHOWN_PER_KIND]) + (
+            f"; and {len(wrong) - SHOWN_PER_KIND} more" if len(wrong) > SHOWN_PER_KIND else ""
+        )
         problems.append(f"{file}: {len(wrong)} tensors have the wrong shape or type ({shown})")
     return problems
 
@@ -117,11 +132,14 @@ def read_safetensors_header(path: Path) -> tuple[dict[str, tuple[tuple[int, ...]
         (header_len,) = struct.unpack("<Q", head)
         if header_len > MAX_HEADER_BYTES:
             kind = _sniff_kind(head)
-            return {}, [f"{path}: not a safetensors file ({kind}; its first 8 bytes declare a "
-                        f"{header_len}-byte header)"]
+            return {}, [
+                f"{path}: not a safetensors file ({kind}; its first 8 bytes declare a {header_len}-byte header)"
+            ]
         if 8 + header_len > size:
-            return {}, [f"{path}: truncated: the header needs {8 + header_len} bytes but the file has {size} "
-                        "(header too small; an unfinished download?)"]
+            return {}, [
+                f"{path}: truncated: the header needs {8 + header_len} bytes but the file has {size} "
+                "(header too small; an unfinished download?)"
+            ]
         raw = f.read(header_len)
     try:
         header = json.loads(raw)
@@ -142,8 +160,10 @@ def read_safetensors_header(path: Path) -> tuple[dict[str, tuple[tuple[int, ...]
             return {}, [f"{path}: damaged safetensors header (entry {key!r} is malformed)"]
     needed = 8 + header_len + data_end
     if needed > size:
-        return table, [f"{path}: truncated: unexpected end of file at {size} bytes, its tensors need {needed} "
-                       f"bytes ({100 * size / needed:.0f}% downloaded)"]
+        return table, [
+            f"{path}: truncated: unexpected end of file at {size} bytes, its tensors need {needed} "
+            f"bytes ({100 * size / needed:.0f}% downloaded)"
+        ]
     return table, []
 
 
@@ -170,11 +190,12 @@ def read_mapping(path: Path, coeff_nc: int) -> tuple[dict[str, torch.Tensor], li
     except pickle.UnpicklingError as exc:
         found = re.search(r"Unsupported global: GLOBAL ([\w.]+)", str(exc))
         what = found.group(1) if found else "objects that are not tensors"
-        return {}, [f"{path}: refused to unpickle: it holds Python objects other than tensors ({what}); "
-                    "a checkpoint that needs code to load is not a SadTalker release file"]
+        return {}, [
+            f"{path}: refused to unpickle: it holds Python objects other than tensors ({what}); "
+            "a checkpoint that needs code to load is not a SadTalker release file"
+        ]
     except (RuntimeError, EOFError, OSError, ValueError) as exc:
-        return {}, [f"{path}: cannot be read as a torch checkpoint ({type(exc).__name__}: {exc}); "
-                    "download it again"]
+        return {}, [f"{path}: cannot be read as a torch checkpoint ({type(exc).__name__}: {exc}); download it again"]
     state = checkpoint.get("mapping") if isinstance(checkpoint, dict) else None
     if not isinstance(state, dict):
         found = sorted(checkpoint)[:8] if isinstance(checkpoint, dict) else type(checkpoint).__name__
@@ -183,8 +204,10 @@ def read_mapping(path: Path, coeff_nc: int) -> tuple[dict[str, torch.Tensor], li
     problems = _shape_problems(path, table, expected_tensors("mapping", coeff_nc))
     other = {70: 73, 73: 70}[coeff_nc]
     if problems and not _shape_problems(path, table, expected_tensors("mapping", other)):
-        problems = [f"{path}: this is the {other}-coefficient mapping network, expected the {coeff_nc}-coefficient "
-                    f"one ({MAPPING_FILES[other]} and {MAPPING_FILES[coeff_nc]} swapped or renamed?)"]
+        problems = [
+            f"{path}: this is the {other}-coefficient mapping network, expected the {coeff_nc}-coefficient "
+            f"one ({MAPPING_FILES[other]} and {MAPPING_FILES[coeff_nc]} swapped or renamed?)"
+        ]
     return state, problems
 
 
@@ -203,9 +226,11 @@ def check_files(files: CheckpointFiles) -> dict[str, torch.Tensor]:
     """Raise one `ConfigurationError` listing every problem; return the mapping state dict on success."""
     problems, mapping_state = [], {}
     if not files.main.parent.is_dir():
-        raise ConfigurationError(f"the SadTalker checkpoint folder {files.main.parent} does not exist. "
-                                 "Point --sadtalker-dir (or TALKING_HEAD_SADTALKER_DIR) at the folder that holds "
-                                 f"{files.main.name} and {files.mapping.name}.")
+        raise ConfigurationError(
+            f"the SadTalker checkpoint folder {files.main.parent} does not exist. "
+            "Point --sadtalker-dir (or TALKING_HEAD_SADTALKER_DIR) at the folder that holds "
+            f"{files.main.name} and {files.mapping.name}."
+        )
     for path in (files.main, files.mapping):
         if not path.is_file():
             problems.append(f"{path}: missing (download {path.name} from {RELEASE_URL})")
@@ -249,8 +274,9 @@ def load_networks(path: Path) -> Networks:
             if prefix in parts and rest in expected_tensors(prefix):
                 parts[prefix][rest] = f.get_tensor(key)
     built = {prefix: _build(cls, parts[prefix]) for prefix, cls in NETWORKS.items()}
-    return Networks(built["audio2exp"], built["audio2pose"], built["face_3drecon"], built["kp_extractor"],
-                    built["generator"])
+    return Networks(
+        built["audio2exp"], built["audio2pose"], built["face_3drecon"], built["kp_extractor"], built["generator"]
+    )
 
 
 def build_mapping(state: dict[str, torch.Tensor], coeff_nc: int) -> MappingNet:

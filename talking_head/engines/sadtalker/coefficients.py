@@ -34,7 +34,7 @@ def blink_ratio(n_frames: int, rng: np.random.Generator) -> np.ndarray:
         start = frame + int(rng.integers(low, high))
         if start + len(BLINK) > n_frames - 1:
             return ratio
-        ratio[start:start + len(BLINK), 0] = BLINK
+        ratio[start : start + len(BLINK), 0] = BLINK
         frame = start + len(BLINK)
 
 
@@ -76,8 +76,9 @@ class _OnDevice:
         return torch.from_numpy(np.ascontiguousarray(self.windows[part], dtype=np.float32)).to(self.device)
 
 
-def predict(nets: Networks, windows, source: np.ndarray, pose_style: int, ratio: np.ndarray,
-            latents, device: torch.device) -> dict[str, np.ndarray]:
+def predict(
+    nets: Networks, windows, source: np.ndarray, pose_style: int, ratio: np.ndarray, latents, device: torch.device
+) -> dict[str, np.ndarray]:
     """T mel windows ((T, 80, 16) array or `MelWindows`), the source coefficients, (T, 1) blink ratios and an
     iterator of latents -> `expression` (T, 64), `pose` (T, 6), `pose_smoothed` (T, 6), `coefficients` (T, 70)."""
     n = len(windows)
@@ -89,12 +90,17 @@ def predict(nets: Networks, windows, source: np.ndarray, pose_style: int, ratio:
     expression = expression.float().cpu().numpy()
     pose = pose.float().cpu().numpy()
     smoothed = smooth_pose(pose)
-    return {"expression": expression, "pose": pose, "pose_smoothed": smoothed,
-            "coefficients": np.concatenate([expression, smoothed], axis=1)}
+    return {
+        "expression": expression,
+        "pose": pose,
+        "pose_smoothed": smoothed,
+        "coefficients": np.concatenate([expression, smoothed], axis=1),
+    }
 
 
-def audio_to_coefficients(nets: Networks, windows, source: np.ndarray, pose_style: int,
-                          seed: int, device: torch.device) -> np.ndarray:
+def audio_to_coefficients(
+    nets: Networks, windows, source: np.ndarray, pose_style: int, seed: int, device: torch.device
+) -> np.ndarray:
     """T mel windows and the source's 73 coefficients -> (T, 70) float32 coefficients,
     with blinks and pose latents drawn from `seed`."""
     ratio = blink_ratio(len(windows), np.random.default_rng(seed))

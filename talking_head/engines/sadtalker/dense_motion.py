@@ -27,8 +27,13 @@ class Hourglass3d(nn.Module):
     Channels: 80 in -> 64, 128, 256, 512, 1024 -> back up -> 32 + 80 = 112 out.
     """
 
-    def __init__(self, in_channels: int = (NUM_KP + 1) * (COMPRESS + 1), expansion: int = 32, levels: int = 5,
-                 max_channels: int = 1024):
+    def __init__(
+        self,
+        in_channels: int = (NUM_KP + 1) * (COMPRESS + 1),
+        expansion: int = 32,
+        levels: int = 5,
+        max_channels: int = 1024,
+    ):
         super().__init__()
         widths = [min(max_channels, expansion * 2 ** (i + 1)) for i in range(levels)]
         self.encoder = nn.Module()
@@ -39,7 +44,7 @@ class Hourglass3d(nn.Module):
         ups = []
         for i in reversed(range(levels)):
             in_ch = widths[i] * (1 if i == levels - 1 else 2)
-            ups.append(UpBlock3d(in_ch, min(max_channels, expansion * 2 ** i)))
+            ups.append(UpBlock3d(in_ch, min(max_channels, expansion * 2**i)))
         self.decoder.up_blocks = nn.ModuleList(ups)
         self.out_channels = expansion + in_channels
         self.decoder.conv = nn.Conv3d(self.out_channels, self.out_channels, kernel_size=3, padding=1)

@@ -110,11 +110,15 @@ class SadTalkerEngine:
     def unavailable(self, options: TalkOptions, settings: Settings) -> str | None:
         """A reason this engine cannot run, or None. Damaged checkpoints raise `ConfigurationError`."""
         if not settings.sadtalker_dir:
-            return ("no SadTalker checkpoints configured: give --sadtalker-dir DIR "
-                    "(or set TALKING_HEAD_SADTALKER_DIR) with SadTalker's released files")
+            return (
+                "no SadTalker checkpoints configured: give --sadtalker-dir DIR "
+                "(or set TALKING_HEAD_SADTALKER_DIR) with SadTalker's released files"
+            )
         if not 1 <= settings.sadtalker_batch_size <= MAX_BATCH_SIZE:
-            raise ConfigurationError(f"the SadTalker batch size (--batch-size, TALKING_HEAD_SADTALKER_BATCH_SIZE) "
-                                     f"must be between 1 and {MAX_BATCH_SIZE}, got {settings.sadtalker_batch_size}")
+            raise ConfigurationError(
+                f"the SadTalker batch size (--batch-size, TALKING_HEAD_SADTALKER_BATCH_SIZE) "
+                f"must be between 1 and {MAX_BATCH_SIZE}, got {settings.sadtalker_batch_size}"
+            )
         missing = [name for name in REQUIRED_MODULES if importlib.util.find_spec(name) is None]
         if missing:
             return f"{' and '.join(missing)} not installed: pip install 'talking-head[sadtalker]'"
@@ -209,8 +213,21 @@ class SadTalkerEngine:
             photo_t = torch.from_numpy(photo.transpose(2, 0, 1).astype(np.float32) / 255).to(device)
             alpha_t = torch.from_numpy(alpha)[None, None].to(device)
         # Full mode shows the whole photo: whatever of the square lay past its edge is not pasted back.
-        return Prepared(width, height, mode, animator, nets, source, options, device, batch, photo_t, (x0, y0, x1, y1),
-                        alpha_t, framed=WHOLE)
+        return Prepared(
+            width,
+            height,
+            mode,
+            animator,
+            nets,
+            source,
+            options,
+            device,
+            batch,
+            photo_t,
+            (x0, y0, x1, y1),
+            alpha_t,
+            framed=WHOLE,
+        )
 
     def render(self, prepared: Prepared, speech: Speech, motion: MotionTrack) -> Iterator[np.ndarray]:
         from . import animate
@@ -221,21 +238,26 @@ class SadTalkerEngine:
         n_out = motion.n_frames
         n_25 = speech.frame_count(FPS)
         windows = audio_windows(speech.audio_16k, n_25)
-        coefficients = audio_to_coefficients(prepared.networks, windows, prepared.source, options.pose_style,
-                                             options.seed, prepared.device)
+        coefficients = audio_to_coefficients(
+            prepared.networks, windows, prepared.source, options.pose_style, options.seed, prepared.device
+        )
         prepared.coefficients = coefficients
-        targets = animate.target_coefficients(coefficients, prepared.source, prepared.mode == "full", options.still,
-                                              options.expression_scale)
+        targets = animate.target_coefficients(
+            coefficients, prepared.source, prepared.mode == "full", options.still, options.expression_scale
+        )
         # Output frame i shows time i / fps: SadTalker frame i * 25 / fps (blended when between two).
         positions = np.minimum(np.arange(n_out) * (FPS / motion.fps), n_25 - 1)
-        angles = {name: keyframe_track(getattr(options, name), n_out) if getattr(options, name) else None
-                  for name in ("yaw", "pitch", "roll")}
+        angles = {
+            name: keyframe_track(getattr(options, name), n_out) if getattr(options, name) else None
+            for name in ("yaw", "pitch", "roll")
+        }
         batch = prepared.batch_size
         for start in range(0, n_out, batch):
             part = slice(start, start + batch)
             picked = {name: None if track is None else track[part] for name, track in angles.items()}
-            frames = self._finish(prepared, prepared.animator.frames(
-                animate.semantic_windows(targets, positions[part]), **picked))
+            frames = self._finish(
+                prepared, prepared.animator.frames(animate.semantic_windows(targets, positions[part]), **picked)
+            )
             yield from frames
 
     def _finish(self, prepared: Prepared, frames) -> np.ndarray:
@@ -247,8 +269,9 @@ class SadTalkerEngine:
             if x.shape[2:] == (height, width):
                 return x
             shrinking = height < x.shape[2] or width < x.shape[3]
-            return F.interpolate(x, size=(height, width), mode="bicubic", antialias=shrinking,
-                                 align_corners=False).clamp_(0, 1)
+            return F.interpolate(
+                x, size=(height, width), mode="bicubic", antialias=shrinking, align_corners=False
+            ).clamp_(0, 1)
 
         with torch.inference_mode():
             if prepared.mode != "full":
@@ -260,8 +283,8 @@ class SadTalkerEngine:
                 # the part of the face square that lies on the photo
                 sx0, sy0 = max(x0, 0), max(y0, 0)
                 sx1, sy1 = min(x1, prepared.width), min(y1, prepared.height)
-                face = face[:, :, sy0 - y0:sy1 - y0, sx0 - x0:sx1 - x0]
-                alpha = prepared.alpha[:, :, sy0 - y0:sy1 - y0, sx0 - x0:sx1 - x0]
+                face = face[:, :, sy0 - y0 : sy1 - y0, sx0 - x0 : sx1 - x0]
+                alpha = prepared.alpha[:, :, sy0 - y0 : sy1 - y0, sx0 - x0 : sx1 - x0]
                 region = out[:, :, sy0:sy1, sx0:sx1]
                 out[:, :, sy0:sy1, sx0:sx1] = torch.lerp(region, face, alpha)
             out = out.mul_(255).round_().clamp_(0, 255).to(torch.uint8).permute(0, 2, 3, 1)

@@ -45,4 +45,3 @@ class MappingNet(nn.Module):
             "t": self.fc_t(out),
             "exp": self.fc_exp(out),
         }
-

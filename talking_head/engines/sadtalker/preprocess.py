@@ -28,13 +28,15 @@ RECON_PX = 224
 RECON_SCALE = 102.0  # template-space face size in the 224 px crop
 # Five points of Deep3DFaceRecon's 3D landmark template (SadTalker's similarity_Lm3D_all.mat, Apache-2.0):
 # eye centres, nose tip, mouth corners, in the order of `landmarks68.five_points`.
-TEMPLATE_5 = np.array([
-    [-0.3114865720272064, 0.29036077857017517, 0.13377952575683594],
-    [0.30979887396097183, 0.2897203713655472, 0.1317952573299408],
-    [0.003253498813137412, -0.04617932438850403, 0.5524424314498901],
-    [-0.25216928124427795, -0.3813391625881195, 0.22405731678009033],
-    [0.24846619367599487, -0.38128235936164856, 0.22235769033432007],
-])
+TEMPLATE_5 = np.array(
+    [
+        [-0.3114865720272064, 0.29036077857017517, 0.13377952575683594],
+        [0.30979887396097183, 0.2897203713655472, 0.1317952573299408],
+        [0.003253498813137412, -0.04617932438850403, 0.5524424314498901],
+        [-0.25216928124427795, -0.3813391625881195, 0.22405731678009033],
+        [0.24846619367599487, -0.38128235936164856, 0.22235769033432007],
+    ]
+)
 FEATHER = 0.12  # paste-back blend ramp, as a fraction of the pasted square's side
 
 
@@ -58,9 +60,12 @@ def face_box(lm68: np.ndarray) -> tuple[int, int, int, int]:
     y = np.flipud(x) * [-1, 1]
     c = eye_avg + eye_to_mouth * 0.1
     top_left, bottom_left, bottom_right, top_right = c - x - y, c - x + y, c + x + y, c + x - y
-    return (int(np.floor(min(top_left[0], bottom_left[0]) + 0.5)), int(np.floor(min(top_left[1], top_right[1]) + 0.5)),
-            int(np.floor(max(bottom_right[0], top_right[0]) + 0.5)),
-            int(np.floor(max(bottom_left[1], bottom_right[1]) + 0.5)))
+    return (
+        int(np.floor(min(top_left[0], bottom_left[0]) + 0.5)),
+        int(np.floor(min(top_left[1], top_right[1]) + 0.5)),
+        int(np.floor(max(bottom_right[0], top_right[0]) + 0.5)),
+        int(np.floor(max(bottom_left[1], bottom_right[1]) + 0.5)),
+    )
 
 
 def crop_square(image: np.ndarray, box: tuple[int, int, int, int], size: int) -> tuple[np.ndarray, str]:
@@ -69,7 +74,7 @@ def crop_square(image: np.ndarray, box: tuple[int, int, int, int], size: int) ->
     h, w = image.shape[:2]
     pads = (max(0, -x0), max(0, -y0), max(0, x1 - w), max(0, y1 - h))
     image = framing.extend(image, *pads)
-    region = image[y0 + pads[1]:y1 + pads[1], x0 + pads[0]:x1 + pads[0]]
+    region = image[y0 + pads[1] : y1 + pads[1], x0 + pads[0] : x1 + pads[0]]
     return resize(region, size, size), framing.EXTENDED if any(pads) else framing.INSIDE
 
 
@@ -125,6 +130,7 @@ def coefficients_73(recon: np.ndarray, crop_params: np.ndarray) -> np.ndarray:
 
 def feather_mask(height: int, width: int, feather: float = FEATHER) -> np.ndarray:
     """(height, width) float32 alpha: 1 inside, easing to 0 at the border over `feather` of the side."""
+
     def ramp(n: int) -> np.ndarray:
         distance = np.minimum(np.arange(n) + 0.5, n - 0.5 - np.arange(n)) / max(1.0, feather * n)
         t = np.clip(distance, 0, 1)

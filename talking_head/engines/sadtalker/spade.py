@@ -122,7 +122,7 @@ class SPADEResBlock(nn.Module):
     def forward_prepared(self, x: torch.Tensor, hidden: torch.Tensor) -> torch.Tensor:
         """`hidden`: the ReLU'd shared maps of `spades()`, stacked along channels."""
         normalized = instance_norm(x)
-        part = [hidden[:, i * HIDDEN:(i + 1) * HIDDEN] for i in range(len(self.spades()))]
+        part = [hidden[:, i * HIDDEN : (i + 1) * HIDDEN] for i in range(len(self.spades()))]
         shortcut = self.conv_s(self.norm_s.modulate(normalized, part[2])) if self.learned_shortcut else x
         dx = self.conv_0(F.leaky_relu_(self.norm_0.modulate(normalized, part[0]), 0.2))
         dx = self.conv_1(F.leaky_relu_(self.norm_1.modulate(instance_norm(dx), part[1]), 0.2))
@@ -161,10 +161,15 @@ class UpsampledConv3x3(nn.Module):
             kernels = []
             for py, px in members:
                 rows, cols = phases[py], phases[px]
-                kernel = torch.stack([
-                    torch.stack([weight[:, :, rows[r]][:, :, :, cols[c]].sum(dim=(2, 3)) for c in col_offsets], dim=-1)
-                    for r in row_offsets
-                ], dim=-2)
+                kernel = torch.stack(
+                    [
+                        torch.stack(
+                            [weight[:, :, rows[r]][:, :, :, cols[c]].sum(dim=(2, 3)) for c in col_offsets], dim=-1
+                        )
+                        for r in row_offsets
+                    ],
+                    dim=-2,
+                )
                 kernels.append(kernel)
             self.register_buffer(f"kernel{i}", torch.cat(kernels).contiguous(memory_format=CL), persistent=False)
             self.register_buffer(f"bias{i}", bias.repeat(len(members)), persistent=False)
@@ -179,7 +184,7 @@ class UpsampledConv3x3(nn.Module):
         for i, (row0, col0, members) in enumerate(self.groups):
             kernel = getattr(self, f"kernel{i}")
             kh, kw = kernel.shape[2:]
-            window = padded[:, :, 1 + row0:1 + row0 + h + kh - 1, 1 + col0:1 + col0 + w + kw - 1]
+            window = padded[:, :, 1 + row0 : 1 + row0 + h + kh - 1, 1 + col0 : 1 + col0 + w + kw - 1]
             part = F.conv2d(window, kernel, getattr(self, f"bias{i}"))
             part = part.permute(0, 2, 3, 1).reshape(b, h, w, len(members), out_ch)
             for j, (py, px) in enumerate(members):
@@ -206,6 +211,7 @@ class SPADEDecoder(nn.Module):
 
     def prepare(self) -> None:
         """Derive the fast forward's weights from the loaded ones (call after loading, before `.to()`)."""
+
         def shared(blocks):
             spades = [spade for block in blocks for spade in block.spades()]
             weight = torch.cat([spade.mlp_shared[0].weight for spade in spades])
@@ -231,7 +237,7 @@ class SPADEDecoder(nn.Module):
         hidden = F.relu_(F.conv2d(seg, self.middle_shared_weight, self.middle_shared_bias, padding=1))
         per_block = 2 * HIDDEN
         for i, block in enumerate(self.middle_blocks()):
-            x = block.forward_prepared(x, hidden[:, i * per_block:(i + 1) * per_block])
+            x = block.forward_prepared(x, hidden[:, i * per_block : (i + 1) * per_block])
         x = F.interpolate(x, scale_factor=2)
         x = self.up_0.forward_prepared(x, F.relu_(self.up_0_shared(seg)))
         x = F.interpolate(x, scale_factor=2)

@@ -23,8 +23,10 @@ from fastapi.staticfiles import StaticFiles
 ASSETS_URL = "/docs-assets"
 ASSETS = files("fastapi_offline") / "static"
 # Inline scripts and styles are the pages' own; ReDoc's search runs in a worker made from a blob.
-SAME_ORIGIN_ONLY = ("default-src 'self'; script-src 'self' 'unsafe-inline' blob:; style-src 'self' 'unsafe-inline'; "
-                    "img-src 'self' data: blob:; worker-src 'self' blob:; connect-src 'self'")
+SAME_ORIGIN_ONLY = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline' blob:; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data: blob:; worker-src 'self' blob:; connect-src 'self'"
+)
 
 router = APIRouter(include_in_schema=False)
 
@@ -45,13 +47,16 @@ def _root(request: Request) -> str:
 @router.get("/docs")
 def swagger_ui(request: Request) -> HTMLResponse:
     root, app = _root(request), request.app
-    return _same_origin(get_swagger_ui_html(
-        openapi_url=root + app.openapi_url, title=f"{app.title} - Swagger UI",
-        oauth2_redirect_url=root + "/docs/oauth2-redirect",
-        swagger_js_url=f"{root}{ASSETS_URL}/swagger-ui-bundle.js",
-        swagger_css_url=f"{root}{ASSETS_URL}/swagger-ui.css",
-        swagger_favicon_url=f"{root}{ASSETS_URL}/favicon.png",
-    ))
+    return _same_origin(
+        get_swagger_ui_html(
+            openapi_url=root + app.openapi_url,
+            title=f"{app.title} - Swagger UI",
+            oauth2_redirect_url=root + "/docs/oauth2-redirect",
+            swagger_js_url=f"{root}{ASSETS_URL}/swagger-ui-bundle.js",
+            swagger_css_url=f"{root}{ASSETS_URL}/swagger-ui.css",
+            swagger_favicon_url=f"{root}{ASSETS_URL}/favicon.png",
+        )
+    )
 
 
 @router.get("/docs/oauth2-redirect")
@@ -62,8 +67,12 @@ def swagger_ui_redirect() -> HTMLResponse:
 @router.get("/redoc")
 def redoc(request: Request) -> HTMLResponse:
     root, app = _root(request), request.app
-    return _same_origin(get_redoc_html(
-        openapi_url=root + app.openapi_url, title=f"{app.title} - ReDoc",
-        redoc_js_url=f"{root}{ASSETS_URL}/redoc.standalone.js",
-        redoc_favicon_url=f"{root}{ASSETS_URL}/favicon.png", with_google_fonts=False,
-    ))
+    return _same_origin(
+        get_redoc_html(
+            openapi_url=root + app.openapi_url,
+            title=f"{app.title} - ReDoc",
+            redoc_js_url=f"{root}{ASSETS_URL}/redoc.standalone.js",
+            redoc_favicon_url=f"{root}{ASSETS_URL}/favicon.png",
+            with_google_fonts=False,
+        )
+    )

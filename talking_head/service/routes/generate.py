@@ -25,10 +25,20 @@ router = APIRouter(tags=["original"])
 WAIT_PAST_LIMIT_S = 300
 
 
-@router.post("/generate", response_model=GenerateResponse, dependencies=[Depends(require_api_key)],
-             responses=error_responses(400, 401, 413, 415, 422, 429, 500, 503, 504, 507))
-async def generate(request: Request, form: Annotated[TalkForm, Depends(talk_form)], settings: SettingsDep,
-                   store: StoreDep, storage: StorageDep, executor: ExecutorDep) -> GenerateResponse:
+@router.post(
+    "/generate",
+    response_model=GenerateResponse,
+    dependencies=[Depends(require_api_key)],
+    responses=error_responses(400, 401, 413, 415, 422, 429, 500, 503, 504, 507),
+)
+async def generate(
+    request: Request,
+    form: Annotated[TalkForm, Depends(talk_form)],
+    settings: SettingsDep,
+    store: StoreDep,
+    storage: StorageDep,
+    executor: ExecutorDep,
+) -> GenerateResponse:
     """The original contract, synchronous: answers when the video is made.
 
     Valid input always gets a 200 with a video: when the requested engine
@@ -52,8 +62,17 @@ async def generate(request: Request, form: Annotated[TalkForm, Depends(talk_form
         chain = engines.engine_chain(requested, bool(settings.sadtalker_dir))
         for engine in chain[1:] or chain[-1:]:
             log.warning("job %s failed (%s); trying %s", job.id, failures[-1], engine)
-            retry = await run_in_threadpool(create_job, request, form.without_uploads(), settings, store, storage,
-                                            executor, override={"engine": engine}, inputs_from=job)
+            retry = await run_in_threadpool(
+                create_job,
+                request,
+                form.without_uploads(),
+                settings,
+                store,
+                storage,
+                executor,
+                override={"engine": engine},
+                inputs_from=job,
+            )
             job = await wait_for(store, retry.id, wait_s)
             if job.status != FAILED:
                 break
@@ -64,6 +83,13 @@ async def generate(request: Request, form: Annotated[TalkForm, Depends(talk_form
     links = job_links(job, settings.api_key)
     result = job.result
     reasons = "; ".join([*failures, *([result["fallback_reason"]] if result["fallback_reason"] else [])]) or None
-    return GenerateResponse(id=job.id, video_url=links["video_url"], captions_url=links["captions_url"],
-                            engine=result["engine"], fallback=result["fallback"] or bool(failures),
-                            fallback_reason=reasons, duration_s=result["duration_s"], timings=result["timings"])
+    return GenerateResponse(
+        id=job.id,
+        video_url=links["video_url"],
+        captions_url=links["captions_url"],
+        engine=result["engine"],
+        fallback=result["fallback"] or bool(failures),
+        fallback_reason=reasons,
+        duration_s=result["duration_s"],
+        timings=result["timings"],
+    )

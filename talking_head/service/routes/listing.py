@@ -29,8 +29,13 @@ class TalkList(BaseModel):
     next_cursor: str | None = Field(None, description="Pass as `cursor` for the next page; null on the last one.")
 
 
-@router.get("/v1/talks", response_model=TalkList, tags=["talks"], dependencies=[Depends(require_api_key)],
-            responses=error_responses(401, 422, 503))
+@router.get(
+    "/v1/talks",
+    response_model=TalkList,
+    tags=["talks"],
+    dependencies=[Depends(require_api_key)],
+    responses=error_responses(401, 422, 503),
+)
 async def list_talks(
     request: Request,
     store: StoreDep,

@@ -49,14 +49,23 @@ class _LiveStartBase(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    image: str | None = Field(None, description="The portrait as base64 (JPEG, PNG or WebP); omit for the default face.")
-    api_key: str | None = Field(None, description="The server's API key, for clients that cannot send headers (browsers).")
+    image: str | None = Field(
+        None, description="The portrait as base64 (JPEG, PNG or WebP); omit for the default face."
+    )
+    api_key: str | None = Field(
+        None, description="The server's API key, for clients that cannot send headers (browsers)."
+    )
 
 
 # The request options of options.py, within what a stream can draw in real time; no caption file, no recording.
-LiveStart = create_model("LiveStart", __base__=_LiveStartBase, **json_option_fields(
-    exclude={"captions", "language"}, narrower={"size": {"ge": 64, "le": 1024}, "fps": {"ge": 10, "le": 30},
-                                    "engine": {"choices": ENGINES}}))
+LiveStart = create_model(
+    "LiveStart",
+    __base__=_LiveStartBase,
+    **json_option_fields(
+        exclude={"captions", "language"},
+        narrower={"size": {"ge": 64, "le": 1024}, "fps": {"ge": 10, "le": 30}, "engine": {"choices": ENGINES}},
+    ),
+)
 
 
 class Closed(Exception):
@@ -76,7 +85,7 @@ def _key_ok(websocket: WebSocket, api_key: str | None, sent: str | None) -> bool
     if not api_key:
         return True
     header = websocket.headers.get("authorization", "")
-    offered = header[len("Bearer "):] if header.startswith("Bearer ") else sent
+    offered = header[len("Bearer ") :] if header.startswith("Bearer ") else sent
     return offered is not None and secrets.compare_digest(offered.encode(), api_key.encode())
 
 
@@ -90,13 +99,17 @@ def _decode_image(data: str | None, settings) -> bytes | None:
     if data.startswith("data:"):  # a data: URL from a browser's FileReader
         data = data.partition(",")[2]
     if len(data) * 3 // 4 > settings.max_upload_bytes:
-        raise InputError(f"the image is larger than the limit of {settings.max_upload_bytes / 1e6:.0f} MB. "
-                         "Send a smaller photo.", field="image", status=413)
+        raise InputError(
+            f"the image is larger than the limit of {settings.max_upload_bytes / 1e6:.0f} MB. Send a smaller photo.",
+            field="image",
+            status=413,
+        )
     try:
         return base64.b64decode(data, validate=True)
     except (binascii.Error, ValueError):
-        raise InputError("the image is not valid base64. Send the photo's bytes base64-encoded.",
-                         field="image") from None
+        raise InputError(
+            "the image is not valid base64. Send the photo's bytes base64-encoded.", field="image"
+        ) from None
 
 
 async def _receive(websocket: WebSocket, timeout_s: float) -> dict:
@@ -109,13 +122,13 @@ async def _receive(websocket: WebSocket, timeout_s: float) -> dict:
         raise Closed
     text = raw.get("text")
     if text is None:
-        raise InputError("send JSON text frames: {\"start\": {...}}, {\"text\": \"...\"} or {\"end\": true}.")
+        raise InputError('send JSON text frames: {"start": {...}}, {"text": "..."} or {"end": true}.')
     try:
         message = json.loads(text)
     except json.JSONDecodeError:
-        raise InputError("a message is not JSON. Send {\"text\": \"...\"} or {\"end\": true}.") from None
+        raise InputError('a message is not JSON. Send {"text": "..."} or {"end": true}.') from None
     if not isinstance(message, dict):
-        raise InputError("a message must be a JSON object such as {\"text\": \"...\"}.")
+        raise InputError('a message must be a JSON object such as {"text": "..."}.')
     return message
 
 
@@ -134,8 +147,14 @@ async def live(websocket: WebSocket, settings: SettingsDep) -> None:
     if not hasattr(state, "live_count"):
         state.live_count = 0
     if state.live_count >= settings.live_sessions:
-        await _finish(websocket, _error("busy", f"the server is streaming to {settings.live_sessions} viewers, its "
-                                                "limit. Try again in a moment."), TRY_AGAIN_LATER)
+        await _finish(
+            websocket,
+            _error(
+                "busy",
+                f"the server is streaming to {settings.live_sessions} viewers, its limit. Try again in a moment.",
+            ),
+            TRY_AGAIN_LATER,
+        )
         return
     state.live_count += 1
     held = True
@@ -181,24 +200,33 @@ async def _converse(websocket: WebSocket, settings, release) -> None:
     except ValidationError as exc:
         problem = exc.errors()[0]
         field = ".".join(str(part) for part in problem["loc"]) or None
-        await _finish(websocket, _error("invalid_input", f"{field}: {problem['msg']}." if field else problem["msg"],
-                                        field), POLICY_VIOLATION)
+        await _finish(
+            websocket,
+            _error("invalid_input", f"{field}: {problem['msg']}." if field else problem["msg"], field),
+            POLICY_VIOLATION,
+        )
         return
     if not _key_ok(websocket, settings.api_key, start.api_key):
-        await _finish(websocket, _error("unauthorized", "missing or wrong API key. Send the header "
-                                        "'Authorization: Bearer <key>' or \"api_key\" in the start message."),
-                      POLICY_VIOLATION)
+        await _finish(
+            websocket,
+            _error(
+                "unauthorized",
+                "missing or wrong API key. Send the header "
+                "'Authorization: Bearer <key>' or \"api_key\" in the start message.",
+            ),
+            POLICY_VIOLATION,
+        )
         return
     try:
         options = _options(start, settings)
         image = _decode_image(start.image, settings)
         stream = await run_in_threadpool(LiveStream, image, options, settings.live_max_s, settings=settings)
     except InputError as exc:
-        await _finish(websocket, _error(exc.code, str(exc), exc.field),
-                      POLICY_VIOLATION)
+        await _finish(websocket, _error(exc.code, str(exc), exc.field), POLICY_VIOLATION)
         return
-    await websocket.send_json({"type": "ready", "width": stream.width, "height": stream.height, "fps": stream.fps,
-                               "mime": MIME_TYPE})
+    await websocket.send_json(
+        {"type": "ready", "width": stream.width, "height": stream.height, "fps": stream.fps, "mime": MIME_TYPE}
+    )
     await _stream(websocket, settings, stream, None if "start" in first else first, release)
 
 
@@ -231,8 +259,13 @@ async def _stream(websocket: WebSocket, settings, stream: LiveStream, pending: d
                 break
             if time.monotonic() - queued_at > SLOW_CLIENT_S:
                 log.warning("live stream cut off: the client fell %.0f s behind", SLOW_CLIENT_S)
-                farewell = (_error("slow_client", f"the connection fell more than {SLOW_CLIENT_S:.0f} s behind "
-                                   "the stream, so it was closed."), POLICY_VIOLATION)
+                farewell = (
+                    _error(
+                        "slow_client",
+                        f"the connection fell more than {SLOW_CLIENT_S:.0f} s behind the stream, so it was closed.",
+                    ),
+                    POLICY_VIOLATION,
+                )
                 break
             try:
                 if isinstance(item, bytes):
@@ -267,10 +300,13 @@ async def _listen(websocket: WebSocket, settings, stream: LiveStream, pending: d
                 return
             text = message.get("text")
             if not isinstance(text, str) or set(message) - {"text"}:
-                raise InputError("after start, send {\"text\": \"...\"} or {\"end\": true}.", field="text")
+                raise InputError('after start, send {"text": "..."} or {"end": true}.', field="text")
             if len(text) > settings.max_text_chars:
-                raise InputError(f"a text message has {len(text)} characters, over the limit of "
-                                 f"{settings.max_text_chars}. Send it in smaller pieces.", field="text")
+                raise InputError(
+                    f"a text message has {len(text)} characters, over the limit of "
+                    f"{settings.max_text_chars}. Send it in smaller pieces.",
+                    field="text",
+                )
             await asyncio.to_thread(stream.add_text, text)
         except TimeoutError:
             if stream.listening_for_s() < settings.live_idle_timeout_s:

@@ -24,8 +24,13 @@ media = [Depends(require_media_access)]
 CALLBACK_HELP = "POSTed the final job record when the job ends."
 
 
-@router.post("", status_code=202, response_model=TalkAccepted, dependencies=guarded,
-             responses=error_responses(400, 401, 413, 415, 422, 429, 503, 507))
+@router.post(
+    "",
+    status_code=202,
+    response_model=TalkAccepted,
+    dependencies=guarded,
+    responses=error_responses(400, 401, 413, 415, 422, 429, 503, 507),
+)
 def submit_talk(
     request: Request,
     response: Response,
@@ -40,8 +45,9 @@ def submit_talk(
     job = create_job(request, form, settings, store, storage, executor, callback_url)
     links = job_links(job, settings.api_key)
     response.headers["Location"] = links["url"]
-    return TalkAccepted(id=job.id, status=job.status, url=links["url"], video_url=links["video_url"],
-                        captions_url=links["captions_url"])
+    return TalkAccepted(
+        id=job.id, status=job.status, url=links["url"], video_url=links["video_url"], captions_url=links["captions_url"]
+    )
 
 
 @router.get("/{id}", response_model=TalkJob, dependencies=guarded, responses=error_responses(401, 404, 503))
@@ -63,8 +69,11 @@ def delete_talk(request: Request, id: str, store: StoreDep, storage: StorageDep)
 def _finished_file(request: Request, store: JobStore, storage: Storage, id: str, kind: str) -> tuple[Job, Path]:
     job = find_job(request, store, id)
     if job.status != DONE:
-        detail = ("the job failed; it has no video." if job.status == FAILED
-                  else f"the video is not ready yet (status {job.status}). Poll /v1/talks/{job.id}.")
+        detail = (
+            "the job failed; it has no video."
+            if job.status == FAILED
+            else f"the video is not ready yet (status {job.status}). Poll /v1/talks/{job.id}."
+        )
         raise HTTPException(409, detail)
     path = storage.video_path(job.id) if kind == "video" else storage.captions_path(job.id)
     if path is None or not path.is_file():
@@ -73,21 +82,37 @@ def _finished_file(request: Request, store: JobStore, storage: Storage, id: str,
     return job, path
 
 
-@router.get("/{id}/video", dependencies=media, response_class=FileResponse,
-            responses={200: {"content": {"video/mp4": {}}, "description": "The MP4 (supports Range requests)."},
-                       206: {"content": {"video/mp4": {}}, "description": "Part of the MP4."},
-                       **error_responses(401, 404, 409, 416, 503)})
+@router.get(
+    "/{id}/video",
+    dependencies=media,
+    response_class=FileResponse,
+    responses={
+        200: {"content": {"video/mp4": {}}, "description": "The MP4 (supports Range requests)."},
+        206: {"content": {"video/mp4": {}}, "description": "Part of the MP4."},
+        **error_responses(401, 404, 409, 416, 503),
+    },
+)
 def get_video(request: Request, id: str, store: StoreDep, storage: StorageDep) -> FileResponse:
     """The MP4, seekable (HTTP Range). Opens with the header API key or the link's `token`."""
     job, path = _finished_file(request, store, storage, id, "video")
     return FileResponse(path, media_type="video/mp4", filename=f"talk-{job.id}.mp4", content_disposition_type="inline")
 
 
-@router.get("/{id}/captions", dependencies=media, response_class=FileResponse,
-            responses={200: {"content": {"text/vtt": {}}, "description": "WebVTT (or SubRip with captions=srt)."},
-                       **error_responses(401, 404, 409, 503)})
+@router.get(
+    "/{id}/captions",
+    dependencies=media,
+    response_class=FileResponse,
+    responses={
+        200: {"content": {"text/vtt": {}}, "description": "WebVTT (or SubRip with captions=srt)."},
+        **error_responses(401, 404, 409, 503),
+    },
+)
 def get_captions(request: Request, id: str, store: StoreDep, storage: StorageDep) -> FileResponse:
     """The captions: WebVTT, timed word by word."""
     job, path = _finished_file(request, store, storage, id, "captions")
-    return FileResponse(path, media_type=CAPTION_TYPES[path.suffix], filename=f"talk-{job.id}{path.suffix}",
-                        content_disposition_type="inline")
+    return FileResponse(
+        path,
+        media_type=CAPTION_TYPES[path.suffix],
+        filename=f"talk-{job.id}{path.suffix}",
+        content_disposition_type="inline",
+    )

@@ -32,5 +32,4 @@ def get_voices(settings: SettingsDep) -> VoiceList:
     """The installed voices: the bundled one and those in the server's `TALKING_HEAD_VOICES_DIR`."""
     found = list_voices(settings.voices_dir)
     default = next(v.name for v in found if v.bundled)
-    return VoiceList(voices=[Voice(**{k: getattr(v, k) for k in Voice.model_fields}) for v in found],
-                     default=default)
+    return VoiceList(voices=[Voice(**{k: getattr(v, k) for k in Voice.model_fields}) for v in found], default=default)

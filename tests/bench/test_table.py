@@ -11,7 +11,7 @@ from bench.table import COMPARED, ratios, tables
 def _record(case: str, total: float, r: float | None) -> dict:
     return {
         "case": case,
-        "result": {"engine": "builtin", "duration_s": 2.0},
+        "result": {"engine": "builtin", "framing": "inside", "duration_s": 2.0},
         "timings": {"total": total, "tts": 0.1},
         "rtf": total / 2.0,
         "quality": {"lipsync": {"r": r, "best_r": r, "best_lag_frames": 1 if r is not None else None}},
@@ -21,7 +21,7 @@ def _record(case: str, total: float, r: float | None) -> dict:
 def test_tables_show_every_case_and_n_a_for_missing_numbers():
     text = tables([_record("short", 1.0, 0.7), _record("silent", 2.0, None)])
     speed, quality = text.split("\n\n")
-    assert "| short | builtin | 2.0 |" in speed
+    assert "| short | builtin | inside | 2.0 |" in speed
     assert "| silent | n/a | n/a |" in quality
     assert "0.70 @+1" in quality
 

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ..errors import ConfigurationError
+
 SHEET_FRAMES = 12
 COLUMNS = 4
 THUMB_PX = 256  # thumbnails are at most this wide
@@ -72,7 +74,12 @@ def write_sheet(
     Videos longer than `2 * ZOOM_S` get a second plot of their first `ZOOM_S`
     seconds, where single syllables can still be told apart.
     """
-    import matplotlib
+    try:
+        import matplotlib
+    except ImportError:
+        raise ConfigurationError(
+            'contact sheets need matplotlib, which a default install leaves out: pip install "talking-head[eval]"'
+        ) from None
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt

@@ -6,7 +6,7 @@ Starts `talking-head serve` on 127.0.0.1 and talks to `/v1/live` with the
 WebSocket client a user would use. Nothing is asserted: it measures.
 
 - Latency: from sending the first text message to the first media fragment
-  (the first binary frame holding a ``moof``), on a warm server (one stream
+  (the first complete ``moof`` box), on a warm server (one stream
   made first), `--runs` times per size; p50 and p95; and the server's CPU
   seconds in that time (not inflated by other load on the machine).
 - Real time: N streams at once, each speaking TEXT_LONG. A player that starts
@@ -28,6 +28,7 @@ import io
 import json
 import os
 import statistics
+import struct
 import tempfile
 import threading
 import time
@@ -45,6 +46,74 @@ TEXT_LONG = (
     "The weekend looks bright and calm, a good time for a walk in the hills."
 )
 PLAYER_DELAY_S = 0.5
+
+
+def _boxes(data: bytes, start: int = 0, end: int | None = None):
+    """(type, payload start, box end) of the ISO-BMFF boxes in data[start:end]."""
+    end = len(data) if end is None else end
+    while start + 8 <= end:
+        size, kind = struct.unpack(">I4s", data[start : start + 8])
+        header = 8
+        if size == 1:
+            size, header = struct.unpack(">Q", data[start + 8 : start + 16])[0], 16
+        if size < header or start + size > end:
+            return
+        yield kind, start + header, start + size
+        start += size
+
+
+def _child(data: bytes, kind: bytes, start: int, end: int) -> tuple[int, int] | None:
+    return next(((s, e) for k, s, e in _boxes(data, start, end) if k == kind), None)
+
+
+class FragmentClock:
+    """Reads a fragmented MP4 as its bytes arrive: the media time each fragment's video starts at.
+
+    The times come from the stream itself (``tfdt`` of the video track, in the
+    timescale its ``mdhd`` declares), so the bench measures what a player sees.
+    """
+
+    def __init__(self):
+        self._data = b""
+        self._video_track: int | None = None
+        self._timescale = 1
+
+    def feed(self, data: bytes) -> list[float]:
+        """Add bytes; return the start times (seconds) of the fragments completed by them."""
+        self._data += data
+        starts, used = [], 0
+        for kind, payload, end in _boxes(self._data):
+            if kind == b"moov":
+                self._read_tracks(payload, end)
+            elif kind == b"moof":
+                starts += self._video_start(payload, end)
+            used = end
+        self._data = self._data[used:]
+        return starts
+
+    def _read_tracks(self, start: int, end: int) -> None:
+        data = self._data
+        for kind, s, e in _boxes(data, start, end):
+            if kind != b"trak":
+                continue
+            tkhd, mdia = _child(data, b"tkhd", s, e), _child(data, b"mdia", s, e)
+            hdlr, mdhd = _child(data, b"hdlr", *mdia), _child(data, b"mdhd", *mdia)
+            if data[hdlr[0] + 8 : hdlr[0] + 12] != b"vide":
+                continue
+            long = data[tkhd[0]] == 1
+            self._video_track = struct.unpack(">I", data[tkhd[0] + (20 if long else 12) :][:4])[0]
+            long = data[mdhd[0]] == 1
+            self._timescale = struct.unpack(">I", data[mdhd[0] + (20 if long else 12) :][:4])[0]
+
+    def _video_start(self, start: int, end: int) -> list[float]:
+        data = self._data
+        for kind, s, e in _boxes(data, start, end):
+            tfhd, tfdt = (_child(data, b"tfhd", s, e), _child(data, b"tfdt", s, e)) if kind == b"traf" else (None, None)
+            if tfhd and tfdt and struct.unpack(">I", data[tfhd[0] + 4 : tfhd[0] + 8])[0] == self._video_track:
+                decode_time = data[tfdt[0] + 4 : tfdt[1]]
+                value = struct.unpack(">Q" if len(decode_time) == 8 else ">I", decode_time)[0]
+                return [value / self._timescale]
+        return []
 
 
 def cpu_s(pid: int) -> float:
@@ -74,23 +143,21 @@ def one_stream(
         cpu_to_first = None
         socket.send(json.dumps({"text": text}))
         socket.send(json.dumps({"end": True}))
-        fragments = []  # (arrival, media time the fragment starts at)
-        made = 0.0  # media seconds made before the latest binary frame (from progress events)
+        fragments = []  # (arrival, media time the fragment's video starts at)
+        clock = FragmentClock()
         first_fragment = None
         end = None
         for message in socket:
             now = time.monotonic()
             if isinstance(message, bytes):
-                if b"moof" in message:
+                for media_start in clock.feed(message):
                     if first_fragment is None and pid:
                         cpu_to_first = cpu_s(pid) - cpu_at_send
                     first_fragment = first_fragment or now
-                    fragments.append((now, made))
+                    fragments.append((now, media_start))
                 continue
             event = json.loads(message)
-            if event["type"] == "progress":
-                made = event["media_s"]
-            elif event["type"] == "end":
+            if event["type"] == "end":
                 end = event
     return {
         "sent": sent,
@@ -134,8 +201,9 @@ def real_time(url: str, size: int, streams: int, pid: int) -> dict:
     late, worst, ahead, count = 0, 0.0, 0.0, 0
     for record in records:
         start = record["first_fragment"] + PLAYER_DELAY_S
+        first_media = record["fragments"][0][1]
         for arrival, media_start in record["fragments"]:
-            lateness = arrival - (start + media_start)
+            lateness = arrival - (start + media_start - first_media)
             count += 1
             late += lateness > 0
             worst = max(worst, lateness)

@@ -115,11 +115,15 @@ class LiveStream:
         self._ended = threading.Event()
         self._first_out = threading.Event()
         self._units_submitted = 0
+        self._units_taken = 0
+        self._taken = threading.Condition()
         self._stopped = threading.Event()
         self._motion = MotionStream(self.options, self.fps, self.max_frames)
         self.started_at: float | None = None
         """The viewer's clock: when the first media fragment went out."""
         self.units_spoken = 0
+        self._frames_out = 0
+        self._bytes_at_progress = 0
         self._speaking = False
         self._quiet_since = clock()
 
@@ -142,7 +146,8 @@ class LiveStream:
 
     @property
     def media_s(self) -> float:
-        return self._motion.frame / self.fps
+        """Seconds of stream drawn and encoded so far (motion may already be planned further)."""
+        return self._frames_out / self.fps
 
     def add_text(self, piece: str) -> None:
         """More text to speak; units are cut from it as their ends arrive."""
@@ -163,6 +168,8 @@ class LiveStream:
         """Stop at once (the viewer left); `run` returns after the frame it is drawing."""
         self._stopped.set()
         self._ended.set()
+        with self._taken:
+            self._taken.notify_all()
 
     @property
     def stopped(self) -> bool:
@@ -172,11 +179,17 @@ class LiveStream:
         self._units.put(self._speaker.submit(self._synthesise, unit, self._units_submitted))
         self._units_submitted += 1
 
-    def _synthesise(self, unit: str, index: int) -> Speech:
-        # The first fragment is what a viewer waits for: the second unit's synthesis does not compete
-        # with drawing the first frames for the cores (it has seconds of the first unit to finish in).
+    def _synthesise(self, unit: str, index: int) -> Speech | None:
+        # Just in time: a unit is synthesised while the one before it is drawn, not all at once when a
+        # long text arrives, so several streams' syntheses do not pile up on the cores together.
+        # The first fragment is what a viewer waits for: the second unit waits for it too (it has the
+        # rest of the first unit to finish in).
+        with self._taken:
+            self._taken.wait_for(lambda: self._units_taken >= index or self._stopped.is_set())
         if index > 0:
             self._first_out.wait(FIRST_OUT_WAIT_S)
+        if self._stopped.is_set():
+            return None
         options, settings = self.options, self.settings
         return speech_from_text(
             unit,
@@ -219,7 +232,6 @@ class LiveStream:
             emit(data)
 
         writer = FragmentWriter(media, self.width, self.height, self.fps, self.sample_rate)
-        bytes_at_progress = 0
         try:
             while not self._stopped.is_set():
                 self._due_units()
@@ -235,10 +247,7 @@ class LiveStream:
                     if self._motion.frames_left < IDLE_STEP_FRAMES:
                         emit(self._too_long())
                         break
-                    self._idle(writer)
-                if writer.bytes_out > bytes_at_progress and self.started_at is not None:
-                    bytes_at_progress = writer.bytes_out
-                    emit(self._progress())
+                    self._idle(writer, emit)
             if not self._stopped.is_set():
                 writer.close()
                 emit(self._progress())
@@ -275,6 +284,9 @@ class LiveStream:
             self._stopped.wait(0.005)
             return None
         self._speaking = True
+        with self._taken:
+            self._units_taken += 1
+            self._taken.notify_all()
         return self._units.get()
 
     def _speak(self, unit: Future, writer: FragmentWriter, emit: Emit) -> bool:
@@ -284,6 +296,8 @@ class LiveStream:
         except InputError as exc:
             emit({"type": "error", "code": "invalid_input", "message": str(exc), "field": exc.field})
             return True
+        if speech is None:  # stopped while it waited its turn
+            return False
         speech = _with_pause(speech, UNIT_PAUSE_S)
         if speech.frame_count(self.fps) > self._motion.frames_left:
             emit(self._too_long())
@@ -311,15 +325,23 @@ class LiveStream:
         for i in range(n):
             if not self._pace():
                 return False
-            writer.write(self.engine.draw(self.prepared, motion.frame(i)))
+            self._draw(motion.frame(i), writer, emit)
         return True
 
-    def _idle(self, writer: FragmentWriter) -> None:
+    def _idle(self, writer: FragmentWriter, emit: Emit) -> None:
         start = self._motion.frame
         motion = self._motion.idle(IDLE_STEP_FRAMES)
         writer.add_audio(np.zeros(writer.samples_for(start + motion.n_frames) - writer.samples_for(start), np.float32))
         for i in range(motion.n_frames):
-            writer.write(self.engine.draw(self.prepared, motion.frame(i)))
+            self._draw(motion.frame(i), writer, emit)
+
+    def _draw(self, pose: dict, writer: FragmentWriter, emit: Emit) -> None:
+        """Draw and encode one frame; after each fragment that leaves, say how far the stream has got."""
+        writer.write(self.engine.draw(self.prepared, pose))
+        self._frames_out += 1
+        if writer.bytes_out > self._bytes_at_progress and self.started_at is not None:
+            self._bytes_at_progress = writer.bytes_out
+            emit(self._progress())
 
 
 def stream_to(

@@ -110,7 +110,13 @@ def _load(model_path: str) -> Voice:
         graph = onnx.load(model_path)
         timed, noise = patch(graph)
         config = PiperConfig.from_dict(json.loads(config_path(model).read_text("utf-8")))
-        session = onnxruntime.InferenceSession(graph.SerializeToString(), providers=["CPUExecutionProvider"])
+        session_options = onnxruntime.SessionOptions()
+        # Idle worker threads sleep instead of spinning: live streams and batch jobs share the cores
+        # with drawing and encoding, and a spinning pool burns a core for nothing between runs.
+        session_options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        session = onnxruntime.InferenceSession(
+            graph.SerializeToString(), sess_options=session_options, providers=["CPUExecutionProvider"]
+        )
     except Exception as exc:  # onnx, onnxruntime and json raise many kinds
         raise InputError(f"cannot load the voice {model.name}: {exc}", field="voice") from None
     return Voice(PiperVoice(session=session, config=config), info, timed, noise)

@@ -11,7 +11,7 @@ import numpy as np
 from scipy.ndimage import median_filter
 
 BASELINE_S = 2.0  # running median window
-DIP_RATIO = 0.75  # EAR under this share of the baseline: eyes closing
+DIP_RATIO = 0.8  # EAR under this share of the baseline: eyes closing
 MERGE_FRAMES = 2
 MAX_BLINK_S = 1.0  # longer closures are eyes shut, not blinks
 

@@ -42,6 +42,7 @@ FAREWELL_S = 2.0  # time the last frames and the close get to go out
 POLICY_VIOLATION = 1008  # WebSocket close codes
 TRY_AGAIN_LATER = 1013
 NORMAL = 1000
+INTERNAL_ERROR = 1011
 
 
 class _LiveStartBase(BaseModel):
@@ -167,8 +168,8 @@ async def live(websocket: WebSocket, settings: SettingsDep) -> None:
 
     try:
         await _converse(websocket, settings, release)
-    except Closed:
-        pass
+    except (Closed, WebSocketDisconnect):
+        pass  # the client left
     finally:
         release()
 
@@ -223,6 +224,10 @@ async def _converse(websocket: WebSocket, settings, release) -> None:
         stream = await run_in_threadpool(LiveStream, image, options, settings.live_max_s, settings=settings)
     except InputError as exc:
         await _finish(websocket, _error(exc.code, str(exc), exc.field), POLICY_VIOLATION)
+        return
+    except Exception as exc:  # ours, not the client's: still say so rather than drop the connection
+        log.exception("live stream could not start")
+        await _finish(websocket, _error("internal", f"the stream could not start: {exc}"), INTERNAL_ERROR)
         return
     await websocket.send_json(
         {"type": "ready", "width": stream.width, "height": stream.height, "fps": stream.fps, "mime": MIME_TYPE}

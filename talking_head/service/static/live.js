@@ -96,6 +96,7 @@
       socket.onerror = () => reject(new Error("cannot connect to the live stream"));
     });
     socket.send(JSON.stringify({ start }));
+    $("live-caption").textContent = "Starting…";
     setOpen(true);
   }
 

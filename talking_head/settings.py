@@ -103,7 +103,9 @@ class Settings:
     max_attempts: int = setting(
         3, "runs a job gets when its worker keeps being lost (killed, out of memory); then it fails"
     )
-    live_sessions: int = setting(2, "live streams (/v1/live) at once; each takes about a core at 512")
+    live_sessions: int = setting(
+        2, "live streams (/v1/live) at once; each takes about 0.4 of a core at 512 (3 fit on 2 cores)"
+    )
     live_idle_timeout_s: float = setting(60.0, "a live stream with nothing to say for this long ends, in seconds")
     live_max_s: float = setting(600.0, "longest live stream, in seconds")
 

@@ -117,6 +117,7 @@ class LiveStream:
         self._units_submitted = 0
         self._units_taken = 0
         self._taken = threading.Condition()
+        self._finished = False  # run has returned: units still waiting their turn are never drawn
         self._stopped = threading.Event()
         self._motion = MotionStream(self.options, self.fps, self.max_frames)
         self.started_at: float | None = None
@@ -185,10 +186,10 @@ class LiveStream:
         # The first fragment is what a viewer waits for: the second unit waits for it too (it has the
         # rest of the first unit to finish in).
         with self._taken:
-            self._taken.wait_for(lambda: self._units_taken >= index or self._stopped.is_set())
+            self._taken.wait_for(lambda: self._units_taken >= index or self._stopped.is_set() or self._finished)
         if index > 0:
             self._first_out.wait(FIRST_OUT_WAIT_S)
-        if self._stopped.is_set():
+        if self._stopped.is_set() or self._finished:
             return None
         options, settings = self.options, self.settings
         return speech_from_text(
@@ -255,6 +256,9 @@ class LiveStream:
             writer.abort()
             raise
         finally:
+            with self._taken:
+                self._finished = True
+                self._taken.notify_all()
             self._speaker.shutdown(wait=False, cancel_futures=True)
 
     def _progress(self) -> dict:

@@ -91,6 +91,12 @@ def _stop(process: subprocess.Popen, grace_s: float = 15) -> None:
         process.wait(5)
 
 
+def _spawn(args: list[str], log: Path, env: dict | None = None, cwd: Path | None = None) -> subprocess.Popen:
+    """Start a real process of its own session, its output appended to `log`."""
+    with open(log, "ab") as out:  # the child keeps its own copy of the file
+        return subprocess.Popen(args, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True, cwd=cwd)
+
+
 def _tail(path: Path, lines: int = 40) -> str:
     try:
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
@@ -110,8 +116,7 @@ class RedisServer:
 
     def start(self) -> RedisServer:
         # Append-only file on: a restarted Redis keeps its jobs, as a production one would.
-        log = open(self.folder / "redis.log", "ab")
-        self.process = subprocess.Popen(
+        self.process = _spawn(
             [
                 "redis-server",
                 "--port",
@@ -127,9 +132,7 @@ class RedisServer:
                 "--daemonize",
                 "no",
             ],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
+            self.folder / "redis.log",
         )
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
@@ -159,8 +162,7 @@ class Worker:
     def start(self) -> Worker:
         self.folder.mkdir(parents=True, exist_ok=True)
         self._log_from = self.log.stat().st_size if self.log.exists() else 0  # a restart appends
-        log = open(self.log, "ab")
-        self.process = subprocess.Popen(
+        self.process = _spawn(
             [
                 sys.executable,
                 "-m",
@@ -175,10 +177,8 @@ class Worker:
                 "--log-level",
                 "info",
             ],
+            self.log,
             env=self.env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
             cwd=self.folder,
         )
         return self
@@ -225,8 +225,7 @@ class Server:
     def start(self, timeout_s: float = 90, ready: bool = True) -> Server:
         """Start and wait for /readyz (or only /healthz with ready=False) to answer 200."""
         self.folder.mkdir(parents=True, exist_ok=True)
-        log = open(self.log, "ab")
-        self.process = subprocess.Popen(
+        self.process = _spawn(
             [
                 sys.executable,
                 "-m",
@@ -241,10 +240,8 @@ class Server:
                 "--log-level",
                 "info",
             ],
+            self.log,
             env=self.env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
             cwd=self.folder,
         )
         deadline = time.monotonic() + timeout_s

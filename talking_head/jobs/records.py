@@ -17,26 +17,6 @@ UNFINISHED = (QUEUED, RUNNING)
 JOB_ID = re.compile(r"^[0-9a-f]{32}$")
 
 
-class LeaseHeld(Exception):
-    """Another live worker holds the job: this delivery must not run it."""
-
-    def __init__(self, ttl_s: float):
-        super().__init__(f"job is held by another worker for {ttl_s:.0f} s more")
-        self.ttl_s = ttl_s
-
-
-def lost_worker_error(attempts: int) -> dict:
-    """The error of a job whose workers were lost on every attempt (killed, out of memory, machine gone)."""
-    return {
-        "code": "worker_lost",
-        "field": None,
-        "message": (
-            f"the worker making this video was lost {attempts} times (killed, out of memory, or its machine "
-            "went away), so it is not tried again. Try shorter text or audio, or a smaller size."
-        ),
-    }
-
-
 def encode_cursor(job: Job) -> str:
     """Where the next page of a newest-first listing starts: after this job."""
     return f"{job.created_at!r}_{job.id}"

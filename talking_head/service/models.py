@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import MISSING, fields
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Literal, get_args, get_type_hints
 
 from pydantic import BaseModel, Field, create_model
 
+from ..jobs.links import public_record
+from ..jobs.records import Job
 from ..pipeline import TalkResult
 
 Status = Literal["queued", "running", "done", "failed"]
@@ -103,27 +105,6 @@ class Readiness(BaseModel):
     checks: dict[str, str] = Field(description="`ok`, or what is wrong, for each dependency.")
 
 
-def _when(epoch: float | None) -> datetime | None:
-    return datetime.fromtimestamp(epoch, UTC) if epoch is not None else None
-
-
-def job_view(job, links: dict) -> TalkJob:
-    """The public record of a stored `Job`; `links` comes from `links.job_links`."""
-    done = job.status == "done"
-    result = TalkResultRecord.model_validate(job.result) if job.result else None
-    return TalkJob(
-        id=job.id,
-        status=job.status,
-        progress=job.progress,
-        stage=job.stage,
-        created_at=_when(job.created_at),
-        started_at=_when(job.started_at),
-        finished_at=_when(job.finished_at),
-        attempts=job.attempts,
-        url=links["url"],
-        video_url=links["video_url"] if done else None,
-        captions_url=links["captions_url"] if done else None,
-        result=result,
-        error=ErrorDetail.model_validate(job.error) if job.error else None,
-        webhook=WebhookOutcome.model_validate(job.webhook) if job.webhook else None,
-    )
+def job_view(job: Job, api_key: str | None) -> TalkJob:
+    """The public record of a stored `Job` (`links.public_record`), typed."""
+    return TalkJob.model_validate(public_record(job, api_key))

@@ -9,7 +9,6 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from ...errors import InputError
-from ...jobs.links import job_links
 from ...jobs.records import decode_cursor, encode_cursor
 from ..auth import require_api_key
 from ..dependencies import SettingsDep, StoreDep
@@ -49,5 +48,5 @@ async def list_talks(
         raise InputError("cursor is not one this server gave out; start again without it.", field="cursor")
     # One more than asked: whether there is a next page, without a second query.
     jobs = await run_in_threadpool(store.page, limit + 1, after, request.state.caller)
-    items = [job_view(job, job_links(job, settings.api_key)) for job in jobs[:limit]]
+    items = [job_view(job, settings.api_key) for job in jobs[:limit]]
     return TalkList(items=items, next_cursor=encode_cursor(jobs[limit - 1]) if len(jobs) > limit else None)

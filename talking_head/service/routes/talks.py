@@ -55,7 +55,7 @@ def submit_talk(
 def get_talk(request: Request, id: str, settings: SettingsDep, store: StoreDep) -> TalkJob:
     """Status, progress (0-100), the result record once done, or the error once failed."""
     job = find_job(request, store, id)
-    return job_view(job, job_links(job, settings.api_key))
+    return job_view(job, settings.api_key)
 
 
 @router.delete("/{id}", status_code=204, dependencies=guarded, responses=error_responses(401, 404, 503))

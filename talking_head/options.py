@@ -17,7 +17,7 @@ import typing
 from collections.abc import Callable
 from dataclasses import Field, dataclass, field, fields
 
-from .engines import ENGINE_NAMES
+from .engines.registry import ENGINE_NAMES
 from .errors import InputError
 
 CAPTION_KINDS = ("vtt", "srt", "none")

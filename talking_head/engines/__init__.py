@@ -4,7 +4,7 @@ An engine is an object with a `name`, `unavailable(options, settings) -> reason 
 `prepare(face, options, settings) -> prepared` (where `prepared.width`/`.height`
 give the frame size) and `render(prepared, speech, motion) -> Iterator[frame]`;
 `options` are the video's (`TalkOptions`), `settings` the machine's (`Settings`).
-Adding an engine is adding a module and a line to `_ENGINES`.
+Adding an engine is adding a module and a line to `registry.ENGINES`.
 """
 
 from __future__ import annotations
@@ -14,8 +14,9 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Protocol
 
 from ..errors import EngineError
+from .registry import ENGINES
 
-if TYPE_CHECKING:  # annotations only: the options module needs ENGINE_NAMES from here, before these load
+if TYPE_CHECKING:  # annotations only
     import numpy as np
 
     from ..face import Face
@@ -23,13 +24,6 @@ if TYPE_CHECKING:  # annotations only: the options module needs ENGINE_NAMES fro
     from ..options import TalkOptions
     from ..settings import Settings
     from ..speech import Speech
-
-_ENGINES = {
-    "sadtalker": "talking_head.engines.sadtalker.engine:SadTalkerEngine",
-    "builtin": "talking_head.engines.builtin.engine:BuiltinEngine",
-    "still": "talking_head.engines.still:StillEngine",
-}
-ENGINE_NAMES = ("auto", *_ENGINES)
 
 
 class Prepared(Protocol):
@@ -65,7 +59,7 @@ _loaded: dict[str, Engine] = {}
 def get_engine(name: str) -> Engine:
     """The engine called `name`, created once per process (engines keep their models warm)."""
     if name not in _loaded:
-        module_name, class_name = _ENGINES[name].split(":")
+        module_name, class_name = ENGINES[name].split(":")
         try:
             module = importlib.import_module(module_name)
         except ImportError as exc:
@@ -78,5 +72,5 @@ def engine_chain(requested: str, sadtalker_configured: bool) -> list[str]:
     """The engines to try, best first: sadtalker (if configured) -> builtin -> still."""
     if requested == "auto":
         return (["sadtalker"] if sadtalker_configured else []) + ["builtin", "still"]
-    order = list(_ENGINES)
+    order = list(ENGINES)
     return order[order.index(requested) :]

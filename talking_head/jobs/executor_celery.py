@@ -27,6 +27,7 @@ from celery.signals import worker_process_init
 from kombu.exceptions import OperationalError
 
 from ..errors import ConfigurationError, StoreUnavailable
+from .executors import BROKER_URL_NEEDED, CPU_QUEUE, GPU_QUEUE
 from .leases import LeaseWatch
 from .records import Job
 from .runner import TIMEOUT_MESSAGE, execute, fail, notify, warm_up
@@ -36,7 +37,6 @@ from .store_redis import RedisJobStore
 log = logging.getLogger(__name__)
 
 TASK_NAME = "talking_head.render"
-QUEUES = ("cpu", "gpu")
 WORKER_PING_CACHE_S = 5
 PROCESS_START_LIMIT_S = 300  # a pool process loads the models before it reports up (Celery's default is 4 s)
 
@@ -45,8 +45,8 @@ def queue_for(options: dict, settings) -> str:
     """SadTalker jobs need a GPU worker; the built-in and still engines run anywhere."""
     engine = options.get("engine", "auto")
     if engine == "sadtalker" or (engine == "auto" and settings.sadtalker_dir):
-        return "gpu"
-    return "cpu"
+        return GPU_QUEUE
+    return CPU_QUEUE
 
 
 def visibility_timeout_s(settings) -> int:
@@ -76,15 +76,13 @@ def _worker_state(settings) -> _WorkerState:
 
 def make_celery(settings) -> Celery:
     if not settings.broker_url:
-        raise ConfigurationError(
-            "TALKING_HEAD_EXECUTOR=celery needs TALKING_HEAD_BROKER_URL, e.g. redis://localhost:6379/0"
-        )
+        raise ConfigurationError(BROKER_URL_NEEDED)
     app = Celery("talking_head", broker=settings.broker_url, backend=settings.broker_url)
     app.conf.update(
         task_serializer="json",
         result_serializer="json",
         accept_content=["json"],
-        task_default_queue="cpu",
+        task_default_queue=CPU_QUEUE,
         task_acks_late=True,
         task_reject_on_worker_lost=True,
         worker_prefetch_multiplier=1,

@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 
 SIGNATURE_HEADER = "X-Talking-Head-Signature"
 TIMEOUT_S = 10
+MAX_CALLBACK_URL = 2000  # characters
 
 
 def sign(body: bytes, secret: str) -> str:

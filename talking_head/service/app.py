@@ -14,10 +14,10 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
 from .. import __version__
-from ..jobs.executors import check_settings, make_executor
+from ..jobs.executors import Executor, check_settings
 from ..jobs.retention import Sweeper
 from ..jobs.storage import Storage
-from ..jobs.stores import open_store
+from ..jobs.stores import JobStore, open_store
 from ..settings import Settings
 from . import limits
 from .errors import add_error_handlers
@@ -28,6 +28,17 @@ DESCRIPTION = (
     "One portrait photo plus text or speech becomes a lip-synced talking-head MP4. "
     "Submit with `POST /v1/talks`, poll `GET /v1/talks/{id}` (or give a `callback_url`), fetch the video."
 )
+
+
+def make_executor(settings: Settings, store: JobStore, storage: Storage) -> Executor:
+    """The executor the settings name: Celery workers (the optional extra), or the in-process pool."""
+    if settings.executor == "celery":
+        from ..jobs.executor_celery import CeleryExecutor
+
+        return CeleryExecutor(settings, store, storage)
+    from ..jobs.executor_local import LocalExecutor
+
+    return LocalExecutor(settings, store, storage)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

@@ -16,6 +16,7 @@ from fastapi import HTTPException
 
 from ..errors import InputError, status_code
 from ..face.image import load_image
+from ..jobs.webhooks import MAX_CALLBACK_URL
 from ..media import MediaKind, open_media
 from ..pipeline import TalkOptions
 from ..speech import check_text
@@ -23,7 +24,6 @@ from ..speech.audio import FORMATS, read_audio
 from ..speech.voices import installed_voices
 from .errors import envelope
 
-MAX_CALLBACK_URL = 2000
 FORM_OVERHEAD_BYTES = 1 << 20  # the text and option fields around the files
 BOUNDARY = re.compile(rb'boundary\s*=\s*"?([^";,\s]+)', re.IGNORECASE)
 NOT_A_RECORDING = f"the audio file is not a recording this service can read. Send {FORMATS}."

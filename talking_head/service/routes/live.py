@@ -16,7 +16,6 @@ import base64
 import binascii
 import json
 import logging
-import secrets
 import threading
 import time
 from urllib.parse import urlsplit
@@ -26,10 +25,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 from starlette.concurrency import run_in_threadpool
 
 from ...errors import InputError
+from ...jobs.keys import KeyRefused
 from ...live.stream import ENGINES, LiveStream
 from ...pipeline import TalkOptions
 from ...video.fragments import MIME_TYPE
 from .. import limits
+from ..auth import websocket_caller
 from ..dependencies import SettingsDep
 from ..forms import json_option_fields
 
@@ -80,14 +81,6 @@ def _origin_allowed(websocket: WebSocket, settings) -> bool:
         return True  # not a browser
     host = websocket.headers.get("host", "")
     return urlsplit(origin).netloc == host or origin in settings.cors_origins
-
-
-def _key_ok(websocket: WebSocket, api_key: str | None, sent: str | None) -> bool:
-    if not api_key:
-        return True
-    header = websocket.headers.get("authorization", "")
-    offered = header[len("Bearer ") :] if header.startswith("Bearer ") else sent
-    return offered is not None and secrets.compare_digest(offered.encode(), api_key.encode())
 
 
 def _error(code: str, message: str, field: str | None = None) -> dict:
@@ -207,7 +200,9 @@ async def _converse(websocket: WebSocket, settings, release) -> None:
             POLICY_VIOLATION,
         )
         return
-    if not _key_ok(websocket, settings.api_key, start.api_key):
+    try:
+        websocket_caller(websocket, start.api_key, settings.api_key)
+    except KeyRefused:
         await _finish(
             websocket,
             _error(

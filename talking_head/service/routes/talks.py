@@ -12,6 +12,7 @@ from ...jobs.links import job_links
 from ...jobs.records import DONE, FAILED, Job
 from ...jobs.storage import CAPTION_TYPES, Storage
 from ...jobs.stores import JobStore
+from ...jobs.webhooks import MAX_CALLBACK_URL
 from ..auth import require_api_key, require_media_access
 from ..dependencies import ExecutorDep, SettingsDep, StorageDep, StoreDep
 from ..errors import error_responses
@@ -40,7 +41,7 @@ def submit_talk(
     store: StoreDep,
     storage: StorageDep,
     executor: ExecutorDep,
-    callback_url: Annotated[str | None, Form(max_length=2000, description=CALLBACK_HELP)] = None,
+    callback_url: Annotated[str | None, Form(max_length=MAX_CALLBACK_URL, description=CALLBACK_HELP)] = None,
 ) -> TalkAccepted:
     """Queue a video. Poll the returned `url` or wait for the `callback_url` webhook."""
     job = create_job(request, form, settings, store, storage, executor, callback_url)

@@ -84,7 +84,7 @@ def test_rules_the_schema_cannot_say_are_checked_by_the_options():
 
 
 def test_the_live_start_message_offers_the_same_options_within_real_time_limits(form):
-    from talking_head.service.routes.live import LiveStart
+    from talking_head.service.live_protocol import LiveStart
 
     live = LiveStart.model_json_schema()["properties"]
     offered = set(live) - {"image", "api_key"}

@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass, field, fields
 QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
 UNFINISHED = (QUEUED, RUNNING)
 JOB_ID = re.compile(r"^[0-9a-f]{32}$")
+CURSOR = r"^-?[0-9]+(\.[0-9]+)?(e[+-]?[0-9]+)?_[0-9a-f]{32}$"  # encode_cursor's: created_at, then the id
 
 
 def encode_cursor(job: Job) -> str:
@@ -23,11 +24,11 @@ def encode_cursor(job: Job) -> str:
 
 
 def decode_cursor(cursor: str) -> tuple[float, str] | None:
-    created, _, job_id = cursor.partition("_")
-    try:
-        return float(created), job_id
-    except ValueError:
+    """The `(created_at, id)` a cursor points after; None for a string `encode_cursor` cannot have made."""
+    if not re.fullmatch(CURSOR, cursor):
         return None
+    created, _, job_id = cursor.partition("_")
+    return float(created), job_id
 
 
 def new_job_id() -> str:

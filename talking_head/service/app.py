@@ -19,7 +19,7 @@ from ..jobs.retention import Sweeper
 from ..jobs.storage import Storage
 from ..jobs.stores import JobStore, open_store
 from ..settings import Settings
-from . import limits
+from . import limits, schema
 from .errors import add_error_handlers
 from .routes import docs, generate, listing, live, operations, pages, talks, voices
 from .routes.pages import STATIC
@@ -70,6 +70,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )  # served by routes/docs.py, with local assets
     app.state.settings = settings
+    schema.install(app, settings)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

@@ -21,6 +21,7 @@ from ..options import kind_of, request_fields, spec_of
 IMAGE_HELP = "Portrait photo (JPEG, PNG, WebP). Omit for the default face."
 AUDIO_HELP = "Speech to lip-sync (wav, mp3, m4a, ogg, flac, webm) instead of text to speech."
 TEXT_HELP = "Words to speak; with `audio`, its transcript (optional)."
+TEXT_EXAMPLE = "Hello! I am a talking head."
 
 
 @dataclass
@@ -59,6 +60,8 @@ def _typed(spec, narrower: dict | None = None) -> tuple[type, dict]:
     elif spec.default is None:
         kind = kind | None
     described = {"description": about.request_help or about.help[:1].upper() + about.help[1:] + "."}
+    if about.json_schema:
+        described["json_schema_extra"] = about.json_schema
     return kind, {**described, **{k: v for k, v in limits.items() if v is not None}}
 
 
@@ -97,7 +100,7 @@ def _build_talk_form():
             "text",
             inspect.Parameter.KEYWORD_ONLY,
             default=None,
-            annotation=Annotated[str | None, Form(description=TEXT_HELP)],
+            annotation=Annotated[str | None, Form(description=TEXT_HELP, examples=[TEXT_EXAMPLE])],
         ),
     ]
     options = [_option_parameter(spec) for spec in request_fields()]

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from fastapi import HTTPException
 
 from ..errors import InputError, status_code
 from ..face.image import load_image
-from ..jobs.webhooks import MAX_CALLBACK_URL
+from ..jobs.webhooks import CALLBACK_URL_PATTERN, MAX_CALLBACK_URL
 from ..media import MediaKind, open_media
 from ..pipeline import TalkOptions
 from ..speech import check_text
@@ -51,6 +50,12 @@ def talk_options(settings, requested: dict) -> dict:
 
 
 def check_speech_input(settings, text: str | None, has_audio: bool) -> str | None:
+    if text is not None and len(text) > settings.max_text_chars:  # as sent, as the schema's maxLength counts
+        raise InputError(
+            f"the text has {len(text)} characters, over the limit of {settings.max_text_chars}. "
+            "Shorten it or split it into several videos.",
+            field="text",
+        )
     if not has_audio:
         if text is None or not text.strip():
             raise InputError("give the words to speak in `text`, or upload a recording as `audio`.", field="text")
@@ -60,13 +65,10 @@ def check_speech_input(settings, text: str | None, has_audio: bool) -> str | Non
 
 
 def check_callback_url(url: str | None) -> str | None:
-    if url is None or not url.strip():
-        return None
-    url = url.strip()
-    parts = urlsplit(url)
-    if len(url) > MAX_CALLBACK_URL or parts.scheme not in ("http", "https") or not parts.hostname:
+    """The callback URL, or None for none (an empty field); the form's schema states the same pattern."""
+    if url is not None and (len(url) > MAX_CALLBACK_URL or not re.fullmatch(CALLBACK_URL_PATTERN, url)):
         raise InputError("callback_url must be an absolute http:// or https:// URL.", field="callback_url")
-    return url
+    return url or None
 
 
 def check_image(path: Path, settings) -> None:

@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from ...errors import InputError
-from ...jobs.records import decode_cursor, encode_cursor
+from ...jobs.records import CURSOR, decode_cursor, encode_cursor
 from ..auth import require_api_key
 from ..dependencies import SettingsDep, StoreDep
 from ..errors import error_responses
@@ -40,7 +40,9 @@ async def list_talks(
     store: StoreDep,
     settings: SettingsDep,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE, description="Jobs per page.")] = DEFAULT_PAGE,
-    cursor: Annotated[str | None, Query(max_length=100, description="`next_cursor` of the previous page.")] = None,
+    cursor: Annotated[
+        str | None, Query(max_length=100, pattern=CURSOR, description="`next_cursor` of the previous page.")
+    ] = None,
 ) -> TalkList:
     """Your jobs, newest first (with API keys on, only those made with your key)."""
     after = decode_cursor(cursor) if cursor else None

@@ -19,7 +19,10 @@ Emit = Callable[[bytes | dict], None]
 
 
 class LiveOutput:
-    """Encode frames and audio for one stream; `emit` gets the bytes, then a progress event per fragment."""
+    """Encode frames and audio for one stream; `emit` gets the bytes, then a progress event per fragment.
+
+    Without `progress`, no progress events; `low_latency` makes fragments of one frame (`FragmentWriter`).
+    """
 
     def __init__(
         self,
@@ -29,7 +32,8 @@ class LiveOutput:
         fps: int,
         sample_rate: int,
         pacer: Pacer,
-        progress: Callable[[], dict],
+        progress: Callable[[], dict] | None = None,
+        low_latency: bool = False,
     ):
         self.fps = fps
         self._emit = emit
@@ -37,7 +41,7 @@ class LiveOutput:
         self._progress = progress
         self._bytes_at_progress = 0
         self.frames_out = 0
-        self._writer = FragmentWriter(self._media, width, height, fps, sample_rate)
+        self._writer = FragmentWriter(self._media, width, height, fps, sample_rate, low_latency)
 
     def _media(self, data: bytes) -> None:
         if self._writer.frames_written > 0:  # past the init segment
@@ -65,6 +69,8 @@ class LiveOutput:
         """Encode one RGB frame; after each fragment that leaves, say how far the stream has got."""
         self._writer.write(frame)
         self.frames_out += 1
+        if self._progress is None:
+            return
         if self._writer.bytes_out > self._bytes_at_progress and self._pacer.started_at is not None:
             self._bytes_at_progress = self._writer.bytes_out
             self._emit(self._progress())
@@ -72,7 +78,8 @@ class LiveOutput:
     def close(self) -> None:
         """Flush the encoders and send the last fragment, then a last progress event."""
         self._writer.close()
-        self._emit(self._progress())
+        if self._progress is not None:
+            self._emit(self._progress())
 
     def abort(self) -> None:
         self._writer.abort()

@@ -17,8 +17,8 @@ Frames come at the stream's fps on the wall clock (the first frame starts the
 clock; each is made `lead_s` before it is due), whether audio flows or not:
 with nothing to say the face listens (blinks, breathing, a little head
 motion, mouth closed, silent audio). A segment starts on a frame boundary
-once a frame's audio and `lookahead_s` more have arrived (or the segment
-has ended): the mouth of each frame is read from its sound and that much of
+once a frame's audio, `lookahead_s` and `cushion_s` more have arrived (or the
+segment has ended): the mouth of each frame is read from its sound and that much of
 what follows (`motion.sound_mouth`), or from phone timings when the voice
 gives them. If audio runs dry mid-segment the face holds silent frames until
 more comes; a segment left open with no audio for `STALL_S` is ended with an
@@ -96,6 +96,7 @@ class AgentFace:
         sample_rate: int = SAMPLE_RATE,
         lookahead_s: float = LOOKAHEAD_S,
         lead_s: float = LEAD_S,
+        cushion_s: float = 0.0,
         max_buffer_s: float = MAX_BUFFER_S,
         max_seconds: float = MAX_SECONDS,
         engine=None,
@@ -116,6 +117,7 @@ class AgentFace:
         face = analyze_face(DEFAULT_FACE if image is None else image, self.settings.max_image_pixels)
         self.prepared = self.engine.prepare(face, self.options, self.settings)
         self.max_frames = int(max_seconds * self.fps)
+        self.cushion_s = cushion_s
         self._clock = clock
         self._closed = threading.Event()
         self.pacer = Pacer(lead_s, clock, self._closed)
@@ -250,9 +252,14 @@ class AgentFace:
                 happened.append({**self._interrupted[0], "media_s": round(self.media_s, 3)})
                 self._interrupted.clear()
                 segment = None
-            if segment is not None and not segment.ended and queue.available(segment) < n_out:
-                if self._clock() - segment.last_push > STALL_S and segment.started_frame is not None:
+            if segment is not None and not segment.ended:
+                available = queue.available(segment)
+                if segment.started_frame is None:
+                    if available < self._to_start(n_out):
+                        segment = None  # not enough in hand yet: listen one more frame
+                elif available == 0 and self._clock() - segment.last_push > STALL_S:
                     queue.end_segment()
+                    queue.segments.popleft()
                     happened.append(
                         events.error(
                             "audio_stalled",
@@ -261,8 +268,12 @@ class AgentFace:
                             "audio",
                         )
                     )
-                elif segment.started_frame is None or queue.available(segment) == 0:
-                    segment = None  # not started yet, or late: a silent frame while it comes
+                    happened.append(
+                        {"type": "segment_end", "segment": segment.index, "media_s": round(j / self.fps, 3)}
+                    )
+                    segment = None
+                elif available == 0:
+                    segment = None  # late: a silent frame while it comes
             if segment is not None:
                 if segment.started_frame is None:
                     segment.started_frame = j
@@ -291,12 +302,18 @@ class AgentFace:
         return AgentFrame(j, j / self.fps, image, audio, segment is not None, tuple(happened))
 
     def _wait_for_audio(self, n_out: int) -> Segment | None:
-        """The segment this frame shows from, once it has the frame's audio and the look-ahead, or time is up."""
+        """The segment this frame shows from, once it has the frame's audio and the look-ahead, or time is up.
+
+        A segment starts only with `cushion_s` more than that in hand: audio that arrives unevenly (over a
+        network) then plays on without gaps.
+        """
         queue = self._queue
-        wanted = n_out + round(self.lookahead_s * self.sample_rate)
         while True:
             segment = queue.segments[0] if queue.segments else None
-            if segment is None or segment.ended or queue.available(segment) >= wanted or self._interrupted:
+            if segment is None or segment.ended or self._interrupted:
+                return segment
+            wanted = self._to_start(n_out) if segment.started_frame is None else n_out + self._mouth_ahead()
+            if queue.available(segment) >= wanted:
                 return segment
             due = self._due_at()
             if due is None or self._closed.is_set():
@@ -305,6 +322,13 @@ class AgentFace:
             if left <= 0:
                 return segment
             queue.lock.wait(left)
+
+    def _mouth_ahead(self) -> int:
+        return round(self.lookahead_s * self.sample_rate)
+
+    def _to_start(self, n_out: int) -> int:
+        """Samples in hand that a segment needs to start: its first frame's, the look-ahead and the cushion."""
+        return n_out + round((self.lookahead_s + self.cushion_s) * self.sample_rate)
 
     def _phones_of(self, segment: Segment) -> list[Phone] | None:
         """The voice's phones near this frame, in seconds from its start (None: read the sound)."""

@@ -2,9 +2,9 @@
 
 The same interface as the text mode's `LiveStream` (`run(emit)`, `end`,
 `stop`, `media_s`, `listening_for_s`), so the WebSocket serves either. Frames
-are encoded as the face makes them, in fragments of one frame that leave at
-once (`FragmentWriter(low_latency=True)`), and each frame's events follow its
-bytes: ``segment_start``, ``segment_end``, ``interrupted``, ``error``.
+are encoded as the face makes them, in fragments of one frame that leave as
+the next frame is encoded (`FragmentWriter(low_latency=True)`), and each
+frame's events follow its bytes: ``segment_start``, ``segment_end``, ``interrupted``, ``error``.
 """
 
 from __future__ import annotations

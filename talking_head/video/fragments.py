@@ -24,9 +24,11 @@ from .encoder import add_streams, audio_frame, video_frame
 FIRST_FRAGMENT_S = 0.2  # the first pictures leave early
 FRAGMENT_S = 0.4  # then fragments of at most this long (the issue's bound is about 0.5 s)
 MOVFLAGS = "frag_keyframe+empty_moov+default_base_moof"
-# Low latency: a fragment per packet, and no holding of video until the audio catches up (the AAC encoder
-# delays its packets by one or two of its 1024-sample blocks), so a frame leaves as soon as the next packet does.
-LOW_LATENCY_MOVFLAGS = "frag_every_frame+empty_moov+default_base_moof"
+# Low latency: a fragment per video frame (cut by duration, not at key frames), and no holding of video
+# until the audio catches up (the AAC encoder delays its packets by one or two 1024-sample blocks). The
+# muxer closes a fragment when the next packet comes, so a frame leaves as the next one is encoded.
+# (frag_every_frame would close it sooner, but writes wrong decode times for one-sample fragments.)
+LOW_LATENCY_MOVFLAGS = "empty_moov+default_base_moof"
 NO_INTERLEAVE_WAIT_US = "1"
 H264_PROFILE = "high"
 MIME_TYPE = 'video/mp4; codecs="avc1.640028, mp4a.40.2"'
@@ -50,8 +52,8 @@ class _Sink:
 class FragmentWriter:
     """Encode RGB frames and mono audio into fragmented MP4, calling `emit(bytes)` as output appears.
 
-    `low_latency`: fragments of one frame (or one audio packet) that leave as soon as the next packet is
-    made, instead of fragments of up to `FRAGMENT_S` that leave at the next key frame.
+    `low_latency`: fragments of one frame that leave as soon as the next frame is encoded, instead of
+    fragments of up to `FRAGMENT_S` that leave at the next key frame and wait for the audio.
     """
 
     def __init__(
@@ -73,7 +75,11 @@ class FragmentWriter:
         self._audio_sent = 0
         self._sink = _Sink(emit)
         options = (
-            {"movflags": LOW_LATENCY_MOVFLAGS, "max_interleave_delta": NO_INTERLEAVE_WAIT_US}
+            {
+                "movflags": LOW_LATENCY_MOVFLAGS,
+                "frag_duration": str(1_000_000 // fps),
+                "max_interleave_delta": NO_INTERLEAVE_WAIT_US,
+            }
             if low_latency
             else {"movflags": MOVFLAGS}
         )

@@ -48,6 +48,7 @@ log = logging.getLogger(__name__)
 router = APIRouter()
 
 SLOW_CLIENT_S = 5.0  # a viewer this far behind the stream is cut off, not buffered for
+NETWORK_CUSHION_S = 0.04  # audio input: a segment starts with this much more in hand, for uneven arrival
 FAREWELL_S = 2.0  # time the last frames and the close get to go out
 POLICY_VIOLATION = 1008  # WebSocket close codes
 TRY_AGAIN_LATER = 1013
@@ -242,7 +243,13 @@ async def _converse(websocket: WebSocket, settings, release) -> None:
         image = _decode_image(start.image, settings)
         if audio:
             face = await run_in_threadpool(
-                AgentFace, image, options, start.sample_rate, max_seconds=settings.live_max_s, settings=settings
+                AgentFace,
+                image,
+                options,
+                start.sample_rate,
+                cushion_s=NETWORK_CUSHION_S,
+                max_seconds=settings.live_max_s,
+                settings=settings,
             )
             stream = AgentStream(face)
         else:

@@ -7,6 +7,7 @@ import asyncio
 import base64
 import binascii
 import json
+from typing import Literal
 
 from fastapi import WebSocket, WebSocketDisconnect
 from pydantic import BaseModel, ConfigDict, Field, create_model
@@ -34,6 +35,12 @@ class _LiveStartBase(BaseModel):
     )
     api_key: str | None = Field(
         None, description="The server's API key, for clients that cannot send headers (browsers)."
+    )
+    input: Literal["text", "audio"] = Field(
+        "text", description="What drives the face: text messages (spoken by our voice) or the client's audio."
+    )
+    sample_rate: int | None = Field(
+        None, description="Audio input only (and then required): the rate of the 16-bit mono PCM sent, in Hz."
     )
 
 
@@ -96,7 +103,7 @@ async def receive(websocket: WebSocket, timeout_s: float) -> dict:
 
 
 def start_options(start: LiveStart, settings) -> TalkOptions:
-    requested = start.model_dump(exclude={"image", "api_key"})
+    requested = start.model_dump(exclude={"image", "api_key", "input", "sample_rate"})
     return TalkOptions(**limits.talk_options(settings, {**requested, "captions": "none"}))
 
 

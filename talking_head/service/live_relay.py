@@ -11,6 +11,7 @@ import time
 from fastapi import WebSocket, WebSocketDisconnect
 
 from ..errors import InputError
+from ..live.agent_stream import AgentStream
 from ..live.stream import LiveStream
 from .live_protocol import NORMAL, POLICY_VIOLATION, Closed, error_frame, finish, receive
 
@@ -19,7 +20,9 @@ log = logging.getLogger(__name__)
 SLOW_CLIENT_S = 5.0  # a viewer this far behind the stream is cut off, not buffered for
 
 
-async def relay(websocket: WebSocket, settings, stream: LiveStream, pending: dict | None, release) -> None:
+async def relay(
+    websocket: WebSocket, settings, stream: LiveStream | AgentStream, pending: dict | None, release, listen_to=None
+) -> None:
     loop = asyncio.get_running_loop()
     outbox: asyncio.Queue = asyncio.Queue()
     done = object()
@@ -39,7 +42,7 @@ async def relay(websocket: WebSocket, settings, stream: LiveStream, pending: dic
     maker = threading.Thread(target=make, name="talking-head-live", daemon=True)
     maker.start()
     farewell: tuple[dict | None, int] | None = (None, NORMAL)
-    listener = asyncio.create_task(listen(websocket, settings, stream, pending, emit))
+    listener = asyncio.create_task((listen_to or listen)(websocket, settings, stream, pending, emit))
     listener.add_done_callback(lambda task: stream.stopped and outbox.put_nowait((time.monotonic(), done)))
     try:
         while True:

@@ -8,6 +8,11 @@ type, before any media), ``unit`` and ``word`` (what is said, with its times
 on the stream's clock), ``progress``, ``error`` and, last, ``end``; then it closes. A
 mistake gets an ``error`` frame naming it, never a silent drop. The messages are
 in `live_protocol`, the sending and listening in `live_relay`.
+
+With ``{"start": {"input": "audio", "sample_rate": N}}`` the stream is driven
+by the client's audio instead (`live_audio`): binary PCM in, the same MP4 out
+in fragments of one frame, with ``segment_start``, ``segment_end`` and
+``interrupted`` events.
 """
 
 from __future__ import annotations
@@ -21,10 +26,14 @@ from starlette.concurrency import run_in_threadpool
 
 from ...errors import InputError
 from ...jobs.keys import KeyRefused
+from ...live.agent import AgentFace
+from ...live.agent_stream import AgentStream
+from ...live.audio_in import RATES
 from ...live.stream import LiveStream
 from ...video.fragments import MIME_TYPE
 from ..auth import websocket_caller
 from ..dependencies import SettingsDep
+from ..live_audio import listen_audio
 from ..live_protocol import (
     INTERNAL_ERROR,
     POLICY_VIOLATION,
@@ -42,6 +51,8 @@ from ..live_relay import relay
 log = logging.getLogger(__name__)
 
 router = APIRouter()
+
+NETWORK_CUSHION_S = 0.04  # audio input: a segment starts with this much more in hand, for uneven arrival
 
 
 def _origin_allowed(websocket: WebSocket, settings) -> bool:
@@ -125,10 +136,25 @@ async def _converse(websocket: WebSocket, settings, release) -> None:
             POLICY_VIOLATION,
         )
         return
+    audio = start.input == "audio"
     try:
+        if audio:
+            _check_audio_start(start, first)
         options = start_options(start, settings)
         image = decode_image(start.image, settings)
-        stream = await run_in_threadpool(LiveStream, image, options, settings.live_max_s, settings=settings)
+        if audio:
+            face = await run_in_threadpool(
+                AgentFace,
+                image,
+                options,
+                start.sample_rate,
+                cushion_s=NETWORK_CUSHION_S,
+                max_seconds=settings.live_max_s,
+                settings=settings,
+            )
+            stream = AgentStream(face)
+        else:
+            stream = await run_in_threadpool(LiveStream, image, options, settings.live_max_s, settings=settings)
     except InputError as exc:
         await finish(websocket, error_frame(exc.code, str(exc), exc.field), POLICY_VIOLATION)
         return
@@ -136,7 +162,22 @@ async def _converse(websocket: WebSocket, settings, release) -> None:
         log.exception("live stream could not start")
         await finish(websocket, error_frame("internal", f"the stream could not start: {exc}"), INTERNAL_ERROR)
         return
-    await websocket.send_json(
-        {"type": "ready", "width": stream.width, "height": stream.height, "fps": stream.fps, "mime": MIME_TYPE}
-    )
+    ready = {"type": "ready", "width": stream.width, "height": stream.height, "fps": stream.fps, "mime": MIME_TYPE}
+    if isinstance(stream, AgentStream):
+        ready |= {"input": "audio", "sample_rate": stream.sample_rate, "lookahead_s": stream.face.lookahead_s}
+        await websocket.send_json(ready)
+        await relay(websocket, settings, stream, None, release, listen_audio)
+        return
+    await websocket.send_json(ready)
     await relay(websocket, settings, stream, None if "start" in first else first, release)
+
+
+def _check_audio_start(start, first: dict) -> None:
+    if "start" not in first:
+        raise InputError('audio input needs a start message first: {"start": {"input": "audio", ...}}.')
+    if start.sample_rate not in RATES:
+        raise InputError(
+            f"audio input needs sample_rate, the rate of the PCM you send: one of {', '.join(map(str, RATES))} Hz"
+            + (f" (not {start.sample_rate})." if start.sample_rate is not None else "."),
+            field="sample_rate",
+        )

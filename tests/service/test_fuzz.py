@@ -90,7 +90,9 @@ def full_server(request, tmp_path_factory):
     env = {"TALKING_HEAD_QUEUE_SIZE": "0", "TALKING_HEAD_MAX_TEXT_CHARS": "60"}
     if keys:
         env["TALKING_HEAD_API_KEY"] = f"{API_KEY},{OTHER_KEY}"
-    stack = Stack(tmp_path_factory.mktemp("schema"), "local", env=env, api_key=OTHER_KEY if keys else None).start()
+    # Up once it answers /healthz: its pool process loads the models meanwhile, and no request here needs them.
+    stack = Stack(tmp_path_factory.mktemp("schema"), "local", env=env, api_key=OTHER_KEY if keys else None)
+    stack.start(ready=False)
     yield stack.server, keys
     stack.stop()
 

@@ -65,10 +65,7 @@ class InputError(TalkingHeadError):
         super().__init__(message)
         self.field = field
         self.status = status
-
-    @property
-    def code(self) -> str:
-        return status_code(self.status, "invalid_input")
+        self.code = status_code(status, "invalid_input")
 
     def record(self) -> dict:
         # The status travels with a failed job, so `/generate` can answer it as the caller's mistake.
@@ -102,14 +99,8 @@ class OutputError(TalkingHeadError):
     def __init__(self, message: str, *, reason: str = "failed"):
         super().__init__(message)
         self.reason = reason
-
-    @property
-    def code(self) -> str:
-        return "no_space" if self.reason == "no_space" else "storage_error"
-
-    @property
-    def status(self) -> int:
-        return STORAGE_STATUSES[self.code]
+        self.code = "no_space" if reason == "no_space" else "storage_error"
+        self.status = STORAGE_STATUSES[self.code]
 
     def record(self) -> dict:
         """A job's (and an HTTP) error for the server's disk: no server paths in the message."""

@@ -24,6 +24,12 @@ from .encoder import add_streams, audio_frame, video_frame
 FIRST_FRAGMENT_S = 0.2  # the first pictures leave early
 FRAGMENT_S = 0.4  # then fragments of at most this long (the issue's bound is about 0.5 s)
 MOVFLAGS = "frag_keyframe+empty_moov+default_base_moof"
+# Low latency: a fragment per video frame (cut by duration, not at key frames), and no holding of video
+# until the audio catches up (the AAC encoder delays its packets by one or two 1024-sample blocks). The
+# muxer closes a fragment when the next packet comes, so a frame leaves as the next one is encoded.
+# (frag_every_frame would close it sooner, but writes wrong decode times for one-sample fragments.)
+LOW_LATENCY_MOVFLAGS = "empty_moov+default_base_moof"
+NO_INTERLEAVE_WAIT_US = "1"
 H264_PROFILE = "high"
 MIME_TYPE = 'video/mp4; codecs="avc1.640028, mp4a.40.2"'
 """What a browser's MediaSource is told: H.264 High up to level 4.0, AAC-LC."""
@@ -44,9 +50,21 @@ class _Sink:
 
 
 class FragmentWriter:
-    """Encode RGB frames and mono audio into fragmented MP4, calling `emit(bytes)` as output appears."""
+    """Encode RGB frames and mono audio into fragmented MP4, calling `emit(bytes)` as output appears.
 
-    def __init__(self, emit: Callable[[bytes], None], width: int, height: int, fps: int, sample_rate: int):
+    `low_latency`: fragments of one frame that leave as soon as the next frame is encoded, instead of
+    fragments of up to `FRAGMENT_S` that leave at the next key frame and wait for the audio.
+    """
+
+    def __init__(
+        self,
+        emit: Callable[[bytes], None],
+        width: int,
+        height: int,
+        fps: int,
+        sample_rate: int,
+        low_latency: bool = False,
+    ):
         if width % 2 or height % 2:
             raise ValueError(f"yuv420p needs even frame sizes, got {width}x{height}")
         self.width, self.height, self.fps, self.sample_rate = width, height, fps, sample_rate
@@ -56,7 +74,16 @@ class FragmentWriter:
         self._pending = np.zeros(0, np.float32)
         self._audio_sent = 0
         self._sink = _Sink(emit)
-        self._container = av.open(self._sink, "w", format="mp4", options={"movflags": MOVFLAGS})
+        options = (
+            {
+                "movflags": LOW_LATENCY_MOVFLAGS,
+                "frag_duration": str(1_000_000 // fps),
+                "max_interleave_delta": NO_INTERLEAVE_WAIT_US,
+            }
+            if low_latency
+            else {"movflags": MOVFLAGS}
+        )
+        self._container = av.open(self._sink, "w", format="mp4", options=options)
         # zerolatency: no look-ahead and no B-frames, so each frame leaves the encoder at once.
         # Key frames only where a fragment starts (forced below); no scene-cut key frames. One thread:
         # several streams share the cores, and one 512 frame encodes in about 4 ms anyway.

@@ -25,6 +25,7 @@ import numpy as np
 from ..errors import ConfigurationError
 from ..live.agent import SAMPLE_RATE, AgentFace
 from ..options import TalkOptions
+from .outgoing import Outgoing
 
 try:
     from livekit import rtc
@@ -52,12 +53,14 @@ class FaceVideoGenerator(VideoGenerator):
     the face speaks the `rtc.AudioFrame` of exactly the samples that frame
     shows, and `AudioSegmentEnd` after the frame that shows an utterance's
     last sample. While it listens it yields video only (the room hears
-    silence). Iterating closes the face when the loop is left.
+    silence). After `clear_buffer` the next frame out is the face's first
+    silent, mouth-at-rest one. Iterating closes the face when the loop is left.
     """
 
     def __init__(self, face: AgentFace, ahead_s: float = AHEAD_S):
         self.face = face
         self.ahead_s = ahead_s
+        self._outgoing = Outgoing(face)
 
     async def push_audio(self, frame: rtc.AudioFrame | AudioSegmentEnd) -> None:
         if isinstance(frame, AudioSegmentEnd):
@@ -73,11 +76,11 @@ class FaceVideoGenerator(VideoGenerator):
         self.face.push_audio(samples, frame.sample_rate)
 
     def clear_buffer(self) -> None:
-        self.face.interrupt()
+        self._outgoing.interrupt()
 
     async def __aiter__(self) -> AsyncIterator[rtc.VideoFrame | rtc.AudioFrame | AudioSegmentEnd]:
         face = self.face
-        async for frame in face:
+        async for frame in self._outgoing:
             yield rtc.VideoFrame(face.width, face.height, rtc.VideoBufferType.RGB24, frame.image.tobytes())
             if frame.speaking:
                 yield rtc.AudioFrame(frame.pcm16(), face.sample_rate, 1, len(frame.audio))

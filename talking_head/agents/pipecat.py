@@ -28,6 +28,7 @@ import numpy as np
 from ..errors import ConfigurationError, InputError
 from ..live.agent import SAMPLE_RATE, AgentFace
 from ..options import TalkOptions
+from .outgoing import Outgoing
 
 try:
     from pipecat.frames.frames import (
@@ -66,6 +67,7 @@ class TalkingHeadVideo(FrameProcessor):
     ):
         super().__init__(**kwargs)
         self.face = face if face is not None else AgentFace(image, options, sample_rate)
+        self._outgoing = Outgoing(self.face)
         self._showing: asyncio.Task | None = None
         self._speech_pushed = False  # audio came since the last end of an utterance
         self._stops: deque[TTSStoppedFrame] = deque()  # each waits for its utterance's last frame
@@ -98,7 +100,7 @@ class TalkingHeadVideo(FrameProcessor):
             else:
                 await self.push_frame(frame, direction)
         elif isinstance(frame, InterruptionFrame):
-            self.face.interrupt()
+            self._outgoing.interrupt()
             self._speech_pushed = False
             await self.push_frame(frame, direction)
             while self._stops:  # what they closed was dropped: downstream may stop waiting for it now
@@ -126,7 +128,7 @@ class TalkingHeadVideo(FrameProcessor):
 
     async def _show(self) -> None:
         face = self.face
-        async for frame in face:
+        async for frame in self._outgoing:
             image = OutputImageRawFrame(frame.image.tobytes(), (face.width, face.height), "RGB")
             image.sync_with_audio = True
             await self.push_frame(image)

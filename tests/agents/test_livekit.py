@@ -88,8 +88,12 @@ async def say_and_interrupt(speech: np.ndarray, rate: int) -> dict:
         while len(room.local_participant.tracks) < 2:
             await asyncio.sleep(0.01)
         video = next(t for t in room.local_participant.tracks if isinstance(t, rtc.LocalVideoTrack))
-        async for event in rtc.VideoStream(video, format=rtc.VideoBufferType.RGB24):
-            published.append(event.frame)
+        stream = rtc.VideoStream(video, format=rtc.VideoBufferType.RGB24)
+        try:
+            async for event in stream:
+                published.append(event.frame)
+        finally:
+            await stream.aclose()
 
     watcher = asyncio.create_task(watch_video())
 
@@ -106,6 +110,7 @@ async def say_and_interrupt(speech: np.ndarray, rate: int) -> dict:
     await session.interrupt()
     await asyncio.sleep(0.5)
     watcher.cancel()
+    await asyncio.gather(watcher, return_exceptions=True)
     await session.aclose()
     await avatar.aclose()
     return {

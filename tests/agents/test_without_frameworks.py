@@ -1,4 +1,4 @@
-"""Neither framework is a dependency: without them the package, its CLI and service import, and an
+"""Neither framework is a dependency: without them the package, its CLI and the live core import, and an
 adapter imported anyway says which extra to install."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ from without_packages import run_without
 
 IMPORT_ALL = """
 import importlib, sys
-import talking_head, talking_head.cli, talking_head.service.app, talking_head.live.agent, talking_head.agents
+import talking_head, talking_head.cli, talking_head.live.agent, talking_head.agents
 from talking_head.errors import ConfigurationError
 
 for name in ("livekit", "pipecat"):

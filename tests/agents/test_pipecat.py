@@ -6,6 +6,8 @@ frame of sound, the TTS's own audio back, the mouth moving with it, closed at on
 from __future__ import annotations
 
 import asyncio
+import runpy
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -23,6 +25,7 @@ from pipecat.services.piper.tts import PiperTTSService, PiperTTSSettings
 from pipecat.tests.utils import SleepFrame, run_test
 
 from talking_head.agents.pipecat import TalkingHeadVideo
+from talking_head.evaluate.decode import probe, read_audio_16k
 from talking_head.live.agent import AgentFace
 from talking_head.options import TalkOptions
 from talking_head.speech.voices import bundled_voice_path
@@ -31,6 +34,7 @@ from .measure import SIZE, chunks, openings, recorded_speech, sync
 
 TEXT = "Hello, I am a talking head, and I move my lips as I speak."  # one sentence: one piece of TTS audio
 INTERRUPT_AFTER_S = 1.2
+REPO = Path(__file__).resolve().parents[2]
 
 
 class AudioTap(BaseObserver):
@@ -139,3 +143,14 @@ def test_an_interruption_silences_and_closes_the_mouth_at_once():
     closed = openings(images_after[3:8])
     assert np.nanmax(closed) < 0.5 * np.nanmax(talking)
     assert isinstance(after[-1], TTSStoppedFrame) or any(isinstance(f, TTSStoppedFrame) for f in after)
+
+
+def test_the_docs_example_saves_the_face_saying_its_line(tmp_path):
+    example = runpy.run_path(str(REPO / "docs" / "examples" / "pipecat_face.py"), run_name="example")
+    output = tmp_path / "face.mp4"
+    asyncio.run(example["main"]("Hello there.", str(output)))
+    streams = probe(output)
+    assert (streams.video.width, streams.video.height) == (384, 384) and streams.video.frames >= 25
+    assert streams.audio is not None and streams.audio.sample_rate == 24000
+    audio, _ = read_audio_16k(output)
+    assert np.sqrt(np.mean(np.square(audio))) > 0.01  # the line is in it, not only listening silence

@@ -157,4 +157,8 @@ class TalkingHeadAvatar(AvatarSession):
             self.runner = None
         if self.face is not None:
             self.face.close()
+        # LiveKit's session would remove the avatar's participant from the room: here that is the agent itself.
+        room, self._room = self._room, None
+        if room is not None:
+            room.off("connection_state_changed", self._on_connection_state_changed)
         await super().aclose()

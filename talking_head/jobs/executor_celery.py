@@ -20,6 +20,7 @@ import os
 import socket
 import threading
 import time
+from dataclasses import dataclass
 
 from celery import Celery, Task
 from celery.exceptions import TimeLimitExceeded
@@ -33,6 +34,7 @@ from .records import Job
 from .runner import TIMEOUT_MESSAGE, execute, fail, notify, warm_up
 from .storage import Storage
 from .store_redis import RedisJobStore
+from .stores import open_redis
 
 log = logging.getLogger(__name__)
 
@@ -55,23 +57,22 @@ def visibility_timeout_s(settings) -> int:
     return int(settings.job_time_limit_s + settings.lease_s) + 10
 
 
+@dataclass
 class _WorkerState:
     """What each worker process opens once: its store connection and the results folder."""
 
-    pid: int | None = None
-    store: RedisJobStore | None = None
-    storage: Storage | None = None
+    store: RedisJobStore
+    storage: Storage
 
 
-_state = _WorkerState()
+_opened: dict[int, _WorkerState] = {}  # by process id: a forked pool process must not reuse its parent's sockets
 
 
 def _worker_state(settings) -> _WorkerState:
-    if _state.pid != os.getpid():  # a forked pool process must not reuse its parent's sockets
-        _state.pid = os.getpid()
-        _state.store = RedisJobStore(settings.broker_url)
-        _state.storage = Storage(settings.results_path)
-    return _state
+    if os.getpid() not in _opened:
+        _opened.clear()
+        _opened[os.getpid()] = _WorkerState(open_redis(settings), Storage(settings.results_path))
+    return _opened[os.getpid()]
 
 
 def make_celery(settings) -> Celery:

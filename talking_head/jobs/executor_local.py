@@ -19,6 +19,8 @@ import os
 import queue
 import threading
 import time
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
 
 from ..errors import StoreUnavailable
 from .leases import LeaseWatch
@@ -62,8 +64,8 @@ def worker_name(pid: int) -> str:
 class _Slot:
     def __init__(self, index: int):
         self.index = index
-        self.process = None
-        self.conn = None
+        self.process: BaseProcess | None = None
+        self.conn: Connection | None = None
         self.ready = False
 
 
@@ -152,9 +154,13 @@ class LocalExecutor:
         self._kill(slot)
 
     def _run_one(self, slot: _Slot, job_id: str) -> None:
+        process, conn = slot.process, slot.conn
+        if process is None or process.pid is None or conn is None:  # not started: the job waits for one that is
+            self._queue.put(job_id)
+            return
         limit = self.settings.job_time_limit_s
-        worker = worker_name(slot.process.pid)
-        slot.conn.send(job_id)
+        worker = worker_name(process.pid)
+        conn.send(job_id)
         deadline = time.monotonic() + limit
         next_lease_check = time.monotonic() + self.settings.heartbeat_s
         while True:
@@ -163,14 +169,14 @@ class LocalExecutor:
                 self._kill(slot)
                 self.store.requeue(job_id)
                 return
-            if slot.conn.poll(0.2):
+            if conn.poll(0.2):
                 try:
-                    slot.conn.recv()
+                    conn.recv()
                 except EOFError:
                     break
                 self._check_ended(job_id, worker)
                 return
-            if not slot.process.is_alive():
+            if not process.is_alive():
                 break
             if time.monotonic() > deadline:
                 self._kill(slot)
@@ -182,7 +188,7 @@ class LocalExecutor:
                     log.warning("pool worker %s stopped renewing the lease of job %s; stopping it", worker, job_id)
                     self._kill(slot)
                     return
-        code = slot.process.exitcode if slot.process else None
+        code = process.exitcode
         self._kill(slot)
         try:
             self._hand_on(job_id, worker, code)

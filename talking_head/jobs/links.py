@@ -4,12 +4,19 @@ workers (for webhooks), as plain JSON-ready data (the service's `TalkJob` model 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import TypedDict
 
 from .keys import media_token
 from .records import DONE, Job
 
 
-def job_links(job: Job, api_key: str | None) -> dict[str, str | None]:
+class JobLinks(TypedDict):
+    url: str
+    video_url: str
+    captions_url: str | None
+
+
+def job_links(job: Job, api_key: str | None) -> JobLinks:
     base = job.base_url.rstrip("/")
     url = f"{base}/v1/talks/{job.id}"
     token = media_token(api_key, job.id)

@@ -11,9 +11,14 @@ import re
 import time
 import uuid
 from dataclasses import asdict, dataclass, field, fields
+from typing import Final, Literal
 
-QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
-UNFINISHED = (QUEUED, RUNNING)
+Status = Literal["queued", "running", "done", "failed"]
+QUEUED: Final = "queued"
+RUNNING: Final = "running"
+DONE: Final = "done"
+FAILED: Final = "failed"
+UNFINISHED: tuple[Status, ...] = (QUEUED, RUNNING)
 JOB_ID = re.compile(r"^[0-9a-f]{32}$")
 CURSOR = r"^-?[0-9]+(\.[0-9]+)?(e[+-]?[0-9]+)?_[0-9a-f]{32}$"  # encode_cursor's: created_at, then the id
 
@@ -53,7 +58,7 @@ class Job:
     """Server-chosen file name of the uploaded photo inside the job folder; None is the default face."""
     audio: str | None = None
     callback_url: str | None = None
-    status: str = QUEUED
+    status: Status = QUEUED
     progress: int = 0
     stage: str | None = None
     created_at: float = field(default_factory=time.time)

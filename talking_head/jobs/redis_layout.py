@@ -74,6 +74,11 @@ def unavailable(method):
     return wrapper
 
 
+def text(value: bytes | str) -> str:
+    """A member or value as read (bytes: the client does not decode)."""
+    return value.decode() if isinstance(value, bytes) else value
+
+
 def encode(changes: dict) -> dict:
     return {name: json.dumps(value) for name, value in changes.items()}
 

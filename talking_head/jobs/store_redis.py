@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
+from typing import cast
 
 import redis
 from redis.backoff import NoBackoff
@@ -26,6 +27,7 @@ from .redis_layout import (
     lease_ms,
     owner_key,
     status_key,
+    text,
     unavailable,
 )
 from .transitions import LeaseHeld
@@ -90,12 +92,14 @@ class RedisJobStore:
         transition does not apply (`transitions`). The `lease` key, if given, is watched (the transition
         may look at it) and, with `release_lease`, deleted with the change."""
         key = job_key(job_id)
+        changed: list[Job] = []
 
-        def transaction(pipe):
+        def transaction(pipe) -> None:
+            changed.clear()  # run again when a watched key changed meanwhile
             job = self._load(pipe.hgetall(key))
             changes = transition(job) if job is not None else None
-            if changes is None:
-                return None
+            if job is None or changes is None:
+                return
             applied = {**changes, "updated_at": time.time()}
             pipe.multi()
             pipe.hset(key, mapping=encode(applied))
@@ -107,10 +111,10 @@ class RedisJobStore:
                 pipe.zadd(FINISHED_ZSET, {job_id: applied["finished_at"]})
             if release_lease:
                 pipe.delete(lease_key(job_id))
-            return transitions.applied(job, changes, applied["updated_at"])
+            changed.append(transitions.applied(job, changes, applied["updated_at"]))
 
-        watched = (key, lease) if lease else (key,)
-        return self._redis.transaction(transaction, *watched, value_from_callable=True)
+        self._redis.transaction(transaction, key, *([lease] if lease else []))
+        return changed[0] if changed else None
 
     @unavailable
     def update(self, job_id: str, **changes) -> Job | None:
@@ -143,7 +147,7 @@ class RedisJobStore:
     @unavailable
     def lapsed(self) -> list[str]:
         """Running jobs whose lease key is gone: their worker is."""
-        running = [member.decode() for member in self._redis.smembers(status_key(RUNNING))]
+        running = [text(member) for member in self._redis.smembers(status_key(RUNNING))]
         pipe = self._redis.pipeline(transaction=False)
         for job_id in running:
             pipe.exists(lease_key(job_id))
@@ -205,7 +209,8 @@ class RedisJobStore:
         top = "+inf" if after is None else repr(after[0])
         # Equal creation times sort by id, descending, as in SQLite; the ties at the cursor are stepped over here.
         members = self._redis.zrevrangebyscore(index, top, "-inf", start=0, num=limit + TIES_READ, withscores=True)
-        ids = [m.decode() for m, score in members if after is None or score < after[0] or m.decode() < after[1]][:limit]
+        scored = [(text(member), score) for member, score in cast("list[tuple[bytes, float]]", members)]
+        ids = [m for m, score in scored if after is None or score < after[0] or m < after[1]][:limit]
         pipe = self._redis.pipeline(transaction=False)
         for job_id in ids:
             pipe.hgetall(job_key(job_id))
@@ -214,7 +219,7 @@ class RedisJobStore:
     @unavailable
     def unfinished(self) -> list[str]:
         """Queued and running job ids, oldest first."""
-        ids = [member.decode() for member in self._redis.sunion(*(status_key(s) for s in UNFINISHED))]
+        ids = [text(member) for member in self._redis.sunion([status_key(s) for s in UNFINISHED])]
         pipe = self._redis.pipeline(transaction=False)
         for job_id in ids:
             pipe.zscore(CREATED_ZSET, job_id)
@@ -222,7 +227,7 @@ class RedisJobStore:
 
     @unavailable
     def finished_before(self, when: float) -> list[str]:
-        return [m.decode() for m in self._redis.zrangebyscore(FINISHED_ZSET, 0, when)]
+        return [text(m) for m in cast("list[bytes]", self._redis.zrangebyscore(FINISHED_ZSET, 0, when))]
 
     @unavailable
     def exists(self, job_id: str) -> bool:

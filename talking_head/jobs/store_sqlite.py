@@ -93,7 +93,7 @@ class SqliteJobStore:
         with self._transaction() as db:
             job = self._read(job_id, db)
             changes = transition(job) if job is not None else None
-            if changes is None:
+            if job is None or changes is None:
                 return None
             job = transitions.applied(job, changes, time.time())
             self._write(job, db)
@@ -112,7 +112,7 @@ class SqliteJobStore:
         def start(job: Job) -> dict | None:
             now = time.time()
             if transitions.held_by_other(job, worker, lease_lapsed(job, now)):
-                raise LeaseHeld(job.lease_until - now)  # rolls the transaction back
+                raise LeaseHeld((job.lease_until or now) - now)  # rolls the transaction back
             return transitions.claim(job, worker, lease_s, now)
 
         return self._change(job_id, start)

@@ -17,7 +17,7 @@ from .. import __version__
 from ..jobs.executors import Executor, check_settings
 from ..jobs.retention import Sweeper
 from ..jobs.storage import Storage
-from ..jobs.stores import JobStore, open_store
+from ..jobs.stores import JobStore, open_redis, open_sqlite
 from ..settings import Settings
 from . import limits, schema
 from .errors import add_error_handlers
@@ -30,15 +30,18 @@ DESCRIPTION = (
 )
 
 
-def make_executor(settings: Settings, store: JobStore, storage: Storage) -> Executor:
-    """The executor the settings name: Celery workers (the optional extra), or the in-process pool."""
+def open_jobs(settings: Settings, storage: Storage) -> tuple[JobStore, Executor]:
+    """The job store and the executor the settings name: Celery workers sharing Redis (the optional
+    extra), or the in-process pool on this machine's SQLite file."""
     if settings.executor == "celery":
         from ..jobs.executor_celery import CeleryExecutor
 
-        return CeleryExecutor(settings, store, storage)
+        shared = open_redis(settings)
+        return shared, CeleryExecutor(settings, shared, storage)
     from ..jobs.executor_local import LocalExecutor
 
-    return LocalExecutor(settings, store, storage)
+    local = open_sqlite(settings)
+    return local, LocalExecutor(settings, local, storage)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -47,9 +50,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        store = open_store(settings)
         storage = Storage(settings.results_path)
-        executor = make_executor(settings, store, storage)
+        store, executor = open_jobs(settings, storage)
         executor.start()
         sweeper = Sweeper(settings, store, storage)
         sweeper.start()

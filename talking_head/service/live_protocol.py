@@ -102,7 +102,7 @@ async def receive(websocket: WebSocket, timeout_s: float) -> dict:
     return message
 
 
-def start_options(start: LiveStart, settings) -> TalkOptions:
+def start_options(start: BaseModel, settings) -> TalkOptions:
     requested = start.model_dump(exclude={"image", "api_key", "input", "sample_rate"})
     return TalkOptions(**limits.talk_options(settings, {**requested, "captions": "none"}))
 

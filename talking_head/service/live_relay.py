@@ -7,6 +7,8 @@ import asyncio
 import logging
 import threading
 import time
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 from fastapi import WebSocket, WebSocketDisconnect
 
@@ -20,8 +22,16 @@ log = logging.getLogger(__name__)
 SLOW_CLIENT_S = 5.0  # a viewer this far behind the stream is cut off, not buffered for
 
 
+Listener = Callable[..., Coroutine[Any, Any, None]]  # (websocket, settings, stream, pending, emit)
+
+
 async def relay(
-    websocket: WebSocket, settings, stream: LiveStream | AgentStream, pending: dict | None, release, listen_to=None
+    websocket: WebSocket,
+    settings,
+    stream: LiveStream | AgentStream,
+    pending: dict | None,
+    release,
+    listen_to: Listener | None = None,
 ) -> None:
     loop = asyncio.get_running_loop()
     outbox: asyncio.Queue = asyncio.Queue()
@@ -42,8 +52,14 @@ async def relay(
     maker = threading.Thread(target=make, name="talking-head-live", daemon=True)
     maker.start()
     farewell: tuple[dict | None, int] | None = (None, NORMAL)
-    listener = asyncio.create_task((listen_to or listen)(websocket, settings, stream, pending, emit))
-    listener.add_done_callback(lambda task: stream.stopped and outbox.put_nowait((time.monotonic(), done)))
+    listening: Listener = listen_to or listen
+    listener = asyncio.create_task(listening(websocket, settings, stream, pending, emit))
+
+    def listened(_task) -> None:
+        if stream.stopped:
+            outbox.put_nowait((time.monotonic(), done))
+
+    listener.add_done_callback(listened)
     try:
         while True:
             queued_at, item = await outbox.get()

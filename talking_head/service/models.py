@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from dataclasses import MISSING, fields
 from datetime import datetime
-from typing import Literal, get_args, get_type_hints
+from typing import Any, Literal, get_args, get_type_hints
 
 from pydantic import BaseModel, Field, create_model
 
 from ..jobs.links import public_record
-from ..jobs.records import Job
+from ..jobs.records import Job, Status
 from ..pipeline import TalkResult
-
-Status = Literal["queued", "running", "done", "failed"]
 
 
 class ErrorDetail(BaseModel):
@@ -29,7 +27,7 @@ def _result_record() -> type[BaseModel]:
     """`TalkResult`'s shared fields, with their types and descriptions, as the API's result model."""
     hints = get_type_hints(TalkResult)
     about = {spec.name: spec for spec in fields(TalkResult)}
-    columns = {}
+    columns: dict[str, Any] = {}
     for name in TalkResult.shared_fields():
         spec, hint = about[name], hints[name]
         if spec.default_factory is not MISSING:
@@ -68,7 +66,7 @@ class TalkJob(BaseModel):
     url: str = Field(description="This record.")
     video_url: str | None = Field(None, description="The MP4, once the job is done.")
     captions_url: str | None = Field(None, description="The captions, once the job is done (unless captions=none).")
-    result: TalkResultRecord | None = None
+    result: TalkResultRecord | None = None  # type: ignore[valid-type]  # a model made from TalkResult
     error: ErrorDetail | None = None
     webhook: WebhookOutcome | None = None
 

@@ -36,7 +36,7 @@ def install(app: FastAPI, settings: Settings) -> None:
             app.openapi_schema = openapi_schema(app, settings)
         return app.openapi_schema
 
-    app.openapi = openapi
+    app.openapi = openapi  # type: ignore[method-assign]  # FastAPI's way to serve a schema of one's own
 
 
 def openapi_schema(app: FastAPI, settings: Settings) -> dict:

@@ -136,23 +136,22 @@ async def _converse(websocket: WebSocket, settings, release) -> None:
             POLICY_VIOLATION,
         )
         return
-    audio = start.input == "audio"
+    stream: LiveStream | AgentStream
     try:
-        if audio:
-            _check_audio_start(start, first)
+        rate = _audio_rate(start, first) if start.input == "audio" else None
         options = start_options(start, settings)
         image = decode_image(start.image, settings)
-        if audio:
+        if rate is not None:
             face = await run_in_threadpool(
                 AgentFace,
                 image,
                 options,
-                stream_rate(start.sample_rate),
+                stream_rate(rate),
                 cushion_s=NETWORK_CUSHION_S,
                 max_seconds=settings.live_max_s,
                 settings=settings,
             )
-            stream = AgentStream(face, start.sample_rate)
+            stream = AgentStream(face, rate)
         else:
             stream = await run_in_threadpool(LiveStream, image, options, settings.live_max_s, settings=settings)
     except InputError as exc:
@@ -172,7 +171,8 @@ async def _converse(websocket: WebSocket, settings, release) -> None:
     await relay(websocket, settings, stream, None if "start" in first else first, release)
 
 
-def _check_audio_start(start, first: dict) -> None:
+def _audio_rate(start, first: dict) -> int:
+    """The sample rate of an audio stream's PCM, checked."""
     if "start" not in first:
         raise InputError('audio input needs a start message first: {"start": {"input": "audio", ...}}.')
     if start.sample_rate not in RATES:
@@ -181,3 +181,4 @@ def _check_audio_start(start, first: dict) -> None:
             + (f" (not {start.sample_rate})." if start.sample_rate is not None else "."),
             field="sample_rate",
         )
+    return start.sample_rate

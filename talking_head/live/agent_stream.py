@@ -2,9 +2,10 @@
 
 The same interface as the text mode's `LiveStream` (`run(emit)`, `end`,
 `stop`, `media_s`, `listening_for_s`), so the WebSocket serves either. Frames
-are encoded as the face makes them, in fragments of one frame that leave as
-the next frame is encoded (`FragmentWriter(low_latency=True)`), and each
-frame's events follow its bytes: ``segment_start``, ``segment_end``, ``interrupted``, ``error``.
+are encoded as the face makes them, in fragments of at most one frame that
+leave with the next packet (`FragmentWriter(low_latency=True)`; at an audio
+rate of 32 kHz or more that is the frame's own audio), and each frame's
+events follow its bytes: ``segment_start``, ``segment_end``, ``interrupted``, ``error``.
 """
 
 from __future__ import annotations
@@ -16,12 +17,22 @@ from collections.abc import Callable
 from .agent import AgentFace
 from .output import Emit, LiveOutput
 
+LOW_LATENCY_MIN_RATE = 32000  # Hz: an AAC packet (1024 samples) then lasts less than a frame
+STREAM_RATE = 48000  # Hz the stream carries audio sent at lower rates
+
+
+def stream_rate(input_rate: int) -> int:
+    """The audio rate of a stream fed at `input_rate`: its own from 32 kHz up (sample-exact), else 48 kHz."""
+    return input_rate if input_rate >= LOW_LATENCY_MIN_RATE else STREAM_RATE
+
 
 class AgentStream:
     """Stream one `AgentFace` until `end` (once what was pushed has played) or `stop`."""
 
-    def __init__(self, face: AgentFace, clock: Callable[[], float] = time.monotonic):
+    def __init__(self, face: AgentFace, input_rate: int, clock: Callable[[], float] = time.monotonic):
         self.face = face
+        self.input_rate = input_rate
+        """The rate of the PCM the client sends (the stream's own is `sample_rate`)."""
         self._clock = clock
         self._ending = threading.Event()
         self._stopped = threading.Event()

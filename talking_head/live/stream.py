@@ -27,7 +27,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from ..engines import get_engine
+from ..engines import get_drawing_engine
 from ..errors import InputError
 from ..face import analyze_face
 from ..motion.stream import MotionStream
@@ -97,7 +97,7 @@ class LiveStream:
         check_live_options(self.options)
         self.fps = self.options.fps
         self.face = analyze_face(DEFAULT_FACE if image is None else image, self.settings.max_image_pixels)
-        self.engine = get_engine("builtin")
+        self.engine = get_drawing_engine("builtin")
         self.prepared = self.engine.prepare(self.face, self.options, self.settings)
         voices_dir = self.settings.voices_dir
         self.sample_rate = load_voice(resolve_voice(self.options.voice, voices_dir)).sample_rate

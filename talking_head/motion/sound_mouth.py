@@ -22,7 +22,7 @@ from ..speech.sound import read_phones
 from ..speech.timeline import Phone
 from .visemes import SILENCE_DB, mouth_track
 
-LOOKAHEAD_S = 0.04  # audio heard after a frame before its mouth is read (one frame at 25 fps)
+LOOKAHEAD_S = 0.02  # audio heard after a frame before its mouth is read (as good as 40 ms on our recordings)
 HISTORY_S = 1.0  # audio before it that the reading sees
 LEVEL_MEMORY_S = 10.0  # the loud speech level: 90th percentile of this much recent speech
 MIN_LEVEL = 0.02  # RMS full scale; a quieter "loud level" is noise, not speech

@@ -33,7 +33,7 @@ from starlette.concurrency import run_in_threadpool
 
 from ...errors import InputError
 from ...live.agent import AgentFace
-from ...live.agent_stream import AgentStream
+from ...live.agent_stream import AgentStream, stream_rate
 from ...live.audio_in import RATES
 from ...live.stream import ENGINES, LiveStream
 from ...pipeline import TalkOptions
@@ -246,12 +246,12 @@ async def _converse(websocket: WebSocket, settings, release) -> None:
                 AgentFace,
                 image,
                 options,
-                start.sample_rate,
+                stream_rate(start.sample_rate),
                 cushion_s=NETWORK_CUSHION_S,
                 max_seconds=settings.live_max_s,
                 settings=settings,
             )
-            stream = AgentStream(face)
+            stream = AgentStream(face, start.sample_rate)
         else:
             stream = await run_in_threadpool(LiveStream, image, options, settings.live_max_s, settings=settings)
     except InputError as exc:

@@ -4,7 +4,8 @@ After ``{"start": {"input": "audio", "sample_rate": N, ...}}`` the client sends
 binary frames of 16-bit little-endian mono PCM at N Hz, as its voice agent
 makes them, and JSON controls: ``{"end_of_segment": true}`` (an utterance is
 complete), ``{"interrupt": true}`` (drop what is not yet shown, listen) and
-``{"end": true}`` (play what is waiting, then finish). A bad chunk or control
+``{"end": true}`` (play what is waiting, then finish). The MP4 carries the
+audio at N Hz from 32 kHz up, else at 48 kHz (``ready`` says which). A bad chunk or control
 gets an ``error`` frame naming it and the stream goes on; a chunk that would
 overfill the buffer is dropped and said so (``audio_overflow``).
 """
@@ -50,7 +51,7 @@ async def listen_audio(websocket: WebSocket, settings, stream: AgentStream, pend
                 return
             if raw.get("bytes") is not None:
                 try:
-                    face.push_audio(raw["bytes"], face.sample_rate)
+                    face.push_audio(raw["bytes"], stream.input_rate)
                 except InputError as exc:
                     emit(events.error(exc.code, f"{exc} This chunk was dropped; the stream goes on.", exc.field))
                 continue

@@ -61,12 +61,12 @@ class LiveError(Exception):
         self.close_code = close_code
 
     @classmethod
-    def closed(cls, closed, error: dict | None = None) -> LiveError:
+    def closed(cls, closed: ConnectionClosed, error: dict | None = None) -> LiveError:
         """From a `ConnectionClosed`: the error frame that came before it, else what the close says."""
         frame = closed.rcvd
-        close_code = frame.code if frame is not None else None
+        close_code: int | None = frame.code if frame is not None else None
         if error is None:
-            code, message = CLOSE_CODES.get(close_code, ("closed", "the server closed the connection"))
+            code, message = CLOSE_CODES.get(close_code or 0, ("closed", "the server closed the connection"))
             reason = frame.reason if frame is not None and frame.reason else message
             where = f" (close code {close_code})" if close_code else " (no close frame)"
             error = {"type": "error", "code": code, "message": reason + where}
@@ -95,7 +95,7 @@ class LiveClient:
         self._socket = ws_connect(
             url, additional_headers=headers, open_timeout=open_timeout_s, max_size=None, compression=None
         ).__enter__()
-        self.ready: dict | None = None
+        self.ready: dict = {}
         self.ended = False
         self._error: dict | None = None
         try:
@@ -113,7 +113,7 @@ class LiveClient:
             self._error = first
             self._drain()
             raise LiveError(first, self._close_code())
-        self.ready = first
+        self.ready = first  # the server's ``ready`` event (size, fps, MIME type)
 
     def send(self, text: str) -> None:
         """More text to speak (whole sentences or single tokens)."""

@@ -108,6 +108,10 @@ class Settings:
     )
     live_idle_timeout_s: float = setting(60.0, "a live stream with nothing to say for this long ends, in seconds")
     live_max_s: float = setting(600.0, "longest live stream, in seconds")
+    live_max_pending_chars: int = setting(
+        MAX_TEXT_CHARS,
+        "text a live stream holds before it is spoken, in characters; text past it is refused (an error frame)",
+    )
 
     def __post_init__(self) -> None:
         for spec in fields(self):  # a folder given as a string (Python callers, flags) is a Path like the rest

@@ -110,8 +110,8 @@ def compare_clip(clip: Path, out: Path, motion: str, photo_frame: int, size: int
     cv2.imwrite(str(photo), cv2.cvtColor(real_frames[photo_frame], cv2.COLOR_RGB2BGR))
     ours_video = out / f"{tag}_ours.mp4"
     talk(image=str(photo), audio=str(clip), output=ours_video, options=TalkOptions(size=size, motion=motion))
-    ours = measures(evaluate(ours_video, source=photo))
-    real = measures(evaluate(clip))
+    ours = measures(evaluate(ours_video, source=photo, transcribe=False))
+    real = measures(evaluate(clip, transcribe=False))
     ours_frames = frames_of(ours_video)
     if ours_frames[0].shape != real_frames[0].shape:
         h, w = ours_frames[0].shape[:2]

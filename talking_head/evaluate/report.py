@@ -45,6 +45,7 @@ def evaluate(
     text: str | None = None,
     sheet: str | Path | None = None,
     bilabials: list | None = None,
+    transcribe: bool = True,
 ) -> dict:
     """Measure `video` (an MP4): streams, lip sync, mouth, blinks, head, background, identity, ASR.
 
@@ -52,7 +53,8 @@ def evaluate(
     identity; else the first frame with a face); `text` is what is said (for
     p/b/m closure and word error rate). `bilabials` are the p/b/m phones when
     they are known (a voice's own timing, any language): closure is then
-    measured on them instead of on an English alignment of `text`. Raises `InputError` for a file that is
+    measured on them instead of on an English alignment of `text`. `transcribe=False` leaves out
+    the transcript (and so the word error rate) where nothing needs it: no `text`. Raises `InputError` for a file that is
     not a video or shows no face.
     """
     video = Path(video)
@@ -124,7 +126,8 @@ def evaluate(
     tick = time.perf_counter()
     asr = {"text": None, "wer": None}
     pieces = None
-    if audio is not None and RECOGNISER:  # without PocketSphinx: no transcript, WER or p/b/m timing
+    # Without PocketSphinx: no transcript, WER or p/b/m timing.
+    if audio is not None and RECOGNISER and (transcribe or text):
         pieces = transcribe_pieces(audio[0])
         asr["text"] = " ".join(heard for _, _, heard in pieces if heard).strip()
         if text:

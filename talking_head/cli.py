@@ -17,6 +17,20 @@ from .settings import Settings, default_of, env_name
 from .settings import spec_of as setting_spec
 
 EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
+EXIT_SIGNAL_BASE = 128  # stopped by signal N: exit 128 + N, as a shell reports a process it killed
+
+
+class Stopped(KeyboardInterrupt):
+    """SIGTERM (timeout, systemd, docker stop) raised where the program is, as Ctrl-C is,
+    so that what is half-written is removed on the way out."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _stop(signum, frame) -> None:
+    raise Stopped(signum)
 
 
 def _add_say(sub) -> None:
@@ -165,7 +179,11 @@ def _progress_bar():
 
 
 def _say(args) -> int:
+    import signal
+
     from .pipeline import talk
+
+    signal.signal(signal.SIGTERM, _stop)
 
     # Bytes that are not UTF-8 become U+FFFD (the text front end drops them), never a UnicodeDecodeError.
     text = sys.stdin.buffer.read().decode("utf-8", errors="replace") if args.text == "-" else args.text
@@ -269,9 +287,12 @@ def main(argv: list[str] | None = None) -> int:
     except (ConfigurationError, OutputError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:
+        import signal
+
+        signum = getattr(exc, "signum", signal.SIGINT)
+        print(f"stopped ({signal.Signals(signum).name}): nothing was written", file=sys.stderr)
+        return EXIT_SIGNAL_BASE + signum
     except Exception as exc:  # the last line of defence: one line, not a traceback
         logging.getLogger(__name__).info("internal failure", exc_info=True)  # the traceback, with -v
         print(f"internal error: {exc.__class__.__name__}: {exc}", file=sys.stderr)

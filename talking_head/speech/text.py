@@ -77,15 +77,22 @@ class Language:
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# Terminal control sequences (colours, cursor moves, titles): gone whole, not left as "[31m".
+_ESCAPE_SEQUENCE = re.compile(
+    r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]"  # CSI: ESC [ 31 m
+    r"|(?:\x1b\]|\x9d)[^\x07\x1b\x9c]{0,256}(?:\x07|\x1b\\|\x9c)"  # OSC: ESC ] 0 ; title BEL
+    r"|\x1b[ -/]*[0-~]"  # other ESC sequences: ESC ( B, ESC c
+)
 
 
 def clean(text: str) -> str:
     """The text as a user means it: NFC, lone surrogates and control characters gone.
 
-    Control characters (NUL included) become spaces; tabs and newlines stay
-    (a blank line ends a paragraph). Nothing a user can see is changed.
+    Terminal escape sequences are removed; other control characters (NUL
+    included) become spaces; tabs and newlines stay (a blank line ends a
+    paragraph). Nothing a user can see is changed.
     """
-    text = _SURROGATE.sub("\ufffd", text)
+    text = _ESCAPE_SEQUENCE.sub("", _SURROGATE.sub("\ufffd", text))
     text = _CONTROL.sub(" ", text.replace("\r\n", "\n").replace("\r", "\n"))
     return unicodedata.normalize("NFC", text).replace("\ufffd", " ")
 

@@ -18,8 +18,7 @@ MAX_SIGMA = 2.5  # grey levels: stronger grain would cost the background its 35 
 SHARED_SHARE = 0.8  # most sensor grain is in the brightness, a little in the colour
 BANK = 12  # noise fields drawn once; each frame takes one at a random offset
 PAD_PX = 32
-OFFSET = 10  # grey levels; the grain is clipped to +-OFFSET (4 sigma at the most)
-OFFSET_SCALAR = (OFFSET, OFFSET, OFFSET, 0)
+MAX_STEP = 10  # grey levels: the grain is clipped to this (4 sigma at the most)
 # Laplacian difference of two smoothers: white noise of std s gives a response of std 6 s.
 _KERNEL = np.array([[1, -2, 1], [-2, 4, -2], [1, -2, 1]], np.float32)
 FLAT_SHARE = 0.3
@@ -54,9 +53,12 @@ class Grain:
         size = (BANK, h + PAD_PX, w + PAD_PX)
         shared = self._rng.standard_normal(size + (1,), np.float32) * SHARED_SHARE
         own = self._rng.standard_normal(size + (channels,), np.float32) * np.sqrt(1 - SHARED_SHARE**2)
-        # Stored lifted by OFFSET as uint8: two saturating uint8 operations are far cheaper than a signed add.
-        bank = np.clip(np.rint((shared + own) * self.sigma), -OFFSET, OFFSET) + OFFSET
-        self._bank = (bank if len(shape) == 3 else bank[..., 0]).astype(np.uint8)
+        # Stored as its positive and negative parts in uint8: adding one and subtracting the other, both
+        # saturating, is the signed sum clipped to 0..255, at a fraction of the cost of a signed add.
+        bank = np.clip(np.rint((shared + own) * self.sigma), -MAX_STEP, MAX_STEP)
+        bank = bank if len(shape) == 3 else bank[..., 0]
+        self._up = np.maximum(bank, 0).astype(np.uint8)
+        self._down = np.maximum(-bank, 0).astype(np.uint8)
         self._shape = (h, w)
         self._last = -1
 
@@ -67,5 +69,5 @@ class Grain:
         self._last = k
         dy, dx = (int(v) for v in self._rng.integers(PAD_PX, size=2))
         h, w = self._shape
-        noise = self._bank[k, dy : dy + h, dx : dx + w]
-        return cv2.subtract(cv2.add(frame, noise), OFFSET_SCALAR)
+        window = (k, slice(dy, dy + h), slice(dx, dx + w))
+        return cv2.subtract(cv2.add(frame, self._up[window]), self._down[window])

@@ -21,6 +21,9 @@ from ...face import regions
 SEAM_IOD = 0.1  # how far either side of the meeting line the inner, darker band of an open lip is looked for
 DARK_SHARE = 0.9  # pixels darker than this share of the lips' median brightness: inner lip and seam
 INPAINT_PX = 3
+RIM_IOD = 0.04  # the outer rim of the lips, where their own colour is read
+TEETH_MARGIN = 10.0  # grey levels above the lips' bright rim
+TEETH_SATURATION = 110  # of 255 (HSV): teeth are nearly colourless, lips are not
 
 
 def close_seam(image: np.ndarray, landmarks: np.ndarray, iod: float) -> np.ndarray:
@@ -35,11 +38,15 @@ def close_seam(image: np.ndarray, landmarks: np.ndarray, iod: float) -> np.ndarr
     band &= lips
     luma = image.astype(np.float32) @ np.array([0.299, 0.587, 0.114], np.float32)
     lip_pixels = luma[(lips > 0) & (band == 0)]
-    if not len(lip_pixels):
+    rim = np.zeros_like(band)
+    cv2.polylines(rim, [np.round(outer).astype(np.int32)], True, 1, max(2, round(RIM_IOD * iod)))
+    rim_pixels = luma[(rim > 0) & (lips > 0)]
+    if not len(lip_pixels) or not len(rim_pixels):
         return image
     seam = (band > 0) & (luma < DARK_SHARE * float(np.median(lip_pixels)))
-    # Teeth left between the lips are bright, not dark: they are seam too where they lie on the line.
-    seam |= (band > 0) & (luma > float(np.percentile(lip_pixels, 97)) + 20)
+    # Teeth squeezed between the lips: brighter than anything on the lips' rim, and nearly colourless.
+    saturation = cv2.cvtColor(image, cv2.COLOR_RGB2HSV)[..., 1]
+    seam |= (lips > 0) & (luma > float(np.percentile(rim_pixels, 90)) + TEETH_MARGIN) & (saturation < TEETH_SATURATION)
     if not seam.any():
         return image
     mask = cv2.dilate(seam.astype(np.uint8), np.ones((3, 3), np.uint8))

@@ -26,6 +26,8 @@ from .mesh import Mesh, build_mesh
 from .mouth import MouthPainter
 from .warp import Warper
 
+CLOSE_FIRST_MAX_SMILE = 0.5  # photos smiling more than this keep their teeth and press their lips over them
+
 
 @dataclass
 class Prepared:
@@ -66,8 +68,9 @@ class BuiltinEngine:
         blendshapes = getattr(face, "blendshapes", None)
         grain = Grain(framing.image.shape, noise_sigma(framing.image), options.seed)
         mesh, deformer, warper = _parts(framing, blendshapes)
-        if deformer.photo.parted:
-            # Lips apart in the photo: close them first, so that the mouth opens from closed.
+        if deformer.photo.parted and deformer.photo.smile < CLOSE_FIRST_MAX_SMILE:
+            # Lips apart in the photo: close them first, so that the mouth opens from closed. A broad
+            # grin keeps its own teeth instead (its lips press together over them, `Deformer`).
             points = deformer.positions(MotionTrack.at_rest(1, options.fps).frame(0))
             landmarks = framing.landmarks.copy()
             landmarks[:, :2] = points[: len(landmarks)]

@@ -140,7 +140,9 @@ class TalkingHeadAvatar(AvatarSession):
             ),
         )
         # The runner only tells the generator; what it already queued (up to 0.1 s) would still play.
-        audio_output.on("clear_buffer", self._drop_queued)
+        # QueueAudioOutput emits "clear_buffer", but its types name only its base's playback events (the
+        # library ignores its own emit's type for the same reason).
+        audio_output.on("clear_buffer", self._drop_queued)  # type: ignore[arg-type]
         await self.runner.start()
 
     def _drop_queued(self) -> None:

@@ -6,7 +6,7 @@ import argparse
 import json
 import logging
 import sys
-from dataclasses import fields
+from dataclasses import Field, fields
 
 from . import __version__
 from .errors import ConfigurationError, InputError, OutputError
@@ -95,25 +95,26 @@ def _add_option_flags(parser: argparse.ArgumentParser) -> None:
         )
 
 
-def _setting_flags() -> list:
-    return [spec for spec in fields(Settings) if setting_spec(spec).flag]
+def _setting_flags() -> list[tuple[Field, str]]:
+    """The settings a `say` flag sets, each with its flag."""
+    return [(spec, flag) for spec in fields(Settings) if (flag := setting_spec(spec).flag)]
 
 
 def _add_setting_flags(parser: argparse.ArgumentParser) -> None:
     """Flags that set a machine setting (settings.py) for this run; without one, its environment variable decides."""
-    for spec in _setting_flags():
+    for spec, flag in _setting_flags():
         about, default = setting_spec(spec), default_of(spec)
         target = _group(parser, about.group)
         help = f"{about.help} (default: ${env_name(spec)}" + (f", else {default})" if default is not None else ")")
         if isinstance(default, bool):
-            target.add_argument(about.flag, dest=spec.name, action="store_true", default=None, help=help)
+            target.add_argument(flag, dest=spec.name, action="store_true", default=None, help=help)
         else:
             target.add_argument(
-                about.flag,
+                flag,
                 dest=spec.name,
                 type=str if default is None else type(default),
                 default=None,
-                metavar=about.flag.lstrip("-").upper().replace("-", "_"),
+                metavar=flag.lstrip("-").upper().replace("-", "_"),
                 help=help,
             )
 
@@ -123,7 +124,7 @@ def _options(args: argparse.Namespace) -> TalkOptions:
 
 
 def _settings(args: argparse.Namespace) -> Settings:
-    return Settings.from_env().override(**{spec.name: getattr(args, spec.name) for spec in _setting_flags()})
+    return Settings.from_env().override(**{spec.name: getattr(args, spec.name) for spec, _ in _setting_flags()})
 
 
 def _add_voices(sub) -> None:

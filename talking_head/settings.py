@@ -108,6 +108,10 @@ class Settings:
     )
     live_idle_timeout_s: float = setting(60.0, "a live stream with nothing to say for this long ends, in seconds")
     live_max_s: float = setting(600.0, "longest live stream, in seconds")
+    live_max_pending_chars: int = setting(
+        MAX_TEXT_CHARS,
+        "text a live stream holds before it is spoken, in characters; text past it is refused (an error frame)",
+    )
 
     def __post_init__(self) -> None:
         for spec in fields(self):  # a folder given as a string (Python callers, flags) is a Path like the rest
@@ -142,7 +146,9 @@ def spec_of(spec: Field) -> SettingSpec:
 
 
 def default_of(spec: Field):
-    return spec.default_factory() if spec.default is MISSING else spec.default
+    if spec.default is MISSING and callable(spec.default_factory):
+        return spec.default_factory()
+    return spec.default
 
 
 def _kind(spec: Field) -> type:

@@ -90,7 +90,7 @@ def evaluate(
             thumbnails.append((i, t, _thumbnail(frame)))
         if landmarks is None:
             continue
-        if background is None:
+        if background is None or identity is None:
             if photo is not None:
                 reference, reference_landmarks, covered = align_source(photo.image, photo.landmarks, frame, landmarks)
                 background = BackgroundMeter(reference, reference_landmarks, "source", covered)
@@ -124,21 +124,23 @@ def evaluate(
 
     # The transcript first: its pieces, cut at pauses, also carry long alignments.
     tick = time.perf_counter()
-    asr = {"text": None, "wer": None}
+    transcript: str | None = None
+    wer: float | None = None
     pieces = None
     # Without PocketSphinx: no transcript, WER or p/b/m timing.
     if audio is not None and RECOGNISER and (transcribe or text):
         pieces = transcribe_pieces(audio[0])
-        asr["text"] = " ".join(heard for _, _, heard in pieces if heard).strip()
+        transcript = " ".join(heard for _, _, heard in pieces if heard).strip()
         if text:
-            asr["wer"] = word_error_rate(text, asr["text"])
+            wer = word_error_rate(text, transcript)
+    asr = {"text": transcript, "wer": wer}
     clock["asr_s"] = time.perf_counter() - tick
 
     tick = time.perf_counter()
     events = None
     mouth.update({"bilabial_closure_rate": None, "bilabials_closed": None, "bilabials_counted": None})
     if (bilabials is not None or (text and RECOGNISER)) and audio is not None and mouth["open_speech"]:
-        phones = bilabials if bilabials is not None else bilabial_phones(audio[0], audio[1], text, pieces)
+        phones = bilabials if bilabials is not None or not text else bilabial_phones(audio[0], audio[1], text, pieces)
         if phones is not None:
             closure = closure_rate(opening, times, fps, phones, mouth["open_speech"])
             events = closure.pop("events")
@@ -154,6 +156,7 @@ def evaluate(
     )
     head["yaw_std_deg"] = round(float(np.nanstd(series.yaw_deg)), 4)
     head["pitch_std_deg"] = round(float(np.nanstd(series.pitch_deg)), 4)
+    assert background is not None and identity is not None  # both start at the first face, and one was found
     bg = background.result()
     ident = identity.result()
     duration_v = streams.video.duration_s or (times[-1] - times[0] + 1 / fps)

@@ -44,7 +44,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..engines import get_engine
+from ..engines import DrawingEngine, get_engine
 from ..errors import InputError
 from ..face import analyze_face
 from ..motion.sound_mouth import LOOKAHEAD_S, MOUTH, StreamingMouth
@@ -108,12 +108,13 @@ class AgentFace:
         self.settings = settings or Settings()
         self.fps = self.options.fps
         self.sample_rate = check_rate(sample_rate)
-        self.engine = get_engine("builtin") if engine is None or engine == "builtin" else engine
-        if not callable(getattr(self.engine, "draw", None)):
+        drawing = get_engine("builtin") if engine is None or engine == "builtin" else engine
+        if not isinstance(drawing, DrawingEngine):
             raise InputError(
-                f"the {getattr(self.engine, 'name', 'given')} engine cannot draw frame by frame; use builtin.",
+                f"the {getattr(drawing, 'name', 'given')} engine cannot draw frame by frame; use builtin.",
                 field="engine",
             )
+        self.engine = drawing
         face = analyze_face(DEFAULT_FACE if image is None else image, self.settings.max_image_pixels)
         self.prepared = self.engine.prepare(face, self.options, self.settings)
         self.max_frames = int(max_seconds * self.fps)

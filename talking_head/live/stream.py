@@ -27,7 +27,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from ..engines import get_engine
+from ..engines import get_drawing_engine
 from ..errors import InputError
 from ..face import analyze_face
 from ..motion.stream import MotionStream
@@ -97,7 +97,7 @@ class LiveStream:
         check_live_options(self.options)
         self.fps = self.options.fps
         self.face = analyze_face(DEFAULT_FACE if image is None else image, self.settings.max_image_pixels)
-        self.engine = get_engine("builtin")
+        self.engine = get_drawing_engine("builtin")
         self.prepared = self.engine.prepare(self.face, self.options, self.settings)
         voices_dir = self.settings.voices_dir
         self.sample_rate = load_voice(resolve_voice(self.options.voice, voices_dir)).sample_rate
@@ -147,10 +147,29 @@ class LiveStream:
         """Seconds of stream drawn and encoded so far (motion may already be planned further)."""
         return 0.0 if self._output is None else self._output.media_s
 
+    @property
+    def pending_chars(self) -> int:
+        """Text received and not yet being spoken: waiting for its end, or in units waiting their turn."""
+        return len(self._cutter.pending) + self._ahead.waiting_chars
+
     def add_text(self, piece: str) -> None:
-        """More text to speak; units are cut from it as their ends arrive."""
+        """More text to speak; units are cut from it as their ends arrive.
+
+        Refused (`InputError`, status 429) when it would bring the text waiting to be
+        spoken past the live_max_pending_chars setting: a client sending faster than the
+        face speaks must wait, not fill the server's memory.
+        """
         if self._ended.is_set():
             raise InputError("the stream has ended; text after the end is not spoken.", field="text")
+        limit = self.settings.live_max_pending_chars
+        if self.pending_chars + len(piece) > limit:
+            raise InputError(
+                f"text refused: {self.pending_chars} characters are still waiting to be spoken and this "
+                f"message would take them past the limit of {limit}. Send more once the face has said them "
+                "(watch the unit events).",
+                field="text",
+                status=429,
+            )
         with self._lock:
             for unit in self._cutter.add(piece):
                 self._ahead.submit(unit)

@@ -17,6 +17,7 @@ import logging
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -26,6 +27,9 @@ from .text import read_text
 from .timeline import Phone, Word
 from .voice_graph import NoiseInput, patch
 from .voices import VoiceInfo, bundled_voice_path, config_path, read_info
+
+if TYPE_CHECKING:  # piper (and its onnxruntime) load only when a voice is first used
+    from piper import PiperVoice
 
 log = logging.getLogger(__name__)
 
@@ -37,8 +41,8 @@ NOISE_PER_ID = 192 * 24
 MIN_SPEED, MAX_SPEED = 0.5, 2.0
 # Phonemes the voice gets in one run. Its memory grows with a run's length (about 0.5 MB a
 # phoneme id, two ids a phoneme, plus the noise drawn for it), so a sentence without an end
-# (a transcript, 'a' * 5000) is cut here; a 30-word sentence is about 180.
-MAX_RUN_PHONEMES = 200
+# (a transcript, 'a' * 5000) is cut here; a 25-word sentence is about 150.
+MAX_RUN_PHONEMES = 160
 CLAUSE_MARKS = frozenset(",;:—")  # a long run is cut after one of these where it can be
 
 
@@ -46,7 +50,7 @@ CLAUSE_MARKS = frozenset(",;:—")  # a long run is cut after one of these where
 class Voice:
     """A loaded Piper voice: the session of its patched graph and what it is."""
 
-    piper: object  # piper.PiperVoice
+    piper: PiperVoice
     info: VoiceInfo
     timed: bool
     """Whether the graph gives per-phoneme durations (every Piper VITS voice does)."""
@@ -70,7 +74,7 @@ class Voice:
             return int(names[str(speaker)])
         if str(speaker).isdigit() and int(speaker) < config.num_speakers:
             return int(speaker)
-        choices = ", ".join(sorted(names, key=names.get)) if names else f"0 to {config.num_speakers - 1}"
+        choices = ", ".join(sorted(names, key=lambda name: names[name])) if names else f"0 to {config.num_speakers - 1}"
         raise InputError(
             f"the voice {self.info.name} has no speaker {speaker!r}. Choose one of: {choices}.", field="speaker"
         )
@@ -222,13 +226,13 @@ def _time_words(
     spans: list[tuple[float, float] | None] = [(sounds[min(m)][1], sounds[max(m)][2]) if m else None for m in matched]
     words: list[Word] = []
     for t, token in enumerate(tokens):
-        if spans[t] is None:  # said with a neighbour (or not at all): between the two
+        span = spans[t]
+        if span is None:  # said with a neighbour (or not at all): between the two
             before = words[-1].end if words else start
             after = next((s[0] for s in spans[t + 1 :] if s is not None), end)
-            spans[t] = (before, max(before, after))
-        a, b = spans[t]
-        a = max(a, words[-1].start if words else start)
-        words.append(Word(token, a, max(a, b)))
+            span = spans[t] = (before, max(before, after))
+        begin = max(span[0], words[-1].start if words else start)
+        words.append(Word(token, begin, max(begin, span[1])))
     return words
 
 

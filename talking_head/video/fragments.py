@@ -122,10 +122,10 @@ class FragmentWriter:
         """Encode one RGB uint8 frame of shape (height, width, 3) with its share of the queued audio."""
         if frame.shape != (self.height, self.width, 3):
             raise ValueError(f"frame shape {frame.shape} is not {(self.height, self.width, 3)}")
-        frame = video_frame(frame, self.frames_written, self.fps)
+        picture = video_frame(frame, self.frames_written, self.fps)
         if self._fragment_starts(self.frames_written):
-            frame.pict_type = av.video.frame.PictureType.I
-        packets = self._video.encode(frame)
+            picture.pict_type = av.video.frame.PictureType.I
+        packets = self._video.encode(picture)
         if self._held is not None:  # low latency, no audio packet out yet: see _send_audio
             self._held += packets
         else:

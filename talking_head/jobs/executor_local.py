@@ -9,6 +9,8 @@ that its job's lease lapsed, has its job queued again, or failed with
 `worker_lost` after `max_attempts` runs; the slot stops a process whose job
 was handed on and starts a fresh one. At a stop the running jobs go back to the queue; jobs
 still queued or running when the server stopped are queued again at start.
+A pool process dies with the server (`process.die_with_parent`), and one
+whose memory passed `worker_max_rss_mb` after a job is replaced by a fresh one.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from multiprocessing.process import BaseProcess
 
 from ..errors import StoreUnavailable
 from .leases import LeaseWatch
+from .process import die_with_parent, resident_mb
 from .records import QUEUED, RUNNING, Job
 from .runner import TIMEOUT_MESSAGE, execute, fail, notify, warm_up
 from .storage import Storage
@@ -32,11 +35,13 @@ from .store_sqlite import SqliteJobStore
 log = logging.getLogger(__name__)
 
 STOP = None
+RECYCLE = "recycle"  # a pool process's answer after a job when it has grown too big and ends
 WARM_UP_LIMIT_S = 600
 
 
-def _worker_main(conn, settings, store_path) -> None:
+def _worker_main(conn, settings, store_path, parent_pid: int) -> None:
     """A pool process: load the models, then run the job ids that arrive on `conn`."""
+    die_with_parent(parent_pid)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     store = SqliteJobStore(store_path)
     storage = Storage(settings.results_path)
@@ -54,6 +59,11 @@ def _worker_main(conn, settings, store_path) -> None:
             execute(job_id, store, storage, settings, name)
         except Exception:
             log.exception("job %s could not be run", job_id)
+        size_mb = resident_mb()
+        if settings.worker_max_rss_mb and size_mb > settings.worker_max_rss_mb:
+            log.info("pool worker %s holds %.0f MB after job %s: a fresh one takes over", name, size_mb, job_id)
+            conn.send(RECYCLE)
+            return
         conn.send(job_id)
 
 
@@ -111,7 +121,7 @@ class LocalExecutor:
         # The child opens its own store: sqlite connections do not cross processes.
         process = self._context.Process(
             target=_worker_main,
-            args=(child, self.settings, self.store.path),
+            args=(child, self.settings, self.store.path, os.getpid()),
             name=f"talking-head-pool-{slot.index}",
             daemon=True,
         )
@@ -171,10 +181,13 @@ class LocalExecutor:
                 return
             if conn.poll(0.2):
                 try:
-                    conn.recv()
+                    answer = conn.recv()
                 except EOFError:
                     break
                 self._check_ended(job_id, worker)
+                if answer == RECYCLE:  # it ends after this job: the slot starts a fresh one
+                    process.join(5)
+                    self._kill(slot)
                 return
             if not process.is_alive():
                 break

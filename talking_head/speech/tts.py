@@ -41,8 +41,8 @@ NOISE_PER_ID = 192 * 24
 MIN_SPEED, MAX_SPEED = 0.5, 2.0
 # Phonemes the voice gets in one run. Its memory grows with a run's length (about 0.5 MB a
 # phoneme id, two ids a phoneme, plus the noise drawn for it), so a sentence without an end
-# (a transcript, 'a' * 5000) is cut here; a 30-word sentence is about 180.
-MAX_RUN_PHONEMES = 200
+# (a transcript, 'a' * 5000) is cut here; a 25-word sentence is about 150.
+MAX_RUN_PHONEMES = 160
 CLAUSE_MARKS = frozenset(",;:—")  # a long run is cut after one of these where it can be
 
 

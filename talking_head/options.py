@@ -27,6 +27,7 @@ TEXT_TIMINGS = ("voice", "forced")
 MAX_SPEAKER_CHARS = 100
 MAX_LANGUAGE_CHARS = 20
 SADTALKER_FRAMINGS = ("crop", "resize", "full")
+MOTION_LEVELS = ("calm", "natural", "lively")
 MIN_SIZE_PX, MAX_SIZE_PX = 64, 2048
 # The speaking rate (Piper's 1 / length_scale) the voice is asked for: the speed option, an SSML
 # <prosody rate>, and the two together.
@@ -164,6 +165,11 @@ class TalkOptions:
         request_help="Fixes the voice's noise, blinks and head motion: the same request and seed give the same video.",
     )
     still: bool = option(False, "keep the head still; only the face moves")
+    motion: str = option(
+        "natural",
+        "how much the head and brows move: calm, natural (a typical speaker's, fitted to real footage) or lively",
+        choices=MOTION_LEVELS,
+    )
     expression_scale: float = option(1.0, "scale of mouth and brow motion", minimum=0.0, maximum=3.0)
     pose_style: int = option(0, "head motion character", minimum=0, maximum=45)
     strict: bool = option(

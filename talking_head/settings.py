@@ -82,6 +82,11 @@ class Settings:
     cors_origins: list[str] = setting(
         factory=list, help="origins allowed to call the API from a browser, comma-separated"
     )
+    allowed_hosts: list[str] = setting(
+        factory=list,
+        help="host names the service answers to (the Host header), comma-separated; unset: any, except that "
+        "`serve` on a loopback address without an API key answers only to 127.0.0.1, localhost and ::1",
+    )
     public_url: str | None = setting(
         None, "the address clients reach the service on (behind a proxy); unset: the address each request came in on"
     )

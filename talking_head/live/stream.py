@@ -31,7 +31,7 @@ from ..engines import get_drawing_engine
 from ..errors import InputError
 from ..face import analyze_face
 from ..motion.stream import MotionStream
-from ..pipeline import DEFAULT_FACE, TalkOptions
+from ..pipeline import DEFAULT_FACE, TalkOptions, speak
 from ..settings import Settings
 from ..speech import Speech, check_text, speech_from_text
 from ..speech.audio import ANALYSIS_RATE
@@ -192,16 +192,7 @@ class LiveStream:
         return self._stopped.is_set()
 
     def _synthesise(self, unit: str) -> Speech:
-        options, settings = self.options, self.settings
-        return speech_from_text(
-            unit,
-            options.voice,
-            settings.max_text_chars,
-            speed=options.speed,
-            speaker=options.speaker,
-            seed=options.seed,
-            voices_dir=settings.voices_dir,
-        )
+        return speak(unit, self.options, self.settings)
 
     def _due_units(self) -> None:
         with self._lock:

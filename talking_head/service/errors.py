@@ -55,7 +55,9 @@ def add_error_handlers(app: FastAPI) -> None:
         headers = getattr(exc, "headers", None)
         if exc.status_code == 405:
             headers = {**(headers or {}), "Allow": ", ".join(allowed_methods(request))}
-        return envelope(exc.status_code, status_code(exc.status_code), str(exc.detail), headers=headers)
+        return envelope(
+            exc.status_code, status_code(exc.status_code), str(exc.detail), getattr(exc, "field", None), headers=headers
+        )
 
 
 def allowed_methods(request: Request) -> list[str]:
@@ -66,3 +68,12 @@ def allowed_methods(request: Request) -> list[str]:
         if match != Match.NONE and getattr(route, "methods", None):
             methods |= route.methods
     return sorted(methods)
+
+
+class FieldHTTPException(StarletteHTTPException):
+    """An HTTP error about one request field, raised where FastAPI lets only HTTP errors through
+    (while it reads the body)."""
+
+    def __init__(self, status: int, message: str, field: str):
+        super().__init__(status, message)
+        self.field = field

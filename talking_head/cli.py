@@ -28,11 +28,23 @@ def _add_say(sub) -> None:
         epilog='examples:\n  talking-head say "Hello there!" -o hello.mp4\n'
         "  talking-head say --audio talk.m4a --image me.jpg -o me.mp4\n"
         "  talking-head say - < script.txt --image me.jpg --size 0\n"
+        '  talking-head say "New words." --video clip.mp4 -o dubbed.mp4\n'
+        '  talking-head say "Hello." --avatar me.avatar -o me.mp4\n'
         '  talking-head say "Hello, live." --stream | ffplay -',
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("text", nargs="?", help="words to speak ('-' reads standard input); with --audio, its transcript")
     p.add_argument("--image", help="portrait photo (default: the bundled face)")
+    p.add_argument(
+        "--video",
+        metavar="CLIP",
+        help="dub this clip of one person speaking: its own frames, a new mouth (footage engine)",
+    )
+    p.add_argument(
+        "--avatar",
+        metavar="NAME.avatar",
+        help="speak with an avatar made by talking-head avatar make, from its idle loop (footage engine)",
+    )
     p.add_argument(
         "--audio", help="speech recording to lip-sync instead of text to speech (wav, mp3, m4a, ogg, flac, webm)"
     )
@@ -174,6 +186,8 @@ def _say(args) -> int:
     settings = _settings(args)
     chosen = _options(args)
     if args.stream:
+        if args.video or args.avatar:
+            raise InputError("--stream draws a photo; drop --stream to use --video or --avatar.", field="stream")
         return _stream(args, text, chosen, settings)
     progress, finish = _progress_bar()
     try:
@@ -185,6 +199,8 @@ def _say(args) -> int:
             options=chosen,
             progress=progress,
             settings=settings,
+            video=args.video,
+            avatar=args.avatar,
         )
     finally:
         finish()
@@ -232,6 +248,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 _COMMAND_MODULES = {
+    "talking_head.avatar.command": ("add_avatar_command",),
     "talking_head.evaluate.command": ("add_eval_command",),
     "talking_head.service.command": ("add_serve_command", "add_worker_command"),
 }

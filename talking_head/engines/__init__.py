@@ -4,7 +4,8 @@ An engine is an object with a `name`, `unavailable(options, settings) -> reason 
 `prepare(face, options, settings) -> prepared` (where `prepared.width`/`.height`
 give the frame size) and `render(prepared, speech, motion) -> Iterator[frame]`;
 `options` are the video's (`TalkOptions`), `settings` the machine's (`Settings`).
-Adding an engine is adding a module and a line to `_ENGINES`.
+Adding an engine is adding a module and a line to `_ENGINES`. An engine with
+`takes_avatar = True` (`footage`) is prepared with an `avatar.Avatar` instead of a `Face`.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ if TYPE_CHECKING:  # annotations only: the options module needs ENGINE_NAMES fro
 
 _ENGINES = {
     "sadtalker": "talking_head.engines.sadtalker.engine:SadTalkerEngine",
+    "footage": "talking_head.engines.footage.engine:FootageEngine",
     "builtin": "talking_head.engines.builtin.engine:BuiltinEngine",
     "still": "talking_head.engines.still:StillEngine",
 }
@@ -74,9 +76,11 @@ def get_engine(name: str) -> Engine:
     return _loaded[name]
 
 
-def engine_chain(requested: str, sadtalker_configured: bool) -> list[str]:
-    """The engines to try, best first: sadtalker (if configured) -> builtin -> still."""
+def engine_chain(requested: str, sadtalker_configured: bool, footage: bool = False) -> list[str]:
+    """The engines to try, best first: footage (given a clip or an avatar), else sadtalker (if configured),
+    then builtin -> still. The footage engine is only ever tried with footage to draw from."""
     if requested == "auto":
-        return (["sadtalker"] if sadtalker_configured else []) + ["builtin", "still"]
-    order = list(_ENGINES)
-    return order[order.index(requested) :]
+        first = ["footage"] if footage else ["sadtalker"] if sadtalker_configured else []
+        return first + ["builtin", "still"]
+    order = [name for name in _ENGINES if name != "footage" or footage]
+    return order[order.index(requested) :] if requested != "footage" else ["footage", "builtin", "still"]

@@ -1,0 +1,190 @@
+"""The loop plan: where the footage can jump from one frame to another without a visible jump.
+
+A motion graph (Kovar et al. 2002; "video textures", Schödl et al. 2000) on the
+upper face: frames a and b are compared by the landmarks of the eyes, brows,
+nose and face oval in the image (the lower face is replaced anyway). A jump
+from a to b (b played after a) is allowed when the upper face moves no more
+than it does between ordinary consecutive frames of the clip, and the frames
+around it agree too (so the motion's speed carries over). Playing the plan:
+forward through the footage, and, where the footage ends or is unusable, along
+the best jump back; where no jump is good enough, the footage plays backward
+for a while (every step then is a real step of the footage).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..face import regions
+
+UPPER_FACE = (
+    *regions.RIGID,
+    *regions.RIGHT_EYE,
+    *regions.LEFT_EYE,
+    *regions.RIGHT_BROW,
+    *regions.LEFT_BROW,
+    10,
+    338,
+    297,
+    332,
+    284,
+    109,
+    67,
+    103,
+    54,
+)
+STEP_PERCENTILE = 90  # a jump may move the upper face as much as 9 in 10 of the clip's own frame steps
+MIN_JUMP_FRAMES = 12  # shorter jumps only stutter
+MIN_RUN_FRAMES = 25  # played in order at least this long between jumps
+MAX_JUMPS_PER_FRAME = 4
+LOOKAHEAD_FRAMES = 50  # a jump is chosen this far before the footage runs out
+FREE_JUMP_CHANCE = 0.02  # per frame, after a run: jumps now and then, not at every chance
+
+
+def upper_face(landmarks: np.ndarray) -> np.ndarray:
+    """(frames, points, 2) upper-face landmarks in IOD of each frame (NaN where no face)."""
+    points = landmarks[:, list(UPPER_FACE), :2].astype(np.float32)
+    right = landmarks[:, list(regions.RIGHT_EYE_CORNERS), :2].mean(axis=1)
+    left = landmarks[:, list(regions.LEFT_EYE_CORNERS), :2].mean(axis=1)
+    iod = np.linalg.norm(left - right, axis=1)
+    scale = np.nanmedian(iod) if np.isfinite(iod).any() else 1.0
+    return points / np.float32(scale)
+
+
+def distance(features: np.ndarray, a, b) -> np.ndarray:
+    """Mean landmark displacement (IOD) between frames a and b (arrays broadcast)."""
+    return np.linalg.norm(features[a] - features[b], axis=-1).mean(axis=-1)
+
+
+def frame_steps(features: np.ndarray) -> np.ndarray:
+    """Displacement between each frame and the next (NaN where either has no face)."""
+    return distance(features, np.arange(len(features) - 1), np.arange(1, len(features)))
+
+
+@dataclass
+class LoopPlan:
+    """Allowed jumps `(source, target, cost)` over `usable` frames; `limit` the largest jump allowed (IOD).
+
+    Frame numbers here count from `offset`, the footage frame the plan starts at.
+    """
+
+    usable: np.ndarray
+    jumps: np.ndarray
+    limit: float
+    idle_start: int
+    offset: int = 0
+
+    @classmethod
+    def build(cls, landmarks: np.ndarray, usable: np.ndarray, offset: int = 0) -> LoopPlan:
+        features = upper_face(landmarks)
+        n = len(features)
+        steps = frame_steps(features)
+        ok_steps = steps[np.isfinite(steps) & usable[:-1] & usable[1:]]
+        limit = float(np.percentile(ok_steps, STEP_PERCENTILE)) if len(ok_steps) else 0.0
+        good = np.flatnonzero(usable)
+        found: list[tuple[int, int, float]] = []
+        if len(good) > 2 * MIN_JUMP_FRAMES:
+            for a in good:
+                b = good[np.abs(good - a) >= MIN_JUMP_FRAMES]
+                b = b[(b >= 1) & (b < n - 1)]
+                if a + 1 >= n or not len(b):
+                    continue
+                here = distance(features, a, b)
+                # The frames around the jump agree too: the motion's speed carries over.
+                before = distance(features, a - 1 if a > 0 else a, b - 1)
+                after = distance(features, min(a + 1, n - 1), b + 1)
+                cost = here + 0.5 * (before + after)
+                keep = np.isfinite(cost) & (here <= limit) & usable[b - 1] & usable[np.minimum(b + 1, n - 1)]
+                order = np.argsort(np.where(keep, cost, np.inf))[:MAX_JUMPS_PER_FRAME]
+                found += [(int(a), int(b[k]), float(cost[k])) for k in order if keep[k]]
+        jumps = np.array(found, np.float64).reshape(-1, 3)
+        return cls(usable.astype(bool), jumps, limit, _idle_start(jumps, usable), offset)
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        return {
+            "usable": self.usable,
+            "jumps": self.jumps,
+            "limit": np.array([self.limit]),
+            "idle_start": np.array([self.idle_start]),
+            "offset": np.array([self.offset]),
+        }
+
+    @classmethod
+    def from_arrays(cls, arrays) -> LoopPlan:
+        return cls(
+            np.asarray(arrays["usable"], bool),
+            np.asarray(arrays["jumps"], np.float64).reshape(-1, 3),
+            float(arrays["limit"][0]),
+            int(arrays["idle_start"][0]),
+            int(arrays["offset"][0]),
+        )
+
+    def play(self, start: int, rng: np.random.Generator, in_order_until: int = 0) -> Iterator[int]:
+        """Footage frame numbers for ever: from `start`, in order (at least up to `in_order_until`), then
+        through the plan, jumping where allowed. Frames before the plan's `offset` are played in order."""
+        for frame in range(start, min(self.offset, max(in_order_until, start))):
+            yield frame
+        start = max(0, start - self.offset)
+        for frame in self._play(start, rng, max(0, in_order_until - self.offset)):
+            yield self.offset + frame
+
+    def _play(self, start: int, rng: np.random.Generator, in_order_until: int) -> Iterator[int]:
+        n = len(self.usable)
+        frame, direction, run = start, 1, 0
+        planned: tuple[int, int] | None = None
+        while True:
+            yield frame
+            run += 1
+            if frame < in_order_until and frame + 1 < n:
+                frame += 1
+                continue
+            if planned is not None and frame == planned[0]:
+                frame, direction, run, planned = planned[1], 1, 0, None
+                continue
+            if direction == 1 and planned is None:
+                end = self._run_end(frame)
+                if end - frame <= LOOKAHEAD_FRAMES:
+                    planned = self._best_jump(frame, end)
+                    if planned is not None and planned[0] == frame:
+                        frame, run, planned = planned[1], 0, None
+                        continue
+                elif run >= MIN_RUN_FRAMES and rng.random() < FREE_JUMP_CHANCE:
+                    jump = self._best_jump(frame, frame)
+                    if jump is not None:
+                        frame, run = jump[1], 0
+                        continue
+            ahead = frame + direction
+            if not (0 <= ahead < n and self.usable[ahead]):
+                direction = -direction  # no good jump: play backward (every step a real one)
+                ahead = frame + direction
+                if not (0 <= ahead < n and self.usable[ahead]):
+                    continue  # a lone usable frame: hold it
+            frame = ahead
+
+    def _run_end(self, frame: int) -> int:
+        """The last frame of the usable run that `frame` is in."""
+        after = np.flatnonzero(~self.usable[frame:])
+        return frame + int(after[0]) - 1 if len(after) else len(self.usable) - 1
+
+    def _best_jump(self, first: int, last: int) -> tuple[int, int] | None:
+        """The cheapest backward jump leaving from a frame in [first, last]."""
+        if not len(self.jumps):
+            return None
+        source, target = self.jumps[:, 0], self.jumps[:, 1]
+        rows = self.jumps[(source >= first) & (source <= last) & (target < source)]
+        if not len(rows):
+            return None
+        best = rows[np.argmin(rows[:, 2])]
+        return int(best[0]), int(best[1])
+
+
+def _idle_start(jumps: np.ndarray, usable: np.ndarray) -> int:
+    """Where an avatar starts idling: the target of the best backward jump (a loop begins there)."""
+    back = jumps[jumps[:, 1] < jumps[:, 0]] if len(jumps) else jumps
+    if len(back):
+        return int(back[np.argmin(back[:, 2]), 1])
+    good = np.flatnonzero(usable)
+    return int(good[0]) if len(good) else 0

@@ -39,6 +39,7 @@ MIN_USABLE_S = 3.0  # seconds of frames with a frontal face the bank and the loo
 MIN_USABLE_SHARE = 0.5  # below this the face is turned away or covered for most of the clip
 MAX_TURN_IOD = 0.3  # nose tip this far (IOD) beside the eyes' midpoint: turned too far to use
 IOD_JUMP = 0.25  # a face this much larger or smaller than usual is a tracking slip, not the person
+LOST_LOOK_EVERY = 5  # frames: how often a lost face is looked for again
 FACE_COUNT_EVERY_S = 2.0  # how often faces are counted (the detector is the slow part)
 MAX_BANK_SAMPLES = 1500  # one minute of mouths at 25 fps: plenty for unit selection
 MAX_LOOP_FRAMES = 1500  # the loop plan (and a bundle's footage) covers at most a minute
@@ -177,7 +178,9 @@ def make_avatar(
         for i, frame in enumerate(iter_clip(clip, width, height)):
             if i % count_every == 0:
                 faces_seen = max(faces_seen, len(detect_faces(frame)))
-            tracks.append(tracker.find(frame))
+            # While the face is lost, look for it only now and then: a long turned-away stretch costs little.
+            lost = bool(tracks) and tracks[-1] is None
+            tracks.append(tracker.find(frame) if not lost or i % LOST_LOOK_EVERY == 0 else None)
             if encoder is not None and i < MAX_LOOP_FRAMES:
                 container, stream = encoder
                 video = av.VideoFrame.from_ndarray(frame, format="rgb24")

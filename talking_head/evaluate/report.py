@@ -20,7 +20,7 @@ from .head import head_motion
 from .identity import SAMPLES as IDENTITY_SAMPLES
 from .identity import IdentityMeter
 from .intelligibility import transcribe_pieces, word_error_rate
-from .lipsync import envelope, lipsync, mouth_opening, silence_mask
+from .lipsync import closures_per_second, envelope, lipsync, mouth_opening, silence_mask
 from .sheet import THUMB_PX, pick_frames, write_sheet
 from .streaks import streak_share
 from .tracking import FaceSeries, FaceTracker, inter_ocular, lip_gap
@@ -109,6 +109,7 @@ def evaluate(
         env = None  # a silent track: nothing to sync to
     sync = lipsync(opening, env)
     mouth = mouth_opening(opening, env, fps)
+    mouth["closures_per_s"] = closures_per_second(opening, env, fps)
     mouth["open_photo"] = round(lip_gap(photo.landmarks) / inter_ocular(photo.landmarks), 4) if photo else None
     both = mouth["open_speech"] is not None and mouth["open_silence"] is not None
     mouth["amplitude"] = round(mouth["open_speech"] - mouth["open_silence"], 4) if both else None

@@ -23,6 +23,7 @@ from ...motion.track import MotionTrack
 from ...options import TalkOptions
 from ...settings import Settings
 from ...speech import Speech
+from ...speech.audio import frame_rms
 from .blend import match_colour, multiband
 from .selection import select_samples
 
@@ -81,7 +82,8 @@ class FootageEngine:
             if int(b) in fits:
                 points = apply(fits[int(b)], avatar.landmarks[b])
                 turn[t] = (points[1] - points[2]) / avatar.iod
-        samples = select_samples(avatar.bank, motion, turn)
+        rms = frame_rms(speech.audio_16k, motion.fps, motion.n_frames)
+        samples = select_samples(avatar.bank, motion, turn, rms)
         for t, b in enumerate(bases):
             frame = avatar.frames.get(int(b))
             if int(b) in fits:

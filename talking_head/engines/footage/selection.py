@@ -16,39 +16,84 @@ from ...avatar.bank import MouthBank
 from ...motion.track import MotionTrack
 
 CANDIDATES = 24  # samples per frame, by target cost (plus the successors of the previous frame's)
-W_OPENING, W_WIDTH, W_TURN = 1.0, 0.35, 0.3
+W_OPENING, W_WIDTH, W_TURN = 3.0, 0.35, 0.3
 W_PRESSED = 4.0  # lips pressed (p, b, m): the opening must be closed
-CLOSED_PERCENTILE, OPEN_PERCENTILE = 2, 92  # the bank's closed and wide-open mouths, as jaw 0 and 1
+CLOSED_PERCENTILE, OPEN_PERCENTILE = 2, 85  # the bank's closed and wide-open mouths, as jaw 0 and 1
+CLOSED_JAW = 0.04  # the track's jaw at or under this is lips together
 SPEAKING_JAW = 0.05  # frames with the jaw open more than this are speech
 MIN_FULL_JAW = 0.25  # quiet speech is not stretched to a wide-open mouth
+DIP_SHARE = 0.5  # a local minimum of the opening under this share is a dip between syllables
+CLOSURE_EVERY_S = 1.0  # speech this long without the lips meeting gets a closure at its deepest dip
+LOUDNESS_MIX = 0.3  # share of the opening that follows the voice's loudness
 REPEAT_COST = 0.4  # the same sample twice: a held mouth
-JUMP_COST = 0.6  # any non-consecutive sample: a cut
+JUMP_COST = 0.2  # any non-consecutive sample: a cut
 W_JOIN = 0.5  # per unit of shape difference across a cut
 
 
-def mouth_targets(bank: MouthBank, motion: MotionTrack) -> tuple[np.ndarray, np.ndarray]:
-    """Per frame: target inner-lip opening and mouth width, in IOD, in the bank's own range."""
+def loudness_share(rms: np.ndarray) -> np.ndarray:
+    """Frame loudness 0..1 against the speech's own loud frames, compressed as heard."""
+    loud = max(float(np.percentile(rms, 90)), 1e-6) if len(rms) else 1.0
+    return np.clip(rms / loud, 0.0, 1.0) ** 0.5
+
+
+def closures(share: np.ndarray, pressed: np.ndarray, fps: float) -> np.ndarray:
+    """Frames where the lips meet: pressed (p, b, m), the jaw at rest, and the deepest dips between syllables.
+
+    Real lips meet on most dips between syllables; at least one closure falls
+    in every `CLOSURE_EVERY_S` of speech (the deepest dip there).
+    """
+    shut = pressed | (share <= 0)
+    inside = np.zeros(len(share), bool)
+    inside[1:-1] = (share[1:-1] <= share[:-2]) & (share[1:-1] <= share[2:]) & (share[1:-1] < DIP_SHARE)
+    shut |= inside & (share < DIP_SHARE / 2)
+    window = max(2, round(CLOSURE_EVERY_S * fps))
+    for start in range(0, len(share) - window + 1, window // 2):
+        span = slice(start, start + window)
+        if (share[span] > 0).mean() < 0.8 or shut[span].any():
+            continue  # mostly pause, or already closing
+        dips = np.flatnonzero(inside[span])
+        if len(dips):
+            shut[start + dips[np.argmin(share[span][dips])]] = True
+    return shut
+
+
+def mouth_targets(
+    bank: MouthBank, motion: MotionTrack, rms: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per frame: target inner-lip opening and mouth width, in IOD, in the bank's own range; and lips shut.
+
+    `rms` (the speech's loudness per frame), when given, is mixed into the
+    opening wherever the track opens the mouth: a real mouth opens wider on a
+    louder vowel, and the footage holds every width to choose from.
+    """
     opening, width = bank.descriptor("opening"), bank.descriptor("width")
     closed, wide = np.percentile(opening, [CLOSED_PERCENTILE, OPEN_PERCENTILE])
     jaw = np.asarray(motion.jaw, np.float64)
     # The track's jaw is scaled by loudness: its own loud vowels, not 1, are this person's wide mouth.
     speaking = jaw[jaw > SPEAKING_JAW]
     full = max(MIN_FULL_JAW, float(np.percentile(speaking, OPEN_PERCENTILE)) if len(speaking) else 1.0)
-    target_opening = closed + np.clip(jaw / full, 0.0, 1.0) * (wide - closed)
-    target_opening = np.where(np.asarray(motion.lip_press) > 0.5, closed, target_opening)
+    # A nearly shut jaw (between syllables, on stops) is a closed mouth: real lips meet there.
+    share = np.clip((jaw - CLOSED_JAW) / max(full - CLOSED_JAW, 1e-3), 0.0, 1.0)
+    if rms is not None:
+        share = (1 - LOUDNESS_MIX) * share + LOUDNESS_MIX * loudness_share(np.asarray(rms, np.float64)) * (share > 0)
+    shut = closures(share, np.asarray(motion.lip_press) > 0.5, motion.fps)
+    target_opening = np.where(shut, closed, closed + share * (wide - closed))
     narrow, mid, spread = np.percentile(width, [5, 50, 95])
     lips = np.clip(np.asarray(motion.lip_width, np.float64), -1.0, 1.0)
     target_width = mid + np.where(lips >= 0, lips * (spread - mid), lips * (mid - narrow))
-    return target_opening, target_width
+    return target_opening, target_width, shut
 
 
-def target_costs(bank: MouthBank, motion: MotionTrack, base_turn: np.ndarray | None) -> np.ndarray:
+def target_costs(
+    bank: MouthBank, motion: MotionTrack, base_turn: np.ndarray | None, rms: np.ndarray | None = None
+) -> np.ndarray:
     """(frames, samples) target cost."""
     opening, width = bank.descriptor("opening"), bank.descriptor("width")
-    target_opening, target_width = mouth_targets(bank, motion)
+    target_opening, target_width, shut = mouth_targets(bank, motion, rms)
     spread_o = max(float(np.std(opening)), 1e-3)
     spread_w = max(float(np.std(width)), 1e-3)
-    weight_o = np.where(np.asarray(motion.lip_press) > 0.5, W_PRESSED, W_OPENING)[:, None]
+    # Lips shut: closed, whatever else the sample offers.
+    weight_o = np.where(shut, W_PRESSED, W_OPENING)[:, None]
     cost = weight_o * ((opening[None, :] - target_opening[:, None]) / spread_o) ** 2
     cost += W_WIDTH * ((width[None, :] - target_width[:, None]) / spread_w) ** 2
     if base_turn is not None:
@@ -59,12 +104,14 @@ def target_costs(bank: MouthBank, motion: MotionTrack, base_turn: np.ndarray | N
     return cost
 
 
-def select_samples(bank: MouthBank, motion: MotionTrack, base_turn: np.ndarray | None = None) -> np.ndarray:
+def select_samples(
+    bank: MouthBank, motion: MotionTrack, base_turn: np.ndarray | None = None, rms: np.ndarray | None = None
+) -> np.ndarray:
     """The sample index for each frame: the cheapest path by target plus join cost."""
     n, m = motion.n_frames, len(bank)
     if n == 0:
         return np.zeros(0, np.int64)
-    costs = target_costs(bank, motion, base_turn)
+    costs = target_costs(bank, motion, base_turn, rms)
     k = min(CANDIDATES, m)
     successor = np.full(m, -1)
     consecutive = np.flatnonzero(bank.frames[1:] == bank.frames[:-1] + 1)

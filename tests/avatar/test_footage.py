@@ -1,0 +1,97 @@
+"""Avatars from footage, on a real clip: made, bundled, dubbed and spoken; measured on the decoded output."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+
+from talking_head import TalkOptions, cli
+from talking_head.avatar import load_avatar
+from talking_head.avatar.loops import distance, frame_steps, upper_face
+from talking_head.errors import InputError
+from talking_head.evaluate.report import evaluate
+from talking_head.evaluate.untouched import untouched_psnr
+from talking_head.pipeline import talk
+
+from .conftest import CLIP
+
+TEXT = "Please bring my map, and maybe a pen. We meet by the big boat at nine."
+SIZE = 256  # small frames: quick to draw, encode and measure
+
+
+@pytest.fixture(scope="module")
+def avatar_path(tmp_path_factory):
+    """`talking-head avatar make CLIP -o NAME.avatar`, through the command line."""
+    path = tmp_path_factory.mktemp("avatar") / "katie.avatar"
+    assert cli.main(["avatar", "make", str(CLIP), "-o", str(path)]) == 0
+    return path
+
+
+@pytest.fixture(scope="module")
+def dubbed(tmp_path_factory):
+    """The clip dubbed with new words (`say TEXT --video CLIP`), and its measures."""
+    out = tmp_path_factory.mktemp("dub") / "dubbed.mp4"
+    result = talk(text=TEXT, video=CLIP, output=out, options=TalkOptions(size=SIZE))
+    return result, evaluate(out, text=TEXT), untouched_psnr(out, CLIP)
+
+
+def test_dubbing_moves_the_lips_with_the_new_words(dubbed):
+    result, report, _ = dubbed
+    assert result.engine == "footage" and not result.fallback
+    assert (result.width, result.height) == (SIZE, SIZE)
+    assert report["face_found_share"] == 1.0
+    sync = report["lipsync"]
+    assert sync["r"] >= 0.6 and abs(sync["best_lag_frames"]) <= 1, sync
+    assert report["mouth"]["bilabial_closure_rate"] >= 0.8, report["mouth"]
+    assert report["mouth"]["open_silence"] <= 0.03, report["mouth"]
+
+
+def test_dubbing_keeps_the_clip_outside_the_lower_face(dubbed):
+    _, _, kept = dubbed
+    assert kept["frames"] >= 50
+    assert kept["psnr_db"] >= 35.0, kept
+
+
+def test_avatar_bundle_loads_and_speaks_from_its_idle_loop(avatar_path, tmp_path):
+    avatar = load_avatar(avatar_path)
+    assert avatar.usable.sum() >= 150 and len(avatar.bank) >= 150 and not avatar.dubbing
+    out = tmp_path / "spoken.mp4"
+    result = talk(text=TEXT, avatar=avatar_path, output=out, options=TalkOptions(size=SIZE))
+    report = evaluate(out)
+    assert result.engine == "footage" and report["face_found_share"] == 1.0
+    assert report["lipsync"]["best_r"] >= 0.5, report["lipsync"]
+
+
+def test_loop_plan_never_jumps_more_than_the_footage_does(avatar_path):
+    avatar = load_avatar(avatar_path)
+    features = upper_face(avatar.landmarks)
+    steps = frame_steps(features)
+    own_p99 = float(np.nanpercentile(steps, 99))
+    plan = np.fromiter(itertools.islice(avatar.loop.play(avatar.loop.idle_start, np.random.default_rng(1)), 1500), int)
+    moved = distance(features, plan[:-1], plan[1:])
+    assert np.isfinite(moved).all()
+    assert float(moved.max()) <= own_p99
+    assert len(set(plan.tolist())) >= 0.8 * avatar.usable.sum()  # the whole footage is used, not one loop
+
+
+@pytest.mark.parametrize("where", [0, 30, 5000, -1])
+def test_bundle_refuses_a_changed_byte(avatar_path, tmp_path, where):
+    data = bytearray(avatar_path.read_bytes())
+    data[where] ^= 0x01
+    changed = tmp_path / "changed.avatar"
+    changed.write_bytes(bytes(data))
+    with pytest.raises(InputError, match="avatar make"):
+        load_avatar(changed)
+
+
+def test_bundle_of_another_format_version_is_refused(avatar_path, tmp_path):
+    from talking_head.avatar.bundle import MAGIC
+
+    data = bytearray(avatar_path.read_bytes())
+    data[len(MAGIC)] = 0  # format version 0
+    older = tmp_path / "older.avatar"
+    older.write_bytes(bytes(data))
+    with pytest.raises(InputError, match="older talking-head"):
+        load_avatar(older)

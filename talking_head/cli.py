@@ -6,7 +6,7 @@ import argparse
 import json
 import logging
 import sys
-from dataclasses import fields
+from dataclasses import Field, fields
 
 from . import __version__
 from .errors import ConfigurationError, InputError, OutputError
@@ -17,6 +17,20 @@ from .settings import Settings, default_of, env_name
 from .settings import spec_of as setting_spec
 
 EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
+EXIT_SIGNAL_BASE = 128  # stopped by signal N: exit 128 + N, as a shell reports a process it killed
+
+
+class Stopped(KeyboardInterrupt):
+    """SIGTERM (timeout, systemd, docker stop) raised where the program is, as Ctrl-C is,
+    so that what is half-written is removed on the way out."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _stop(signum, frame) -> None:
+    raise Stopped(signum)
 
 
 def _add_say(sub) -> None:
@@ -93,25 +107,26 @@ def _add_option_flags(parser: argparse.ArgumentParser) -> None:
         )
 
 
-def _setting_flags() -> list:
-    return [spec for spec in fields(Settings) if setting_spec(spec).flag]
+def _setting_flags() -> list[tuple[Field, str]]:
+    """The settings a `say` flag sets, each with its flag."""
+    return [(spec, flag) for spec in fields(Settings) if (flag := setting_spec(spec).flag)]
 
 
 def _add_setting_flags(parser: argparse.ArgumentParser) -> None:
     """Flags that set a machine setting (settings.py) for this run; without one, its environment variable decides."""
-    for spec in _setting_flags():
+    for spec, flag in _setting_flags():
         about, default = setting_spec(spec), default_of(spec)
         target = _group(parser, about.group)
         help = f"{about.help} (default: ${env_name(spec)}" + (f", else {default})" if default is not None else ")")
         if isinstance(default, bool):
-            target.add_argument(about.flag, dest=spec.name, action="store_true", default=None, help=help)
+            target.add_argument(flag, dest=spec.name, action="store_true", default=None, help=help)
         else:
             target.add_argument(
-                about.flag,
+                flag,
                 dest=spec.name,
                 type=str if default is None else type(default),
                 default=None,
-                metavar=about.flag.lstrip("-").upper().replace("-", "_"),
+                metavar=flag.lstrip("-").upper().replace("-", "_"),
                 help=help,
             )
 
@@ -121,7 +136,7 @@ def _options(args: argparse.Namespace) -> TalkOptions:
 
 
 def _settings(args: argparse.Namespace) -> Settings:
-    return Settings.from_env().override(**{spec.name: getattr(args, spec.name) for spec in _setting_flags()})
+    return Settings.from_env().override(**{spec.name: getattr(args, spec.name) for spec, _ in _setting_flags()})
 
 
 def _add_voices(sub) -> None:
@@ -177,7 +192,11 @@ def _progress_bar():
 
 
 def _say(args) -> int:
+    import signal
+
     from .pipeline import talk
+
+    signal.signal(signal.SIGTERM, _stop)
 
     # Bytes that are not UTF-8 become U+FFFD (the text front end drops them), never a UnicodeDecodeError.
     text = sys.stdin.buffer.read().decode("utf-8", errors="replace") if args.text == "-" else args.text
@@ -286,9 +305,12 @@ def main(argv: list[str] | None = None) -> int:
     except (ConfigurationError, OutputError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:
+        import signal
+
+        signum = getattr(exc, "signum", signal.SIGINT)
+        print(f"stopped ({signal.Signals(signum).name}): nothing was written", file=sys.stderr)
+        return EXIT_SIGNAL_BASE + signum
     except Exception as exc:  # the last line of defence: one line, not a traceback
         logging.getLogger(__name__).info("internal failure", exc_info=True)  # the traceback, with -v
         print(f"internal error: {exc.__class__.__name__}: {exc}", file=sys.stderr)

@@ -45,8 +45,12 @@ class TalkingHeadError(Exception):
     """Base class of every error this package raises on purpose."""
 
     status = 500
-    code = INTERNAL_ERROR
     field: str | None = None
+
+    @property
+    def code(self) -> str:
+        """The stable code of its error record; a subclass gives its own (a class attribute or a property)."""
+        return INTERNAL_ERROR
 
     def record(self) -> dict:
         """The error record a failed job keeps and an HTTP error body holds."""
@@ -102,14 +106,11 @@ class OutputError(TalkingHeadError):
     def __init__(self, message: str, *, reason: str = "failed"):
         super().__init__(message)
         self.reason = reason
+        self.status = STORAGE_STATUSES[self.code]
 
     @property
     def code(self) -> str:
         return "no_space" if self.reason == "no_space" else "storage_error"
-
-    @property
-    def status(self) -> int:
-        return STORAGE_STATUSES[self.code]
 
     def record(self) -> dict:
         """A job's (and an HTTP) error for the server's disk: no server paths in the message."""

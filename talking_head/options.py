@@ -13,6 +13,7 @@ one video (limits, folders, the SadTalker checkpoints and device) is in
 from __future__ import annotations
 
 import argparse
+import math
 import typing
 from collections.abc import Callable
 from dataclasses import Field, dataclass, field, fields
@@ -60,6 +61,14 @@ class OptionSpec:
     """The `say --help` section."""
     parse: Callable[[str], typing.Any] | None = None
     """Turns the flag's text into the value, when the type alone does not say how."""
+
+    def allows(self, value: typing.Any) -> bool:
+        """Whether `value` is one of the choices and within the bounds (those the option has)."""
+        if self.choices and value not in self.choices:
+            return False
+        if self.minimum is None:
+            return True
+        return self.minimum <= value <= (math.inf if self.maximum is None else self.maximum)
 
     def describe(self) -> str:
         if self.rule:
@@ -185,11 +194,7 @@ class TalkOptions:
             value, about = getattr(self, spec.name), spec_of(spec)
             if value is None:
                 continue
-            checks: list[Check] = []
-            if about.choices:
-                checks.append((lambda v, about=about: v in about.choices, about.describe()))
-            if about.minimum is not None:
-                checks.append((lambda v, about=about: about.minimum <= v <= about.maximum, about.describe()))
+            checks: list[Check] = [(about.allows, about.describe())]
             for ok, rule in [*checks, *about.checks]:
                 if not ok(value):
                     raise InputError(f"{spec.name} must be {rule}.", field=spec.name)

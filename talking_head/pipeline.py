@@ -167,7 +167,7 @@ def _render(
                 progress(0.2 + 0.8 * frames / motion.n_frames, "render")
         if frames != motion.n_frames:
             raise EngineError(f"{engine.name} drew {frames} frames for {motion.n_frames} wanted")
-    return frames, prepared.width, prepared.height, getattr(prepared, "framed", None)
+    return frames, prepared.width, prepared.height, prepared.framed
 
 
 def _read_only(folder: Path) -> bool:

@@ -143,7 +143,9 @@ def spec_of(spec: Field) -> SettingSpec:
 
 
 def default_of(spec: Field):
-    return spec.default_factory() if spec.default is MISSING else spec.default
+    if spec.default is MISSING and callable(spec.default_factory):
+        return spec.default_factory()
+    return spec.default
 
 
 def _kind(spec: Field) -> type:

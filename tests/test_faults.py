@@ -75,17 +75,33 @@ def test_full_disk_is_exit_2_on_the_command_line(small_disk, tmp_path):
     assert sorted(p.name for p in small_disk.iterdir()) == ["filler"]
 
 
-def test_killed_mid_encode_leaves_nothing_at_the_final_name(tmp_path):
-    output = tmp_path / "talk.mp4"
-    partial = tmp_path / ".talk.mp4.partial"
-    process = say(LONG, "--size", "512", "-o", str(output), cwd=tmp_path)
+def encoding(output: Path, size: str, cwd: Path) -> subprocess.Popen:
+    """`say` started on LONG, returned once encoded frames are in its partial file."""
+    partial = output.with_name(f".{output.name}.partial")
+    process = say(LONG, "--size", size, "-o", str(output), cwd=cwd)
     deadline = time.monotonic() + 240
     # Bytes in the partial file: encoded frames have left the muxer's 32 kB buffer.
     while not (partial.exists() and partial.stat().st_size > 0):
         assert process.poll() is None, process.communicate()
         assert time.monotonic() < deadline, "the encoder never got going"
         time.sleep(0.02)
+    return process
+
+
+def test_killed_mid_encode_leaves_nothing_at_the_final_name(tmp_path):
+    output = tmp_path / "talk.mp4"
+    process = encoding(output, "512", tmp_path)
     os.kill(process.pid, signal.SIGKILL)
     process.wait(10)
     assert not output.exists(), "a killed encode must not leave a file under the final name"
     assert not output.with_suffix(".vtt").exists()
+
+
+def test_terminated_mid_encode_leaves_nothing_and_says_so(tmp_path):
+    """SIGTERM (what timeout, systemd and docker stop send) ends `say` as Ctrl-C does: no partial file."""
+    process = encoding(tmp_path / "talk.mp4", "256", tmp_path)
+    os.kill(process.pid, signal.SIGTERM)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 128 + signal.SIGTERM, err
+    assert "stopped (SIGTERM)" in err and "Traceback" not in err
+    assert os.listdir(tmp_path) == [], "a stopped run must leave nothing behind, not even its partial file"

@@ -2,17 +2,20 @@
 
 An engine is an object with a `name`, `unavailable(options, settings) -> reason | None`,
 `prepare(face, options, settings) -> prepared` (where `prepared.width`/`.height`
-give the frame size) and `render(prepared, speech, motion) -> Iterator[frame]`;
-`options` are the video's (`TalkOptions`), `settings` the machine's (`Settings`).
-Adding an engine is adding a module and a line to `_ENGINES`. An engine with
-`takes_avatar = True` (`footage`) is prepared with an `avatar.Avatar` instead of a `Face`.
+give the frame size and `prepared.framed` how the photo was framed) and
+`render(prepared, speech, motion) -> Iterator[frame]`; `options` are the video's
+(`TalkOptions`), `settings` the machine's (`Settings`). An engine that can also
+`draw(prepared, params) -> frame`, one frame from its motion parameters alone, is a
+`DrawingEngine`: the live stream needs one. An engine with `takes_avatar = True`
+(`footage`) is prepared with an `avatar.Avatar` instead of a `Face`.
+Adding an engine is adding a module and a line to `_ENGINES`.
 """
 
 from __future__ import annotations
 
 import importlib
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from ..errors import EngineError
 
@@ -35,10 +38,18 @@ ENGINE_NAMES = ("auto", *_ENGINES)
 
 
 class Prepared(Protocol):
-    """What `prepare` made of one photo; the engine's own, but always with the frame size."""
+    """What `prepare` made of one photo; the engine's own, but always with the frame size and framing."""
 
-    width: int
-    height: int
+    @property
+    def width(self) -> int: ...
+
+    @property
+    def height(self) -> int: ...
+
+    @property
+    def framed(self) -> str:
+        """How the photo was framed (`framing.Framing.how`), for the result record."""
+        ...
 
 
 class Engine(Protocol):
@@ -61,6 +72,13 @@ class Engine(Protocol):
     def render(self, prepared: Prepared, speech: Speech, motion: MotionTrack) -> Iterator[np.ndarray]: ...
 
 
+@runtime_checkable
+class DrawingEngine(Engine, Protocol):
+    """An engine that draws any one frame from its motion parameters alone, in any order (a live stream's)."""
+
+    def draw(self, prepared: Prepared, params: dict[str, float]) -> np.ndarray: ...
+
+
 _loaded: dict[str, Engine] = {}
 
 
@@ -74,6 +92,14 @@ def get_engine(name: str) -> Engine:
             raise EngineError(f"the {name} engine cannot be loaded ({exc})") from exc
         _loaded[name] = getattr(module, class_name)()
     return _loaded[name]
+
+
+def get_drawing_engine(name: str) -> DrawingEngine:
+    """The engine called `name`, which must draw single frames (`DrawingEngine`)."""
+    engine = get_engine(name)
+    if not isinstance(engine, DrawingEngine):
+        raise EngineError(f"the {name} engine cannot draw single frames; a live stream needs one that can")
+    return engine
 
 
 def engine_chain(requested: str, sadtalker_configured: bool, footage: bool = False) -> list[str]:

@@ -53,7 +53,7 @@ def _background_fit(
     source: np.ndarray, source_landmarks: np.ndarray, frame: np.ndarray, frame_landmarks: np.ndarray
 ) -> np.ndarray | None:
     """Similarity transform source -> frame from SIFT matches away from the head in both; None if too few."""
-    sift = cv2.SIFT_create(nfeatures=SIFT_FEATURES)
+    sift = cv2.SIFT.create(nfeatures=SIFT_FEATURES)
     found = []
     for image, landmarks in ((source, source_landmarks), (frame, frame_landmarks)):
         gray = np.clip(luma(image), 0, 255).astype(np.uint8)
@@ -65,8 +65,8 @@ def _background_fit(
     good = [m for m, n in (p for p in pairs if len(p) == 2) if m.distance < MATCH_RATIO * n.distance]
     if len(good) < MIN_MATCHES:
         return None
-    src = np.float32([kp_s[m.queryIdx].pt for m in good])
-    dst = np.float32([kp_f[m.trainIdx].pt for m in good])
+    src = np.array([kp_s[m.queryIdx].pt for m in good], np.float32)
+    dst = np.array([kp_f[m.trainIdx].pt for m in good], np.float32)
     matrix, inliers = cv2.estimateAffinePartial2D(src, dst, method=cv2.RANSAC, ransacReprojThreshold=2.0)
     if matrix is None or inliers.sum() < MIN_MATCHES:
         return None
@@ -163,7 +163,7 @@ class BackgroundMeter:
         self._sum_sq = 0.0
         self._pixels = 0
         self._frames = 0
-        self._worst = None
+        self._worst = 0.0
         self._share = 0.0
 
     def add(self, frame: np.ndarray, landmarks: np.ndarray) -> None:
@@ -179,7 +179,7 @@ class BackgroundMeter:
         self._frames += 1
         self._share += n / away.size
         mse = sq / n
-        self._worst = mse if self._worst is None else max(self._worst, mse)
+        self._worst = max(self._worst, mse)
 
     def result(self) -> dict:
         if not self._frames:

@@ -27,7 +27,7 @@ def blink_frames(ear: np.ndarray, fps: float) -> list[tuple[int, int]]:
     baseline = median_filter(filled, size=window, mode="nearest")
     closed = found & (filled < DIP_RATIO * baseline)
     runs: list[list[int]] = []
-    for i in np.flatnonzero(closed):
+    for i in np.flatnonzero(closed).tolist():
         if runs and i - runs[-1][1] <= MERGE_FRAMES:
             runs[-1][1] = i + 1
         else:

@@ -59,7 +59,7 @@ class Streams:
 
 def top_level_boxes(path: str | Path) -> list[str]:
     """The types of the top-level ISO-BMFF boxes, in file order (``ftyp``, ``moov``, ``mdat``, ...)."""
-    boxes = []
+    boxes: list[str] = []
     with open(path, "rb") as f:
         size_total = f.seek(0, 2)
         offset = 0

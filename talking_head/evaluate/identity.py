@@ -48,7 +48,7 @@ def _canonical(landmarks: np.ndarray) -> np.ndarray:
     )
     # Exact similarity from two point pairs.
     s, d = src[1] - src[0], dst[1] - dst[0]
-    scale = np.linalg.norm(d) / max(np.linalg.norm(s), 1e-6)
+    scale = np.linalg.norm(d) / max(float(np.linalg.norm(s)), 1e-6)
     angle = np.arctan2(d[1], d[0]) - np.arctan2(s[1], s[0])
     a, b = scale * np.cos(angle), scale * np.sin(angle)
     rot = np.array([[a, -b], [b, a]])
@@ -57,7 +57,7 @@ def _canonical(landmarks: np.ndarray) -> np.ndarray:
 
 
 def _patch(image: np.ndarray, to_patch: np.ndarray) -> np.ndarray:
-    gray = image.astype(np.float32)
+    gray: np.ndarray = image.astype(np.float32)
     if gray.ndim == 3:
         gray = 0.299 * gray[..., 0] + 0.587 * gray[..., 1] + 0.114 * gray[..., 2]
     scale = float(np.sqrt(abs(np.linalg.det(to_patch[:, :2]))))

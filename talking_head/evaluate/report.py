@@ -82,7 +82,7 @@ def evaluate(
             thumbnails.append((i, t, _thumbnail(frame)))
         if landmarks is None:
             continue
-        if background is None:
+        if background is None or identity is None:
             if photo is not None:
                 reference, reference_landmarks, covered = align_source(photo.image, photo.landmarks, frame, landmarks)
                 background = BackgroundMeter(reference, reference_landmarks, "source", covered)
@@ -116,20 +116,22 @@ def evaluate(
 
     # The transcript first: its pieces, cut at pauses, also carry long alignments.
     tick = time.perf_counter()
-    asr = {"text": None, "wer": None}
+    transcript: str | None = None
+    wer: float | None = None
     pieces = None
     if audio is not None and RECOGNISER:  # without PocketSphinx: no transcript, WER or p/b/m timing
         pieces = transcribe_pieces(audio[0])
-        asr["text"] = " ".join(heard for _, _, heard in pieces if heard).strip()
+        transcript = " ".join(heard for _, _, heard in pieces if heard).strip()
         if text:
-            asr["wer"] = word_error_rate(text, asr["text"])
+            wer = word_error_rate(text, transcript)
+    asr = {"text": transcript, "wer": wer}
     clock["asr_s"] = time.perf_counter() - tick
 
     tick = time.perf_counter()
     events = None
     mouth.update({"bilabial_closure_rate": None, "bilabials_closed": None, "bilabials_counted": None})
     if (bilabials is not None or (text and RECOGNISER)) and audio is not None and mouth["open_speech"]:
-        phones = bilabials if bilabials is not None else bilabial_phones(audio[0], audio[1], text, pieces)
+        phones = bilabials if bilabials is not None or not text else bilabial_phones(audio[0], audio[1], text, pieces)
         if phones is not None:
             closure = closure_rate(opening, times, fps, phones, mouth["open_speech"])
             events = closure.pop("events")
@@ -143,6 +145,7 @@ def evaluate(
         np.stack(series.rigid).astype(float),
         series.iod,
     )
+    assert background is not None and identity is not None  # both start at the first face, and one was found
     bg = background.result()
     ident = identity.result()
     duration_v = streams.video.duration_s or (times[-1] - times[0] + 1 / fps)

@@ -29,7 +29,7 @@ def eye_aspect_ratio(landmarks: np.ndarray) -> float:
     for p1, p2, p3, p4, p5, p6 in (regions.RIGHT_EYE_EAR, regions.LEFT_EYE_EAR):
         pts = landmarks[:, :2]
         vertical = np.linalg.norm(pts[p2] - pts[p6]) + np.linalg.norm(pts[p3] - pts[p5])
-        ratios.append(vertical / max(2.0 * np.linalg.norm(pts[p1] - pts[p4]), 1e-6))
+        ratios.append(vertical / max(2.0 * float(np.linalg.norm(pts[p1] - pts[p4])), 1e-6))
     return float(np.mean(ratios))
 
 

@@ -90,8 +90,8 @@ def load_image(
         ) from None
     finally:
         Image.MAX_IMAGE_PIXELS = previous
-    img = ImageOps.exif_transpose(img)
-    rgb = np.asarray(_to_rgb(img))
+    upright = ImageOps.exif_transpose(img)
+    rgb = np.asarray(_to_rgb(upright))
     if min(rgb.shape[:2]) < MIN_SIDE_PX:
         raise InputError(
             f"{name} is only {rgb.shape[1]}x{rgb.shape[0]} pixels. Give a photo at least "

@@ -43,6 +43,7 @@ def _varint(data: bytes, at: int) -> tuple[int, int]:
 def _fields(data: bytes):
     """(field number, wire type, value) of each field of one message; length-delimited values as bytes."""
     at = 0
+    value: int | bytes
     while at < len(data):
         key, at = _varint(data, at)
         number, wire = key >> 3, key & 7

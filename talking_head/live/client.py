@@ -15,6 +15,15 @@
 
 `send` may be called from another thread while this one iterates, so text
 from a language model can go out token by token as the video comes back.
+
+Driven by a voice agent's audio instead (``input="audio"``)::
+
+    with connect(url, input="audio", sample_rate=24000) as live:
+        live.send_audio(pcm_chunk)   # 16-bit little-endian mono bytes, as they come (20 ms chunks are fine)
+        live.end_of_segment()        # the utterance is complete
+        live.interrupt()             # the user cut in: the face stops talking at once
+        live.end()                   # play what is waiting, then finish
+        for item in live: ...        # MP4 bytes; events segment_start / segment_end / interrupted / error / end
 """
 
 from __future__ import annotations
@@ -67,8 +76,20 @@ class LiveClient:
             return
         self._socket.send(json.dumps({"text": text}))
 
+    def send_audio(self, pcm: bytes) -> None:
+        """A chunk of 16-bit little-endian mono PCM at the start's `sample_rate` (audio input)."""
+        self._socket.send(bytes(pcm))
+
+    def end_of_segment(self) -> None:
+        """Audio input: the utterance sent since the last one is complete."""
+        self._socket.send(json.dumps({"end_of_segment": True}))
+
+    def interrupt(self) -> None:
+        """Audio input: drop what the server has not shown yet; the face listens again."""
+        self._socket.send(json.dumps({"interrupt": True}))
+
     def end(self) -> None:
-        """No more text: the server speaks what is left, sends the rest of the video and closes."""
+        """No more input: the server speaks (or plays) what is left, sends the rest of the video and closes."""
         self._socket.send(json.dumps({"end": True}))
 
     def __iter__(self) -> Iterator[bytes | dict]:

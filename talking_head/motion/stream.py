@@ -91,7 +91,7 @@ class MotionStream:
             for axis in POSE:
                 pose[axis] = (pose[axis] + spoken[axis] - silent[axis]).astype(np.float32)
         self._idling = False
-        return self._continued(replace(track, blink=self._blink[span].copy(), **pose), new_segment=True)
+        return self._continued(_posed(track, self._blink[span].copy(), pose), new_segment=True)
 
     def idle(self, n: int) -> MotionTrack:
         """`n` frames of listening: mouth at rest, blinks, breathing, a little drift of the head.
@@ -100,7 +100,7 @@ class MotionStream:
         """
         span = self._span(n)
         track = MotionTrack.at_rest(n, self.fps)
-        track = replace(track, blink=self._blink[span].copy(), **{axis: self._idle[axis][span].copy() for axis in POSE})
+        track = _posed(track, self._blink[span].copy(), {axis: self._idle[axis][span].copy() for axis in POSE})
         new_segment, self._idling = not self._idling, True
         return self._continued(track, new_segment)
 
@@ -127,3 +127,8 @@ class MotionStream:
         self._last = track.frame(n - 1)
         self.frame += n
         return track
+
+
+def _posed(track: MotionTrack, blink: np.ndarray, pose: dict[str, np.ndarray]) -> MotionTrack:
+    """`track` with the stream's blinks and head pose (one series per axis of `POSE`)."""
+    return replace(track, blink=blink, yaw=pose["yaw"], pitch=pose["pitch"], roll=pose["roll"])

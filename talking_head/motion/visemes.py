@@ -112,8 +112,14 @@ def _ramped(hit: np.ndarray) -> np.ndarray:
     return np.maximum(level, CONTACT_SHOULDER * shoulder)
 
 
-def mouth_track(phones: list[Phone], audio_16k: np.ndarray, fps: float, n_frames: int) -> dict[str, np.ndarray]:
-    """Per-frame jaw, lip width, lip press, lip tuck and tongue tip."""
+def mouth_track(
+    phones: list[Phone], audio_16k: np.ndarray, fps: float, n_frames: int, loud: float | None = None
+) -> dict[str, np.ndarray]:
+    """Per-frame jaw, lip width, lip press, lip tuck and tongue tip.
+
+    `loud` is the loud speech level (frame RMS) the jaw opens fully at; by default this audio's own
+    90th percentile (a stream read a window at a time passes its running level instead).
+    """
     times = frame_times(n_frames, fps)
     out = {k: np.zeros(n_frames, np.float32) for k in ("jaw", "lip_width", "lip_press", "lip_tuck", "tongue")}
     speech_phones = [p for p in phones if p.end > p.start]
@@ -142,7 +148,7 @@ def mouth_track(phones: list[Phone], audio_16k: np.ndarray, fps: float, n_frames
         # Loudness: the jaw opens with the amplitude of the voice, compressed;
         # frames far below the loud speech level count as silence and close it.
         rms = frame_rms(audio_16k, fps, n_frames)
-        loud = max(float(np.percentile(rms, 90)), 1e-6)
+        loud = max(float(np.percentile(rms, 90)) if loud is None else loud, 1e-6)
         relative = np.clip(rms / loud, 0.0, MAX_LOUDNESS)
         out["jaw"] *= (QUIET_JAW_SHARE + (1 - QUIET_JAW_SHARE) * relative**LOUDNESS_POWER).astype(np.float32)
         # In silence the whole mouth rests, with a one-frame ramp in and out; the frame

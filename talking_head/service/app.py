@@ -14,15 +14,15 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
 from .. import __version__
+from ..jobs.executors import check_settings, make_executor
+from ..jobs.retention import Sweeper
+from ..jobs.storage import Storage
+from ..jobs.stores import open_store
 from ..settings import Settings
 from . import limits
 from .errors import add_error_handlers
-from .executors import check_settings, make_executor
-from .retention import Sweeper
 from .routes import docs, generate, listing, live, operations, pages, talks, voices
 from .routes.pages import STATIC
-from .storage import Storage
-from .stores import open_store
 
 DESCRIPTION = (
     "One portrait photo plus text or speech becomes a lip-synced talking-head MP4. "

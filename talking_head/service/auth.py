@@ -11,14 +11,13 @@ id under the setting, which opens that job's video and captions and nothing else
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import secrets
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from ..jobs.keys import api_keys, caller_id, matching_key, media_token
 from .dependencies import SettingsDep
 
 bearer = HTTPBearer(auto_error=False, description="The server's API key, when one is configured.")
@@ -32,23 +31,8 @@ def _unauthorized() -> HTTPException:
     )
 
 
-def api_keys(setting: str | None) -> list[str]:
-    """The keys in `TALKING_HEAD_API_KEY`: one, or several separated by commas."""
-    return [key.strip() for key in (setting or "").split(",") if key.strip()]
-
-
-def caller_id(key: str) -> str:
-    """Who a key's holder is, as job records keep it: a fingerprint, not the key."""
-    return hashlib.sha256(f"caller:{key}".encode()).hexdigest()[:16]
-
-
-def _matching_key(credentials: HTTPAuthorizationCredentials | None, setting: str) -> str | None:
-    if credentials is None:
-        return None
-    sent = credentials.credentials.encode()
-    # Compare with every key, so the time taken does not tell which one nearly matched.
-    matches = [key for key in api_keys(setting) if secrets.compare_digest(sent, key.encode())]
-    return matches[0] if matches else None
+def _matching_key(credentials: HTTPAuthorizationCredentials | None, setting: str | None) -> str | None:
+    return matching_key(credentials.credentials if credentials else None, setting)
 
 
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
@@ -64,13 +48,6 @@ def require_api_key(request: Request, settings: SettingsDep, credentials: Creden
     if key is None:
         raise _unauthorized()
     request.state.caller = caller_id(key)
-
-
-def media_token(api_key: str | None, job_id: str) -> str | None:
-    """The token in a job's result links; None when no key is configured."""
-    if not api_key:
-        return None
-    return hmac.new(api_key.encode(), f"media:{job_id}".encode(), hashlib.sha256).hexdigest()[:32]
 
 
 def require_media_access(

@@ -96,7 +96,7 @@ def _worker(args) -> int:
     if args.concurrency < 1:
         raise InputError("--concurrency must be 1 or more", field="concurrency")
     try:
-        from .executor_celery import run_worker
+        from ..jobs.executor_celery import run_worker
     except ImportError:
         raise ConfigurationError(
             'talking-head worker needs the celery extra: pip install "talking-head[celery]"'

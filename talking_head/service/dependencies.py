@@ -13,10 +13,10 @@ from typing import Annotated
 from fastapi import Depends
 from starlette.requests import HTTPConnection
 
+from ..jobs.executors import Executor
+from ..jobs.storage import Storage
+from ..jobs.stores import JobStore
 from ..settings import Settings
-from .executors import Executor
-from .jobs import JobStore
-from .storage import Storage
 
 
 def get_settings(connection: HTTPConnection) -> Settings:

@@ -12,12 +12,13 @@ from fastapi import HTTPException, Request
 from starlette.concurrency import run_in_threadpool
 
 from ..errors import QueueFull, StoreUnavailable
+from ..jobs.executors import Executor
+from ..jobs.records import QUEUED, Job, is_job_id, new_job_id
+from ..jobs.storage import Storage
+from ..jobs.stores import JobStore
 from ..settings import Settings
 from . import limits
-from .executors import Executor
 from .forms import TalkForm
-from .jobs import QUEUED, Job, JobStore, is_job_id, new_job_id
-from .storage import Storage
 
 POLL_S = 0.2
 

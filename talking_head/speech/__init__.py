@@ -42,7 +42,7 @@ def check_text(text: str | None, max_chars: int, to_speak: bool = True) -> str:
 
 
 def speech_from_text(
-    text: str,
+    text: str | None,
     voice: str | None = None,
     max_chars: int = MAX_TEXT_CHARS,
     timings: dict[str, float] | None = None,
@@ -105,6 +105,7 @@ def speech_from_audio(
     with timed(timings, "audio"):
         audio, rate = read_audio(path, max_seconds)
         audio_16k = resample(audio, rate, ANALYSIS_RATE)
+    spans: list[tuple[str | None, int, int]]
     if text:
         spans = [(text, 0, len(audio_16k))]
     else:
@@ -159,4 +160,4 @@ def speech_from_audio(
 
 
 def is_english(language: str | None) -> bool:
-    return bool(language) and language.replace("-", "_").split("_")[0].lower() in ("en", "eng", "english")
+    return language is not None and language.replace("-", "_").split("_")[0].lower() in ("en", "eng", "english")

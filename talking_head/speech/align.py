@@ -15,7 +15,9 @@ import importlib.util
 import logging
 import os
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -23,6 +25,9 @@ from .audio import ANALYSIS_RATE
 from .sound import read_phones
 from .timeline import Phone, Word
 from .transcript import spoken_words
+
+if TYPE_CHECKING:  # PocketSphinx loads on first use (and has no wheel for every Python we support)
+    from pocketsphinx import Decoder
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +84,7 @@ class AlignmentFailed(Exception):
 
 @dataclass
 class _Decoder:
-    decoder: object
+    decoder: Decoder
     lock: threading.Lock
 
 
@@ -221,7 +226,7 @@ def spread_words(words: list[str], start: float, end: float) -> list[Word]:
 
 
 def timeline(
-    audio_16k: np.ndarray, text: str | None, spans: list[tuple[str | None, int, int]]
+    audio_16k: np.ndarray, text: str | None, spans: Sequence[tuple[str | None, int, int]]
 ) -> tuple[list[Word], list[Phone], str]:
     """Words and phones for each span (text, start, end in 16 kHz samples) of the audio.
 

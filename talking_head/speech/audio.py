@@ -59,6 +59,42 @@ def resample(audio: np.ndarray, from_rate: int, to_rate: int) -> np.ndarray:
     return out[:filled]
 
 
+class StreamResampler:
+    """Resample a mono float32 signal that arrives in chunks (libswresample, its state kept between them).
+
+    `push` returns what is ready (a few samples are held back for the filter);
+    `flush` returns the rest and starts afresh for the next stretch.
+    """
+
+    def __init__(self, from_rate: int, to_rate: int):
+        self.from_rate, self.to_rate = from_rate, to_rate
+        self._resampler: av.AudioResampler | None = None
+        self._pts = 0
+
+    def _run(self, frame: av.AudioFrame | None) -> np.ndarray:
+        if self._resampler is None:
+            self._resampler = av.AudioResampler(format="flt", layout="mono", rate=self.to_rate)
+        parts = [out.to_ndarray().reshape(-1) for out in self._resampler.resample(frame)]
+        return np.concatenate(parts) if parts else np.zeros(0, np.float32)
+
+    def push(self, audio: np.ndarray) -> np.ndarray:
+        audio = np.ascontiguousarray(audio, dtype=np.float32)
+        if self.from_rate == self.to_rate or not len(audio):
+            return audio
+        frame = av.AudioFrame.from_ndarray(audio[None, :], format="flt", layout="mono")
+        frame.sample_rate = self.from_rate
+        frame.pts = self._pts
+        self._pts += len(audio)
+        return self._run(frame)
+
+    def flush(self) -> np.ndarray:
+        if self.from_rate == self.to_rate or self._resampler is None:
+            return np.zeros(0, np.float32)
+        rest = self._run(None)
+        self._resampler, self._pts = None, 0
+        return rest
+
+
 def read_audio(path: str | Path, max_seconds: float | None = None) -> tuple[np.ndarray, int]:
     """Decode any common audio file to mono float32 at a rate AAC carries.
 

@@ -69,15 +69,14 @@ def voice_scripts(language: str) -> set[str]:
 def check_script(text: str, language: str, voice_name: str) -> list[str]:
     """Warnings for letters the voice cannot read; `InputError` when they are most of the text."""
     readable = voice_scripts(language)
-    letters = [script_of(ch) for ch in text]
-    letters = [s for s in letters if s is not None]
+    letters = [s for s in map(script_of, text) if s is not None]
     foreign: dict[str, int] = {}
     for script in letters:
         if script not in readable:
             foreign[script] = foreign.get(script, 0) + 1
     if not foreign:
         return []
-    names = ", ".join(_NAMES.get(s, s.title()) for s in sorted(foreign, key=foreign.get, reverse=True))
+    names = ", ".join(_NAMES.get(s, s.title()) for s in sorted(foreign, key=lambda s: foreign[s], reverse=True))
     share = sum(foreign.values()) / len(letters)
     if share >= REFUSE_SHARE:
         raise InputError(

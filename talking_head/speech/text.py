@@ -77,15 +77,22 @@ class Language:
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# Terminal control sequences (colours, cursor moves, titles): gone whole, not left as "[31m".
+_ESCAPE_SEQUENCE = re.compile(
+    r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]"  # CSI: ESC [ 31 m
+    r"|(?:\x1b\]|\x9d)[^\x07\x1b\x9c]{0,256}(?:\x07|\x1b\\|\x9c)"  # OSC: ESC ] 0 ; title BEL
+    r"|\x1b[ -/]*[0-~]"  # other ESC sequences: ESC ( B, ESC c
+)
 
 
 def clean(text: str) -> str:
     """The text as a user means it: NFC, lone surrogates and control characters gone.
 
-    Control characters (NUL included) become spaces; tabs and newlines stay
-    (a blank line ends a paragraph). Nothing a user can see is changed.
+    Terminal escape sequences are removed; other control characters (NUL
+    included) become spaces; tabs and newlines stay (a blank line ends a
+    paragraph). Nothing a user can see is changed.
     """
-    text = _SURROGATE.sub("\ufffd", text)
+    text = _ESCAPE_SEQUENCE.sub("", _SURROGATE.sub("\ufffd", text))
     text = _CONTROL.sub(" ", text.replace("\r\n", "\n").replace("\r", "\n"))
     return unicodedata.normalize("NFC", text).replace("\ufffd", " ")
 
@@ -130,6 +137,7 @@ def _point_word(language: Language) -> str:
 def _split_number(text: str, language: Language) -> tuple[str, str | None]:
     """(integer digits, fraction digits or None) of a number with separators, in `language`'s convention."""
     text = text.replace("\u00a0", "").replace("\u202f", "").replace("'", "").replace(" ", "")
+    decimal: str | None
     if "," in text and "." in text:
         decimal = "," if text.rfind(",") > text.rfind(".") else "."
     elif "," in text:
@@ -652,7 +660,7 @@ def _say_money(amount: str, code: str, scale: str | None, language: Language) ->
     pieces = []
     if units or not cents:
         pieces.append(f"{_integer(whole or '0', language)} {unit[0] if units == 1 else unit[1]}")
-    if cents:
+    if cents and cent is not None:  # cents come with a fraction, and a fraction without a cent returned above
         pieces.append(f"{_integer(str(cents), language)} {cent[0] if cents == 1 else cent[1]}")
     return minus + " and ".join(pieces)
 
@@ -1021,6 +1029,15 @@ def _events(text: str, language: Language) -> list[_Text | _Break | str]:
 # ---------------------------------------------------------------- units
 
 
+@dataclass
+class _Reading:
+    """Where `read_text` stands: the pause before the next unit, the rate it is read at, breaks so far."""
+
+    pause: float | None = None
+    rate: float = 1.0
+    breaks: float = 0.0
+
+
 def read_text(text: str, language: str | None = "en") -> list[TextUnit]:
     """Written text (plain or the SSML subset) as the utterances the voice speaks, in order.
 
@@ -1032,35 +1049,35 @@ def read_text(text: str, language: str | None = "en") -> list[TextUnit]:
     utterances: list[TextUnit] = []
     written: list[str] = []
     spoken: list[str] = []
-    state = {"pause": None, "rate": 1.0, "breaks": 0.0}
+    state = _Reading()
 
     def finish(pause_after: float | None = None) -> None:
         said = _SPACE_BEFORE_PUNCTUATION.sub("", _SPACES.sub(" ", " ".join(spoken))).strip()
         if re.search(r"\w", said):
-            pause = state["pause"]
+            pause = state.pause
             if pause is None:
                 pause = SENTENCE_PAUSE_S if utterances else 0.0
-            utterances.append(TextUnit(_SPACES.sub(" ", "".join(written)).strip(), said, pause, state["rate"]))
-            state["pause"] = None
+            utterances.append(TextUnit(_SPACES.sub(" ", "".join(written)).strip(), said, pause, state.rate))
+            state.pause = None
         written.clear()
         spoken.clear()
         if pause_after is not None:
-            state["pause"] = max(state["pause"] or 0.0, pause_after) if utterances else state["pause"]
+            state.pause = max(state.pause or 0.0, pause_after) if utterances else state.pause
 
     for event in _events(clean(text), lang):
         if isinstance(event, _Break):
-            seconds = max(0.0, min(event.seconds, MAX_TOTAL_BREAK_S - state["breaks"]))
-            state["breaks"] += seconds
+            seconds = max(0.0, min(event.seconds, MAX_TOTAL_BREAK_S - state.breaks))
+            state.breaks += seconds
             finish()
-            state["pause"] = max(state["pause"] or 0.0, seconds)
+            state.pause = max(state.pause or 0.0, seconds)
         elif isinstance(event, str):  # <p> or <s>, opening or closing
             finish(PARAGRAPH_PAUSE_S if event == "p" else SENTENCE_PAUSE_S)
         else:
-            if event.rate != state["rate"]:
+            if event.rate != state.rate:
                 if spoken:  # a new rate mid-sentence: a new unit, without a pause between
                     finish()
-                    state["pause"] = 0.0 if state["pause"] is None else state["pause"]
-                state["rate"] = event.rate
+                    state.pause = 0.0 if state.pause is None else state.pause
+                state.rate = event.rate
             if event.spoken is not None:
                 written.append(event.written)
                 spoken.append(event.spoken)

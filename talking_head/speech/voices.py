@@ -64,7 +64,7 @@ def read_info(model: Path, bundled: bool = False) -> VoiceInfo:
         speaker_map = data.get("speaker_id_map") or {}
         count = int(data.get("num_speakers", 1))
         speakers = (
-            sorted(speaker_map, key=speaker_map.get)
+            sorted(speaker_map, key=lambda name: speaker_map[name])
             if speaker_map
             else ([str(i) for i in range(count)] if count > 1 else [])
         )

@@ -24,6 +24,13 @@ from .encoder import add_streams, audio_frame, video_frame
 FIRST_FRAGMENT_S = 0.2  # the first pictures leave early
 FRAGMENT_S = 0.4  # then fragments of at most this long (the issue's bound is about 0.5 s)
 MOVFLAGS = "frag_keyframe+empty_moov+default_base_moof"
+# Low latency: a fragment is cut at every packet (a duration of 1 us), and video is not held back until the
+# audio catches up (the AAC encoder delays its packets by one or two 1024-sample blocks). The muxer closes a
+# fragment when the next packet comes: at 32 kHz and up an AAC packet comes within a frame, so a frame leaves
+# with the audio encoded after it, not a frame later. (frag_every_frame writes wrong decode times here.)
+LOW_LATENCY_MOVFLAGS = "empty_moov+default_base_moof"
+LOW_LATENCY_FRAGMENT_US = "1"
+NO_INTERLEAVE_WAIT_US = "1"
 H264_PROFILE = "high"
 MIME_TYPE = 'video/mp4; codecs="avc1.640028, mp4a.40.2"'
 """What a browser's MediaSource is told: H.264 High up to level 4.0, AAC-LC."""
@@ -44,9 +51,22 @@ class _Sink:
 
 
 class FragmentWriter:
-    """Encode RGB frames and mono audio into fragmented MP4, calling `emit(bytes)` as output appears."""
+    """Encode RGB frames and mono audio into fragmented MP4, calling `emit(bytes)` as output appears.
 
-    def __init__(self, emit: Callable[[bytes], None], width: int, height: int, fps: int, sample_rate: int):
+    `low_latency`: fragments of at most one frame that leave with the next packet (at an audio rate of
+    32 kHz or more, within the same `write`), instead of fragments of up to `FRAGMENT_S` that leave at the
+    next key frame and wait for the audio.
+    """
+
+    def __init__(
+        self,
+        emit: Callable[[bytes], None],
+        width: int,
+        height: int,
+        fps: int,
+        sample_rate: int,
+        low_latency: bool = False,
+    ):
         if width % 2 or height % 2:
             raise ValueError(f"yuv420p needs even frame sizes, got {width}x{height}")
         self.width, self.height, self.fps, self.sample_rate = width, height, fps, sample_rate
@@ -56,7 +76,17 @@ class FragmentWriter:
         self._pending = np.zeros(0, np.float32)
         self._audio_sent = 0
         self._sink = _Sink(emit)
-        self._container = av.open(self._sink, "w", format="mp4", options={"movflags": MOVFLAGS})
+        options = (
+            {
+                "movflags": LOW_LATENCY_MOVFLAGS,
+                "frag_duration": LOW_LATENCY_FRAGMENT_US,
+                "max_interleave_delta": NO_INTERLEAVE_WAIT_US,
+            }
+            if low_latency
+            else {"movflags": MOVFLAGS}
+        )
+        self._container = av.open(self._sink, "w", format="mp4", options=options)
+        self._held: list | None = [] if low_latency else None
         # zerolatency: no look-ahead and no B-frames, so each frame leaves the encoder at once.
         # Key frames only where a fragment starts (forced below); no scene-cut key frames. One thread:
         # several streams share the cores, and one 512 frame encodes in about 4 ms anyway.
@@ -92,10 +122,14 @@ class FragmentWriter:
         """Encode one RGB uint8 frame of shape (height, width, 3) with its share of the queued audio."""
         if frame.shape != (self.height, self.width, 3):
             raise ValueError(f"frame shape {frame.shape} is not {(self.height, self.width, 3)}")
-        frame = video_frame(frame, self.frames_written, self.fps)
+        picture = video_frame(frame, self.frames_written, self.fps)
         if self._fragment_starts(self.frames_written):
-            frame.pict_type = av.video.frame.PictureType.I
-        self._container.mux(self._video.encode(frame))
+            picture.pict_type = av.video.frame.PictureType.I
+        packets = self._video.encode(picture)
+        if self._held is not None:  # low latency, no audio packet out yet: see _send_audio
+            self._held += packets
+        else:
+            self._container.mux(packets)
         self.frames_written += 1
         self._send_audio(self.samples_for(self.frames_written) - self._audio_sent)
 
@@ -106,12 +140,20 @@ class FragmentWriter:
         if len(chunk) < count:  # the caller queued too little: the video's clock rules, fill with silence
             chunk = np.concatenate([chunk, np.zeros(count - len(chunk), np.float32)])
         self._pending = self._pending[count:]
-        self._container.mux(self._audio.encode(audio_frame(chunk, self._audio_sent, self.sample_rate)))
+        packets = self._audio.encode(audio_frame(chunk, self._audio_sent, self.sample_rate))
+        self._container.mux(packets)
+        if self._held is not None and packets:
+            # The muxer shifts every track by the AAC priming it sees on the first packet: without interleaving
+            # the first packet must still be audio's, or the audio plays a priming's length (21 ms at 48 kHz) late.
+            self._container.mux(self._held)
+            self._held = None
         self._audio_sent += count
 
     def close(self) -> None:
         """Flush both encoders and write the last fragment."""
         self._container.mux(self._audio.encode(None))
+        if self._held:
+            self._container.mux(self._held)
         self._container.mux(self._video.encode(None))
         self._container.close()
 

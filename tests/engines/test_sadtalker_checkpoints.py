@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.torch  # needs PyTorch: where it is not installed, run with -m "not torch"
 torch = pytest.importorskip("torch", reason="torch is not installed: pip install 'talking-head[sadtalker]'")
 
 from talking_head import cli  # noqa: E402

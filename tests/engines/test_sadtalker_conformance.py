@@ -13,6 +13,7 @@ import json
 import numpy as np
 import pytest
 
+pytestmark = pytest.mark.torch  # needs PyTorch: where it is not installed, run with -m "not torch"
 torch = pytest.importorskip("torch", reason="torch is not installed: pip install 'talking-head[sadtalker]'")
 
 from talking_head.engines.sadtalker import animate, audio_frontend, coefficients, keypoints  # noqa: E402

@@ -13,6 +13,7 @@ import sys
 import av
 import pytest
 
+pytestmark = pytest.mark.torch  # needs PyTorch: where it is not installed, run with -m "not torch"
 pytest.importorskip("torch", reason="torch is not installed: pip install 'talking-head[sadtalker]'")
 
 FPS = 5

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+pytestmark = pytest.mark.torch  # needs PyTorch: where it is not installed, run with -m "not torch"
 torch = pytest.importorskip("torch", reason="torch is not installed: pip install 'talking-head[sadtalker]'")
 
 from talking_head import engines  # noqa: E402

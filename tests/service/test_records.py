@@ -18,10 +18,10 @@ from talking_head.errors import (
     StoreUnavailable,
     TalkingHeadError,
 )
+from talking_head.jobs.records import DONE, FAILED, Job
+from talking_head.jobs.runner import stored_result
 from talking_head.pipeline import TalkResult
-from talking_head.service.jobs import DONE, FAILED, Job
 from talking_head.service.models import TalkResultRecord, job_view
-from talking_head.service.runner import stored_result
 
 LINKS = {"url": "http://h/v1/talks/x", "video_url": "http://h/v/x", "captions_url": None}
 

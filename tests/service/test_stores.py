@@ -9,15 +9,15 @@ import time
 
 import pytest
 
-from talking_head.service.jobs import (
+from talking_head.jobs.records import (
     FAILED,
     QUEUED,
     RUNNING,
     Job,
     LeaseHeld,
-    SqliteJobStore,
     new_job_id,
 )
+from talking_head.jobs.store_sqlite import SqliteJobStore
 
 from .support import needs
 
@@ -30,7 +30,7 @@ def _open(kind: str, where: str):
         from pathlib import Path
 
         return SqliteJobStore(Path(where))
-    from talking_head.service.jobs_redis import RedisJobStore
+    from talking_head.jobs.store_redis import RedisJobStore
 
     return RedisJobStore(where)
 

@@ -133,7 +133,14 @@ def test_day_first_outside_the_us():
 
 
 def test_clean_removes_nul_controls_and_lone_surrogates():
-    assert clean("a\x00b\x07c\x1b[31md\ud800e\udcffé") == "a b c [31md e é"
+    assert clean("a\x00b\x07c\x1b[31md\ud800e\udcffé") == "a b cd e é"
+
+
+def test_clean_removes_terminal_escape_sequences_whole():
+    assert clean("\x1b[1;31mred\x1b[0m alert") == "red alert"  # colours (CSI), not "[31m" in a caption
+    assert clean("a\x1b]0;window title\x07b") == "ab"  # a terminal title (OSC)
+    assert clean("x\x1b(By \x9b2Jz") == "xy z"  # a charset switch; a C1 CSI
+    assert clean("a\x1b]0;no end") == "a0;no end"  # unterminated: only the escape goes, the words stay
     assert clean("tab\there\r\nline") == "tab\there\nline"
     assert clean("e\u0301") == "é"  # NFC
 

@@ -34,3 +34,36 @@ def test_sentences_are_separated_by_a_pause():
     ends = [w.end for w in speech.words]
     gaps = [b - a for a, b in zip(ends[:-1], starts[1:])]
     assert max(gaps) >= 0.2
+
+
+# Peak memory of synthesis in a fresh process, over what loading the voice took. One voice run
+# per unit used to take ~0.5 MB a phoneme id: 1,200 unpunctuated characters were one run of
+# ~2,000 ids, ~1 GB; runs of at most MAX_RUN_PHONEMES take ~0.2 GB whatever the text.
+_PEAK_OVER_LOAD = """
+import resource, sys
+from talking_head.speech.tts import synthesize
+synthesize("Hello.")
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+said = synthesize(sys.stdin.read())
+after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print((after - before) // 1024, len(said.audio) / said.sample_rate)
+"""
+MAX_GROWTH_MB = 400
+UNPUNCTUATED = " ".join(
+    "when my grandmother was young she lived in a small town by the sea her father mended boats and her "
+    "mother baked bread for the whole street every morning before school she carried a basket".split()
+    * 7
+)[:1200]
+
+
+@pytest.mark.parametrize("text", [UNPUNCTUATED, "a" * 1200], ids=["words-without-punctuation", "one-long-word"])
+def test_memory_does_not_grow_with_a_unit_without_an_end(text):
+    import subprocess
+    import sys
+
+    run = subprocess.run(
+        [sys.executable, "-c", _PEAK_OVER_LOAD], input=text, capture_output=True, text=True, timeout=300, check=True
+    )
+    growth_mb, seconds = run.stdout.split()
+    assert float(seconds) > len(text) / 40  # all of it spoken (about 50 s), not cut short
+    assert int(growth_mb) <= MAX_GROWTH_MB, f"synthesis grew the process by {growth_mb} MB"

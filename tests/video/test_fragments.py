@@ -2,6 +2,7 @@
 
 import av
 import numpy as np
+import pytest
 
 from talking_head.evaluate.decode import top_level_boxes
 from talking_head.video.fragments import FRAGMENT_S, FragmentWriter
@@ -10,12 +11,12 @@ FPS, RATE, SIDE = 25, 22050, 128
 CLICK_S = 1.0
 
 
-def _stream(tmp_path, seconds: float = 2.4):
+def _stream(tmp_path, seconds: float = 2.4, rate: int = RATE, low_latency: bool = False):
     """Black frames with one white frame, silence with one click at the same moment."""
     chunks, frames_when = [], []
-    writer = FragmentWriter(chunks.append, SIDE, SIDE, FPS, RATE)
-    audio = np.zeros(int(seconds * RATE), np.float32)
-    audio[int(CLICK_S * RATE)] = 0.9
+    writer = FragmentWriter(chunks.append, SIDE, SIDE, FPS, rate, low_latency)
+    audio = np.zeros(int(seconds * rate), np.float32)
+    audio[int(CLICK_S * rate)] = 0.9
     writer.add_audio(audio)
     for i in range(int(seconds * FPS)):
         frame = np.full((SIDE, SIDE, 3), 255 if i == int(CLICK_S * FPS) else 0, np.uint8)
@@ -41,18 +42,28 @@ def test_the_stream_is_one_fragmented_mp4_that_leaves_as_it_is_made(tmp_path):
     assert max(np.diff(keys)) <= FRAGMENT_S + 1e-6 and max(np.diff(keys)) <= 0.5
 
 
-def test_a_click_is_heard_with_the_frame_it_was_made_with(tmp_path):
-    path, *_ = _stream(tmp_path)
+@pytest.mark.parametrize("rate, low_latency", [(RATE, False), (16000, True), (48000, True)])
+def test_a_click_is_heard_with_the_frame_it_was_made_with(tmp_path, rate, low_latency):
+    path, *_ = _stream(tmp_path, rate=rate, low_latency=low_latency)
     with av.open(str(path)) as container:
         pieces, start = [], None
         for frame in container.decode(audio=0):
             start = float(frame.pts * frame.time_base) if start is None else start
             pieces.append(frame.to_ndarray()[0])
     audio = np.concatenate(pieces)
-    click = start + np.argmax(np.abs(audio)) / RATE
+    click = start + np.argmax(np.abs(audio)) / rate
     with av.open(str(path)) as container:
         white = [
             float(f.pts * f.time_base) for f in container.decode(video=0) if f.to_ndarray(format="gray").mean() > 128
         ]
     assert len(white) == 1
     assert abs(click - white[0]) < 0.5 / FPS, f"click at {click:.4f} s, white frame at {white[0]:.4f} s"
+
+
+def test_low_latency_fragments_leave_with_each_frame(tmp_path):
+    """At 48 kHz an AAC packet comes within every frame: each frame leaves during its own write."""
+    path, chunks, frames_when, _ = _stream(tmp_path, rate=48000, low_latency=True)
+    with av.open(str(path)) as container:
+        assert len([f for f in container.decode(video=0)]) == int(2.4 * FPS)
+    # Past the start (the first frames wait for the first audio packet), bytes leave on every write.
+    assert all(later > earlier for earlier, later in zip(frames_when[5:], frames_when[6:]))

@@ -73,7 +73,8 @@ def _lip_pixels(image: np.ndarray, landmarks: np.ndarray) -> np.ndarray:
     cv2.fillPoly(mask, [outer], 1)
     cv2.fillPoly(mask, [inner], 0)
     pixels = image[mask.astype(bool)]
-    return pixels if len(pixels) else image[mask.shape[0] // 2 : mask.shape[0] // 2 + 1, :].reshape(-1, 3)
+    middle = image.shape[0] // 2
+    return pixels if len(pixels) else image[middle : middle + 1, :].reshape(-1, 3)
 
 
 def _luma(rgb: np.ndarray) -> np.ndarray:
@@ -149,7 +150,7 @@ class MouthPainter:
         left, right = upper[0], upper[-1]
         axis = (right - left) / max(np.linalg.norm(right - left), 1e-6)
         normal = np.array([-axis[1], axis[0]])  # points from the upper lip toward the lower
-        length = max(np.linalg.norm(right - left), 1e-6)
+        length = max(float(np.linalg.norm(right - left)), 1e-6)
 
         def to_mouth(xy):
             d = xy - left

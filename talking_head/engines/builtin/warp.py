@@ -61,7 +61,7 @@ class Warper:
         height = doubled_area / np.maximum(np.linalg.norm(edges, axis=2).max(axis=1), 1e-9)
         self.sliver = height < SLIVER_PX
         # Triangles that did not move map to themselves: the index -1 (identity) already says so.
-        moved = (np.abs(points - self.rest) > STILL_PX).any(axis=1)[self.triangles].any(axis=1)
+        moved = np.any(np.any(np.abs(points - self.rest) > STILL_PX, axis=1)[self.triangles], axis=1)
         slivers = np.nonzero(self.sliver & moved)[0]
         order = np.concatenate([slivers, np.nonzero(~self.sliver & moved)[0]])
         fixed = np.round((points - (self.x0, self.y0)) * (1 << SUBPIXEL_BITS)).astype(np.int32)

@@ -105,13 +105,27 @@ class PoseDecoder(nn.Module):
         return self.pose_linear(x[:, 0])
 
 
+class _AudioEncoder(nn.Module):
+    """Under the checkpoint's name `audio_encoder.audio_encoder`."""
+
+    def __init__(self):
+        super().__init__()
+        self.audio_encoder = audio_encoder_layers()
+
+
+class _PoseGenerator(nn.Module):
+    """The CVAE's decoder, under the checkpoint's name `netG.decoder` (the encoder is training-only)."""
+
+    def __init__(self):
+        super().__init__()
+        self.decoder = PoseDecoder()
+
+
 class Audio2Pose(nn.Module):
     def __init__(self):
         super().__init__()
-        self.audio_encoder = nn.Module()
-        self.audio_encoder.audio_encoder = audio_encoder_layers()
-        self.netG = nn.Module()
-        self.netG.decoder = PoseDecoder()
+        self.audio_encoder = _AudioEncoder()
+        self.netG = _PoseGenerator()
 
     def forward(self, windows, ref_pose: torch.Tensor, style: int, latents) -> torch.Tensor:
         """T mel windows ((T, 80, 16), or anything whose slices are) and the (6,) first-frame pose -> (T, 6) poses.

@@ -26,7 +26,7 @@ STFT_BLOCK = 4096  # STFT frames computed at a time (51 s of audio)
 MEL_PER_SECOND = SAMPLE_RATE / HOP
 
 
-def _hz_to_mel(hz: np.ndarray) -> np.ndarray:
+def _hz_to_mel(hz: np.ndarray | float) -> np.ndarray:
     """Slaney's mel scale: linear below 1 kHz, logarithmic above."""
     hz = np.asanyarray(hz, dtype=np.float64)
     mel = hz / (200.0 / 3)

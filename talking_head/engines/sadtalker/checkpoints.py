@@ -22,8 +22,10 @@ import pickle
 import re
 import struct
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import torch
 from torch import nn
@@ -35,6 +37,8 @@ from .face_3drecon import FaceRecon
 from .generator import Generator
 from .keypoint_detector import KeypointDetector
 from .mapping import MappingNet
+
+AnyModule = TypeVar("AnyModule", bound=nn.Module)
 
 MAIN_FILES = {256: "SadTalker_V0.0.2_256.safetensors", 512: "SadTalker_V0.0.2_512.safetensors"}
 MAPPING_FILES = {70: "mapping_00229-model.pth.tar", 73: "mapping_00109-model.pth.tar"}
@@ -198,8 +202,8 @@ def read_mapping(path: Path, coeff_nc: int) -> tuple[dict[str, torch.Tensor], li
         return {}, [f"{path}: cannot be read as a torch checkpoint ({type(exc).__name__}: {exc}); download it again"]
     state = checkpoint.get("mapping") if isinstance(checkpoint, dict) else None
     if not isinstance(state, dict):
-        found = sorted(checkpoint)[:8] if isinstance(checkpoint, dict) else type(checkpoint).__name__
-        return {}, [f"{path}: no 'mapping' state dict in it (found {found}); is it a SadTalker mapping file?"]
+        held = sorted(checkpoint)[:8] if isinstance(checkpoint, dict) else type(checkpoint).__name__
+        return {}, [f"{path}: no 'mapping' state dict in it (found {held}); is it a SadTalker mapping file?"]
     table = {k: (tuple(v.shape), v.dtype) for k, v in state.items() if isinstance(v, torch.Tensor)}
     problems = _shape_problems(path, table, expected_tensors("mapping", coeff_nc))
     other = {70: 73, 73: 70}[coeff_nc]
@@ -224,7 +228,8 @@ class Networks:
 
 def check_files(files: CheckpointFiles) -> dict[str, torch.Tensor]:
     """Raise one `ConfigurationError` listing every problem; return the mapping state dict on success."""
-    problems, mapping_state = [], {}
+    problems: list[str] = []
+    mapping_state: dict[str, torch.Tensor] = {}
     if not files.main.parent.is_dir():
         raise ConfigurationError(
             f"the SadTalker checkpoint folder {files.main.parent} does not exist. "
@@ -254,12 +259,13 @@ def check_files(files: CheckpointFiles) -> dict[str, torch.Tensor]:
     return mapping_state
 
 
-def _build(cls, state: dict[str, torch.Tensor], *args) -> nn.Module:
+def _build(cls: Callable[..., AnyModule], state: dict[str, torch.Tensor], *args) -> AnyModule:
     with torch.device("meta"):
         module = cls(*args)
     module.load_state_dict(state, strict=True, assign=True)
-    if hasattr(module, "prepare"):
-        module.prepare()
+    prepare = getattr(module, "prepare", None)  # fast-path weights derived from the loaded ones
+    if callable(prepare):
+        prepare()
     return module.eval().requires_grad_(False)
 
 
@@ -273,9 +279,12 @@ def load_networks(path: Path) -> Networks:
             prefix, _, rest = key.partition(".")
             if prefix in parts and rest in expected_tensors(prefix):
                 parts[prefix][rest] = f.get_tensor(key)
-    built = {prefix: _build(cls, parts[prefix]) for prefix, cls in NETWORKS.items()}
     return Networks(
-        built["audio2exp"], built["audio2pose"], built["face_3drecon"], built["kp_extractor"], built["generator"]
+        _build(Audio2Exp, parts["audio2exp"]),
+        _build(Audio2Pose, parts["audio2pose"]),
+        _build(FaceRecon, parts["face_3drecon"]),
+        _build(KeypointDetector, parts["kp_extractor"]),
+        _build(Generator, parts["generator"]),
     )
 
 

@@ -113,11 +113,11 @@ def keyframe_track(degrees: tuple[float, ...], n_frames: int) -> np.ndarray:
     One keyframe holds still. Like SadTalker, keyframes are spaced by the angle
     travelled, not evenly in time, so the head turns at one steady rate.
     """
-    degrees = np.asarray(degrees, dtype=np.float64)
-    if len(degrees) == 1 or n_frames == 1:
-        return np.full(n_frames, degrees[0], dtype=np.float32)
-    travelled = np.concatenate([[0.0], np.cumsum(np.abs(np.diff(degrees)))])
+    angles = np.asarray(degrees, dtype=np.float64)
+    if len(angles) == 1 or n_frames == 1:
+        return np.full(n_frames, angles[0], dtype=np.float32)
+    travelled = np.concatenate([[0.0], np.cumsum(np.abs(np.diff(angles)))])
     if travelled[-1] == 0:
-        return np.full(n_frames, degrees[0], dtype=np.float32)
+        return np.full(n_frames, angles[0], dtype=np.float32)
     at = np.linspace(0.0, travelled[-1], n_frames)
-    return np.interp(at, travelled, degrees).astype(np.float32)
+    return np.interp(at, travelled, angles).astype(np.float32)

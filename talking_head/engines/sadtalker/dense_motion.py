@@ -7,6 +7,7 @@ photo by `SourceMotion`; each frame then costs one hourglass pass.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import torch
@@ -19,6 +20,24 @@ NUM_KP = 15
 COMPRESS = 4  # channels of the feature volume the hourglass sees per keypoint
 KP_VARIANCE = 0.01  # of the Gaussian keypoint heatmaps, in grid units squared
 MASK_FLOOR = 1e-3  # mask weights below this do not contribute to the warp
+
+
+class _HourglassEncoder(nn.Module):
+    """The down path, under the checkpoint's names (`encoder.down_blocks.N`)."""
+
+    def __init__(self, blocks: Iterable[nn.Module]):
+        super().__init__()
+        self.down_blocks = nn.ModuleList(blocks)
+
+
+class _HourglassDecoder(nn.Module):
+    """The up path and the closing conv-BN, under the checkpoint's names (`decoder.up_blocks.N`, ...)."""
+
+    def __init__(self, blocks: Iterable[nn.Module], channels: int):
+        super().__init__()
+        self.up_blocks = nn.ModuleList(blocks)
+        self.conv = nn.Conv3d(channels, channels, kernel_size=3, padding=1)
+        self.norm = nn.BatchNorm3d(channels)
 
 
 class Hourglass3d(nn.Module):
@@ -36,19 +55,15 @@ class Hourglass3d(nn.Module):
     ):
         super().__init__()
         widths = [min(max_channels, expansion * 2 ** (i + 1)) for i in range(levels)]
-        self.encoder = nn.Module()
-        self.encoder.down_blocks = nn.ModuleList(
+        self.encoder = _HourglassEncoder(
             DownBlock3d(in_channels if i == 0 else widths[i - 1], widths[i]) for i in range(levels)
         )
-        self.decoder = nn.Module()
         ups = []
         for i in reversed(range(levels)):
             in_ch = widths[i] * (1 if i == levels - 1 else 2)
             ups.append(UpBlock3d(in_ch, min(max_channels, expansion * 2**i)))
-        self.decoder.up_blocks = nn.ModuleList(ups)
         self.out_channels = expansion + in_channels
-        self.decoder.conv = nn.Conv3d(self.out_channels, self.out_channels, kernel_size=3, padding=1)
-        self.decoder.norm = nn.BatchNorm3d(self.out_channels)
+        self.decoder = _HourglassDecoder(ups, self.out_channels)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         skips = [x]

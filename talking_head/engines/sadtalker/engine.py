@@ -16,6 +16,7 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -26,6 +27,13 @@ from ...options import SADTALKER_FRAMINGS, TalkOptions
 from ...settings import Settings
 from ...speech import Speech
 from ..framing import FULL_MAX_SIDE_PX, WHOLE
+
+if TYPE_CHECKING:  # torch is optional: imported at run time only when the engine is used
+    import torch
+    from torch import nn
+
+    from .animate import Animator
+    from .checkpoints import Networks
 
 REQUIRED_MODULES = ("torch", "safetensors")
 MAX_BATCH_SIZE = 256  # frames per network pass
@@ -60,7 +68,7 @@ def pick_device(requested: str | None):
 
 def _signature(*paths: Path) -> tuple:
     """Changes when any of the files is replaced or rewritten."""
-    out = []
+    out: list[tuple[str, int | None, int | None]] = []
     for path in paths:
         try:
             stat = path.stat()
@@ -77,15 +85,15 @@ class Prepared:
     width: int
     height: int
     mode: str
-    animator: object
-    networks: object
+    animator: Animator
+    networks: Networks
     source: np.ndarray  # the 73 coefficients of the photo
-    options: object
-    device: object
+    options: TalkOptions
+    device: torch.device
     batch_size: int
-    photo: object = None  # full mode: the photo at output size, (3, H, W) float on the device
+    photo: torch.Tensor | None = None  # full mode: the photo at output size, (3, H, W) float on the device
     box: tuple[int, int, int, int] = (0, 0, 0, 0)  # full mode: the face square in output pixels
-    alpha: object = None  # full mode: (1, 1, h, w) feathered paste mask on the device
+    alpha: torch.Tensor | None = None  # full mode: (1, 1, h, w) feathered paste mask on the device
     coefficients: np.ndarray | None = field(default=None, repr=False)  # set by render, for inspection
     framed: str = "whole"  # how the photo was framed (engines.framing.FRAMINGS)
 
@@ -154,6 +162,7 @@ class SadTalkerEngine:
             if self._networks is None or self._networks[0] != key:
                 self._networks = None  # free the old ones before reading the new
                 nets = load_networks(files.main)
+                net: nn.Module
                 for net in (nets.audio2exp, nets.audio2pose, nets.face_recon):
                     net.to(device)
                 for net in (nets.kp_detector, nets.generator):
@@ -277,6 +286,7 @@ class SadTalkerEngine:
             if prepared.mode != "full":
                 out = resized(frames, prepared.height, prepared.width)
             else:
+                assert prepared.photo is not None and prepared.alpha is not None  # full mode has both
                 x0, y0, x1, y1 = prepared.box
                 face = resized(frames, y1 - y0, x1 - x0)
                 out = prepared.photo.expand(len(frames), -1, -1, -1).clone()

@@ -46,12 +46,14 @@ class ResNet50(nn.Module):
         self.conv1 = nn.Conv2d(3, 64, 7, 2, 3, bias=False)
         self.bn1 = nn.BatchNorm2d(64)
         cin = 64
-        for index, (width, blocks, stride) in enumerate(((64, 3, 1), (128, 4, 2), (256, 6, 2), (512, 3, 2)), 1):
+        layers = []
+        for width, blocks, stride in ((64, 3, 1), (128, 4, 2), (256, 6, 2), (512, 3, 2)):
             layer = []
             for i in range(blocks):
                 layer.append(Bottleneck(cin, width, stride if i == 0 else 1))
                 cin = width * 4
-            setattr(self, f"layer{index}", nn.Sequential(*layer))
+            layers.append(nn.Sequential(*layer))
+        self.layer1, self.layer2, self.layer3, self.layer4 = layers
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = F.max_pool2d(F.relu(self.bn1(self.conv1(x))), 3, 2, 1)

@@ -17,6 +17,8 @@ AA_KERNEL = 13  # taps of the anti-aliasing Gaussian (sigma 1.5) per axis
 class AntiAliasDownsample(nn.Module):
     """Gaussian blur, then every 4th pixel. `weight` is the stored (3, 1, 13, 13) kernel."""
 
+    weight: torch.Tensor  # a buffer, registered below
+
     def __init__(self, channels: int = 3):
         super().__init__()
         self.register_buffer("weight", torch.zeros(channels, 1, AA_KERNEL, AA_KERNEL))

@@ -99,7 +99,7 @@ def fit_template(points_5: np.ndarray, template: np.ndarray = TEMPLATE_5) -> tup
     a[1::2, 7] = 1
     k = np.linalg.lstsq(a, np.asarray(points_5, dtype=np.float64).reshape(-1), rcond=None)[0]
     scale = (np.linalg.norm(k[0:3]) + np.linalg.norm(k[4:7])) / 2
-    return np.array([k[3], k[7]]), scale
+    return np.array([k[3], k[7]]), float(scale)
 
 
 def align_for_recon(image: np.ndarray, lm68: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -116,7 +116,7 @@ def align_for_recon(image: np.ndarray, lm68: np.ndarray) -> tuple[np.ndarray, np
     w, h = int(w0 * scale), int(h0 * scale)
     left = int(w / 2 - RECON_PX / 2 + (centre[0] - w0 / 2) * scale)
     up = int(h / 2 - RECON_PX / 2 + (h0 / 2 - centre[1]) * scale)
-    resized = Image.fromarray(image).resize((w, h), resample=Image.BICUBIC)
+    resized = Image.fromarray(image).resize((w, h), resample=Image.Resampling.BICUBIC)
     face = resized.crop((left, up, left + RECON_PX, up + RECON_PX))  # black outside the photo
     crop_params = np.array([scale, centre[0], centre[1]], dtype=np.float32)
     return np.asarray(face, dtype=np.float32) / 255.0, crop_params

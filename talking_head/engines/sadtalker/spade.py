@@ -28,8 +28,18 @@ EPS = 1e-5  # of the instance norm
 CL = torch.channels_last
 
 
+def _weight_and_bias(conv: nn.Module) -> tuple[torch.Tensor, torch.Tensor]:
+    """The weight and bias of a conv (every conv SPADE shares has a bias)."""
+    assert isinstance(conv, nn.Conv2d) and conv.bias is not None
+    return conv.weight, conv.bias
+
+
 class SpectralConv2d(nn.Module):
     """A conv whose kernel is weight_orig divided by its stored spectral-norm estimate."""
+
+    weight_u: torch.Tensor  # buffers, registered below
+    weight_v: torch.Tensor
+    kernel: torch.Tensor | None
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: int, bias: bool = True):
         super().__init__()
@@ -55,6 +65,9 @@ class SpectralConv2d(nn.Module):
 class SPADE(nn.Module):
     """InstanceNorm(x) * (1 + gamma(seg)) + beta(seg), seg resized (nearest) to x."""
 
+    gamma_beta_weight: torch.Tensor  # buffers, registered by `prepare`
+    gamma_beta_bias: torch.Tensor
+
     def __init__(self, channels: int):
         super().__init__()
         self.mlp_shared = nn.Sequential(nn.Conv2d(SEG_CHANNELS, HIDDEN, kernel_size=3, padding=1))
@@ -67,8 +80,9 @@ class SPADE(nn.Module):
         return F.instance_norm(x) * (1 + self.mlp_gamma(hidden)) + self.mlp_beta(hidden)
 
     def prepare(self) -> None:
-        weight = torch.cat([self.mlp_gamma.weight, self.mlp_beta.weight])
-        bias = torch.cat([self.mlp_gamma.bias + 1, self.mlp_beta.bias])
+        (gamma_weight, gamma_bias), (beta_weight, beta_bias) = map(_weight_and_bias, (self.mlp_gamma, self.mlp_beta))
+        weight = torch.cat([gamma_weight, beta_weight])
+        bias = torch.cat([gamma_bias + 1, beta_bias])
         self.register_buffer("gamma_beta_weight", weight.contiguous(memory_format=CL), persistent=False)
         self.register_buffer("gamma_beta_bias", bias, persistent=False)
 
@@ -195,6 +209,9 @@ class UpsampledConv3x3(nn.Module):
 class SPADEDecoder(nn.Module):
     """conv 256->512, six SPADE blocks at 512, x2 -> 256 channels, x2 -> 64, conv -> RGB, sigmoid."""
 
+    middle_shared_weight: torch.Tensor  # buffers, registered by `prepare`
+    middle_shared_bias: torch.Tensor
+
     def __init__(self):
         super().__init__()
         self.fc = nn.Conv2d(256, 512, kernel_size=3, padding=1)
@@ -212,10 +229,11 @@ class SPADEDecoder(nn.Module):
     def prepare(self) -> None:
         """Derive the fast forward's weights from the loaded ones (call after loading, before `.to()`)."""
 
-        def shared(blocks):
-            spades = [spade for block in blocks for spade in block.spades()]
-            weight = torch.cat([spade.mlp_shared[0].weight for spade in spades])
-            return weight, torch.cat([spade.mlp_shared[0].bias for spade in spades])
+        def shared(blocks: list[SPADEResBlock]) -> tuple[torch.Tensor, torch.Tensor]:
+            weights, biases = zip(
+                *(_weight_and_bias(spade.mlp_shared[0]) for block in blocks for spade in block.spades())
+            )
+            return torch.cat(weights), torch.cat(biases)
 
         for module in self.modules():
             if isinstance(module, (SpectralConv2d, SPADE)):

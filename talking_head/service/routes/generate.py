@@ -10,12 +10,12 @@ from starlette.concurrency import run_in_threadpool
 
 from ... import engines
 from ...errors import STORAGE_STATUSES, InputError
+from ...jobs.links import job_links
+from ...jobs.records import FAILED
 from ..auth import require_api_key
 from ..dependencies import ExecutorDep, SettingsDep, StorageDep, StoreDep
 from ..errors import error_responses
 from ..forms import TalkForm, talk_form
-from ..jobs import FAILED
-from ..links import job_links
 from ..models import GenerateResponse
 from ..submission import create_job, wait_for
 

@@ -9,11 +9,11 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from ...errors import InputError
+from ...jobs.links import job_links
+from ...jobs.records import decode_cursor, encode_cursor
 from ..auth import require_api_key
 from ..dependencies import SettingsDep, StoreDep
 from ..errors import error_responses
-from ..jobs import decode_cursor, encode_cursor
-from ..links import job_links
 from ..models import TalkJob, job_view
 
 DEFAULT_PAGE = 20

@@ -7,6 +7,11 @@ segment first), and JSON frames with a ``type``: ``ready`` (size and MIME
 type, before any media), ``unit`` and ``word`` (what is said, with its times
 on the stream's clock), ``progress``, ``error`` and, last, ``end``; then it closes. A
 mistake gets an ``error`` frame naming it, never a silent drop.
+
+With ``{"start": {"input": "audio", "sample_rate": N}}`` the stream is driven
+by the client's audio instead (`live_audio`): binary PCM in, the same MP4 out
+in fragments of one frame, with ``segment_start``, ``segment_end`` and
+``interrupted`` events.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import logging
 import secrets
 import threading
 import time
+from typing import Literal
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
@@ -26,18 +32,23 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 from starlette.concurrency import run_in_threadpool
 
 from ...errors import InputError
+from ...live.agent import AgentFace
+from ...live.agent_stream import AgentStream, stream_rate
+from ...live.audio_in import RATES
 from ...live.stream import ENGINES, LiveStream
 from ...pipeline import TalkOptions
 from ...video.fragments import MIME_TYPE
 from .. import limits
 from ..dependencies import SettingsDep
 from ..forms import json_option_fields
+from .live_audio import listen_audio
 
 log = logging.getLogger(__name__)
 
 router = APIRouter()
 
 SLOW_CLIENT_S = 5.0  # a viewer this far behind the stream is cut off, not buffered for
+NETWORK_CUSHION_S = 0.04  # audio input: a segment starts with this much more in hand, for uneven arrival
 FAREWELL_S = 2.0  # time the last frames and the close get to go out
 POLICY_VIOLATION = 1008  # WebSocket close codes
 TRY_AGAIN_LATER = 1013
@@ -55,6 +66,12 @@ class _LiveStartBase(BaseModel):
     )
     api_key: str | None = Field(
         None, description="The server's API key, for clients that cannot send headers (browsers)."
+    )
+    input: Literal["text", "audio"] = Field(
+        "text", description="What drives the face: text messages (spoken by our voice) or the client's audio."
+    )
+    sample_rate: int | None = Field(
+        None, description="Audio input only (and then required): the rate of the 16-bit mono PCM sent, in Hz."
     )
 
 
@@ -134,7 +151,7 @@ async def _receive(websocket: WebSocket, timeout_s: float) -> dict:
 
 
 def _options(start: LiveStart, settings) -> TalkOptions:
-    requested = start.model_dump(exclude={"image", "api_key"})
+    requested = start.model_dump(exclude={"image", "api_key", "input", "sample_rate"})
     return TalkOptions(**limits.talk_options(settings, {**requested, "captions": "none"}))
 
 
@@ -218,10 +235,25 @@ async def _converse(websocket: WebSocket, settings, release) -> None:
             POLICY_VIOLATION,
         )
         return
+    audio = start.input == "audio"
     try:
+        if audio:
+            _check_audio_start(start, first)
         options = _options(start, settings)
         image = _decode_image(start.image, settings)
-        stream = await run_in_threadpool(LiveStream, image, options, settings.live_max_s, settings=settings)
+        if audio:
+            face = await run_in_threadpool(
+                AgentFace,
+                image,
+                options,
+                stream_rate(start.sample_rate),
+                cushion_s=NETWORK_CUSHION_S,
+                max_seconds=settings.live_max_s,
+                settings=settings,
+            )
+            stream = AgentStream(face, start.sample_rate)
+        else:
+            stream = await run_in_threadpool(LiveStream, image, options, settings.live_max_s, settings=settings)
     except InputError as exc:
         await _finish(websocket, _error(exc.code, str(exc), exc.field), POLICY_VIOLATION)
         return
@@ -229,13 +261,30 @@ async def _converse(websocket: WebSocket, settings, release) -> None:
         log.exception("live stream could not start")
         await _finish(websocket, _error("internal", f"the stream could not start: {exc}"), INTERNAL_ERROR)
         return
-    await websocket.send_json(
-        {"type": "ready", "width": stream.width, "height": stream.height, "fps": stream.fps, "mime": MIME_TYPE}
-    )
+    ready = {"type": "ready", "width": stream.width, "height": stream.height, "fps": stream.fps, "mime": MIME_TYPE}
+    if isinstance(stream, AgentStream):
+        ready |= {"input": "audio", "sample_rate": stream.sample_rate, "lookahead_s": stream.face.lookahead_s}
+        await websocket.send_json(ready)
+        await _stream(websocket, settings, stream, None, release, listen_audio)
+        return
+    await websocket.send_json(ready)
     await _stream(websocket, settings, stream, None if "start" in first else first, release)
 
 
-async def _stream(websocket: WebSocket, settings, stream: LiveStream, pending: dict | None, release) -> None:
+def _check_audio_start(start, first: dict) -> None:
+    if "start" not in first:
+        raise InputError('audio input needs a start message first: {"start": {"input": "audio", ...}}.')
+    if start.sample_rate not in RATES:
+        raise InputError(
+            f"audio input needs sample_rate, the rate of the PCM you send: one of {', '.join(map(str, RATES))} Hz"
+            + (f" (not {start.sample_rate})." if start.sample_rate is not None else "."),
+            field="sample_rate",
+        )
+
+
+async def _stream(
+    websocket: WebSocket, settings, stream: LiveStream | AgentStream, pending: dict | None, release, listen=None
+) -> None:
     loop = asyncio.get_running_loop()
     outbox: asyncio.Queue = asyncio.Queue()
     done = object()
@@ -255,7 +304,7 @@ async def _stream(websocket: WebSocket, settings, stream: LiveStream, pending: d
     maker = threading.Thread(target=make, name="talking-head-live", daemon=True)
     maker.start()
     farewell: tuple[dict | None, int] | None = (None, NORMAL)
-    listener = asyncio.create_task(_listen(websocket, settings, stream, pending, emit))
+    listener = asyncio.create_task((listen or _listen)(websocket, settings, stream, pending, emit))
     listener.add_done_callback(lambda task: stream.stopped and outbox.put_nowait((time.monotonic(), done)))
     try:
         while True:

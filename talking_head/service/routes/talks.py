@@ -8,14 +8,15 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, HTTPException, Request, Response
 from fastapi.responses import FileResponse
 
+from ...jobs.links import job_links
+from ...jobs.records import DONE, FAILED, Job
+from ...jobs.storage import CAPTION_TYPES, Storage
+from ...jobs.stores import JobStore
 from ..auth import require_api_key, require_media_access
 from ..dependencies import ExecutorDep, SettingsDep, StorageDep, StoreDep
 from ..errors import error_responses
 from ..forms import TalkForm, talk_form
-from ..jobs import DONE, FAILED, Job, JobStore
-from ..links import job_links
 from ..models import TalkAccepted, TalkJob, job_view
-from ..storage import CAPTION_TYPES, Storage
 from ..submission import create_job, find_job
 
 router = APIRouter(prefix="/v1/talks", tags=["talks"])

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from ..errors import InputError, OutputError
-from .jobs import is_job_id
+from .records import is_job_id
 
 VIDEO_NAME = "talk.mp4"
 INPUT_NAMES = {"image": "image", "audio": "audio"}

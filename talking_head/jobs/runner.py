@@ -17,11 +17,11 @@ from pathlib import Path
 from ..errors import INTERNAL_ERROR, ConfigurationError, InputError, OutputError, StoreUnavailable
 from ..pipeline import TalkOptions, TalkResult, talk
 from ..settings import Settings
-from .jobs import DONE, FAILED, Job, JobStore, LeaseHeld
 from .leases import Heartbeat, LeaseLost
 from .links import job_links
-from .models import job_view
+from .records import DONE, FAILED, Job, LeaseHeld
 from .storage import Storage
+from .stores import JobStore
 from .webhooks import deliver_in_background
 
 log = logging.getLogger(__name__)
@@ -155,6 +155,8 @@ def notify(job: Job, store: JobStore, settings: Settings) -> None:
     """Send the final record to the job's callback, if it has one, and note how that went."""
     if not job.callback_url:
         return
+    from ..service.models import job_view  # moved out of the web layer in the next step
+
     payload = job_view(job, job_links(job, settings.api_key)).model_dump(mode="json")
     deliver_in_background(
         job.callback_url, payload, settings, on_done=lambda outcome: store.annotate(job.id, webhook=outcome)

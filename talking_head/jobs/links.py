@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .auth import media_token
+from .keys import media_token
 
 
 def job_links(job, api_key: str | None) -> dict[str, str | None]:

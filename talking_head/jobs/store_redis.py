@@ -18,7 +18,7 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 from ..errors import StoreUnavailable
-from .jobs import (
+from .records import (
     DONE,
     FAILED,
     QUEUED,
@@ -95,7 +95,7 @@ def _lease_key(job_id: str) -> str:
 
 
 class RedisJobStore:
-    """The same methods as `SqliteJobStore`, kept in Redis."""
+    """The same methods as `store_sqlite.SqliteJobStore`, kept in Redis."""
 
     def __init__(self, url: str):
         # Short connect timeout and a single retry: an unreachable Redis must give a

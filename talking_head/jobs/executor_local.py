@@ -20,9 +20,10 @@ import threading
 import time
 
 from ..errors import StoreUnavailable
-from .jobs import QUEUED, RUNNING, Job, SqliteJobStore
+from .records import QUEUED, RUNNING, Job
 from .runner import TIMEOUT_MESSAGE, execute, fail, notify, warm_up
 from .storage import Storage
+from .store_sqlite import SqliteJobStore
 
 log = logging.getLogger(__name__)
 

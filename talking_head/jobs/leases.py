@@ -19,7 +19,7 @@ import threading
 from collections.abc import Callable
 
 from ..errors import StoreUnavailable
-from .jobs import FAILED, QUEUED, Job
+from .records import FAILED, QUEUED, Job
 
 log = logging.getLogger(__name__)
 

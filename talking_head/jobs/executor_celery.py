@@ -1,7 +1,7 @@
 """Jobs on Celery with Redis: API instances submit, workers on any machine render.
 
 Only this module imports Celery (the optional extra ``talking-head[celery]``).
-The API and the workers share the Redis job store (`jobs_redis`) and the
+The API and the workers share the Redis job store (`store_redis`) and the
 results folder, which must be the same shared volume on every machine.
 
 Reliability: a running job holds a lease its worker renews (`leases`). When a
@@ -27,11 +27,11 @@ from celery.signals import worker_process_init
 from kombu.exceptions import OperationalError
 
 from ..errors import ConfigurationError, StoreUnavailable
-from .jobs import Job
-from .jobs_redis import RedisJobStore
 from .leases import LeaseWatch
+from .records import Job
 from .runner import TIMEOUT_MESSAGE, execute, fail, notify, warm_up
 from .storage import Storage
+from .store_redis import RedisJobStore
 
 log = logging.getLogger(__name__)
 

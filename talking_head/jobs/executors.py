@@ -12,8 +12,9 @@ from typing import Protocol
 
 from ..errors import ConfigurationError
 from ..settings import Settings
-from .jobs import Job, JobStore
+from .records import Job
 from .storage import Storage
+from .stores import JobStore
 
 EXECUTORS = ("local", "celery")
 

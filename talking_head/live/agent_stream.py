@@ -1,0 +1,104 @@
+"""An `AgentFace` as a stream of fragmented MP4 and events: what `/v1/live` sends in its audio mode.
+
+The same interface as the text mode's `LiveStream` (`run(emit)`, `end`,
+`stop`, `media_s`, `listening_for_s`), so the WebSocket serves either. Frames
+are encoded as the face makes them, in fragments of at most one frame that
+leave with the next packet (`FragmentWriter(low_latency=True)`; at an audio
+rate of 32 kHz or more that is the frame's own audio), and each frame's
+events follow its bytes: ``segment_start``, ``segment_end``, ``interrupted``, ``error``.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+
+from .agent import AgentFace
+from .output import Emit, LiveOutput
+
+LOW_LATENCY_MIN_RATE = 32000  # Hz: an AAC packet (1024 samples) then lasts less than a frame
+STREAM_RATE = 48000  # Hz the stream carries audio sent at lower rates
+
+
+def stream_rate(input_rate: int) -> int:
+    """The audio rate of a stream fed at `input_rate`: its own from 32 kHz up (sample-exact), else 48 kHz."""
+    return input_rate if input_rate >= LOW_LATENCY_MIN_RATE else STREAM_RATE
+
+
+class AgentStream:
+    """Stream one `AgentFace` until `end` (once what was pushed has played) or `stop`."""
+
+    def __init__(self, face: AgentFace, input_rate: int, clock: Callable[[], float] = time.monotonic):
+        self.face = face
+        self.input_rate = input_rate
+        """The rate of the PCM the client sends (the stream's own is `sample_rate`)."""
+        self._clock = clock
+        self._ending = threading.Event()
+        self._stopped = threading.Event()
+        self._quiet_since = clock()
+        self._output: LiveOutput | None = None
+
+    @property
+    def width(self) -> int:
+        return self.face.width
+
+    @property
+    def height(self) -> int:
+        return self.face.height
+
+    @property
+    def fps(self) -> int:
+        return self.face.fps
+
+    @property
+    def sample_rate(self) -> int:
+        return self.face.sample_rate
+
+    @property
+    def media_s(self) -> float:
+        return 0.0 if self._output is None else self._output.media_s
+
+    @property
+    def stopped(self) -> bool:
+        return self._stopped.is_set()
+
+    def listening_for_s(self) -> float:
+        """How long the face has had nothing to say (0 while it speaks or has audio waiting)."""
+        if self.face.speaking or self.face.buffered_s > 0:
+            self._quiet_since = self._clock()
+            return 0.0
+        return self._clock() - self._quiet_since
+
+    def end(self) -> None:
+        """No more audio: play what is waiting, then finish the stream."""
+        self.face.end_of_segment()
+        self._ending.set()
+
+    def stop(self) -> None:
+        """Stop at once (the client left); `run` returns after the frame being made."""
+        self._stopped.set()
+        self.face.close()
+
+    def run(self, emit: Emit) -> None:
+        """Make the stream, handing MP4 bytes and events to `emit`; return at its end."""
+        face = self.face
+        output = LiveOutput(emit, face.width, face.height, face.fps, face.sample_rate, face.pacer, low_latency=True)
+        self._output = output
+        try:
+            for frame in face.frames():
+                output.add_audio(frame.audio)
+                output.write(frame.image)
+                for event in frame.events:
+                    emit(event)
+                if self._ending.is_set() and not face.speaking and face.buffered_s == 0:
+                    break
+            if face.ended is not None:
+                emit(face.ended)
+            if not self._stopped.is_set():
+                output.close()
+        except BaseException:
+            output.abort()
+            raise
+        finally:
+            face.close()

@@ -1,0 +1,78 @@
+"""The mouth read from sound as it streams: each frame from what was heard so far and a short look-ahead.
+
+A voice agent's audio arrives a few milliseconds at a time, so the mouth of
+a frame cannot wait for the whole utterance. The recordings' reading
+(`speech.sound`: resonances, hiss and closures become phones) and the
+coarticulated mouth shapes (`visemes`) run over a short window that ends
+`lookahead_s` after the frame: the history gives the speaker's resonance
+range and the context the lips blend across, the look-ahead lets them
+anticipate the next sound. Every millisecond of look-ahead is a millisecond
+of latency. Loudness is judged against the stream's running speech level,
+not the window's own, so a pause keeps the mouth closed.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+import numpy as np
+
+from ..speech.audio import ANALYSIS_RATE
+from ..speech.sound import read_phones
+from ..speech.timeline import Phone
+from .visemes import SILENCE_DB, mouth_track
+
+LOOKAHEAD_S = 0.02  # audio heard after a frame before its mouth is read (as good as 40 ms on our recordings)
+HISTORY_S = 1.0  # audio before it that the reading sees
+LEVEL_MEMORY_S = 10.0  # the loud speech level: 90th percentile of this much recent speech
+MIN_LEVEL = 0.02  # RMS full scale; a quieter "loud level" is noise, not speech
+MOUTH = ("jaw", "lip_width", "lip_press", "lip_tuck", "tongue")
+
+
+def _rms(audio: np.ndarray) -> float:
+    return float(np.sqrt(np.mean(np.square(audio, dtype=np.float64)))) if len(audio) else 0.0
+
+
+class StreamingMouth:
+    """Mouth channels for consecutive frames of one stream, given each frame's 16 kHz audio as it is shown."""
+
+    def __init__(self, fps: int, lookahead_s: float = LOOKAHEAD_S, history_s: float = HISTORY_S):
+        self.fps = fps
+        self.lookahead_s = lookahead_s
+        self._history: deque[np.ndarray] = deque(maxlen=max(1, round(history_s * fps)))
+        self._levels: deque[float] = deque(maxlen=round(LEVEL_MEMORY_S * fps))
+
+    @property
+    def lookahead_samples(self) -> int:
+        """16 kHz samples wanted after a frame before its mouth is read."""
+        return round(self.lookahead_s * ANALYSIS_RATE)
+
+    def frame(self, audio_16k: np.ndarray, ahead_16k: np.ndarray, phones: list[Phone] | None = None) -> dict:
+        """The mouth of the next frame, whose sound is `audio_16k`, with `ahead_16k` heard after it.
+
+        `phones`, when the voice gave its own timing, are in seconds from this frame's start and
+        replace the reading of the sound.
+        """
+        level = _rms(audio_16k)
+        if level >= MIN_LEVEL * 10 ** (SILENCE_DB / 20):
+            self._levels.append(level)
+        loud = max(float(np.percentile(self._levels, 90)) if self._levels else 0.0, MIN_LEVEL)
+        history = list(self._history)
+        before = sum(len(part) for part in history)
+        window = np.concatenate([*history, audio_16k, ahead_16k]).astype(np.float32)
+        spf = ANALYSIS_RATE / self.fps
+        n = len(history) + 1 + int(np.ceil(len(ahead_16k) / spf))
+        if phones is None:
+            timeline = read_phones(window)
+        else:
+            shift = before / ANALYSIS_RATE
+            timeline = [Phone(p.label, p.start + shift, p.end + shift) for p in phones]
+        mouth = mouth_track(timeline, window, self.fps, n, loud=loud)
+        self._history.append(np.asarray(audio_16k, np.float32))
+        k = len(history)
+        return {name: float(mouth[name][k]) for name in MOUTH}
+
+    def rest(self, samples_16k: int) -> dict:
+        """A frame of silence (the face listens): the mouth at rest, the history goes on."""
+        self._history.append(np.zeros(samples_16k, np.float32))
+        return dict.fromkeys(MOUTH, 0.0)

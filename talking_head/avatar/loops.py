@@ -13,6 +13,7 @@ for a while (every step then is a real step of the footage).
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -36,10 +37,12 @@ UPPER_FACE = (
     103,
     54,
 )
+OWN_STEP_PERCENTILE = 99  # the footage's own steps above this are not played: the plan goes round them
 STEP_PERCENTILE = 90  # a jump may move the upper face as much as 9 in 10 of the clip's own frame steps
 MIN_JUMP_FRAMES = 12  # shorter jumps only stutter
 MIN_RUN_FRAMES = 25  # played in order at least this long between jumps
 MAX_JUMPS_PER_FRAME = 4
+MIN_LOOP_FRAMES = 75  # a jump back at a run's end goes back at least this far (or a third of the footage)
 LOOKAHEAD_FRAMES = 50  # a jump is chosen this far before the footage runs out
 FREE_JUMP_CHANCE = 0.02  # per frame, after a run: jumps now and then, not at every chance
 
@@ -76,14 +79,24 @@ class LoopPlan:
     limit: float
     idle_start: int
     offset: int = 0
+    smooth: np.ndarray | None = None
+    """(frames - 1,) whether the footage's own step from frame a to a + 1 is played: both usable, and not one of
+    its largest 1 % (a blink's snap, a jerk of the head), so no step of the plan moves more than that."""
+
+    def __post_init__(self) -> None:
+        if self.smooth is None:
+            self.smooth = self.usable[:-1] & self.usable[1:]
 
     @classmethod
     def build(cls, landmarks: np.ndarray, usable: np.ndarray, offset: int = 0) -> LoopPlan:
         features = upper_face(landmarks)
         n = len(features)
         steps = frame_steps(features)
-        ok_steps = steps[np.isfinite(steps) & usable[:-1] & usable[1:]]
+        both = np.isfinite(steps) & usable[:-1] & usable[1:]
+        ok_steps = steps[both]
         limit = float(np.percentile(ok_steps, STEP_PERCENTILE)) if len(ok_steps) else 0.0
+        largest = float(np.percentile(ok_steps, OWN_STEP_PERCENTILE)) if len(ok_steps) else 0.0
+        smooth = both & (np.nan_to_num(steps, nan=np.inf) <= largest)
         good = np.flatnonzero(usable)
         found: list[tuple[int, int, float]] = []
         if len(good) > 2 * MIN_JUMP_FRAMES:
@@ -101,7 +114,7 @@ class LoopPlan:
                 order = np.argsort(np.where(keep, cost, np.inf))[:MAX_JUMPS_PER_FRAME]
                 found += [(int(a), int(b[k]), float(cost[k])) for k in order if keep[k]]
         jumps = np.array(found, np.float64).reshape(-1, 3)
-        return cls(usable.astype(bool), jumps, limit, _idle_start(jumps, usable), offset)
+        return cls(usable.astype(bool), jumps, limit, _idle_start(jumps, usable), offset, smooth)
 
     def arrays(self) -> dict[str, np.ndarray]:
         return {
@@ -110,6 +123,7 @@ class LoopPlan:
             "limit": np.array([self.limit]),
             "idle_start": np.array([self.idle_start]),
             "offset": np.array([self.offset]),
+            "smooth": self.smooth,
         }
 
     @classmethod
@@ -120,6 +134,7 @@ class LoopPlan:
             float(arrays["limit"][0]),
             int(arrays["idle_start"][0]),
             int(arrays["offset"][0]),
+            np.asarray(arrays["smooth"], bool),
         )
 
     def play(self, start: int, rng: np.random.Generator, in_order_until: int = 0) -> Iterator[int]:
@@ -135,7 +150,9 @@ class LoopPlan:
         n = len(self.usable)
         frame, direction, run = start, 1, 0
         planned: tuple[int, int] | None = None
-        while True:
+        seen = np.full(n, -1, np.int64)  # when each frame was last played (-1: never)
+        for played in itertools.count():
+            seen[frame] = played
             yield frame
             run += 1
             if frame < in_order_until and frame + 1 < n:
@@ -147,38 +164,49 @@ class LoopPlan:
             if direction == 1 and planned is None:
                 end = self._run_end(frame)
                 if end - frame <= LOOKAHEAD_FRAMES:
-                    planned = self._best_jump(frame, end)
+                    planned = self._best_jump(frame, end, seen)
                     if planned is not None and planned[0] == frame:
                         frame, run, planned = planned[1], 0, None
                         continue
                 elif run >= MIN_RUN_FRAMES and rng.random() < FREE_JUMP_CHANCE:
-                    jump = self._best_jump(frame, frame)
+                    jump = self._best_jump(frame, frame, seen)
                     if jump is not None:
                         frame, run = jump[1], 0
                         continue
-            ahead = frame + direction
-            if not (0 <= ahead < n and self.usable[ahead]):
+            if not self._can_step(frame, direction):
                 direction = -direction  # no good jump: play backward (every step a real one)
-                ahead = frame + direction
-                if not (0 <= ahead < n and self.usable[ahead]):
+                if not self._can_step(frame, direction):
                     continue  # a lone usable frame: hold it
-            frame = ahead
+            frame += direction
+
+    def _can_step(self, frame: int, direction: int) -> bool:
+        """Whether the footage's own step from `frame` one frame forward (+1) or backward (-1) is played."""
+        between = frame if direction > 0 else frame - 1
+        return 0 <= between < len(self.smooth) and bool(self.smooth[between])
 
     def _run_end(self, frame: int) -> int:
-        """The last frame of the usable run that `frame` is in."""
-        after = np.flatnonzero(~self.usable[frame:])
-        return frame + int(after[0]) - 1 if len(after) else len(self.usable) - 1
+        """The last frame of the smooth run that `frame` is in."""
+        after = np.flatnonzero(~self.smooth[frame:])
+        return frame + int(after[0]) if len(after) else len(self.usable) - 1
 
-    def _best_jump(self, first: int, last: int) -> tuple[int, int] | None:
-        """The cheapest backward jump leaving from a frame in [first, last]."""
+    def _best_jump(self, first: int, last: int, seen: np.ndarray) -> tuple[int, int] | None:
+        """A jump leaving from a frame in [first, last] to footage not seen for the longest time.
+
+        Only jumps that leave this stretch of footage: back at least `MIN_LOOP_FRAMES` (a short loop
+        repeated shows; playing backward shows less) or forward past its end. Every allowed jump moves
+        the upper face no more than an ordinary step, so the one to the least recently seen footage is
+        taken: over a long speech the whole clip is used.
+        """
         if not len(self.jumps):
             return None
         source, target = self.jumps[:, 0], self.jumps[:, 1]
-        rows = self.jumps[(source >= first) & (source <= last) & (target < source)]
+        min_loop = min(MIN_LOOP_FRAMES, len(self.usable) // 3)
+        leaving = (source >= first) & (source <= last) & ((target <= source - min_loop) | (target > last))
+        rows = self.jumps[leaving]
         if not len(rows):
             return None
-        best = rows[np.argmin(rows[:, 2])]
-        return int(best[0]), int(best[1])
+        order = np.lexsort((rows[:, 2], seen[rows[:, 1].astype(int)]))
+        return int(rows[order[0], 0]), int(rows[order[0], 1])
 
 
 def _idle_start(jumps: np.ndarray, usable: np.ndarray) -> int:

@@ -25,9 +25,11 @@ from ...settings import Settings
 from ...speech import Speech
 from ...speech.audio import frame_rms
 from .blend import match_colour, multiband
-from .selection import select_samples
+from .selection import OnlineSelector, select_samples
 
 FEATHER_IOD = 0.06  # the mask's edge is softened over about this width before blending
+MASK_FLOOR = 0.002  # mask values under this change nothing worth drawing
+BLEND_ROOM_PX = 8  # beyond the mask's reach, for the blend's widest band to fade out
 
 
 @dataclass
@@ -36,8 +38,16 @@ class Prepared:
     width: int
     height: int
     seed: int
+    live: LiveState | None = None
+    """What `draw` carries from one frame to the next (a live stream's frames come one at a time)."""
 
     framed = "footage"
+
+
+@dataclass
+class LiveState:
+    plan: Iterator[int]
+    selector: OnlineSelector
 
 
 def output_size(avatar: Avatar, size: int) -> tuple[int, int]:
@@ -65,13 +75,28 @@ class FootageEngine:
 
     def base_frames(self, prepared: Prepared, n: int) -> np.ndarray:
         """The footage frame under each output frame: the clip in order when dubbing, else the idle loop."""
+        return np.fromiter(itertools.islice(self._plan(prepared), n), np.int64, count=n)
+
+    def _plan(self, prepared: Prepared) -> Iterator[int]:
         avatar = prepared.avatar
         rng = np.random.default_rng(prepared.seed)
         if avatar.dubbing:
-            plan = avatar.loop.play(0, rng, in_order_until=avatar.n_frames - 1)
-        else:
-            plan = avatar.loop.play(avatar.loop.offset + avatar.loop.idle_start, rng)
-        return np.fromiter(itertools.islice(plan, n), np.int64, count=n)
+            return avatar.loop.play(0, rng, in_order_until=avatar.n_frames - 1)
+        return avatar.loop.play(avatar.loop.offset + avatar.loop.idle_start, rng)
+
+    def draw(self, prepared: Prepared, params: dict[str, float]) -> np.ndarray:
+        """The next frame of a live stream: the next footage frame, the mouth chosen for `params` alone."""
+        avatar = prepared.avatar
+        if prepared.live is None:
+            prepared.live = LiveState(self._plan(prepared), OnlineSelector(avatar.bank, round(avatar.fps)))
+        base = next(prepared.live.plan)
+        frame = avatar.frames.get(base)
+        if _tracked(avatar, base):
+            to_canonical = avatar.canonical.fit(avatar.landmarks[base])
+            points = apply(to_canonical, avatar.landmarks[base])
+            sample = prepared.live.selector.choose(params, (points[1] - points[2]) / avatar.iod)
+            frame = compose(avatar, frame, base, to_canonical, sample)
+        return _sized(frame, prepared)
 
     def render(self, prepared: Prepared, speech: Speech, motion: MotionTrack) -> Iterator[np.ndarray]:
         avatar = prepared.avatar
@@ -88,9 +113,13 @@ class FootageEngine:
             frame = avatar.frames.get(int(b))
             if int(b) in fits:
                 frame = compose(avatar, frame, int(b), fits[int(b)], int(samples[t]))
-            if frame.shape[1] != prepared.width or frame.shape[0] != prepared.height:
-                frame = cv2.resize(frame, (prepared.width, prepared.height), interpolation=cv2.INTER_AREA)
-            yield frame
+            yield _sized(frame, prepared)
+
+
+def _sized(frame: np.ndarray, prepared: Prepared) -> np.ndarray:
+    if frame.shape[1] != prepared.width or frame.shape[0] != prepared.height:
+        frame = cv2.resize(frame, (prepared.width, prepared.height), interpolation=cv2.INTER_AREA)
+    return frame
 
 
 def _tracked(avatar: Avatar, frame: int) -> bool:
@@ -113,13 +142,16 @@ def compose(avatar: Avatar, frame: np.ndarray, base: int, to_canonical: np.ndarr
     mask = cv2.GaussianBlur(mask.astype(np.float32) / 255, (0, 0), sigma)
 
     to_image = invert(to_canonical)
+    # Only where the mask reaches (its bounding box, with room for the widest blend band).
+    rows, cols = np.flatnonzero(mask.max(axis=1) > MASK_FLOOR), np.flatnonzero(mask.max(axis=0) > MASK_FLOOR)
+    if not len(rows) or not len(cols):
+        return frame
     corners = apply(
-        to_image,
-        np.array([[0, 0], [canonical.width, 0], [0, canonical.height], [canonical.width, canonical.height]], float),
+        to_image, np.array([[cols[0], rows[0]], [cols[-1], rows[0]], [cols[0], rows[-1]], [cols[-1], rows[-1]]], float)
     )
     h, w = frame.shape[:2]
-    x0, y0 = np.floor(corners.min(axis=0)).astype(int)
-    x1, y1 = np.ceil(corners.max(axis=0)).astype(int)
+    x0, y0 = np.floor(corners.min(axis=0)).astype(int) - BLEND_ROOM_PX
+    x1, y1 = np.ceil(corners.max(axis=0)).astype(int) + BLEND_ROOM_PX
     x0, y0, x1, y1 = max(0, x0), max(0, y0), min(w, x1), min(h, y1)
     if x1 - x0 < 8 or y1 - y0 < 8:
         return frame

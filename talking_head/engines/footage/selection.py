@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...avatar.bank import MouthBank
+from ...avatar.canonical import SHAPE
 from ...motion.track import MotionTrack
 
 CANDIDATES = 24  # samples per frame, by target cost (plus the successors of the previous frame's)
@@ -25,6 +26,7 @@ MIN_FULL_JAW = 0.25  # quiet speech is not stretched to a wide-open mouth
 DIP_SHARE = 0.5  # a local minimum of the opening under this share is a dip between syllables
 CLOSURE_EVERY_S = 1.0  # speech this long without the lips meeting gets a closure at its deepest dip
 LOUDNESS_MIX = 0.3  # share of the opening that follows the voice's loudness
+LIVE_FULL_JAW = 0.4  # live: the track's jaw taken as a wide mouth (about its loud vowels)
 REPEAT_COST = 0.4  # the same sample twice: a held mouth
 JUMP_COST = 0.2  # any non-consecutive sample: a cut
 W_JOIN = 0.5  # per unit of shape difference across a cut
@@ -58,20 +60,21 @@ def closures(share: np.ndarray, pressed: np.ndarray, fps: float) -> np.ndarray:
 
 
 def mouth_targets(
-    bank: MouthBank, motion: MotionTrack, rms: np.ndarray | None = None
+    bank: MouthBank, motion: MotionTrack, rms: np.ndarray | None = None, full_jaw: float | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per frame: target inner-lip opening and mouth width, in IOD, in the bank's own range; and lips shut.
 
     `rms` (the speech's loudness per frame), when given, is mixed into the
     opening wherever the track opens the mouth: a real mouth opens wider on a
-    louder vowel, and the footage holds every width to choose from.
+    louder vowel, and the footage holds every width to choose from. `full_jaw`:
+    the track's jaw that is this person's wide mouth (default: from the track).
     """
     opening, width = bank.descriptor("opening"), bank.descriptor("width")
     closed, wide = np.percentile(opening, [CLOSED_PERCENTILE, OPEN_PERCENTILE])
     jaw = np.asarray(motion.jaw, np.float64)
     # The track's jaw is scaled by loudness: its own loud vowels, not 1, are this person's wide mouth.
     speaking = jaw[jaw > SPEAKING_JAW]
-    full = max(MIN_FULL_JAW, float(np.percentile(speaking, OPEN_PERCENTILE)) if len(speaking) else 1.0)
+    full = full_jaw or max(MIN_FULL_JAW, float(np.percentile(speaking, OPEN_PERCENTILE)) if len(speaking) else 1.0)
     # A nearly shut jaw (between syllables, on stops) is a closed mouth: real lips meet there.
     share = np.clip((jaw - CLOSED_JAW) / max(full - CLOSED_JAW, 1e-3), 0.0, 1.0)
     if rms is not None:
@@ -85,11 +88,15 @@ def mouth_targets(
 
 
 def target_costs(
-    bank: MouthBank, motion: MotionTrack, base_turn: np.ndarray | None, rms: np.ndarray | None = None
+    bank: MouthBank,
+    motion: MotionTrack,
+    base_turn: np.ndarray | None,
+    rms: np.ndarray | None = None,
+    full_jaw: float | None = None,
 ) -> np.ndarray:
     """(frames, samples) target cost."""
     opening, width = bank.descriptor("opening"), bank.descriptor("width")
-    target_opening, target_width, shut = mouth_targets(bank, motion, rms)
+    target_opening, target_width, shut = mouth_targets(bank, motion, rms, full_jaw)
     spread_o = max(float(np.std(opening)), 1e-3)
     spread_w = max(float(np.std(width)), 1e-3)
     # Lips shut: closed, whatever else the sample offers.
@@ -104,6 +111,15 @@ def target_costs(
     return cost
 
 
+def _joins(bank: MouthBank) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each sample's successor in the footage (-1: none), the mouth shapes, and their spread."""
+    successor = np.full(len(bank), -1)
+    consecutive = np.flatnonzero(bank.frames[1:] == bank.frames[:-1] + 1)
+    successor[consecutive] = consecutive + 1
+    shape = bank.shape[:, SHAPE]
+    return successor, shape, np.maximum(shape.std(axis=0), 1e-3)
+
+
 def select_samples(
     bank: MouthBank, motion: MotionTrack, base_turn: np.ndarray | None = None, rms: np.ndarray | None = None
 ) -> np.ndarray:
@@ -113,12 +129,8 @@ def select_samples(
         return np.zeros(0, np.int64)
     costs = target_costs(bank, motion, base_turn, rms)
     k = min(CANDIDATES, m)
-    successor = np.full(m, -1)
-    consecutive = np.flatnonzero(bank.frames[1:] == bank.frames[:-1] + 1)
-    successor[consecutive] = consecutive + 1
-    shape = bank.shape[:, :5]
-    shape_scale = np.maximum(shape.std(axis=0), 1e-3)
 
+    successor, shape, shape_scale = _joins(bank)
     candidates = [np.argpartition(costs[0], k - 1)[:k]]
     total = costs[0, candidates[0]]
     back: list[np.ndarray] = []
@@ -145,3 +157,35 @@ def select_samples(
         if t > 0:
             at = int(back[t - 1][at])
     return path
+
+
+class OnlineSelector:
+    """Unit selection one frame at a time, for a live stream: the cheapest sample given the one before.
+
+    No look-ahead (the next words are not known yet), so the track's wide
+    mouth is a fixed `LIVE_FULL_JAW` rather than the utterance's own.
+    """
+
+    def __init__(self, bank: MouthBank, fps: int):
+        self.bank, self.fps = bank, fps
+        self.successor, self.shape, self.shape_scale = _joins(bank)
+        self.previous: int | None = None
+
+    def choose(self, params: dict[str, float], base_turn: np.ndarray | None) -> int:
+        motion = MotionTrack.at_rest(1, self.fps)
+        for name, value in params.items():
+            if hasattr(motion, name):
+                setattr(motion, name, np.array([value], np.float32))
+        turn = None if base_turn is None else np.asarray(base_turn, np.float64)[None, :]
+        cost = target_costs(self.bank, motion, turn, full_jaw=LIVE_FULL_JAW)[0]
+        if self.previous is not None:
+            follow = int(self.successor[self.previous])
+            after = follow if follow >= 0 else self.previous
+            gap = np.abs(self.shape - self.shape[after]) / self.shape_scale
+            join = JUMP_COST + W_JOIN * gap.mean(axis=1)
+            join[self.previous] = REPEAT_COST
+            if follow >= 0:
+                join[follow] = 0.0
+            cost = cost + join
+        self.previous = int(np.argmin(cost))
+        return self.previous

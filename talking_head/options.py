@@ -27,7 +27,11 @@ TEXT_TIMINGS = ("voice", "forced")
 MAX_SPEAKER_CHARS = 100
 MAX_LANGUAGE_CHARS = 20
 SADTALKER_FRAMINGS = ("crop", "resize", "full")
+MOTION_LEVELS = ("calm", "natural", "lively")
 MIN_SIZE_PX, MAX_SIZE_PX = 64, 2048
+# The speaking rate (Piper's 1 / length_scale) the voice is asked for: the speed option, an SSML
+# <prosody rate>, and the two together.
+MIN_SPEED, MAX_SPEED = 0.5, 2.0
 MAX_SEED = 2**31 - 1
 MAX_VOICE_NAME_CHARS = 100
 SIZE_RULE = f"0 (whole photo) or between {MIN_SIZE_PX} and {MAX_SIZE_PX}"
@@ -123,7 +127,9 @@ class TalkOptions:
         request_help="A voice name from `GET /v1/voices`; default en_US-joe-medium.",
         max_length=MAX_VOICE_NAME_CHARS,
     )
-    speed: float = option(1.0, "speaking rate: 1.25 is a quarter faster, 0.8 slower", minimum=0.5, maximum=2.0)
+    speed: float = option(
+        1.0, "speaking rate: 1.25 is a quarter faster, 0.8 slower", minimum=MIN_SPEED, maximum=MAX_SPEED
+    )
     speaker: str | None = option(
         None,
         "speaker name or number, for a voice with several speakers",
@@ -161,6 +167,11 @@ class TalkOptions:
         request_help="Fixes the voice's noise, blinks and head motion: the same request and seed give the same video.",
     )
     still: bool = option(False, "keep the head still; only the face moves")
+    motion: str = option(
+        "natural",
+        "how much the head and brows move: calm, natural (a typical speaker's, fitted to real footage) or lively",
+        choices=MOTION_LEVELS,
+    )
     expression_scale: float = option(1.0, "scale of mouth and brow motion", minimum=0.0, maximum=3.0)
     pose_style: int = option(0, "head motion character", minimum=0, maximum=45)
     strict: bool = option(

@@ -25,7 +25,7 @@ from .face import analyze_face
 from .motion import build_motion
 from .options import TalkOptions
 from .settings import Settings
-from .speech import Speech, speech_from_audio, speech_from_text
+from .speech import Speech, WarningCode, speech_from_audio, speech_from_text
 from .timing import timed
 from .video import VideoWriter, write_captions
 
@@ -80,7 +80,8 @@ class TalkResult:
         default=None,
     )
     warnings: list[str] = _about(
-        "What to know about the result (letters the voice cannot read, why a recording has no captions).",
+        "What to know about the result (several faces in a clip, letters the voice cannot read, why a recording "
+        "has no captions).",
         default_factory=list,
     )
     timings: dict[str, float] = _about("Seconds spent in each stage.", default_factory=dict)
@@ -174,6 +175,24 @@ def _read_only(folder: Path) -> bool:
     return bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
 
 
+def speak(
+    text: str | None, options: TalkOptions, settings: Settings, timings: dict[str, float] | None = None
+) -> Speech:
+    """`text` spoken as `options` ask (voice, speed, speaker, seed, timing) within `settings`' limits:
+    a video's speech, and each unit of a live stream's."""
+    return speech_from_text(
+        text,
+        options.voice,
+        settings.max_text_chars,
+        timings,
+        speed=options.speed,
+        speaker=options.speaker,
+        seed=options.seed,
+        voices_dir=settings.voices_dir,
+        timing=options.text_timing,
+    )
+
+
 def talk(
     text: str | None = None,
     image=None,
@@ -250,17 +269,7 @@ def talk(
             reading=options.audio_reading,
         )
     else:
-        speech = speech_from_text(
-            text,
-            options.voice,
-            settings.max_text_chars,
-            timings,
-            speed=options.speed,
-            speaker=options.speaker,
-            seed=options.seed,
-            voices_dir=settings.voices_dir,
-            timing=options.text_timing,
-        )
+        speech = speak(text, options, settings, timings)
     report(0.15, "motion")
     with timed(timings, "motion"):
         motion = build_motion(speech, options)
@@ -310,6 +319,6 @@ def talk(
         framing=framed,
         captions_source=speech.captions_source if captions else None,
         warnings=warnings
-        + [w for w in speech.warnings if options.captions != "none" or not w.startswith("no captions")],
+        + [w.message for w in speech.warnings if options.captions != "none" or w.code != WarningCode.NO_CAPTIONS],
         timings={k: round(v, 4) for k, v in timings.items()},
     )

@@ -83,12 +83,22 @@ class Settings:
     cors_origins: list[str] = setting(
         factory=list, help="origins allowed to call the API from a browser, comma-separated"
     )
+    allowed_hosts: list[str] = setting(
+        factory=list,
+        help="host names the service answers to (the Host header), comma-separated; unset: any, except that "
+        "`serve` on a loopback address without an API key answers only to 127.0.0.1, localhost and ::1",
+    )
     public_url: str | None = setting(
         None, "the address clients reach the service on (behind a proxy); unset: the address each request came in on"
     )
     executor: str = setting("local", "who renders jobs: local (an in-process pool) or celery")
     broker_url: str | None = setting(None, "redis://HOST:6379/0: the celery broker, result backend and job store")
     workers: int = setting(1, "pool processes of the local executor")
+    worker_max_rss_mb: int = setting(
+        2048,
+        "a worker process holding more memory than this after a job is replaced by a fresh one, in MB "
+        "(local pool and celery; 0: never)",
+    )
     queue_size: int = setting(16, "queued jobs before new ones are refused with 429")
     job_time_limit_s: int = setting(1800, "longest a job may run, in seconds")
     retention_s: int = setting(7 * 24 * 3600, "how long finished jobs and their files are kept, in seconds")
@@ -109,6 +119,10 @@ class Settings:
     )
     live_idle_timeout_s: float = setting(60.0, "a live stream with nothing to say for this long ends, in seconds")
     live_max_s: float = setting(600.0, "longest live stream, in seconds")
+    live_max_pending_chars: int = setting(
+        MAX_TEXT_CHARS,
+        "text a live stream holds before it is spoken, in characters; text past it is refused (an error frame)",
+    )
 
     def __post_init__(self) -> None:
         for spec in fields(self):  # a folder given as a string (Python callers, flags) is a Path like the rest

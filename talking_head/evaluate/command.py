@@ -7,6 +7,7 @@ import json
 import sys
 
 from ..errors import InputError
+from .frozen import STRIP_FRAMES, STRIP_STEP_S
 
 
 def add_eval_command(sub) -> None:
@@ -93,7 +94,13 @@ def format_report(report: dict) -> str:
         f"  blinks       {_num(report['blinks_per_min'], '.1f')} a minute ({report['blinks']})",
         (
             f"  head         motion {_num(head['motion_iod'], '.4f')}, roll std {_num(head['roll_std_deg'], '.2f', ' deg')}, "
-            f"jitter {_num(head['jitter_iod'], '.4f')} (inter-ocular units)"
+            f"jitter {_num(head['jitter_iod'], '.4f')} (inter-ocular units); yaw std "
+            f"{_num(head.get('yaw_std_deg'), '.2f', ' deg')}, pitch std {_num(head.get('pitch_std_deg'), '.2f', ' deg')}"
+        ),
+        (
+            f"  expression   brow motion {_num(report.get('brow_motion_iod'), '.4f')} (inter-ocular units); lip closures "
+            f"{_num(mouth.get('closures_per_s'), '.2f')} a second of speech; pixels unchanged across "
+            f"{STRIP_FRAMES} frames {STRIP_STEP_S:g} s apart: {_num(report.get('unchanged_share'), '.1%')}"
         ),
         (
             f"  background   {_num(report['background_psnr_db'], '.2f', ' dB')} PSNR against the "

@@ -20,8 +20,6 @@ QUIET_DB = -30.0  # frames this far under loud speech (95th percentile envelope)
 MIN_SILENCE_S = 0.25  # quiet stretches shorter than this are pauses inside speech (stops, breaths)
 SILENCE_EDGE_FRAMES = 2  # frames at each end of a silence left out: the mouth may still be closing
 
-CLOSED_IOD = 0.03  # an inner-lip gap under this is closed lips
-
 
 def envelope(audio_16k: np.ndarray, audio_start_s: float, frame_times: np.ndarray, fps: float) -> np.ndarray:
     """RMS of the audio over [t, t + 1/fps) for each frame time t (zero where there is no audio)."""
@@ -127,15 +125,3 @@ def mouth_opening(opening: np.ndarray, env: np.ndarray | None, fps: float) -> di
         "open_silence": mean_over(silence),
         "silence_s": round(float(silence.sum()) / fps, 2),
     }
-
-
-def closures_per_second(opening: np.ndarray, env: np.ndarray | None, fps: float) -> float | None:
-    """How often the lips close (inner-lip gap under `CLOSED_IOD`) per second of speech; None without speech."""
-    if env is None:
-        return None
-    speech = speech_mask(env, fps) & np.isfinite(opening)
-    if not speech.any():
-        return None
-    closed = (opening < CLOSED_IOD) & speech
-    starts = closed & ~np.concatenate([[False], closed[:-1]])
-    return round(float(starts.sum()) / (speech.sum() / fps), 3)

@@ -12,15 +12,18 @@ import numpy as np
 from ..errors import InputError
 from ..face import analyze_face
 from ..speech.align import RECOGNISER
+from ..speech.audio import ANALYSIS_RATE
 from .background import BackgroundMeter, align_source
 from .bilabials import bilabial_phones, closure_rate
 from .blinks import blinks_per_minute
 from .decode import iter_frames, probe, read_audio_16k
+from .expression import brow_motion, closures_per_second
+from .frozen import strip_indices, unchanged_share
 from .head import head_motion
 from .identity import SAMPLES as IDENTITY_SAMPLES
 from .identity import IdentityMeter
 from .intelligibility import transcribe_pieces, word_error_rate
-from .lipsync import closures_per_second, envelope, lipsync, mouth_opening, silence_mask
+from .lipsync import envelope, lipsync, mouth_opening, silence_mask, speech_mask
 from .sheet import THUMB_PX, pick_frames, write_sheet
 from .streaks import streak_share
 from .tracking import FaceSeries, FaceTracker, inter_ocular, lip_gap
@@ -43,6 +46,7 @@ def evaluate(
     text: str | None = None,
     sheet: str | Path | None = None,
     bilabials: list | None = None,
+    transcribe: bool = True,
 ) -> dict:
     """Measure `video` (an MP4): streams, lip sync, mouth, blinks, head, background, identity, ASR.
 
@@ -50,7 +54,8 @@ def evaluate(
     identity; else the first frame with a face); `text` is what is said (for
     p/b/m closure and word error rate). `bilabials` are the p/b/m phones when
     they are known (a voice's own timing, any language): closure is then
-    measured on them instead of on an English alignment of `text`. Raises `InputError` for a file that is
+    measured on them instead of on an English alignment of `text`. `transcribe=False` leaves out
+    the transcript (and so the word error rate) where nothing needs it: no `text`. Raises `InputError` for a file that is
     not a video or shows no face.
     """
     video = Path(video)
@@ -68,6 +73,8 @@ def evaluate(
 
     expected = streams.video.frames or round((streams.video.duration_s or 0) * fps)
     picks = set(pick_frames(expected))
+    strip = set(strip_indices(expected, fps))
+    strip_frames = []
     tracker, series = FaceTracker(), FaceSeries()
     background = identity = None
     identity_step = max(1, expected // IDENTITY_SAMPLES)
@@ -76,6 +83,8 @@ def evaluate(
     for i, (t, frame) in enumerate(iter_frames(video)):
         if i % identity_step == 0:
             streaks = max(streaks, streak_share(frame))
+        if i in strip:
+            strip_frames.append(frame.copy())
         landmarks = tracker.find(frame)
         series.append(t, landmarks)
         if sheet is not None and i in picks:
@@ -109,17 +118,18 @@ def evaluate(
         env = None  # a silent track: nothing to sync to
     sync = lipsync(opening, env)
     mouth = mouth_opening(opening, env, fps)
-    mouth["closures_per_s"] = closures_per_second(opening, env, fps)
     mouth["open_photo"] = round(lip_gap(photo.landmarks) / inter_ocular(photo.landmarks), 4) if photo else None
     both = mouth["open_speech"] is not None and mouth["open_silence"] is not None
     mouth["amplitude"] = round(mouth["open_speech"] - mouth["open_silence"], 4) if both else None
+    mouth["closures_per_s"] = closures_per_second(opening, speech_mask(env, fps), fps) if env is not None else None
 
     # The transcript first: its pieces, cut at pauses, also carry long alignments.
     tick = time.perf_counter()
     transcript: str | None = None
     wer: float | None = None
     pieces = None
-    if audio is not None and RECOGNISER:  # without PocketSphinx: no transcript, WER or p/b/m timing
+    # Without PocketSphinx: no transcript, WER or p/b/m timing.
+    if audio is not None and RECOGNISER and (transcribe or text):
         pieces = transcribe_pieces(audio[0])
         transcript = " ".join(heard for _, _, heard in pieces if heard).strip()
         if text:
@@ -145,13 +155,15 @@ def evaluate(
         np.stack(series.rigid).astype(float),
         series.iod,
     )
+    head["yaw_std_deg"] = round(float(np.nanstd(series.yaw_deg)), 4)
+    head["pitch_std_deg"] = round(float(np.nanstd(series.pitch_deg)), 4)
     assert background is not None and identity is not None  # both start at the first face, and one was found
     bg = background.result()
     ident = identity.result()
     duration_v = streams.video.duration_s or (times[-1] - times[0] + 1 / fps)
     duration_a = None
     if streams.audio is not None:
-        duration_a = streams.audio.duration_s or (len(audio[0]) / 16000 if audio else None)
+        duration_a = streams.audio.duration_s or (len(audio[0]) / ANALYSIS_RATE if audio else None)
 
     report = {
         "video": str(video),
@@ -168,6 +180,8 @@ def evaluate(
         "blinks_per_min": blink_rate,
         "blinks": blink_count,
         "head": head,
+        "brow_motion_iod": brow_motion(np.asarray(series.brow, float)),
+        "unchanged_share": unchanged_share(strip_frames),
         "background_psnr_db": bg["psnr_db"],
         "background": bg,
         "edge_streaks": round(streaks, 5),

@@ -12,6 +12,8 @@ import numpy as np
 from ..face import regions
 from ..face.regions import eye_centres, inter_ocular
 from ..face.tracking import FaceTracker
+from .expression import brow_height
+from .pose import angles, relative_rotation
 
 __all__ = ["FaceSeries", "FaceTracker", "eye_aspect_ratio", "inter_ocular", "lip_gap", "roll_degrees"]
 
@@ -51,6 +53,11 @@ class FaceSeries:
     centre: list[tuple[float, float]] = field(default_factory=list)
     roll_deg: list[float] = field(default_factory=list)
     rigid: list[np.ndarray] = field(default_factory=list)
+    brow: list[float] = field(default_factory=list)
+    yaw_deg: list[float] = field(default_factory=list)
+    """Yaw and pitch relative to the first frame with a face (`pose.relative_rotation`)."""
+    pitch_deg: list[float] = field(default_factory=list)
+    reference: np.ndarray | None = None
 
     def append(self, t: float, landmarks: np.ndarray | None) -> None:
         self.times.append(t)
@@ -62,6 +69,9 @@ class FaceSeries:
             self.centre.append((nan, nan))
             self.roll_deg.append(nan)
             self.rigid.append(np.full((len(JITTER_POINTS), 2), np.nan, np.float32))
+            self.brow.append(nan)
+            self.yaw_deg.append(nan)
+            self.pitch_deg.append(nan)
             return
         self.gap_px.append(lip_gap(landmarks))
         self.iod_px.append(inter_ocular(landmarks))
@@ -70,6 +80,12 @@ class FaceSeries:
         self.centre.append((float(cx), float(cy)))
         self.roll_deg.append(roll_degrees(landmarks))
         self.rigid.append(landmarks[list(JITTER_POINTS), :2].astype(np.float32))
+        self.brow.append(brow_height(landmarks))
+        if self.reference is None:
+            self.reference = landmarks.copy()
+        yaw, pitch, _ = angles(relative_rotation(landmarks, self.reference))
+        self.yaw_deg.append(yaw)
+        self.pitch_deg.append(pitch)
 
     def __len__(self) -> int:
         return len(self.times)

@@ -88,6 +88,8 @@ def make_celery(settings) -> Celery:
         task_acks_late=True,
         task_reject_on_worker_lost=True,
         worker_prefetch_multiplier=1,
+        # Celery's own recycling, in KB (None: never): the same limit as the local pool's.
+        worker_max_memory_per_child=settings.worker_max_rss_mb * 1024 or None,
         # A replacement pool process (after a crash) warms up before it takes work; killed at
         # Celery's 4 s default, it was replaced again and again while its worker held a job.
         worker_proc_alive_timeout=PROCESS_START_LIMIT_S,

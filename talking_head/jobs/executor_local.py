@@ -8,6 +8,8 @@ stopped so that its job's lease lapsed (`leases`). Its job goes back in the
 queue, or fails with `worker_lost` after `max_attempts` runs, and a fresh
 process is started. At a stop the running jobs go back to the queue; jobs
 still queued or running when the server stopped are queued again at start.
+A pool process dies with the server (`process.die_with_parent`), and one
+whose memory passed `worker_max_rss_mb` after a job is replaced by a fresh one.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import threading
 import time
 
 from ..errors import StoreUnavailable
+from .process import die_with_parent, resident_mb
 from .records import QUEUED, RUNNING, Job
 from .runner import TIMEOUT_MESSAGE, execute, fail, notify, warm_up
 from .storage import Storage
@@ -28,11 +31,13 @@ from .store_sqlite import SqliteJobStore
 log = logging.getLogger(__name__)
 
 STOP = None
+RECYCLE = "recycle"  # a pool process's answer after a job when it has grown too big and ends
 WARM_UP_LIMIT_S = 600
 
 
-def _worker_main(conn, settings, store_path) -> None:
+def _worker_main(conn, settings, store_path, parent_pid: int) -> None:
     """A pool process: load the models, then run the job ids that arrive on `conn`."""
+    die_with_parent(parent_pid)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     store = SqliteJobStore(store_path)
     storage = Storage(settings.results_path)
@@ -50,6 +55,11 @@ def _worker_main(conn, settings, store_path) -> None:
             execute(job_id, store, storage, settings, name)
         except Exception:
             log.exception("job %s could not be run", job_id)
+        size_mb = resident_mb()
+        if settings.worker_max_rss_mb and size_mb > settings.worker_max_rss_mb:
+            log.info("pool worker %s holds %.0f MB after job %s: a fresh one takes over", name, size_mb, job_id)
+            conn.send(RECYCLE)
+            return
         conn.send(job_id)
 
 
@@ -100,7 +110,7 @@ class LocalExecutor:
         # The child opens its own store: sqlite connections do not cross processes.
         process = self._context.Process(
             target=_worker_main,
-            args=(child, self.settings, self.store.path),
+            args=(child, self.settings, self.store.path, os.getpid()),
             name=f"talking-head-pool-{slot.index}",
             daemon=True,
         )
@@ -156,10 +166,13 @@ class LocalExecutor:
                 return
             if slot.conn.poll(0.2):
                 try:
-                    slot.conn.recv()
+                    answer = slot.conn.recv()
                 except EOFError:
                     break
                 self._check_ended(job_id, worker)
+                if answer == RECYCLE:  # it ends after this job: the slot starts a fresh one
+                    slot.process.join(5)
+                    self._kill(slot)
                 return
             if not slot.process.is_alive():
                 break

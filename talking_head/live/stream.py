@@ -31,7 +31,7 @@ from ..engines import get_drawing_engine
 from ..errors import InputError
 from ..face import analyze_face
 from ..motion.stream import MotionStream
-from ..pipeline import DEFAULT_FACE, TalkOptions
+from ..pipeline import DEFAULT_FACE, TalkOptions, speak
 from ..settings import Settings
 from ..speech import Speech, check_text, speech_from_text
 from ..speech.audio import ANALYSIS_RATE
@@ -147,10 +147,29 @@ class LiveStream:
         """Seconds of stream drawn and encoded so far (motion may already be planned further)."""
         return 0.0 if self._output is None else self._output.media_s
 
+    @property
+    def pending_chars(self) -> int:
+        """Text received and not yet being spoken: waiting for its end, or in units waiting their turn."""
+        return len(self._cutter.pending) + self._ahead.waiting_chars
+
     def add_text(self, piece: str) -> None:
-        """More text to speak; units are cut from it as their ends arrive."""
+        """More text to speak; units are cut from it as their ends arrive.
+
+        Refused (`InputError`, status 429) when it would bring the text waiting to be
+        spoken past the live_max_pending_chars setting: a client sending faster than the
+        face speaks must wait, not fill the server's memory.
+        """
         if self._ended.is_set():
             raise InputError("the stream has ended; text after the end is not spoken.", field="text")
+        limit = self.settings.live_max_pending_chars
+        if self.pending_chars + len(piece) > limit:
+            raise InputError(
+                f"text refused: {self.pending_chars} characters are still waiting to be spoken and this "
+                f"message would take them past the limit of {limit}. Send more once the face has said them "
+                "(watch the unit events).",
+                field="text",
+                status=429,
+            )
         with self._lock:
             for unit in self._cutter.add(piece):
                 self._ahead.submit(unit)
@@ -173,16 +192,7 @@ class LiveStream:
         return self._stopped.is_set()
 
     def _synthesise(self, unit: str) -> Speech:
-        options, settings = self.options, self.settings
-        return speech_from_text(
-            unit,
-            options.voice,
-            settings.max_text_chars,
-            speed=options.speed,
-            speaker=options.speaker,
-            seed=options.seed,
-            voices_dir=settings.voices_dir,
-        )
+        return speak(unit, self.options, self.settings)
 
     def _due_units(self) -> None:
         with self._lock:

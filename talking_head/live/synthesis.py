@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import queue
 import threading
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 
@@ -34,6 +35,7 @@ class SpeechAhead:
         self._taken = 0
         self._turn = threading.Condition()
         self._closed = False  # the stream is over: units still waiting their turn are never drawn
+        self._lengths: deque[int] = deque()  # characters of each unit not yet taken, in order
 
     @property
     def empty(self) -> bool:
@@ -44,7 +46,13 @@ class SpeechAhead:
         """Units submitted and not yet taken for drawing."""
         return self._units.qsize()
 
+    @property
+    def waiting_chars(self) -> int:
+        """Characters of the units submitted and not yet taken for drawing."""
+        return sum(self._lengths)
+
     def submit(self, unit: str) -> None:
+        self._lengths.append(len(unit))
         self._units.put(self._pool.submit(self._synthesise, unit, self._submitted))
         self._submitted += 1
 
@@ -70,6 +78,7 @@ class SpeechAhead:
         with self._turn:
             self._taken += 1
             self._turn.notify_all()
+        self._lengths.popleft()
         return self._units.get()
 
     def wake(self) -> None:

@@ -21,6 +21,11 @@ ABBREVIATIONS = frozenset(
 FIRST_UNIT_MIN_WORDS = 2  # "Well, ..." is not worth a unit of its own
 LONG_UNIT_WORDS = 24  # past this a sentence is cut at a clause end too
 WAIT_S = 0.6  # a piece with no end in sight is spoken after this long without new text
+# A unit is cut here even without an end (a transcript, a flood of tokens, one endless "word"):
+# a unit is one synthesis and one piece of the stream, so it must stay a few seconds long.
+MAX_UNIT_WORDS = 40
+MAX_UNIT_CHARS = 300
+_WORD = re.compile(r"\S+")
 
 
 def _words(text: str) -> int:
@@ -67,6 +72,25 @@ class UnitCutter:
         return units
 
     def _next_cut(self) -> int | None:
+        cut, limit = self._end_cut(), self._longest()
+        return limit if limit is not None and (cut is None or cut > limit) else cut
+
+    def _longest(self) -> int | None:
+        """Where the buffer must be cut to keep a unit within MAX_UNIT_WORDS and MAX_UNIT_CHARS
+        (after a word that has another after it, so a word still arriving is not cut), if it must."""
+        words = _WORD.finditer(self._buffer)
+        ends = [m.end() for _, m in zip(range(MAX_UNIT_WORDS + 1), words)]
+        ends = [end for end in ends[:-1] if end <= MAX_UNIT_CHARS + self._lead()]  # each followed by a word
+        if len(ends) == MAX_UNIT_WORDS:
+            return ends[-1]
+        if len(self._buffer) - self._lead() <= MAX_UNIT_CHARS:
+            return None
+        return ends[-1] if ends else self._lead() + MAX_UNIT_CHARS  # one endless "word": cut anywhere
+
+    def _lead(self) -> int:
+        return len(self._buffer) - len(self._buffer.lstrip())
+
+    def _end_cut(self) -> int | None:
         sentence = next((m for m in SENTENCE_END.finditer(self._buffer) if _is_end(self._buffer, m)), None)
         early = (
             self.units_out == 0

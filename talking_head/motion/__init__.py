@@ -6,11 +6,13 @@ import numpy as np
 
 from .blinks import blink_track
 from .brows import brow_track
-from .head import head_track
+from .head import head_track, phrase_ends
 from .track import MotionTrack
 from .visemes import mouth_track
 
 __all__ = ["MotionTrack", "build_motion"]
+
+BROW_GAIN = {"calm": 0.6, "natural": 1.0, "lively": 1.3}  # brows follow --motion, less than the head
 
 
 def build_motion(speech, options) -> MotionTrack:
@@ -20,11 +22,12 @@ def build_motion(speech, options) -> MotionTrack:
     rng = np.random.default_rng([options.seed, options.pose_style])
     mouth = mouth_track(speech.phones, speech.audio_16k, fps, n)
     scale = options.expression_scale
+    gain = BROW_GAIN[options.motion]
     if options.still:
         zeros = np.zeros(n, np.float32)
         pose = {"yaw": zeros, "pitch": zeros, "roll": zeros}
     else:
-        pose = head_track(speech.audio_16k, fps, n, options.pose_style, rng)
+        pose = head_track(speech.audio_16k, fps, n, options.pose_style, rng, options.motion)
     return MotionTrack(
         fps=fps,
         jaw=np.clip(mouth["jaw"] * scale, 0, 1.5).astype(np.float32),
@@ -32,7 +35,7 @@ def build_motion(speech, options) -> MotionTrack:
         lip_press=mouth["lip_press"],
         lip_tuck=mouth["lip_tuck"],
         tongue=mouth["tongue"],
-        blink=blink_track(n, fps, rng),
-        brow=(brow_track(speech.words, speech.audio_16k, fps, n) * scale).astype(np.float32),
+        blink=blink_track(n, fps, rng, phrase_ends(speech.audio_16k, fps, n)),
+        brow=(brow_track(speech.words, speech.audio_16k, fps, n, rng) * gain * scale).astype(np.float32),
         **pose,
     )

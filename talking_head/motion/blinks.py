@@ -1,4 +1,8 @@
-"""A natural blink schedule: irregular intervals, quick close, slower reopening."""
+"""A natural blink schedule: irregular intervals, quick close, slower reopening, drawn to phrase ends.
+
+Speakers blink most where a phrase ends and the next has not yet begun: a blink
+that falls due near a phrase boundary moves onto it.
+"""
 
 from __future__ import annotations
 
@@ -9,14 +13,25 @@ MIN_INTERVAL_S = 1.2
 INTERVAL_SHAPE = 3.0  # gamma shape: irregular, but no blink storms
 DURATION_S = (0.12, 0.24)
 CLOSING_SHARE = 0.4  # lids close faster than they open
+BOUNDARY_PULL_S = 0.9  # a blink due this near a phrase boundary moves onto it
+BOUNDARY_SHARE = 0.75  # and does so this often
 
 
-def blink_track(n_frames: int, fps: float, rng: np.random.Generator) -> np.ndarray:
-    """Eyelid closure 0 (open) .. 1 (closed) per frame."""
+def blink_track(
+    n_frames: int, fps: float, rng: np.random.Generator, boundaries: np.ndarray | None = None
+) -> np.ndarray:
+    """Eyelid closure 0 (open) .. 1 (closed) per frame; `boundaries`: phrase ends in seconds, if known."""
     closure = np.zeros(n_frames, np.float32)
     duration_s = n_frames / fps
     t = rng.uniform(0.8, 2.5)  # nobody blinks on the very first frame
+    last = -np.inf
     while t < duration_s:
+        pull = rng.random() < BOUNDARY_SHARE
+        if boundaries is not None and len(boundaries) and pull:
+            near = boundaries[np.argmin(np.abs(boundaries - t))]
+            if abs(near - t) <= BOUNDARY_PULL_S and near - last >= MIN_INTERVAL_S:
+                t = float(near) + rng.uniform(0.0, 0.1)
+        last = t
         length = rng.uniform(*DURATION_S)
         peak = t + CLOSING_SHARE * length
         # Every blink has its closed frame: the frame nearest the peak is shut.

@@ -1,36 +1,84 @@
-"""Eyebrows lift a little on stressed words."""
+"""Eyebrows: a lift on stressed words and at the end of a question, and a small restless play between.
+
+Real speakers (the footage clips, `bench/motion_fit.py`) move their brows 0.02-0.04
+inter-ocular distances (std of the brows' height over the eye corners); a brow that
+only twitches on a few words reads as a fixed expression.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 
-from ..speech.audio import ANALYSIS_RATE
+from ..speech.audio import ANALYSIS_RATE, frame_rms
 from ..speech.timeline import Word
+from .head import SETTLE_S, unit_noise
 
-STRESS_QUANTILE = 0.75  # the loudest quarter of words count as stressed
-MIN_GAP_S = 1.5  # brows do not flutter
+STRESS_QUANTILE = 0.6  # the loudest two fifths of words count as stressed
+MIN_GAP_S = 0.7  # brows do not flutter
+MIN_WORD_S = 0.12
 ATTACK_S, RELEASE_S = 0.12, 0.35
-LIFT = 0.7
+LIFT = (0.55, 1.0)  # a stressed word's lift, drawn from this range
+QUESTION_LIFT = 1.0  # the last words of a question
+QUESTION_WORDS = 2
+LOUD_QUANTILE = 0.7  # without words: the loudest stretches of voice stand for the stressed words
+LOUD_SMOOTH_S = 0.06
+PLAY = 0.25  # std of the restless play, in units of a full lift
+PLAY_SMOOTH_S = 0.35
+SPEECH_PLAY_ONLY = 0.4  # in pauses the play quiets to this share
 
 
-def brow_track(words: list[Word], audio_16k: np.ndarray, fps: float, n_frames: int) -> np.ndarray:
-    """Brow raise 0..1 per frame."""
-    brow = np.zeros(n_frames, np.float32)
-    if not words:
-        return brow
-    peaks = []
+def _pulse(times: np.ndarray, start: float, end: float) -> np.ndarray:
+    rise = np.clip((times - (start - ATTACK_S)) / ATTACK_S, 0, 1)
+    fall = np.clip(1 - (times - end) / RELEASE_S, 0, 1)
+    pulse = np.where(times < end, rise, fall) * (times >= start - ATTACK_S)
+    return np.sin(pulse * np.pi / 2) ** 2
+
+
+def _word_loudness(words: list[Word], audio_16k: np.ndarray) -> list[float]:
+    out = []
     for w in words:
         chunk = audio_16k[int(w.start * ANALYSIS_RATE) : int(w.end * ANALYSIS_RATE)]
-        peaks.append(float(np.sqrt(np.mean(chunk.astype(np.float64) ** 2))) if len(chunk) else 0.0)
-    threshold = np.quantile(peaks, STRESS_QUANTILE)
+        out.append(float(np.sqrt(np.mean(chunk.astype(np.float64) ** 2))) if len(chunk) else 0.0)
+    return out
+
+
+def loud_stretches(audio_16k: np.ndarray, fps: float, n_frames: int) -> list[Word]:
+    """Without words (a recording read by its sound): the stretches of loudest voice, as unnamed words."""
+    from scipy.ndimage import gaussian_filter1d
+
+    rms = gaussian_filter1d(frame_rms(audio_16k, fps, n_frames).astype(np.float64), LOUD_SMOOTH_S * fps)
+    if not n_frames or rms.max() <= 0:
+        return []
+    loud = rms > np.quantile(rms[rms > 0.05 * rms.max()], LOUD_QUANTILE)
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], loud.astype(int), [0]])))
+    return [Word("", a / fps, b / fps) for a, b in zip(edges[::2], edges[1::2])]
+
+
+def brow_track(
+    words: list[Word], audio_16k: np.ndarray, fps: float, n_frames: int, rng: np.random.Generator | None = None
+) -> np.ndarray:
+    """Brow raise per frame: 0 rest, 1 a full lift, a little below 0 a slight lowering."""
+    rng = rng or np.random.default_rng(0)
     times = (np.arange(n_frames) + 0.5) / fps
-    last = -np.inf
-    for w, peak in zip(words, peaks):
-        if peak < threshold or w.end - w.start < 0.18 or w.start - last < MIN_GAP_S:
-            continue
-        last = w.start
-        rise = np.clip((times - (w.start - ATTACK_S)) / ATTACK_S, 0, 1)
-        fall = np.clip(1 - (times - w.end) / RELEASE_S, 0, 1)
-        pulse = np.where(times < w.end, rise, fall) * (times >= w.start - ATTACK_S)
-        brow = np.maximum(brow, LIFT * np.sin(pulse * np.pi / 2) ** 2)
-    return brow.astype(np.float32)
+    brow = np.zeros(n_frames, np.float64)
+    words = words or loud_stretches(audio_16k, fps, n_frames)
+    if words:
+        loudness = _word_loudness(words, audio_16k)
+        threshold = np.quantile(loudness, STRESS_QUANTILE)
+        last = -np.inf
+        for k, (w, loud) in enumerate(zip(words, loudness)):
+            question = any(x.text.rstrip().endswith("?") for x in words[k : k + QUESTION_WORDS])
+            if question:
+                brow = np.maximum(brow, QUESTION_LIFT * _pulse(times, w.start, w.end))
+                continue
+            if loud < threshold or w.end - w.start < MIN_WORD_S or w.start - last < MIN_GAP_S:
+                continue
+            last = w.start
+            brow = np.maximum(brow, rng.uniform(*LIFT) * _pulse(times, w.start, w.end))
+    rms = frame_rms(audio_16k, fps, n_frames)
+    loud = max(float(np.percentile(rms, 95)), 1e-9) if n_frames else 1.0
+    talking = np.clip(rms / loud * 4, 0, 1)
+    play = unit_noise(n_frames, PLAY_SMOOTH_S * fps, rng) * PLAY
+    brow = brow + play * (SPEECH_PLAY_ONLY + (1 - SPEECH_PLAY_ONLY) * talking)
+    brow *= np.clip(times / SETTLE_S, 0, 1)  # the video opens on the photo's own expression
+    return np.clip(brow, -0.4, 1.2).astype(np.float32)

@@ -1,4 +1,11 @@
-"""Head pose: slow idle drift plus nods and turns that follow the speech."""
+"""Head pose: a real speaker's wander, nods on stressed syllables, turns and tilts by phrase, a settle in pauses.
+
+The amplitudes and time scales are fitted to real speakers (the footage clips,
+tracked by `bench/motion_fit.py`; docs/motion.md): over 8 s they turn 5-10 degrees
+(std), nod 2-6 and tilt 0.8-4.8, and their pose loses half its autocorrelation
+within 0.2-1.0 s (median about 0.45 s), with about a tenth of the variance faster
+than 1 Hz. `--motion` scales the whole by `MOTION_GAIN`.
+"""
 
 from __future__ import annotations
 
@@ -7,23 +14,55 @@ from scipy.ndimage import gaussian_filter1d
 
 from ..speech.audio import frame_rms
 
-IDLE_SMOOTH_S = 0.9  # idle drift changes direction over about a second
+# Fitted (docs/motion.md): the real pose's autocorrelation halves in ~0.45 s; a Gaussian-smoothed
+# noise halves at 1.67 sigma. A slower drift under it carries posture changes across sentences.
+IDLE_SMOOTH_S = 0.27
+DRIFT_SMOOTH_S = 1.5
+DRIFT_SHARE = 0.5  # of the idle amplitude
 SPEECH_SMOOTH_S = 0.12  # nods follow syllable-rate loudness, smoothed
-FINAL_SMOOTH_S = 0.08  # no frame-to-frame jitter survives this
+NOD_SMOOTH_S = 0.1  # and a nod is a movement of the whole head: it takes a few frames to turn
+PHRASE_SMOOTH_S = 0.3  # a turn toward a new phrase takes about half a second
+PHRASE_MAX_S = 2.5  # a longer phrase turns again midway
+PHRASE_SIZE = (0.6, 1.4)  # each phrase's turn and tilt, in units of the speech amplitude
+PHRASE_SWITCH = 0.8  # chance that the next phrase turns to the other side
+FINAL_SMOOTH_S = 0.1  # no frame-to-frame jitter survives this
+MAX_EMPHASIS = 2.2  # a shouted syllable nods like a stressed one, not harder (no jerks)
 EMPHASIS_STD = 0.14  # typical spread of loudness emphasis in ordinary speech (envelope units)
+SILENCE_DB = -30.0  # frames this far under the loud level are pauses
+MIN_PAUSE_S = 0.2
+PAUSE_SETTLE = 0.5  # in a pause the wander slows to this share of its amplitude
 SETTLE_S = 0.8
 
-# Motion characters, picked by pose_style: amplitudes in degrees (std) for
-# idle (yaw, pitch, roll) and speech-driven (yaw, pitch, roll).
+# Natural amplitudes in degrees (std), (yaw, pitch, roll): the idle wander and the speech-driven
+# part (phrase turns and tilts for yaw and roll, emphasis nods for pitch). Together they give
+# about yaw 4.5, pitch 3.2, roll 3.0 on speech: the real speakers' median pitch and roll; the yaw a
+# little under their 5-10, since the warp has no far side of the head to show.
+IDLE_DEG = np.array([2.6, 2.0, 2.0])
+SPEECH_DEG = np.array([3.6, 2.5, 2.6])
+MOTION_GAIN = {"calm": 0.35, "natural": 1.0, "lively": 1.5}
+
+# Motion characters, picked by pose_style: multipliers of the natural amplitudes for idle
+# (yaw, pitch, roll) and speech-driven (yaw, pitch, roll).
 STYLES = (
-    ("calm", (1.2, 0.8, 0.6), (0.6, 1.0, 0.3)),
-    ("nodding", (1.0, 0.8, 0.5), (0.6, 2.2, 0.4)),
-    ("animated", (1.8, 1.2, 0.9), (1.4, 1.8, 0.8)),
-    ("tilting", (1.2, 0.8, 1.4), (0.8, 1.2, 1.2)),
+    ("natural", (1.0, 1.0, 1.0), (1.0, 1.0, 1.0)),
+    ("nodding", (0.9, 0.9, 0.8), (0.8, 1.5, 0.8)),
+    ("animated", (1.2, 1.1, 1.2), (1.3, 1.2, 1.2)),
+    ("tilting", (0.9, 0.9, 1.3), (0.9, 0.9, 1.4)),
 )
 
 
-def _unit_noise(n: int, sigma_frames: float, rng: np.random.Generator) -> np.ndarray:
+def amplitudes(pose_style: int, motion: str = "natural") -> tuple[np.ndarray, np.ndarray]:
+    """Idle and speech-driven amplitudes (yaw, pitch, roll) in degrees for a style and a `--motion` level."""
+    _, idle, speech = STYLES[pose_style % len(STYLES)]
+    # Styles beyond the first four vary the amplitudes a little, so each number is its own character.
+    variation = (
+        1.0 + 0.15 * np.sin(np.arange(3) + pose_style // len(STYLES)) if pose_style >= len(STYLES) else np.ones(3)
+    )
+    gain = MOTION_GAIN[motion] * variation
+    return IDLE_DEG * np.array(idle) * gain, SPEECH_DEG * np.array(speech) * gain
+
+
+def unit_noise(n: int, sigma_frames: float, rng: np.random.Generator) -> np.ndarray:
     """Slow noise with a standard deviation of 1 in the long run.
 
     Scaled by the filter's own gain, not by the clip's spread: a short clip
@@ -33,36 +72,90 @@ def _unit_noise(n: int, sigma_frames: float, rng: np.random.Generator) -> np.nda
     return noise * np.sqrt(2 * sigma_frames * np.sqrt(np.pi))
 
 
+def idle_wander(n: int, fps: float, rng: np.random.Generator) -> np.ndarray:
+    """Unit-std wander: the fitted half-second noise over a slower posture drift."""
+    quick = unit_noise(n, IDLE_SMOOTH_S * fps, rng)
+    drift = unit_noise(n, DRIFT_SMOOTH_S * fps, rng)
+    return np.sqrt(1 - DRIFT_SHARE**2) * quick + DRIFT_SHARE * drift
+
+
+def speaking(rms: np.ndarray, fps: float) -> np.ndarray:
+    """1 in speech, 0 in pauses of at least `MIN_PAUSE_S`."""
+    loud = np.percentile(rms, 95) if len(rms) else 0.0
+    if loud <= 0:
+        return np.zeros(len(rms))
+    voiced = rms >= loud * 10 ** (SILENCE_DB / 20)
+    talk = np.ones(len(rms))
+    i, min_len = 0, max(1, round(MIN_PAUSE_S * fps))
+    while i < len(rms):
+        j = i
+        while j < len(rms) and voiced[j] == voiced[i]:
+            j += 1
+        if not voiced[i] and j - i >= min_len:
+            talk[i:j] = 0
+        i = j
+    return talk
+
+
+def phrase_ends(audio_16k: np.ndarray, fps: float, n_frames: int) -> np.ndarray:
+    """Times (s) where a phrase ends in a pause."""
+    talk = speaking(frame_rms(audio_16k, fps, n_frames).astype(np.float64), fps)
+    return (np.flatnonzero((talk[:-1] > 0) & (talk[1:] == 0)) + 1) / fps
+
+
+def phrase_targets(talk: np.ndarray, fps: float, rng: np.random.Generator) -> np.ndarray:
+    """(n, 2) turn and tilt of about unit std: each phrase its own, held through it, easing back in pauses.
+
+    Turns alternate side from phrase to phrase (as speakers address one side, then the other), with
+    a random size, so even a few phrases spread the pose as much as many do; tilts alternate on
+    their own schedule.
+    """
+    out = np.zeros((len(talk), 2))
+    side = rng.choice([-1.0, 1.0], size=2)
+    i = 0
+    while i < len(talk):
+        j = i
+        while j < len(talk) and talk[j] == talk[i]:
+            j += 1
+        if talk[i]:
+            # A phrase longer than a couple of seconds turns again midway.
+            pieces = max(1, round((j - i) / (PHRASE_MAX_S * fps)))
+            edges = np.linspace(i, j, pieces + 1).round().astype(int)
+            for a, b in zip(edges[:-1], edges[1:]):
+                out[a:b] = side * rng.uniform(*PHRASE_SIZE, size=2)
+                side = side * np.where(rng.random(2) < PHRASE_SWITCH, -1.0, 1.0)
+        i = j
+    # From and back to the centre at the ends: the video opens on the photo's pose.
+    return gaussian_filter1d(out, PHRASE_SMOOTH_S * fps, axis=0, mode="constant")
+
+
 def head_track(
-    audio_16k: np.ndarray, fps: float, n_frames: int, pose_style: int, rng: np.random.Generator
+    audio_16k: np.ndarray,
+    fps: float,
+    n_frames: int,
+    pose_style: int,
+    rng: np.random.Generator,
+    motion: str = "natural",
 ) -> dict[str, np.ndarray]:
     """Yaw, pitch and roll in degrees per frame."""
-    _, idle_amp, speech_amp = STYLES[pose_style % len(STYLES)]
-    # Styles beyond the first four vary the amplitudes a little, so each number is its own character.
-    variation = (
-        1.0 + 0.15 * np.sin(np.arange(3) + pose_style // len(STYLES)) if pose_style >= len(STYLES) else np.ones(3)
-    )
+    idle_amp, speech_amp = amplitudes(pose_style, motion)
     rms = frame_rms(audio_16k, fps, n_frames).astype(np.float64)
     loud = np.percentile(rms, 95) if n_frames else 1.0
     envelope = gaussian_filter1d(rms / max(loud, 1e-6), SPEECH_SMOOTH_S * fps)
     # Emphasis: loudness above its slow trend (a stressed syllable) drives a nod.
-    emphasis = envelope - gaussian_filter1d(envelope, 0.6 * fps)
-    emphasis = emphasis / EMPHASIS_STD
-    # Speaking phrases lean the head a little to one side, alternating by phrase.
-    phrase = gaussian_filter1d(envelope, 0.5 * fps)
-    sway = np.sin(np.cumsum(phrase) / fps * 0.9 + rng.uniform(0, 2 * np.pi))
+    emphasis = (envelope - gaussian_filter1d(envelope, 0.6 * fps)) / EMPHASIS_STD
+    emphasis = gaussian_filter1d(np.clip(emphasis, -MAX_EMPHASIS, MAX_EMPHASIS), NOD_SMOOTH_S * fps)
+    talk = speaking(rms, fps)
+    phrase = phrase_targets(talk, fps, rng)
+    # In pauses the head settles: the wander slows, turns ease back.
+    calm = PAUSE_SETTLE + (1 - PAUSE_SETTLE) * gaussian_filter1d(talk, 0.3 * fps)
 
     # The video opens on the photo's own pose and eases into motion.
     settle = np.clip((np.arange(n_frames) + 0.5) / (SETTLE_S * fps), 0, 1)
     settle = settle * settle * (3 - 2 * settle)
     pose = {}
-    for axis, idle_a, speech_a, driven in (
-        ("yaw", idle_amp[0], speech_amp[0], sway * np.clip(phrase * 2, 0, 1)),
-        ("pitch", idle_amp[1], speech_amp[1], emphasis),
-        ("roll", idle_amp[2], speech_amp[2], sway * np.clip(phrase * 2, 0, 1)),
-    ):
-        k = "yaw pitch roll".split().index(axis)
-        idle = _unit_noise(n_frames, IDLE_SMOOTH_S * fps, rng) * idle_a
-        value = variation[k] * (idle + speech_a * driven)
+    for k, (axis, driven) in enumerate((("yaw", phrase[:, 0]), ("pitch", emphasis), ("roll", phrase[:, 1]))):
+        idle = idle_wander(n_frames, fps, rng) * idle_amp[k] * calm
+        value = idle + speech_amp[k] * driven
         pose[axis] = (gaussian_filter1d(value, FINAL_SMOOTH_S * fps) * settle).astype(np.float32)
     return pose

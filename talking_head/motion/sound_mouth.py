@@ -23,9 +23,11 @@ from ..speech.timeline import Phone
 from .visemes import SILENCE_DB, mouth_track
 
 LOOKAHEAD_S = 0.02  # audio heard after a frame before its mouth is read (as good as 40 ms on our recordings)
-HISTORY_S = 1.0  # audio before it that the reading sees
+HISTORY_S = 2.0  # audio before it that the reading sees (the speaker's range, the context)
 LEVEL_MEMORY_S = 10.0  # the loud speech level: 90th percentile of this much recent speech
 MIN_LEVEL = 0.02  # RMS full scale; a quieter "loud level" is noise, not speech
+PRIOR_LEVEL = 0.1  # RMS full scale of loud speech assumed before any is heard (-20 dBFS)
+PRIOR_S = 1.0  # ...until this much has been: the first words are not judged against themselves alone
 MOUTH = ("jaw", "lip_width", "lip_press", "lip_tuck", "tongue")
 
 
@@ -41,6 +43,7 @@ class StreamingMouth:
         self.lookahead_s = lookahead_s
         self._history: deque[np.ndarray] = deque(maxlen=max(1, round(history_s * fps)))
         self._levels: deque[float] = deque(maxlen=round(LEVEL_MEMORY_S * fps))
+        self._prior_frames = round(PRIOR_S * fps)
 
     @property
     def lookahead_samples(self) -> int:
@@ -56,7 +59,8 @@ class StreamingMouth:
         level = _rms(audio_16k)
         if level >= MIN_LEVEL * 10 ** (SILENCE_DB / 20):
             self._levels.append(level)
-        loud = max(float(np.percentile(self._levels, 90)) if self._levels else 0.0, MIN_LEVEL)
+        heard = [*self._levels, *[PRIOR_LEVEL] * (self._prior_frames - len(self._levels))]
+        loud = max(float(np.percentile(heard, 90)), MIN_LEVEL)
         history = list(self._history)
         before = sum(len(part) for part in history)
         window = np.concatenate([*history, audio_16k, ahead_16k]).astype(np.float32)

@@ -17,7 +17,7 @@ from scipy.ndimage import gaussian_filter1d
 
 from . import build_motion
 from .blinks import blink_track
-from .head import FINAL_SMOOTH_S, IDLE_SMOOTH_S, SETTLE_S, STYLES, head_track
+from .head import FINAL_SMOOTH_S, SETTLE_S, amplitudes, head_track, idle_wander
 from .track import MotionTrack
 
 BREATH_HZ = 0.25  # a calm breath every four seconds
@@ -50,11 +50,9 @@ class MotionStream:
             for axis in POSE:
                 self._idle[axis] = np.zeros(max_frames, np.float32)
         else:
-            _, idle_amp, _ = STYLES[options.pose_style % len(STYLES)]
-            sigma = IDLE_SMOOTH_S * fps
+            idle_amp, _ = amplitudes(options.pose_style, options.motion)
             for axis, amplitude in zip(POSE, idle_amp):
-                noise = gaussian_filter1d(rng.standard_normal(max_frames + int(6 * sigma)), sigma)[:max_frames]
-                drift = noise * np.sqrt(2 * sigma * np.sqrt(np.pi)) * amplitude
+                drift = idle_wander(max_frames, fps, rng) * amplitude
                 self._idle[axis] = (gaussian_filter1d(drift, FINAL_SMOOTH_S * fps) * settle).astype(np.float32)
             breath = BREATH_PITCH_DEG * np.sin(2 * np.pi * BREATH_HZ * times) * settle
             self._idle["pitch"] = (self._idle["pitch"] + breath).astype(np.float32)
@@ -84,10 +82,9 @@ class MotionStream:
         if not self.options.still:
             # The speech-driven part alone: the same head track with and without the voice
             # (the same random draws), so the idle drift is the stream's, not the unit's.
-            spoken = head_track(speech.audio_16k, self.fps, n, self.options.pose_style, np.random.default_rng(seed))
-            silent = head_track(
-                np.zeros_like(speech.audio_16k), self.fps, n, self.options.pose_style, np.random.default_rng(seed)
-            )
+            style, level = self.options.pose_style, self.options.motion
+            spoken = head_track(speech.audio_16k, self.fps, n, style, np.random.default_rng(seed), level)
+            silent = head_track(np.zeros_like(speech.audio_16k), self.fps, n, style, np.random.default_rng(seed), level)
             for axis in POSE:
                 pose[axis] = (pose[axis] + spoken[axis] - silent[axis]).astype(np.float32)
         self._idling = False

@@ -15,7 +15,7 @@ import pytest
 from livekit import rtc
 from livekit.agents import Agent, AgentSession
 
-from talking_head.agents.livekit import TalkingHeadAvatar
+from talking_head.agents.livekit import AHEAD_S, TalkingHeadAvatar
 from talking_head.live.agent import AgentFace
 from talking_head.options import TalkOptions
 
@@ -97,15 +97,19 @@ async def say_and_interrupt(speech: np.ndarray, rate: int) -> dict:
 
     watcher = asyncio.create_task(watch_video())
 
-    async def audio_frames():
-        for chunk in chunks(speech, rate):
+    async def audio_frames(pcm: np.ndarray):
+        for chunk in chunks(pcm, rate):
             yield rtc.AudioFrame(chunk.tobytes(), rate, 1, len(chunk))
 
-    whole = session.say("a recorded sentence", audio=audio_frames())
+    whole = session.say("a recorded sentence", audio=audio_frames(speech))
     await asyncio.wait_for(whole.wait_for_playout(), 30)
     played_at = time.monotonic()
-    cut = session.say("the same sentence again", audio=audio_frames())
-    await asyncio.sleep(INTERRUPT_AFTER_S)
+    # longer than the face holds ahead: the session hands it over faster than real time
+    cut = session.say("the same sentence three times", audio=audio_frames(np.tile(speech, 3)))
+    held = []
+    while time.monotonic() < played_at + INTERRUPT_AFTER_S:
+        await asyncio.sleep(0.02)
+        held.append(face.buffered_s)
     interrupted_at = time.monotonic()
     await session.interrupt()
     await asyncio.sleep(0.5)
@@ -118,6 +122,7 @@ async def say_and_interrupt(speech: np.ndarray, rate: int) -> dict:
         "pushed": pushed,
         "published": published,
         "finished": finished,
+        "held": held,
         "whole": whole,
         "cut": cut,
         "played_at": played_at,
@@ -183,3 +188,8 @@ def test_interrupt_silences_the_face_within_two_frames(run):
     talking = openings(images[cut - 15 : cut])
     closed = openings(images[cut + 3 : cut + 8])
     assert np.nanmax(closed) < 0.5 * np.nanmax(talking)
+
+
+def test_the_face_holds_a_few_seconds_ahead_and_the_rest_waits_in_livekits_queue(run):
+    speech, rate, result = run
+    assert AHEAD_S - 0.5 < max(result["held"]) <= AHEAD_S + 0.02  # filled to its mark, then one 20 ms chunk at most

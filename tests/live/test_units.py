@@ -1,6 +1,6 @@
 """Cutting streamed text into units: sentence and clause ends, abbreviations and numbers, stalls."""
 
-from talking_head.live.units import WAIT_S, UnitCutter
+from talking_head.live.units import MAX_UNIT_CHARS, MAX_UNIT_WORDS, WAIT_S, UnitCutter
 
 
 class Clock:
@@ -56,3 +56,26 @@ def test_a_stalled_piece_is_due_after_the_wait():
     clock.now += WAIT_S
     assert cutter.due() and cutter.flush() == ["And so"]
     assert not cutter.due()
+
+
+def test_text_without_an_end_is_cut_into_units_of_bounded_length():
+    """A transcript or a flood of tokens never becomes one unit of thousands of characters."""
+    cutter = UnitCutter()
+    units = []
+    for _ in range(1000):
+        units += cutter.add("hi ")
+    units += cutter.flush()
+    assert " ".join(units).split() == ["hi"] * 1000  # every word, in order, once
+    assert max(len(unit.split()) for unit in units) == MAX_UNIT_WORDS
+    long_words = UnitCutter().add(" ".join(["extraordinarily"] * 40) + " more")
+    assert long_words and all(len(unit) <= MAX_UNIT_CHARS for unit in long_words)
+
+
+def test_one_endless_word_is_cut_anywhere_and_a_word_still_arriving_is_not():
+    cutter = UnitCutter()
+    units = cutter.add("a" * 1000)
+    assert [len(unit) for unit in units] == [MAX_UNIT_CHARS] * 3 and cutter.pending == "a" * 100
+    cutter = UnitCutter()
+    cutter.add("Start. ")
+    assert cutter.add(" ".join(["word"] * MAX_UNIT_WORDS)) == []  # the last word may go on: wait for the next
+    assert cutter.add(" next") == [" ".join(["word"] * MAX_UNIT_WORDS)]

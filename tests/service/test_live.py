@@ -29,6 +29,7 @@ from talking_head.evaluate.decode import (
 from talking_head.evaluate.lipsync import envelope, lipsync
 from talking_head.evaluate.tracking import FaceSeries, FaceTracker
 from talking_head.live import LiveError, connect
+from talking_head.live.units import MAX_UNIT_WORDS
 
 from .support import API_KEY, CORS_ORIGIN, Stack, png
 
@@ -37,6 +38,9 @@ FPS = 25
 FIRST = "Good morning, my name is Joe. I am a talking head."
 SECOND = "Maybe we will meet again soon."
 IDLE_S = 2.0  # the client's silence between the two texts
+MAX_UPLOAD_BYTES = 3_000_000  # a photo; a live message may be its base64 and 1 MB more (5.05 MB)
+PENDING_CHARS = 600  # text a stream holds unspoken (the setting), small so that a flood reaches it at once
+MAX_SERVER_MB = 1000  # the API process while a stream is flooded (one 3,000-character unit took it to 5.85 GB)
 
 
 @pytest.fixture(scope="module")
@@ -46,6 +50,8 @@ def live_server(tmp_path_factory):
         "TALKING_HEAD_LIVE_IDLE_TIMEOUT_S": "5",
         "TALKING_HEAD_LIVE_MAX_S": "120",
         "TALKING_HEAD_CORS_ORIGINS": CORS_ORIGIN,
+        "TALKING_HEAD_LIVE_MAX_PENDING_CHARS": str(PENDING_CHARS),
+        "TALKING_HEAD_MAX_UPLOAD_BYTES": str(MAX_UPLOAD_BYTES),
     }
     stack = Stack(tmp_path_factory.mktemp("live"), "local", env=env, api_key=API_KEY).start()
     yield stack.server
@@ -229,9 +235,10 @@ def test_bad_options_get_an_error_frame_naming_them(live_server, start, field, w
 def test_the_api_key_and_allowed_origins_apply(live_server):
     error = _first_event(ws_url(live_server), {"start": {}})
     assert error["code"] == "unauthorized"
-    with pytest.raises(LiveError) as refused:
-        list(connect(ws_url(live_server), api_key="wrong"))
-    assert refused.value.code == "unauthorized"
+    with pytest.raises(LiveError) as refused:  # at connect, not as a bare ConnectionClosedError later
+        connect(ws_url(live_server), api_key="wrong")
+    assert refused.value.code == "unauthorized" and refused.value.close_code == 1008
+    assert "API key" in str(refused.value)
     with pytest.raises(InvalidStatus) as forbidden:
         ws_connect(ws_url(live_server), origin="https://elsewhere.example")
     assert forbidden.value.response.status_code == 403
@@ -272,6 +279,10 @@ def test_a_silent_client_is_timed_out_and_a_second_viewer_waits_for_a_free_slot(
         # The one slot is taken: a second viewer is told so.
         busy = _first_event(ws_url(live_server), {"start": {}}, AUTH)
         assert busy["code"] == "busy"
+        with pytest.raises(LiveError) as refused:  # the bundled client says so too, with the server's words
+            connect(ws_url(live_server), api_key=API_KEY, image=png(300, 300))
+        assert refused.value.code == "busy" and refused.value.close_code == 1013
+        assert "Try again" in str(refused.value)
         got = messages(socket, 30)  # nothing sent: the idle timeout (5 s) ends it
     assert [e["code"] for e in events(got, "error")] == ["idle_timeout"]
     assert events(got)[-1]["type"] == "end"
@@ -325,3 +336,38 @@ def test_a_client_that_stops_reading_is_dropped_and_frees_its_slot(live_server):
         opened(live_server, {"size": SIZE}, limit_s=60).close()
     finally:
         raw.close()
+
+
+def _rss_mb(pid: int) -> float:
+    with open(f"/proc/{pid}/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("VmRSS:")) / 1024
+
+
+def test_a_flood_of_text_is_refused_past_its_cap_and_the_server_stays_small(live_server):
+    """1,000 messages as fast as they go: units stay short, one error frame says the rest was refused,
+    and the API process (where live streams are made) does not grow."""
+    pid = live_server.process.pid
+    with opened(live_server, {"size": 64}) as socket:
+        for _ in range(1000):
+            socket.send(json.dumps({"text": "hi "}))
+        got, peak_mb = [], _rss_mb(pid)
+        deadline = time.monotonic() + 30  # until 3 s of the first unit (9 s long) are out
+        while time.monotonic() < deadline and not any(e["media_s"] >= 3 for e in events(got, "progress")):
+            message = socket.recv(10)
+            got.append((time.monotonic(), message if isinstance(message, bytes) else json.loads(message)))
+            peak_mb = max(peak_mb, _rss_mb(pid))
+    errors = events(got, "error")
+    assert [e["code"] for e in errors] == ["queue_full"], errors  # one frame for the run of refusals
+    assert str(PENDING_CHARS) in errors[0]["message"] and errors[0]["field"] == "text"
+    units = events(got, "unit")
+    assert units and all(len(unit["text"].split()) <= MAX_UNIT_WORDS for unit in units)
+    assert peak_mb <= MAX_SERVER_MB, f"the server grew to {peak_mb:.0f} MB"
+    opened(live_server, {"size": SIZE}, limit_s=15).close()  # gone: the slot is free again
+
+
+def test_a_message_over_the_size_limit_is_closed_with_1009(live_server):
+    with ws_connect(ws_url(live_server), additional_headers=AUTH, max_size=None) as socket:
+        socket.send(json.dumps({"text": "x" * 6_000_000}))
+        with pytest.raises(ConnectionClosedError) as closed:
+            socket.recv(30)
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 1009

@@ -197,8 +197,17 @@ def test_lips_follow_the_audio_they_carry(recorded):
     assert np.mean(series.found) > 0.95
     audio_16k, start = read_audio_16k(recorded["path"])
     env = envelope(audio_16k, start, np.asarray(series.times), FPS)
-    sync = lipsync(np.asarray(series.opening, float), env, max_lag=1)
+    opening = np.asarray(series.opening, float)
+    sync = lipsync(opening, env, max_lag=1)
     assert sync["best_r"] is not None and sync["best_r"] >= 0.6, sync
+    # Within the first utterance alone (no listening frames to help): the batch pipeline reads these same
+    # 3 s at r 0.67; the stream, with 20 ms of look-ahead, at about 0.62-0.66.
+    times = np.asarray(series.times)
+    speech = (times >= events(recorded, "segment_start")[0]["media_s"]) & (
+        times < events(recorded, "segment_end")[0]["media_s"]
+    )
+    sync = lipsync(opening[speech], env[speech], max_lag=1)
+    assert sync["best_r"] is not None and sync["best_r"] >= 0.5, sync
 
 
 def test_between_segments_the_face_listens_in_silence(recorded):

@@ -24,6 +24,7 @@ LONG = (
 )
 assert len(LONG) <= 300
 DB = {"restart": 3, "tight": 4}
+ORPHAN_LIMIT_S = 5  # a pool process whose server was killed is gone within this
 
 
 def _stack(request, tmp_path, executor: str, name: str, env: dict | None = None) -> Stack:
@@ -262,6 +263,59 @@ def test_sigterm_requeues_running_jobs(pool):
         records = [wait_done(client, job, timeout_s=120) for job in jobs]
     assert [r["status"] for r in records] == ["done", "done"], records
     assert records[0]["attempts"] == 2 and records[1]["attempts"] == 1
+
+
+def test_a_keyless_loopback_server_answers_only_to_loopback_names(pool):
+    """DNS rebinding: a page's own name resolved to 127.0.0.1 reaches a keyless local server; its Host gives it away."""
+    url = pool.server.url + "/healthz"
+    assert httpx.get(url).status_code == 200
+    assert httpx.get(url, headers={"Host": f"localhost:{pool.server.port}"}).status_code == 200
+    refused = httpx.get(url, headers={"Host": "attacker.example"})
+    assert refused.status_code == 400 and refused.json()["error"]["field"] == "host"
+    assert "TALKING_HEAD_ALLOWED_HOSTS" in refused.json()["error"]["message"]
+
+
+def _gone(pid: int) -> bool:
+    """Exited (a zombie no one has reaped yet counts: it runs no more)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except OSError:
+        return True
+
+
+def test_a_killed_server_takes_its_pool_process_along_and_the_job_runs_once_more(pool):
+    """kill -9 of the server mid-job: its pool process stops within seconds (an orphan went on
+    rendering unsupervised while the restarted server rendered the same job again)."""
+    server = pool.server
+    with server.client() as client:
+        job = client.post("/v1/talks", data={"text": LONG, "size": "128"}).json()["id"]
+        wait_rendering(client, job)
+    worker = _pool_process(server)
+    server.process.kill()
+    server.process.wait(10)
+    server.process = None
+    deadline = time.monotonic() + ORPHAN_LIMIT_S
+    while not _gone(worker) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _gone(worker), f"the pool process outlived its server by {ORPHAN_LIMIT_S} s"
+    # Restarted with a memory limit every process passes: the one that runs the job is replaced after it.
+    server.env["TALKING_HEAD_WORKER_MAX_RSS_MB"] = "1"
+    try:
+        server.start()
+    finally:
+        del server.env["TALKING_HEAD_WORKER_MAX_RSS_MB"]
+    ran = _pool_process(server)
+    with server.client() as client:
+        record = wait_done(client, job, timeout_s=120)
+        assert record["status"] == "done" and record["attempts"] == 2, record  # the lost run, then one more
+        check_mp4(client.get(record["video_url"]).content)
+    assert sorted(p.name for p in (server.results / job).iterdir()) == ["talk.mp4", "talk.vtt"]
+    assert "BrokenPipeError" not in server.log.read_text()
+    deadline = time.monotonic() + 10
+    while not _gone(ran) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _gone(ran) and _pool_process(server) != ran, "the grown process was not replaced"
+    assert f"pool worker local-{ran} holds" in server.log.read_text()
 
 
 def test_full_disk_fails_the_job_and_the_service_goes_on(pool):

@@ -2,13 +2,13 @@
 
 No weights to download: MediaPipe's landmarks give the mesh, the motion track
 moves it, OpenCV draws it. Only the region around the head is redrawn; the
-rest of the frame is the photo, untouched.
+rest of the frame is the photo, with a camera's fresh grain over the whole frame (`grain`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import cv2
 import numpy as np
@@ -19,10 +19,14 @@ from ...options import TalkOptions
 from ...settings import Settings
 from ...speech import Speech
 from ..framing import Framing, frame_face
+from .closed_mouth import close_seam
 from .deform import Deformer
+from .grain import Grain, noise_sigma
 from .mesh import Mesh, build_mesh
 from .mouth import MouthPainter
 from .warp import Warper
+
+CLOSE_FIRST_MAX_SMILE = 0.5  # photos smiling more than this keep their teeth and press their lips over them
 
 
 @dataclass
@@ -32,6 +36,7 @@ class Prepared:
     deformer: Deformer
     warper: Warper
     mouth: MouthPainter
+    grain: Grain
 
     @property
     def framed(self) -> str:
@@ -60,25 +65,53 @@ class BuiltinEngine:
 
     def prepare(self, face: Face, options: TalkOptions, settings: Settings | None = None) -> Prepared:
         framing = frame_face(face, options.size)
-        mesh = build_mesh(framing.landmarks, framing.width, framing.height, framing.image)
-        deformer = Deformer(mesh, getattr(face, "blendshapes", None))
-        triangles = mesh.triangles
-        warper = Warper(triangles, mesh.points[:, :2], mesh.roi)
+        blendshapes = getattr(face, "blendshapes", None)
+        grain = Grain(framing.image.shape, noise_sigma(framing.image), options.seed)
+        mesh, deformer, warper = _parts(framing, blendshapes)
+        if deformer.photo.parted and deformer.photo.smile < CLOSE_FIRST_MAX_SMILE:
+            # Lips apart in the photo: close them first, so that the mouth opens from closed. A broad
+            # grin keeps its own teeth instead (its lips press together over them, `Deformer`).
+            points = deformer.positions(MotionTrack.at_rest(1, options.fps).frame(0))
+            landmarks = framing.landmarks.copy()
+            landmarks[:, :2] = points[: len(landmarks)]
+            closed = close_seam(_warped(framing.image, warper, points), landmarks, deformer.frame.iod)
+            framing = replace(framing, image=closed, landmarks=landmarks)
+            mesh, deformer, warper = _parts(framing, blendshapes)
         mouth = MouthPainter(framing.image, framing.landmarks, deformer.frame.iod, mesh)
-        return Prepared(framing, mesh, deformer, warper, mouth)
+        return Prepared(framing, mesh, deformer, warper, mouth, grain)
 
     def draw(self, prepared: Prepared, params: dict[str, float]) -> np.ndarray:
         """One frame for one set of motion parameters."""
         points = prepared.deformer.positions(params)
         warper = prepared.warper
-        index = warper.rasterise(points)
-        map_x, map_y = warper.maps(points, index)
         frame = prepared.framing.image.copy()
-        region = cv2.remap(prepared.framing.image, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        region = _warped_region(prepared.framing.image, warper, points)
         prepared.mouth.paint(region, points, (warper.x0, warper.y0), params.get("tongue", 0.0))
         frame[warper.y0 : warper.y0 + warper.shape[0], warper.x0 : warper.x0 + warper.shape[1]] = region
-        return frame
+        return prepared.grain.add(frame)
 
     def render(self, prepared: Prepared, speech: Speech, motion: MotionTrack) -> Iterator[np.ndarray]:
         for i in range(motion.n_frames):
             yield self.draw(prepared, motion.frame(i))
+
+
+def _parts(framing: Framing, blendshapes: dict[str, float] | None) -> tuple[Mesh, Deformer, Warper]:
+    mesh = build_mesh(framing.landmarks, framing.width, framing.height, framing.image)
+    deformer = Deformer(mesh, blendshapes)
+    return mesh, deformer, Warper(mesh.triangles, mesh.points[:, :2], mesh.roi)
+
+
+def _warped_region(image: np.ndarray, warper: Warper, points: np.ndarray) -> np.ndarray:
+    """The warper's region of `image` with the mesh moved to `points`."""
+    index = warper.rasterise(points)
+    map_x, map_y = warper.maps(points, index)
+    return cv2.remap(image, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+
+
+def _warped(image: np.ndarray, warper: Warper, points: np.ndarray) -> np.ndarray:
+    """The whole of `image`, its region warped to `points`."""
+    out = image.copy()
+    out[warper.y0 : warper.y0 + warper.shape[0], warper.x0 : warper.x0 + warper.shape[1]] = _warped_region(
+        image, warper, points
+    )
+    return out

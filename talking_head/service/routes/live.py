@@ -344,6 +344,7 @@ async def _stream(
 async def _listen(websocket: WebSocket, settings, stream: LiveStream, pending: dict | None, emit) -> None:
     """Feed the client's text to the stream until it ends, leaves, or stays silent too long."""
     message = pending
+    refused = False  # one error frame for a run of refused messages, not one per message of a flood
     while True:
         try:
             if message is None:
@@ -362,6 +363,7 @@ async def _listen(websocket: WebSocket, settings, stream: LiveStream, pending: d
                     field="text",
                 )
             await asyncio.to_thread(stream.add_text, text)
+            refused = False
         except TimeoutError:
             if stream.listening_for_s() < settings.live_idle_timeout_s:
                 continue  # still speaking what was sent, or only just done: the client's silence is fine
@@ -369,7 +371,9 @@ async def _listen(websocket: WebSocket, settings, stream: LiveStream, pending: d
             stream.end()
             return
         except InputError as exc:
-            emit(_error("invalid_input", str(exc), exc.field))
+            if not (refused and exc.status == 429):
+                emit(_error(exc.code, str(exc), exc.field))
+            refused = exc.status == 429
         except (Closed, WebSocketDisconnect, RuntimeError):  # the client left
             stream.stop()
             return

@@ -164,7 +164,8 @@ class LoopPlan:
             if direction == 1 and planned is None:
                 end = self._run_end(frame)
                 if end - frame <= LOOKAHEAD_FRAMES:
-                    planned = self._best_jump(frame, end, seen)
+                    # Not before this run has played a while: two jumps close together flicker.
+                    planned = self._best_jump(frame + max(0, MIN_RUN_FRAMES - run), end, seen)
                     if planned is not None and planned[0] == frame:
                         frame, run, planned = planned[1], 0, None
                         continue
@@ -174,7 +175,7 @@ class LoopPlan:
                         frame, run = jump[1], 0
                         continue
             if not self._can_step(frame, direction):
-                direction = -direction  # no good jump: play backward (every step a real one)
+                direction, run = -direction, 0  # no good jump: play backward (every step a real one)
                 if not self._can_step(frame, direction):
                     continue  # a lone usable frame: hold it
             frame += direction
@@ -186,8 +187,18 @@ class LoopPlan:
 
     def _run_end(self, frame: int) -> int:
         """The last frame of the smooth run that `frame` is in."""
-        after = np.flatnonzero(~self.smooth[frame:])
-        return frame + int(after[0]) if len(after) else len(self.usable) - 1
+        return int(self._run_ends()[frame])
+
+    def _run_ends(self) -> np.ndarray:
+        if getattr(self, "_ends", None) is None:
+            ends = np.empty(len(self.usable), np.int64)
+            end = len(self.usable) - 1
+            for frame in range(len(self.usable) - 1, -1, -1):
+                if frame < len(self.smooth) and not self.smooth[frame]:
+                    end = frame
+                ends[frame] = end
+            self._ends = ends
+        return self._ends
 
     def _best_jump(self, first: int, last: int, seen: np.ndarray) -> tuple[int, int] | None:
         """A jump leaving from a frame in [first, last] to footage not seen for the longest time.
@@ -199,10 +210,12 @@ class LoopPlan:
         """
         if not len(self.jumps):
             return None
-        source, target = self.jumps[:, 0], self.jumps[:, 1]
+        source, target = self.jumps[:, 0], self.jumps[:, 1].astype(int)
         min_loop = min(MIN_LOOP_FRAMES, len(self.usable) // 3)
         leaving = (source >= first) & (source <= last) & ((target <= source - min_loop) | (target > last))
-        rows = self.jumps[leaving]
+        # Land where the footage then plays on for a while: never a flicker between two jump points.
+        lands = self._run_ends()[target] - target >= MIN_RUN_FRAMES
+        rows = self.jumps[leaving & lands]
         if not len(rows):
             return None
         order = np.lexsort((rows[:, 2], seen[rows[:, 1].astype(int)]))

@@ -83,8 +83,13 @@ def test_loop_plan_never_jumps_more_than_the_footage_does(avatar_path):
     assert np.isfinite(moved).all()  # only frames with a face
     # No step of the plan, the footage's own or a jump, moves the upper face more than 99 in 100 of the footage's.
     assert float(moved.max()) <= own_p99
-    assert (np.abs(np.diff(plan)) != 1).sum() >= 10  # it does jump
-    assert len(set(plan.tolist())) >= 0.8 * avatar.usable.sum()  # the whole footage is used, not one loop
+    assert len(set(plan.tolist())) >= 0.5 * avatar.usable.sum()  # most of the footage is used, not one short loop
+    # Nor a flicker: between two jumps or turns (to playing backward and back) at least a second passes.
+    steps = np.diff(plan)
+    jumps = np.abs(steps) != 1
+    turns = np.zeros_like(jumps)
+    turns[1:] = ~jumps[1:] & ~jumps[:-1] & (steps[1:] != steps[:-1])
+    assert (np.diff(np.flatnonzero(jumps | turns)) >= 25).all()
 
 
 @pytest.mark.parametrize("where", [0, 30, 5000, -1])

@@ -47,6 +47,7 @@ import numpy as np
 from ..engines import DrawingEngine, get_engine
 from ..errors import InputError
 from ..face import analyze_face
+from ..motion.sound_head import StreamingHead
 from ..motion.sound_mouth import LOOKAHEAD_S, MOUTH, StreamingMouth
 from ..motion.stream import MotionStream
 from ..pipeline import DEFAULT_FACE, TalkOptions
@@ -124,6 +125,7 @@ class AgentFace:
         self.pacer = Pacer(lead_s, clock, self._closed)
         self._queue = AudioQueue(self.sample_rate, max_buffer_s)
         self._mouth = StreamingMouth(self.fps, lookahead_s)
+        self._head = StreamingHead(self.fps, self.options.pose_style, self.options.seed)
         self._motion = MotionStream(self.options, self.fps, self.max_frames)
         self._interrupted: list[dict] = []
         self._index = 0
@@ -294,11 +296,17 @@ class AgentFace:
         if segment is None:
             audio = np.zeros(n_out, np.float32)
             mouth = self._mouth.rest(n_analysis)
+            head = self._head.frame(None)
         else:
             audio = np.pad(audio, (0, n_out - len(audio)))
-            mouth = self._mouth.frame(np.pad(analysis, (0, n_analysis - len(analysis))), ahead, phones)
+            analysis = np.pad(analysis, (0, n_analysis - len(analysis)))
+            mouth = self._mouth.frame(analysis, ahead, phones)
+            head = self._head.frame(analysis)
         pose = self._motion.idle(1).frame(0)
         pose.update(self._scaled(mouth))
+        if not self.options.still:  # the speech-driven part on top of the stream's idle wander and breathing
+            for axis, degrees in head.items():
+                pose[axis] += degrees
         image = self.engine.draw(self.prepared, pose)
         return AgentFrame(j, j / self.fps, image, audio, segment is not None, tuple(happened))
 

@@ -87,6 +87,13 @@ def live_message_limit(settings) -> int:
     return settings.max_upload_bytes * 4 // 3 + FORM_OVERHEAD_BYTES
 
 
+def multipart_boundary(scope) -> bytes | None:
+    """The boundary of an HTTP request with a multipart body; None for any other request."""
+    content_type = dict(scope.get("headers") or ()).get(b"content-type", b"") if scope["type"] == "http" else b""
+    match = BOUNDARY.search(content_type) if content_type.lower().startswith(b"multipart/") else None
+    return match.group(1) if match else None
+
+
 class BodySizeLimit:
     """ASGI middleware: refuse request bodies over `limit` bytes with 413, without reading them whole."""
 
@@ -134,11 +141,10 @@ class CompleteMultipart:
         self.app = app
 
     async def __call__(self, scope, receive, send):
-        content_type = dict(scope.get("headers") or ()).get(b"content-type", b"") if scope["type"] == "http" else b""
-        match = BOUNDARY.search(content_type) if content_type.lower().startswith(b"multipart/") else None
-        if match is None:
+        boundary = multipart_boundary(scope)
+        if boundary is None:
             return await self.app(scope, receive, send)
-        closing = b"--" + match.group(1) + b"--"
+        closing = b"--" + boundary + b"--"
         tail, closed = b"", False
 
         async def checking_receive():
@@ -173,9 +179,8 @@ class Utf8FormFields:
     async def __call__(self, scope, receive, send):
         from python_multipart.multipart import MultipartParser, parse_options_header
 
-        content_type = dict(scope.get("headers") or ()).get(b"content-type", b"") if scope["type"] == "http" else b""
-        match = BOUNDARY.search(content_type) if content_type.lower().startswith(b"multipart/") else None
-        if match is None:
+        boundary = multipart_boundary(scope)
+        if boundary is None:
             return await self.app(scope, receive, send)
         part = {"header": b"", "headers": {}, "data": bytearray()}
         bad: list[str] = []
@@ -214,7 +219,7 @@ class Utf8FormFields:
             "on_part_data": on_part_data,
             "on_part_end": on_part_end,
         }
-        parser = MultipartParser(match.group(1), callbacks)
+        parser = MultipartParser(boundary, callbacks)
 
         async def checking_receive():
             message = await receive()

@@ -139,11 +139,11 @@ def compose(avatar: Avatar, frame: np.ndarray, base: int, to_canonical: np.ndarr
     # Keep the softened mask inside the crop: its border is no edge of the face.
     inner = max(1, int(2 * sigma))
     mask[:inner], mask[-inner:], mask[:, :inner], mask[:, -inner:] = 0, 0, 0, 0
-    mask = cv2.GaussianBlur(mask.astype(np.float32) / 255, (0, 0), sigma)
+    soft = cv2.GaussianBlur(mask.astype(np.float32) / 255, (0, 0), sigma)
 
     to_image = invert(to_canonical)
     # Only where the mask reaches (its bounding box, with room for the widest blend band).
-    rows, cols = np.flatnonzero(mask.max(axis=1) > MASK_FLOOR), np.flatnonzero(mask.max(axis=0) > MASK_FLOOR)
+    rows, cols = np.flatnonzero(soft.max(axis=1) > MASK_FLOOR), np.flatnonzero(soft.max(axis=0) > MASK_FLOOR)
     if not len(rows) or not len(cols):
         return frame
     corners = apply(
@@ -159,7 +159,7 @@ def compose(avatar: Avatar, frame: np.ndarray, base: int, to_canonical: np.ndarr
     shifted[:, 2] -= (x0, y0)
     size = (x1 - x0, y1 - y0)
     warped = cv2.warpAffine(crop, shifted, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-    weight = cv2.warpAffine(mask, shifted, size, flags=cv2.INTER_LINEAR, borderValue=0)
+    weight = cv2.warpAffine(soft, shifted, size, flags=cv2.INTER_LINEAR, borderValue=0)
     region = frame[y0:y1, x0:x1].astype(np.float32)
     sample_rgb = match_colour(warped.astype(np.float32), region, weight)
     blended = multiband(sample_rgb, region, weight)

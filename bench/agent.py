@@ -53,6 +53,7 @@ SEGMENT_S = 0.6  # each latency run pushes this much speech
 INTERRUPT_AFTER_S = 0.6  # interrupt runs: speech pushed before the interrupt
 PAUSE_S = (0.3, 0.7)  # random listening between runs
 PLAYER_DELAY_S = 0.2
+FPS = 25  # the streams' (the default)
 LOAD_SPEECH_S = 3.0
 
 
@@ -91,7 +92,7 @@ def in_process(size: int, runs: int) -> tuple[dict, dict]:
     from talking_head.live.agent import AgentFace
     from talking_head.pipeline import TalkOptions
 
-    face = AgentFace(options=TalkOptions(size=size, seed=1), sample_rate=RATE)
+    face = AgentFace(options=TalkOptions(size=size, seed=1, fps=FPS), sample_rate=RATE)
     frames: list[tuple[float, int, tuple, bool]] = []  # (left at, index, events, speaking)
     ended = threading.Event()
 
@@ -162,8 +163,11 @@ class Listener:
         for item in self.live:
             now = time.monotonic()
             if isinstance(item, bytes):
-                for media_start in self._clock.feed(item):
-                    self.arrived[round(media_start, 3)] = now
+                for decode_time in self._clock.feed(item):
+                    # The muxer shifts frames after the first by the AAC priming (under a frame): frame k is
+                    # decoded at k / fps + shift, so its index is the whole frames in its decode time.
+                    frame = int(decode_time * FPS + 1e-6)
+                    self.arrived[round(frame / FPS, 3)] = now
                     self.first_fragment = self.first_fragment or now
             else:
                 self.events.append((now, item))
@@ -214,7 +218,7 @@ def over_socket(url: str, size: int, runs: int) -> tuple[dict, dict]:
             live.interrupt()
             cut = listener.wait_for("interrupted", k + 1)["media_s"]
             to_silent.append(listener.arrival(cut) - asked)
-            after.append(round((cut - received) * 25) - 1)
+            after.append(round((cut - received) * FPS) - 1)
         live.end()
         listener.join()
     latency = {"size": size, "runs": runs, **{f"{k}_ms": v for k, v in summary(latencies).items()}}

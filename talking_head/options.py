@@ -29,6 +29,9 @@ MAX_LANGUAGE_CHARS = 20
 SADTALKER_FRAMINGS = ("crop", "resize", "full")
 MOTION_LEVELS = ("calm", "natural", "lively")
 MIN_SIZE_PX, MAX_SIZE_PX = 64, 2048
+# The speaking rate (Piper's 1 / length_scale) the voice is asked for: the speed option, an SSML
+# <prosody rate>, and the two together.
+MIN_SPEED, MAX_SPEED = 0.5, 2.0
 MAX_SEED = 2**31 - 1
 MAX_VOICE_NAME_CHARS = 100
 SIZE_RULE = f"0 (whole photo) or between {MIN_SIZE_PX} and {MAX_SIZE_PX}"
@@ -101,7 +104,9 @@ class TalkOptions:
     """Everything that shapes one video; the CLI, the service and the Python API all build one."""
 
     engine: str = option(
-        "auto", "auto: sadtalker when its checkpoints are configured, else builtin", choices=ENGINE_NAMES
+        "auto",
+        "auto: sadtalker when its checkpoints are configured, else builtin; footage given a clip or an avatar",
+        choices=ENGINE_NAMES,
     )
     fps: int = option(25, "frames per second", minimum=1, maximum=60)
     size: int = option(
@@ -122,7 +127,9 @@ class TalkOptions:
         request_help="A voice name from `GET /v1/voices`; default en_US-joe-medium.",
         max_length=MAX_VOICE_NAME_CHARS,
     )
-    speed: float = option(1.0, "speaking rate: 1.25 is a quarter faster, 0.8 slower", minimum=0.5, maximum=2.0)
+    speed: float = option(
+        1.0, "speaking rate: 1.25 is a quarter faster, 0.8 slower", minimum=MIN_SPEED, maximum=MAX_SPEED
+    )
     speaker: str | None = option(
         None,
         "speaker name or number, for a voice with several speakers",

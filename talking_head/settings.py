@@ -64,6 +64,7 @@ class Settings:
     )
     max_text_chars: int = setting(MAX_TEXT_CHARS, "longest text accepted, in characters", flag="--max-text-chars")
     max_audio_s: int = setting(900, "longest recording accepted, in seconds")
+    max_clip_s: int = setting(600, "longest clip accepted for an avatar or for dubbing, in seconds")
     max_image_pixels: int = setting(  # a 100-megapixel phone photo passes, a decompression bomb does not
         150_000_000, "largest photo accepted, in pixels"
     )
@@ -81,6 +82,11 @@ class Settings:
     )
     cors_origins: list[str] = setting(
         factory=list, help="origins allowed to call the API from a browser, comma-separated"
+    )
+    allowed_hosts: list[str] = setting(
+        factory=list,
+        help="host names the service answers to (the Host header), comma-separated; unset: any, except that "
+        "`serve` on a loopback address without an API key answers only to 127.0.0.1, localhost and ::1",
     )
     public_url: str | None = setting(
         None, "the address clients reach the service on (behind a proxy); unset: the address each request came in on"

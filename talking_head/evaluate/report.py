@@ -12,6 +12,7 @@ import numpy as np
 from ..errors import InputError
 from ..face import analyze_face
 from ..speech.align import RECOGNISER
+from ..speech.audio import ANALYSIS_RATE
 from .background import BackgroundMeter, align_source
 from .bilabials import bilabial_phones, closure_rate
 from .blinks import blinks_per_minute
@@ -162,7 +163,7 @@ def evaluate(
     duration_v = streams.video.duration_s or (times[-1] - times[0] + 1 / fps)
     duration_a = None
     if streams.audio is not None:
-        duration_a = streams.audio.duration_s or (len(audio[0]) / 16000 if audio else None)
+        duration_a = streams.audio.duration_s or (len(audio[0]) / ANALYSIS_RATE if audio else None)
 
     report = {
         "video": str(video),

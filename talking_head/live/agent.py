@@ -44,17 +44,17 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..engines import DrawingEngine, get_engine
 from ..errors import InputError
-from ..face import analyze_face
+from ..motion.sound_head import StreamingHead
 from ..motion.sound_mouth import LOOKAHEAD_S, MOUTH, StreamingMouth
 from ..motion.stream import MotionStream
-from ..pipeline import DEFAULT_FACE, TalkOptions
+from ..pipeline import TalkOptions
 from ..settings import Settings
 from ..speech.audio import ANALYSIS_RATE
 from ..speech.timeline import Phone
 from . import events
 from .audio_in import MAX_BUFFER_S, PCM, AudioQueue, Segment, check_rate
+from .drawing import prepare_drawing
 from .pacing import Pacer
 
 SAMPLE_RATE = 24000  # Hz of the audio frames carry, unless asked otherwise (what most TTS services send)
@@ -102,21 +102,14 @@ class AgentFace:
         engine=None,
         clock: Callable[[], float] = time.monotonic,
         settings: Settings | None = None,
+        avatar=None,
     ):
         self.options = options or TalkOptions()
         self.options.validate()
         self.settings = settings or Settings()
         self.fps = self.options.fps
         self.sample_rate = check_rate(sample_rate)
-        drawing = get_engine("builtin") if engine is None or engine == "builtin" else engine
-        if not isinstance(drawing, DrawingEngine):
-            raise InputError(
-                f"the {getattr(drawing, 'name', 'given')} engine cannot draw frame by frame; use builtin.",
-                field="engine",
-            )
-        self.engine = drawing
-        face = analyze_face(DEFAULT_FACE if image is None else image, self.settings.max_image_pixels)
-        self.prepared = self.engine.prepare(face, self.options, self.settings)
+        self.engine, self.prepared = prepare_drawing(image, avatar, self.options, self.settings, engine)
         self.max_frames = int(max_seconds * self.fps)
         self.cushion_s = cushion_s
         self._clock = clock
@@ -124,6 +117,7 @@ class AgentFace:
         self.pacer = Pacer(lead_s, clock, self._closed)
         self._queue = AudioQueue(self.sample_rate, max_buffer_s)
         self._mouth = StreamingMouth(self.fps, lookahead_s)
+        self._head = StreamingHead(self.fps, self.options.pose_style, self.options.seed)
         self._motion = MotionStream(self.options, self.fps, self.max_frames)
         self._interrupted: list[dict] = []
         self._index = 0
@@ -294,11 +288,17 @@ class AgentFace:
         if segment is None:
             audio = np.zeros(n_out, np.float32)
             mouth = self._mouth.rest(n_analysis)
+            head = self._head.frame(None)
         else:
             audio = np.pad(audio, (0, n_out - len(audio)))
-            mouth = self._mouth.frame(np.pad(analysis, (0, n_analysis - len(analysis))), ahead, phones)
+            analysis = np.pad(analysis, (0, n_analysis - len(analysis)))
+            mouth = self._mouth.frame(analysis, ahead, phones)
+            head = self._head.frame(analysis)
         pose = self._motion.idle(1).frame(0)
         pose.update(self._scaled(mouth))
+        if not self.options.still:  # the speech-driven part on top of the stream's idle wander and breathing
+            for axis, degrees in head.items():
+                pose[axis] += degrees
         image = self.engine.draw(self.prepared, pose)
         return AgentFrame(j, j / self.fps, image, audio, segment is not None, tuple(happened))
 

@@ -21,6 +21,7 @@ from ..jobs.stores import open_store
 from ..settings import Settings
 from . import limits
 from .errors import add_error_handlers
+from .hosts import AllowedHosts
 from .routes import docs, generate, listing, live, operations, pages, talks, voices
 from .routes.pages import STATIC
 
@@ -67,6 +68,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_headers=["Authorization", "Content-Type", "Range"],
             expose_headers=["Location", "Retry-After", "Content-Range", "Accept-Ranges"],
         )
+    app.add_middleware(limits.Utf8FormFields)
+    if settings.allowed_hosts:
+        app.add_middleware(AllowedHosts, hosts=settings.allowed_hosts)
     app.add_middleware(limits.CompleteMultipart)
     # Two files and the form fields around them.
     app.add_middleware(limits.BodySizeLimit, limit=2 * settings.max_upload_bytes + limits.FORM_OVERHEAD_BYTES)

@@ -53,11 +53,23 @@ def _serve(args) -> int:
     import uvicorn
 
     from .app import create_app
+    from .hosts import default_allowed_hosts
+    from .limits import live_message_limit
 
     logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s", force=True)
-    app = create_app(_settings(args))
+    settings = _settings(args)
+    if not settings.allowed_hosts:
+        settings = replace(settings, allowed_hosts=default_allowed_hosts(args.host, settings.api_key))
+    app = create_app(settings)
     # A short graceful window: unfinished jobs stay in the store and resume at the next start.
-    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, timeout_graceful_shutdown=5)
+    uvicorn.run(
+        app,
+        host=args.host,
+        port=args.port,
+        log_level=args.log_level,
+        timeout_graceful_shutdown=5,
+        ws_max_size=live_message_limit(settings),  # past it a message is refused with close code 1009
+    )
     return 0
 
 

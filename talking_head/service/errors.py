@@ -50,5 +50,18 @@ def add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)  # also the router's own 404 and 405
     async def http_error(request: Request, exc: StarletteHTTPException):
         return envelope(
-            exc.status_code, status_code(exc.status_code), str(exc.detail), headers=getattr(exc, "headers", None)
+            exc.status_code,
+            status_code(exc.status_code),
+            str(exc.detail),
+            getattr(exc, "field", None),
+            headers=getattr(exc, "headers", None),
         )
+
+
+class FieldHTTPException(StarletteHTTPException):
+    """An HTTP error about one request field, raised where FastAPI lets only HTTP errors through
+    (while it reads the body)."""
+
+    def __init__(self, status: int, message: str, field: str):
+        super().__init__(status, message)
+        self.field = field

@@ -3,7 +3,8 @@
 Everything here raises `InputError` naming the field and the fix, so the
 caller learns of a mistake at once (4xx) instead of from a failed job later.
 The request body as a whole is capped by `BodySizeLimit` before it is read,
-and a multipart body must be complete (`CompleteMultipart`).
+a multipart body must be complete (`CompleteMultipart`), and its text fields
+UTF-8 (`Utf8FormFields`).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from ..pipeline import TalkOptions
 from ..speech import check_text
 from ..speech.audio import FORMATS, read_audio
 from ..speech.voices import installed_voices
-from .errors import envelope
+from .errors import FieldHTTPException, envelope
 
 MAX_CALLBACK_URL = 2000
 FORM_OVERHEAD_BYTES = 1 << 20  # the text and option fields around the files
@@ -80,6 +81,19 @@ def check_audio(path: Path, settings) -> None:
     read_audio(path, settings.max_audio_s)
 
 
+def live_message_limit(settings) -> int:
+    """The largest WebSocket message (`/v1/live`): a start with the largest photo, base64-encoded;
+    past it the connection is closed with 1009 (message too big)."""
+    return settings.max_upload_bytes * 4 // 3 + FORM_OVERHEAD_BYTES
+
+
+def multipart_boundary(scope) -> bytes | None:
+    """The boundary of an HTTP request with a multipart body; None for any other request."""
+    content_type = dict(scope.get("headers") or ()).get(b"content-type", b"") if scope["type"] == "http" else b""
+    match = BOUNDARY.search(content_type) if content_type.lower().startswith(b"multipart/") else None
+    return match.group(1) if match else None
+
+
 class BodySizeLimit:
     """ASGI middleware: refuse request bodies over `limit` bytes with 413, without reading them whole."""
 
@@ -127,11 +141,10 @@ class CompleteMultipart:
         self.app = app
 
     async def __call__(self, scope, receive, send):
-        content_type = dict(scope.get("headers") or ()).get(b"content-type", b"") if scope["type"] == "http" else b""
-        match = BOUNDARY.search(content_type) if content_type.lower().startswith(b"multipart/") else None
-        if match is None:
+        boundary = multipart_boundary(scope)
+        if boundary is None:
             return await self.app(scope, receive, send)
-        closing = b"--" + match.group(1) + b"--"
+        closing = b"--" + boundary + b"--"
         tail, closed = b"", False
 
         async def checking_receive():
@@ -146,6 +159,80 @@ class CompleteMultipart:
                         400,
                         "the multipart body ends before its closing boundary: the upload was "
                         "cut off or is malformed. Send the whole request again.",
+                    )
+            return message
+
+        await self.app(scope, checking_receive, send)
+
+
+class Utf8FormFields:
+    """ASGI middleware: a multipart text field (not a file) that is not UTF-8 is 400, naming it.
+
+    Starlette reads such a field as Latin-1, so the bytes of another encoding
+    became mojibake in the captions. The fields are parsed here as the body
+    streams past (files are skipped, not held).
+    """
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        from python_multipart.multipart import MultipartParser, parse_options_header
+
+        boundary = multipart_boundary(scope)
+        if boundary is None:
+            return await self.app(scope, receive, send)
+        part = {"header": b"", "headers": {}, "data": bytearray()}
+        bad: list[str] = []
+
+        def on_header_field(data, start, end):
+            part["header"] += data[start:end]
+
+        def on_header_value(data, start, end):
+            name = part["header"].lower()
+            part["headers"][name] = part["headers"].get(name, b"") + data[start:end]
+
+        def on_header_end():
+            part["header"] = b""
+
+        def on_part_begin():
+            part["headers"], part["data"] = {}, bytearray()
+
+        def on_part_data(data, start, end):
+            if len(part["data"]) <= FORM_OVERHEAD_BYTES:
+                part["data"] += data[start:end]
+
+        def on_part_end():
+            _, options = parse_options_header(part["headers"].get(b"content-disposition", b""))
+            if b"filename" in options:
+                return  # an upload: its bytes are a file's, not text
+            try:
+                bytes(part["data"]).decode("utf-8")
+            except UnicodeDecodeError:
+                bad.append(options.get(b"name", b"?").decode("utf-8", "replace"))
+
+        callbacks = {
+            "on_header_field": on_header_field,
+            "on_header_value": on_header_value,
+            "on_header_end": on_header_end,
+            "on_part_begin": on_part_begin,
+            "on_part_data": on_part_data,
+            "on_part_end": on_part_end,
+        }
+        parser = MultipartParser(boundary, callbacks)
+
+        async def checking_receive():
+            message = await receive()
+            if message["type"] == "http.request":
+                try:
+                    parser.write(message.get("body", b""))
+                except Exception:  # malformed: Starlette's own parser says so
+                    pass
+                if bad:
+                    raise FieldHTTPException(
+                        400,
+                        f"the form field {bad[0]} is not UTF-8 text. Send the form's text fields encoded as UTF-8.",
+                        bad[0],
                     )
             return message
 

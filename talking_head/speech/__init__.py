@@ -12,11 +12,20 @@ from .audio import ANALYSIS_RATE, read_audio, resample, split_at_pauses
 from .scripts import check_script
 from .sound import read_phones
 from .text import clean, read_text
-from .timeline import Phone, Speech, Word
+from .timeline import Phone, Speech, SpeechWarning, WarningCode, Word
 from .tts import NOTHING_TO_SAY, load_voice, synthesize
 from .voices import resolve_voice
 
-__all__ = ["Phone", "Speech", "Word", "check_text", "speech_from_audio", "speech_from_text"]
+__all__ = [
+    "Phone",
+    "Speech",
+    "SpeechWarning",
+    "WarningCode",
+    "Word",
+    "check_text",
+    "speech_from_audio",
+    "speech_from_text",
+]
 
 
 def check_text(text: str | None, max_chars: int, to_speak: bool = True) -> str:
@@ -128,9 +137,10 @@ def speech_from_audio(
             "sound",
             None,
             [
-                (
+                SpeechWarning(
+                    WarningCode.NO_CAPTIONS,
                     "no captions: the recording came without a transcript and was read from its sound "
-                    "(no recogniser); give its words as text to caption it"
+                    "(no recogniser); give its words as text to caption it",
                 )
             ],
         )
@@ -155,7 +165,12 @@ def speech_from_audio(
         None,
         method,
         None,
-        [(f"no captions: the recording came without a transcript and {why}; give its words as text to caption it")],
+        [
+            SpeechWarning(
+                WarningCode.NO_CAPTIONS,
+                f"no captions: the recording came without a transcript and {why}; give its words as text to caption it",
+            )
+        ],
     )
 
 

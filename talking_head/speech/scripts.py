@@ -12,6 +12,7 @@ from __future__ import annotations
 import unicodedata
 
 from ..errors import InputError
+from .timeline import SpeechWarning, WarningCode
 
 REFUSE_SHARE = 0.5  # of the text's letters in scripts the voice cannot read
 # Language families written in each script besides Latin (which every espeak-ng voice reads).
@@ -66,7 +67,7 @@ def voice_scripts(language: str) -> set[str]:
     return {"LATIN"} | {script for script, families in _FAMILIES.items() if family in families.split()}
 
 
-def check_script(text: str, language: str, voice_name: str) -> list[str]:
+def check_script(text: str, language: str, voice_name: str) -> list[SpeechWarning]:
     """Warnings for letters the voice cannot read; `InputError` when they are most of the text."""
     readable = voice_scripts(language)
     letters = [s for s in map(script_of, text) if s is not None]
@@ -86,8 +87,9 @@ def check_script(text: str, language: str, voice_name: str) -> list[str]:
             field="text",
         )
     return [
-        (
+        SpeechWarning(
+            WarningCode.UNREADABLE_SCRIPT,
             f"{sum(foreign.values())} letters in {names} script, which the voice {voice_name} ({language}) "
-            "cannot read, are spelled out or skipped"
+            "cannot read, are spelled out or skipped",
         )
     ]

@@ -3,8 +3,24 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 import numpy as np
+
+
+class WarningCode(StrEnum):
+    """What a warning is about; later stages pick warnings by code, never by their wording."""
+
+    NO_CAPTIONS = "no_captions"  # a recording without a transcript, in a language not recognised here
+    UNREADABLE_SCRIPT = "unreadable_script"  # letters the voice cannot read are spelled out or skipped
+
+
+@dataclass(frozen=True)
+class SpeechWarning:
+    """Something the user should know about the speech: its `code`, and a `message` that says it."""
+
+    code: WarningCode
+    message: str
 
 
 @dataclass(frozen=True)
@@ -45,7 +61,7 @@ class Speech:
     ``recognized``, ``mixed``, ``sound`` (read from the sound, any language) or ``none``."""
     captions_source: str | None = None
     """Where the words come from: ``text`` (as written), ``recognition``, or None (no words)."""
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[SpeechWarning] = field(default_factory=list)
     """What the user should know about this speech (letters the voice cannot read, no captions and why)."""
 
     @property

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..errors import InputError
+from ..options import MAX_SPEED, MIN_SPEED
 from . import ipa
 from .text import read_text
 from .timeline import Phone, Word
@@ -38,7 +39,6 @@ PEAK_LEVEL = 0.9  # Piper normalises each sentence to full scale; leave AAC some
 # Noise drawn per phoneme id for each random node: enough for 192 latent channels over
 # 24 frames per id (the graph cycles the buffer if a sound ever lasts longer).
 NOISE_PER_ID = 192 * 24
-MIN_SPEED, MAX_SPEED = 0.5, 2.0
 # Phonemes the voice gets in one run. Its memory grows with a run's length (about 0.5 MB a
 # phoneme id, two ids a phoneme, plus the noise drawn for it), so a sentence without an end
 # (a transcript, 'a' * 5000) is cut here; a 25-word sentence is about 150.

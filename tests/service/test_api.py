@@ -158,6 +158,30 @@ def test_failed_job_reports_its_error(client):
         assert "failed" in response.json()["error"]["message"]
 
 
+def test_a_refused_generate_keeps_nothing(service, client):
+    """No face: 422 at once, and neither the job (whose id the caller never learns) nor the upload is kept."""
+    folders_before, jobs_before = set(service.server.results.iterdir()), _listed_ids(client)
+    response = client.post(
+        "/generate", data={"text": SHORT, "size": "128"}, files={"image": ("blank.png", png(400, 400), "image/png")}
+    )
+    assert response.status_code == 422 and response.json()["error"]["field"] == "image", response.text
+    assert _listed_ids(client) == jobs_before, "no job left behind"
+    assert set(service.server.results.iterdir()) == folders_before, "no upload left behind"
+
+
+def test_a_form_field_that_is_not_utf8_is_400_naming_it(service, client):
+    jobs_before = _listed_ids(client)
+    for route in ("/v1/talks", "/generate"):
+        response = client.post(route, files={"text": (None, "caf\xe9 ol\xe9".encode("latin-1")), "size": (None, "64")})
+        assert response.status_code == 400, response.text
+        error = response.json()["error"]
+        assert error["field"] == "text" and "UTF-8" in error["message"]
+    # The same words in UTF-8 pass (the request is refused for its size, a field checked after the text).
+    utf8 = client.post("/v1/talks", files={"text": (None, "café olé".encode()), "size": (None, "99999")})
+    assert utf8.status_code == 422 and utf8.json()["error"]["field"] == "size", utf8.text
+    assert _listed_ids(client) == jobs_before
+
+
 def test_files_are_409_until_done(client, face_png):
     long_text = "This one takes a little while to make, so that the video is asked for before it exists. " * 2
     response = submit(client, face_png, text=long_text, size=256)

@@ -43,6 +43,8 @@ CORPUS = {
     "whitespace": (" \n\t ", "text is empty|give the words to speak"),
     "over the limit": (OVER_LIMIT, "over the limit"),
 }
+# Where the API answers otherwise: a form field that is not UTF-8 is refused (400 naming it), not guessed at.
+API_ANSWERS = {"lone surrogates": "not UTF-8"}
 # The break is heard: "Hello world" alone lasts under a second.
 MIN_DURATION_S = {"SSML": 1.5}
 ANSWERS: dict[str, dict[str, str]] = {name: {} for name in CORPUS}
@@ -137,7 +139,7 @@ def test_cli(name, cli_answers):
 
 @pytest.mark.parametrize("name", CORPUS)
 def test_talks_api(name, api):
-    text, answer = CORPUS[name]
+    text, answer = CORPUS[name][0], API_ANSWERS.get(name, CORPUS[name][1])
     response = api.post("/v1/talks", files=_fields(text))
     if response.status_code != 202:
         error = _assert_refusal_names_the_text(response, answer)
@@ -155,7 +157,7 @@ def test_talks_api(name, api):
 
 @pytest.mark.parametrize("name", CORPUS)
 def test_generate(name, api):
-    text, answer = CORPUS[name]
+    text, answer = CORPUS[name][0], API_ANSWERS.get(name, CORPUS[name][1])
     response = api.post("/generate", files=_fields(text))
     if answer == VIDEO:
         assert response.status_code == 200, response.text[:300]

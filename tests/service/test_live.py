@@ -38,6 +38,7 @@ FPS = 25
 FIRST = "Good morning, my name is Joe. I am a talking head."
 SECOND = "Maybe we will meet again soon."
 IDLE_S = 2.0  # the client's silence between the two texts
+MAX_UPLOAD_BYTES = 3_000_000  # a photo; a live message may be its base64 and 1 MB more (5.05 MB)
 PENDING_CHARS = 600  # text a stream holds unspoken (the setting), small so that a flood reaches it at once
 MAX_SERVER_MB = 1000  # the API process while a stream is flooded (one 3,000-character unit took it to 5.85 GB)
 
@@ -50,6 +51,7 @@ def live_server(tmp_path_factory):
         "TALKING_HEAD_LIVE_MAX_S": "120",
         "TALKING_HEAD_CORS_ORIGINS": CORS_ORIGIN,
         "TALKING_HEAD_LIVE_MAX_PENDING_CHARS": str(PENDING_CHARS),
+        "TALKING_HEAD_MAX_UPLOAD_BYTES": str(MAX_UPLOAD_BYTES),
     }
     stack = Stack(tmp_path_factory.mktemp("live"), "local", env=env, api_key=API_KEY).start()
     yield stack.server
@@ -361,3 +363,11 @@ def test_a_flood_of_text_is_refused_past_its_cap_and_the_server_stays_small(live
     assert units and all(len(unit["text"].split()) <= MAX_UNIT_WORDS for unit in units)
     assert peak_mb <= MAX_SERVER_MB, f"the server grew to {peak_mb:.0f} MB"
     opened(live_server, {"size": SIZE}, limit_s=15).close()  # gone: the slot is free again
+
+
+def test_a_message_over_the_size_limit_is_closed_with_1009(live_server):
+    with ws_connect(ws_url(live_server), additional_headers=AUTH, max_size=None) as socket:
+        socket.send(json.dumps({"text": "x" * 6_000_000}))
+        with pytest.raises(ConnectionClosedError) as closed:
+            socket.recv(30)
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 1009

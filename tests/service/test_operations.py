@@ -265,6 +265,16 @@ def test_sigterm_requeues_running_jobs(pool):
     assert records[0]["attempts"] == 2 and records[1]["attempts"] == 1
 
 
+def test_a_keyless_loopback_server_answers_only_to_loopback_names(pool):
+    """DNS rebinding: a page's own name resolved to 127.0.0.1 reaches a keyless local server; its Host gives it away."""
+    url = pool.server.url + "/healthz"
+    assert httpx.get(url).status_code == 200
+    assert httpx.get(url, headers={"Host": f"localhost:{pool.server.port}"}).status_code == 200
+    refused = httpx.get(url, headers={"Host": "attacker.example"})
+    assert refused.status_code == 400 and refused.json()["error"]["field"] == "host"
+    assert "TALKING_HEAD_ALLOWED_HOSTS" in refused.json()["error"]["message"]
+
+
 def _gone(pid: int) -> bool:
     """Exited (a zombie no one has reaped yet counts: it runs no more)."""
     try:

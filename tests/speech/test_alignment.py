@@ -4,6 +4,7 @@ import numpy as np
 
 from talking_head.speech import speech_from_audio, speech_from_text
 from talking_head.speech.align import ARPABET
+from talking_head.speech.timeline import WarningCode
 from talking_head.speech.transcript import spoken_words
 
 
@@ -60,4 +61,5 @@ def test_a_recording_of_unknown_language_without_transcript_says_why_it_has_no_c
     wav, _ = human_speech[0]
     speech = speech_from_audio(wav)
     assert speech.words == [] and speech.captions_source is None
-    assert "no captions" in speech.warnings[0] and "language" in speech.warnings[0]
+    assert [w.code for w in speech.warnings] == [WarningCode.NO_CAPTIONS]
+    assert "no captions" in speech.warnings[0].message and "language" in speech.warnings[0].message

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 
-SAMPLE_RATE = 16_000
+from ...speech.audio import ANALYSIS_RATE
+
+SAMPLE_RATE = ANALYSIS_RATE  # what `Speech.audio_16k` is at, and SadTalker's mel front end expects
 FPS = 25  # SadTalker's own video rate
 SAMPLES_PER_FRAME = SAMPLE_RATE // FPS  # 640
 N_FFT = 800

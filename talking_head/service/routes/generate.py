@@ -52,6 +52,8 @@ async def generate(
     if job.status == FAILED:
         error = job.error or {}
         if error.get("status"):
+            # Refused: the caller never learns this job's id, so nothing of it is kept (its upload least of all).
+            await run_in_threadpool(_forget, store, storage, job.id)
             raise InputError(error["message"], field=error.get("field"), status=error["status"])
         if error.get("code") in STORAGE_STATUSES:  # the still video would not fit either
             raise HTTPException(STORAGE_STATUSES[error["code"]], error["message"])
@@ -93,3 +95,8 @@ async def generate(
         duration_s=result["duration_s"],
         timings=result["timings"],
     )
+
+
+def _forget(store, storage, job_id: str) -> None:
+    store.delete(job_id)
+    storage.remove(job_id)

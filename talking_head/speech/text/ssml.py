@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass
 from xml.parsers import expat
 
+from ...options import MAX_SPEED, MIN_SPEED
 from .cleaning import clean
 from .language import Language
 from .numbers import MAX_SPELLED_DIGITS, digit_words, in_words
@@ -18,7 +19,6 @@ from .spoken_forms import say_date
 MAX_BREAK_S = 10.0  # one <break> at most (as the big cloud voices cap it)
 BREAK_STRENGTH_S = {"none": 0.0, "x-weak": 0.1, "weak": 0.2, "medium": 0.4, "strong": 0.7, "x-strong": 1.2}
 RATE_WORDS = {"x-slow": 0.6, "slow": 0.8, "medium": 1.0, "default": 1.0, "fast": 1.25, "x-fast": 1.5}
-MIN_RATE, MAX_RATE = 0.5, 2.0
 
 
 @dataclass(frozen=True)
@@ -75,7 +75,7 @@ def _rate(value: str, current: float) -> float:
             rate = float(value)
     except ValueError:
         return current
-    return current if math.isnan(rate) else min(MAX_RATE, max(MIN_RATE, rate))
+    return current if math.isnan(rate) else min(MAX_SPEED, max(MIN_SPEED, rate))
 
 
 def _say_as(text: str, interpret_as: str, date_format: str, language: Language) -> str | None:

@@ -25,7 +25,7 @@ from ...settings import Settings
 from ...speech import Speech
 from ...speech.audio import frame_rms
 from .blend import match_colour, multiband
-from .selection import OnlineSelector, select_samples
+from .selection import select_samples
 
 FEATHER_IOD = 0.06  # the mask's edge is softened over about this width before blending
 MASK_FLOOR = 0.002  # mask values under this change nothing worth drawing
@@ -38,16 +38,8 @@ class Prepared:
     width: int
     height: int
     seed: int
-    live: LiveState | None = None
-    """What `draw` carries from one frame to the next (a live stream's frames come one at a time)."""
 
     framed = "footage"
-
-
-@dataclass
-class LiveState:
-    plan: Iterator[int]
-    selector: OnlineSelector
 
 
 def output_size(avatar: Avatar, size: int) -> tuple[int, int]:
@@ -83,20 +75,6 @@ class FootageEngine:
         if avatar.dubbing:
             return avatar.loop.play(0, rng, in_order_until=avatar.n_frames - 1)
         return avatar.loop.play(avatar.loop.offset + avatar.loop.idle_start, rng)
-
-    def draw(self, prepared: Prepared, params: dict[str, float]) -> np.ndarray:
-        """The next frame of a live stream: the next footage frame, the mouth chosen for `params` alone."""
-        avatar = prepared.avatar
-        if prepared.live is None:
-            prepared.live = LiveState(self._plan(prepared), OnlineSelector(avatar.bank, round(avatar.fps)))
-        base = next(prepared.live.plan)
-        frame = avatar.frames.get(base)
-        if _tracked(avatar, base):
-            to_canonical = avatar.canonical.fit(avatar.landmarks[base])
-            points = apply(to_canonical, avatar.landmarks[base])
-            sample = prepared.live.selector.choose(params, (points[1] - points[2]) / avatar.iod)
-            frame = compose(avatar, frame, base, to_canonical, sample)
-        return _sized(frame, prepared)
 
     def render(self, prepared: Prepared, speech: Speech, motion: MotionTrack) -> Iterator[np.ndarray]:
         avatar = prepared.avatar

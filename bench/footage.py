@@ -60,6 +60,7 @@ LONG_TEXT = (
     "pushing until it becomes law, and I will keep listening to you. Please write to my office, call, or "
     "stop by when you are in town. Tell me what is working, and what is not. Thank you, and have a good week."
 )
+WORDS_PER_S = 3.45  # the bundled voice's rate on LONG_TEXT
 MOUTH_PX = 96  # close-up side in the contact sheets
 SHEET_PAIRS = 12
 
@@ -247,6 +248,7 @@ def main() -> None:
     parser.add_argument("--long-s", type=float, default=60.0, help="how long the avatar speaks (text repeated)")
     parser.add_argument("--skip-long", action="store_true")
     parser.add_argument("--clips", default="", help="comma-separated clip stems (default: all)")
+    parser.add_argument("--long-clips", default="", help="clips for the long avatar and speed rows (default: all)")
     args = parser.parse_args()
     folder = Path(args.out)
     folder.mkdir(parents=True, exist_ok=True)
@@ -287,10 +289,11 @@ def main() -> None:
     long_rows, speed_rows = [], []
     if not args.skip_long:
         words = LONG_TEXT
-        while len(words.split()) < args.long_s * 2.6:  # about 2.6 words a second
+        while len(words.split()) < args.long_s * WORDS_PER_S:
             words += " " + LONG_TEXT
-        words = " ".join(words.split()[: int(args.long_s * 2.6)]) + "."
-        for clip in clips:
+        words = " ".join(words.split()[: int(args.long_s * WORDS_PER_S)]) + "."
+        chosen = [c for c in clips if not args.long_clips or c.stem in args.long_clips.split(",")]
+        for clip in chosen:
             long_rows.append(long_avatar(clip, folder, words))
             speed_rows.append(render_speed(Path(long_rows[-1]["avatar"]), TEXT + " " + TEXT))
         print(f"\n## An avatar speaking {args.long_s:.0f} s: upper-face jumps (IOD)\n")

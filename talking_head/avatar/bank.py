@@ -52,7 +52,10 @@ class MouthBank:
         """The RGB crop of sample `k`."""
         if k not in self._decoded:
             data = self.jpeg[self.offsets[k] : self.offsets[k + 1]]
-            self._decoded[k] = cv2.cvtColor(cv2.imdecode(data, cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
+            bgr = cv2.imdecode(data, cv2.IMREAD_COLOR)
+            if bgr is None:
+                raise ValueError(f"mouth sample {k} cannot be decoded")
+            self._decoded[k] = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
             while len(self._decoded) > DECODED_CACHE:
                 self._decoded.pop(next(iter(self._decoded)))
         return self._decoded[k]
@@ -83,4 +86,10 @@ class MouthBank:
 
     @classmethod
     def from_arrays(cls, arrays) -> MouthBank:
-        return cls(**{name: np.asarray(arrays[name]) for name in ("frames", "shape", "points", "jpeg", "offsets")})
+        return cls(
+            frames=np.asarray(arrays["frames"]),
+            shape=np.asarray(arrays["shape"]),
+            points=np.asarray(arrays["points"]),
+            jpeg=np.asarray(arrays["jpeg"]),
+            offsets=np.asarray(arrays["offsets"]),
+        )

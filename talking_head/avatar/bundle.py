@@ -16,6 +16,7 @@ import json
 import os
 import struct
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -30,7 +31,8 @@ REMAKE = "Make it again: talking-head avatar make CLIP -o NAME.avatar"
 
 def npz_bytes(arrays: dict[str, np.ndarray]) -> bytes:
     buffer = io.BytesIO()
-    np.savez(buffer, **arrays)
+    named: dict[str, Any] = dict(arrays)  # np.savez's stubs would read a positional allow_pickle
+    np.savez(buffer, **named)
     return buffer.getvalue()
 
 

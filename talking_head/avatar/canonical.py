@@ -139,7 +139,7 @@ def descriptors(points: np.ndarray, crop: np.ndarray | None, iod_px: float) -> n
     corners = p[list(regions.MOUTH_CORNERS)]
     width = np.linalg.norm(corners[0] - corners[1]) / iod_px
     outer_height = np.linalg.norm(p[regions.OUTER_LIP_TOP] - p[regions.OUTER_LIP_BOTTOM]) / iod_px
-    rounding = outer_height / max(width, 1e-6)
+    rounding = float(outer_height) / max(float(width), 1e-6)
     jaw = (p[regions.CHIN, 1] - p[SUBNASALE, 1]) / iod_px
     teeth = 0.0
     if crop is not None and opening > 0.02:

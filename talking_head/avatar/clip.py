@@ -15,6 +15,7 @@ from pathlib import Path
 import av
 import cv2
 import numpy as np
+from av.container import InputContainer
 
 from ..errors import InputError
 from ..media import UNREADABLE, MediaKind, open_media
@@ -125,7 +126,7 @@ class FrameSource:
     def __init__(self, source: str | Path | bytes, width: int, height: int, fps: float):
         self._source = source
         self.width, self.height, self.fps = width, height, fps
-        self._container = None
+        self._container: InputContainer | None = None
         self._decoder: Iterator | None = None
         self._next = 0  # number of the frame the decoder yields next
         self._cache: dict[int, np.ndarray] = {}
@@ -138,16 +139,17 @@ class FrameSource:
     def _restart(self, at: int) -> None:
         if self._container is None:
             self._container = _open(self._source)  # no frame threads: they would decode ahead of a jump
-        stream = self._container.streams.video[0]
+        container = self._container
+        stream = container.streams.video[0]
         if at > 0 and stream.time_base is not None:
-            self._container.seek(int(at / self.fps / stream.time_base), stream=stream, backward=True, any_frame=False)
+            container.seek(int(at / self.fps / stream.time_base), stream=stream, backward=True, any_frame=False)
         else:
-            self._container.seek(0)
-        self._decoder = self._container.decode(stream)
+            container.seek(0)
+        self._decoder = container.decode(stream)
         self._next = -1  # known from the first frame's timestamp
 
     def _read(self) -> tuple[int, np.ndarray] | None:
-        assert self._decoder is not None
+        assert self._decoder is not None and self._container is not None
         frame = next(self._decoder, None)
         if frame is None:
             return None

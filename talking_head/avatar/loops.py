@@ -78,14 +78,10 @@ class LoopPlan:
     jumps: np.ndarray
     limit: float
     idle_start: int
-    offset: int = 0
-    smooth: np.ndarray | None = None
+    smooth: np.ndarray
     """(frames - 1,) whether the footage's own step from frame a to a + 1 is played: both usable, and not one of
     its largest 1 % (a blink's snap, a jerk of the head), so no step of the plan moves more than that."""
-
-    def __post_init__(self) -> None:
-        if self.smooth is None:
-            self.smooth = self.usable[:-1] & self.usable[1:]
+    offset: int = 0
 
     @classmethod
     def build(cls, landmarks: np.ndarray, usable: np.ndarray, offset: int = 0) -> LoopPlan:
@@ -114,7 +110,7 @@ class LoopPlan:
                 order = np.argsort(np.where(keep, cost, np.inf))[:MAX_JUMPS_PER_FRAME]
                 found += [(int(a), int(b[k]), float(cost[k])) for k in order if keep[k]]
         jumps = np.array(found, np.float64).reshape(-1, 3)
-        return cls(usable.astype(bool), jumps, limit, _idle_start(jumps, usable), offset, smooth)
+        return cls(usable.astype(bool), jumps, limit, _idle_start(jumps, usable), smooth, offset)
 
     def arrays(self) -> dict[str, np.ndarray]:
         return {
@@ -133,8 +129,8 @@ class LoopPlan:
             np.asarray(arrays["jumps"], np.float64).reshape(-1, 3),
             float(arrays["limit"][0]),
             int(arrays["idle_start"][0]),
-            int(arrays["offset"][0]),
             np.asarray(arrays["smooth"], bool),
+            int(arrays["offset"][0]),
         )
 
     def play(self, start: int, rng: np.random.Generator, in_order_until: int = 0) -> Iterator[int]:

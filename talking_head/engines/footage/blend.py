@@ -48,4 +48,5 @@ def multiband(sample: np.ndarray, base: np.ndarray, mask: np.ndarray, levels: in
         m = gauss_m[level][..., None]
         band = band_s * m + band_b * (1 - m)
         blended = band if blended is None else cv2.pyrUp(blended, dstsize=size) + band
+    assert blended is not None  # levels >= 1: the loop ran
     return blended

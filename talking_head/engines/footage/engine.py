@@ -25,7 +25,7 @@ from ...settings import Settings
 from ...speech import Speech
 from ...speech.audio import frame_rms
 from .blend import match_colour, multiband
-from .selection import OnlineSelector, select_samples
+from .selection import select_samples
 
 FEATHER_IOD = 0.06  # the mask's edge is softened over about this width before blending
 MASK_FLOOR = 0.002  # mask values under this change nothing worth drawing
@@ -38,16 +38,8 @@ class Prepared:
     width: int
     height: int
     seed: int
-    live: LiveState | None = None
-    """What `draw` carries from one frame to the next (a live stream's frames come one at a time)."""
 
     framed = "footage"
-
-
-@dataclass
-class LiveState:
-    plan: Iterator[int]
-    selector: OnlineSelector
 
 
 def output_size(avatar: Avatar, size: int) -> tuple[int, int]:
@@ -83,20 +75,6 @@ class FootageEngine:
         if avatar.dubbing:
             return avatar.loop.play(0, rng, in_order_until=avatar.n_frames - 1)
         return avatar.loop.play(avatar.loop.offset + avatar.loop.idle_start, rng)
-
-    def draw(self, prepared: Prepared, params: dict[str, float]) -> np.ndarray:
-        """The next frame of a live stream: the next footage frame, the mouth chosen for `params` alone."""
-        avatar = prepared.avatar
-        if prepared.live is None:
-            prepared.live = LiveState(self._plan(prepared), OnlineSelector(avatar.bank, round(avatar.fps)))
-        base = next(prepared.live.plan)
-        frame = avatar.frames.get(base)
-        if _tracked(avatar, base):
-            to_canonical = avatar.canonical.fit(avatar.landmarks[base])
-            points = apply(to_canonical, avatar.landmarks[base])
-            sample = prepared.live.selector.choose(params, (points[1] - points[2]) / avatar.iod)
-            frame = compose(avatar, frame, base, to_canonical, sample)
-        return _sized(frame, prepared)
 
     def render(self, prepared: Prepared, speech: Speech, motion: MotionTrack) -> Iterator[np.ndarray]:
         avatar = prepared.avatar
@@ -139,11 +117,11 @@ def compose(avatar: Avatar, frame: np.ndarray, base: int, to_canonical: np.ndarr
     # Keep the softened mask inside the crop: its border is no edge of the face.
     inner = max(1, int(2 * sigma))
     mask[:inner], mask[-inner:], mask[:, :inner], mask[:, -inner:] = 0, 0, 0, 0
-    mask = cv2.GaussianBlur(mask.astype(np.float32) / 255, (0, 0), sigma)
+    soft = cv2.GaussianBlur(mask.astype(np.float32) / 255, (0, 0), sigma)
 
     to_image = invert(to_canonical)
     # Only where the mask reaches (its bounding box, with room for the widest blend band).
-    rows, cols = np.flatnonzero(mask.max(axis=1) > MASK_FLOOR), np.flatnonzero(mask.max(axis=0) > MASK_FLOOR)
+    rows, cols = np.flatnonzero(soft.max(axis=1) > MASK_FLOOR), np.flatnonzero(soft.max(axis=0) > MASK_FLOOR)
     if not len(rows) or not len(cols):
         return frame
     corners = apply(
@@ -159,7 +137,7 @@ def compose(avatar: Avatar, frame: np.ndarray, base: int, to_canonical: np.ndarr
     shifted[:, 2] -= (x0, y0)
     size = (x1 - x0, y1 - y0)
     warped = cv2.warpAffine(crop, shifted, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-    weight = cv2.warpAffine(mask, shifted, size, flags=cv2.INTER_LINEAR, borderValue=0)
+    weight = cv2.warpAffine(soft, shifted, size, flags=cv2.INTER_LINEAR, borderValue=0)
     region = frame[y0:y1, x0:x1].astype(np.float32)
     sample_rgb = match_colour(warped.astype(np.float32), region, weight)
     blended = multiband(sample_rgb, region, weight)

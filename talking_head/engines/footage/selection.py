@@ -26,7 +26,6 @@ MIN_FULL_JAW = 0.25  # quiet speech is not stretched to a wide-open mouth
 DIP_SHARE = 0.5  # a local minimum of the opening under this share is a dip between syllables
 CLOSURE_EVERY_S = 1.0  # speech this long without the lips meeting gets a closure at its deepest dip
 LOUDNESS_MIX = 0.3  # share of the opening that follows the voice's loudness
-LIVE_FULL_JAW = 0.4  # live: the track's jaw taken as a wide mouth (about its loud vowels)
 REPEAT_COST = 0.4  # the same sample twice: a held mouth
 JUMP_COST = 0.2  # any non-consecutive sample: a cut
 W_JOIN = 0.5  # per unit of shape difference across a cut
@@ -157,35 +156,3 @@ def select_samples(
         if t > 0:
             at = int(back[t - 1][at])
     return path
-
-
-class OnlineSelector:
-    """Unit selection one frame at a time, for a live stream: the cheapest sample given the one before.
-
-    No look-ahead (the next words are not known yet), so the track's wide
-    mouth is a fixed `LIVE_FULL_JAW` rather than the utterance's own.
-    """
-
-    def __init__(self, bank: MouthBank, fps: int):
-        self.bank, self.fps = bank, fps
-        self.successor, self.shape, self.shape_scale = _joins(bank)
-        self.previous: int | None = None
-
-    def choose(self, params: dict[str, float], base_turn: np.ndarray | None) -> int:
-        motion = MotionTrack.at_rest(1, self.fps)
-        for name, value in params.items():
-            if hasattr(motion, name):
-                setattr(motion, name, np.array([value], np.float32))
-        turn = None if base_turn is None else np.asarray(base_turn, np.float64)[None, :]
-        cost = target_costs(self.bank, motion, turn, full_jaw=LIVE_FULL_JAW)[0]
-        if self.previous is not None:
-            follow = int(self.successor[self.previous])
-            after = follow if follow >= 0 else self.previous
-            gap = np.abs(self.shape - self.shape[after]) / self.shape_scale
-            join = JUMP_COST + W_JOIN * gap.mean(axis=1)
-            join[self.previous] = REPEAT_COST
-            if follow >= 0:
-                join[follow] = 0.0
-            cost = cost + join
-        self.previous = int(np.argmin(cost))
-        return self.previous

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 ENGINES = {
     "sadtalker": "talking_head.engines.sadtalker.engine:SadTalkerEngine",
+    "footage": "talking_head.engines.footage.engine:FootageEngine",
     "builtin": "talking_head.engines.builtin.engine:BuiltinEngine",
     "still": "talking_head.engines.still:StillEngine",
 }

@@ -18,7 +18,7 @@ import time
 import urllib.error
 import urllib.request
 
-from .. import __version__
+from ..version import __version__
 
 log = logging.getLogger(__name__)
 

@@ -13,12 +13,12 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
-from .. import __version__
 from ..jobs.executors import Executor, check_settings
 from ..jobs.retention import Sweeper
 from ..jobs.storage import Storage
 from ..jobs.stores import JobStore, open_redis, open_sqlite
 from ..settings import Settings
+from ..version import __version__
 from . import limits, schema
 from .errors import add_error_handlers
 from .hosts import AllowedHosts

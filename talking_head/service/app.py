@@ -19,7 +19,7 @@ from ..jobs.storage import Storage
 from ..jobs.stores import JobStore, open_redis, open_sqlite
 from ..settings import Settings
 from ..version import __version__
-from . import limits, schema
+from . import bodies, schema
 from .errors import add_error_handlers
 from .hosts import AllowedHosts
 from .routes import docs, generate, listing, live, operations, pages, talks, voices
@@ -82,12 +82,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_headers=["Authorization", "Content-Type", "Range"],
             expose_headers=["Location", "Retry-After", "Content-Range", "Accept-Ranges"],
         )
-    app.add_middleware(limits.Utf8FormFields)
+    app.add_middleware(bodies.Utf8FormFields)
     if settings.allowed_hosts:
         app.add_middleware(AllowedHosts, hosts=settings.allowed_hosts)
-    app.add_middleware(limits.CompleteMultipart)
+    app.add_middleware(bodies.CompleteMultipart)
     # Two files and the form fields around them.
-    app.add_middleware(limits.BodySizeLimit, limit=2 * settings.max_upload_bytes + limits.FORM_OVERHEAD_BYTES)
+    app.add_middleware(bodies.BodySizeLimit, limit=2 * settings.max_upload_bytes + bodies.FORM_OVERHEAD_BYTES)
     add_error_handlers(app)
     for area in (listing, talks, generate, docs, pages, voices, live, operations):
         app.include_router(area.router)

@@ -42,11 +42,24 @@ def _add_say(sub) -> None:
         epilog='examples:\n  talking-head say "Hello there!" -o hello.mp4\n'
         "  talking-head say --audio talk.m4a --image me.jpg -o me.mp4\n"
         "  talking-head say - < script.txt --image me.jpg --size 0\n"
-        '  talking-head say "Hello, live." --stream | ffplay -',
+        '  talking-head say "New words." --video clip.mp4 -o dubbed.mp4\n'
+        '  talking-head say "Hello." --avatar me.avatar -o me.mp4\n'
+        '  talking-head say "Hello, live." --stream | ffplay -\n'
+        '  talking-head say "Hello, live." --stream --avatar me.avatar | ffplay -',
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("text", nargs="?", help="words to speak ('-' reads standard input); with --audio, its transcript")
     p.add_argument("--image", help="portrait photo (default: the bundled face)")
+    p.add_argument(
+        "--video",
+        metavar="CLIP",
+        help="dub this clip of one person speaking: its own frames, a new mouth (footage engine)",
+    )
+    p.add_argument(
+        "--avatar",
+        metavar="NAME.avatar",
+        help="speak with an avatar made by talking-head avatar make, from its idle loop (footage engine)",
+    )
     p.add_argument(
         "--audio", help="speech recording to lip-sync instead of text to speech (wav, mp3, m4a, ogg, flac, webm)"
     )
@@ -57,7 +70,7 @@ def _add_say(sub) -> None:
         "--stream",
         action="store_true",
         help="write a fragmented MP4 to standard output as it is made, in real time "
-        "(e.g. | ffplay -); built-in engine, no captions file",
+        "(e.g. | ffplay -); the builtin engine, or the footage engine with --avatar; no captions file",
     )
     _add_setting_flags(p)
     p.add_argument("-v", "--verbose", action="store_true", help="log what happens")
@@ -193,6 +206,12 @@ def _say(args) -> int:
     settings = _settings(args)
     chosen = _options(args)
     if args.stream:
+        if args.video:
+            raise InputError(
+                "--stream speaks from a photo or an avatar, not a clip to dub: make one first "
+                "(talking-head avatar make CLIP -o NAME.avatar), then --stream --avatar NAME.avatar.",
+                field="stream",
+            )
         return _stream(args, text, chosen, settings)
     progress, finish = _progress_bar()
     try:
@@ -204,6 +223,8 @@ def _say(args) -> int:
             options=chosen,
             progress=progress,
             settings=settings,
+            video=args.video,
+            avatar=args.avatar,
         )
     finally:
         finish()
@@ -231,7 +252,7 @@ def _stream(args, text, options, settings) -> int:
             'e.g. talking-head say "Hi" --stream | ffplay -',
             field="stream",
         )
-    seconds = stream_to(sys.stdout.buffer, text, args.image, options, settings=settings)
+    seconds = stream_to(sys.stdout.buffer, text, args.image, options, settings=settings, avatar=args.avatar)
     print(f"streamed {seconds:.1f} s", file=sys.stderr)
     return EXIT_OK
 
@@ -251,6 +272,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 _COMMAND_MODULES = {
+    "talking_head.avatar.command": ("add_avatar_command",),
     "talking_head.evaluate.command": ("add_eval_command",),
     "talking_head.service.command": ("add_serve_command", "add_worker_command"),
 }

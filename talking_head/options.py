@@ -104,7 +104,9 @@ class TalkOptions:
     """Everything that shapes one video; the CLI, the service and the Python API all build one."""
 
     engine: str = option(
-        "auto", "auto: sadtalker when its checkpoints are configured, else builtin", choices=ENGINE_NAMES
+        "auto",
+        "auto: sadtalker when its checkpoints are configured, else builtin; footage given a clip or an avatar",
+        choices=ENGINE_NAMES,
     )
     fps: int = option(25, "frames per second", minimum=1, maximum=60)
     size: int = option(

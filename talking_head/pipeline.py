@@ -21,7 +21,7 @@ import numpy as np
 
 from . import engines
 from .errors import ConfigurationError, EngineError, InputError, OutputError
-from .face import Face, analyze_face
+from .face import analyze_face
 from .motion import build_motion
 from .options import TalkOptions
 from .settings import Settings
@@ -57,7 +57,7 @@ class TalkResult:
 
     video_path: Path = _about("The MP4 on this machine.")
     captions_path: Path | None = _about("The captions beside it, unless captions=none.")
-    engine: str = _about("The engine that drew the video: `sadtalker`, `builtin` or `still`.")
+    engine: str = _about("The engine that drew the video: `footage`, `sadtalker`, `builtin` or `still`.")
     fallback: bool = _about("True when a better engine failed and a simpler one took over.")
     fallback_reason: str | None = _about("Why each better engine failed.")
     duration_s: float = _about("Length of the video in seconds.")
@@ -65,14 +65,14 @@ class TalkResult:
     frames: int = _about("Frames in the video.")
     width: int = _about("Frame width in pixels.")
     height: int = _about("Frame height in pixels.")
-    faces_found: int = _about("Faces seen in the photo (the largest one talks).")
+    faces_found: int = _about("Faces seen in the photo or clip (the largest one talks).")
     alignment: str = _about(
         "How the lips were timed: `voice` (the voice's own timing), `forced`, `recognized`, "
         "`mixed`, `acoustic` or `none`."
     )
     framing: str | None = _about(
         "How the photo was framed: `inside` it, `shifted` or `tightened` to stay inside, `extended` past its edge "
-        "(a face cut by it), or `whole`.",
+        "(a face cut by it), or `whole`; `footage` for a clip or an avatar drawn by the footage engine.",
         default=None,
     )
     captions_source: str | None = _about(
@@ -80,7 +80,8 @@ class TalkResult:
         default=None,
     )
     warnings: list[str] = _about(
-        "What to know about the result (letters the voice cannot read, why a recording has no captions).",
+        "What to know about the result (several faces in a clip, letters the voice cannot read, why a recording "
+        "has no captions).",
         default_factory=list,
     )
     timings: dict[str, float] = _about("Seconds spent in each stage.", default_factory=dict)
@@ -146,7 +147,7 @@ def _drawn_ahead(frames: Iterator[np.ndarray], timings: dict[str, float]) -> Ite
 
 def _render(
     engine: engines.Engine,
-    face: Face,
+    face,
     speech: Speech,
     motion,
     options: TalkOptions,
@@ -200,16 +201,31 @@ def talk(
     options: TalkOptions | None = None,
     progress: Progress | None = None,
     settings: Settings | None = None,
+    video: str | Path | None = None,
+    avatar=None,
 ) -> TalkResult:
     """Make a talking-head video of `image` (path, bytes, array; None: the default face)
     saying `text`, or lip-syncing `audio` (with `text` as its transcript if given).
 
+    `video` (a clip of one person speaking) dubs that clip: its frames in order,
+    a new mouth; `avatar` (an `.avatar` path or an `avatar.Avatar`) speaks from
+    its idle loop. Either makes the `footage` engine the first choice.
     `options` shape the video; `settings` are the machine's (limits, SadTalker
     checkpoints and device): None is the defaults, not the environment.
     """
     options = options or TalkOptions()
     settings = settings or Settings()
     options.validate()
+    footage = video is not None or avatar is not None
+    if footage and image is not None:
+        raise InputError("give a photo (--image) or footage (--video or --avatar), not both.", field="image")
+    if video is not None and avatar is not None:
+        raise InputError("give a clip to dub (--video) or an avatar (--avatar), not both.", field="video")
+    if options.engine == "footage" and not footage:
+        raise InputError(
+            "the footage engine draws from a clip: give --video CLIP or --avatar NAME.avatar, or choose another engine.",
+            field="engine",
+        )
     output = Path(output)
     if output.suffix.lower() != ".mp4":
         raise InputError(f"the output must be an .mp4 file, got {output.name}", field="output")
@@ -223,10 +239,24 @@ def talk(
     timings: dict[str, float] = {}
     report = progress or (lambda fraction, stage: None)
 
-    # The photo first: a photo without a face should fail before any speech is made.
+    # The photo (or footage) first: one without a face should fail before any speech is made.
     report(0.0, "face")
-    with timed(timings, "face"):
-        face = analyze_face(DEFAULT_FACE if image is None else image, settings.max_image_pixels)
+    warnings: list[str] = []
+    person = None
+    if footage:
+        from .avatar import Avatar, load_avatar, make_avatar
+
+        with timed(timings, "avatar"):
+            if video is not None:
+                person = make_avatar(video, settings)
+            else:
+                person = avatar if isinstance(avatar, Avatar) else load_avatar(avatar)
+        warnings += person.warnings
+        with timed(timings, "face"):
+            face = person.face()
+    else:
+        with timed(timings, "face"):
+            face = analyze_face(DEFAULT_FACE if image is None else image, settings.max_image_pixels)
     report(0.05, "speech")
     if audio is not None:
         speech = speech_from_audio(
@@ -245,15 +275,16 @@ def talk(
         motion = build_motion(speech, options)
 
     reasons: list[str] = []
-    chain = engines.engine_chain(options.engine, bool(settings.sadtalker_dir))
+    chain = engines.engine_chain(options.engine, bool(settings.sadtalker_dir), footage)
     for name in chain[:1] if options.strict else chain:
         try:
             engine = engines.get_engine(name)
             reason = engine.unavailable(options, settings)
             if reason:  # the user's set-up to fix: with --strict, exit 2 and the reason, not an internal error
                 raise ConfigurationError(reason)
+            drawn_from = person if getattr(engine, "takes_avatar", False) else face
             frames, width, height, framed = _render(
-                engine, face, speech, motion, options, settings, output, timings, progress
+                engine, drawn_from, speech, motion, options, settings, output, timings, progress
             )
         except (InputError, OutputError):  # the caller's input or the disk: another engine cannot help
             raise
@@ -287,8 +318,7 @@ def talk(
         alignment=speech.alignment,
         framing=framed,
         captions_source=speech.captions_source if captions else None,
-        warnings=[
-            w.message for w in speech.warnings if options.captions != "none" or w.code != WarningCode.NO_CAPTIONS
-        ],
+        warnings=warnings
+        + [w.message for w in speech.warnings if options.captions != "none" or w.code != WarningCode.NO_CAPTIONS],
         timings={k: round(v, 4) for k, v in timings.items()},
     )

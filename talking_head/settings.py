@@ -64,6 +64,7 @@ class Settings:
     )
     max_text_chars: int = setting(MAX_TEXT_CHARS, "longest text accepted, in characters", flag="--max-text-chars")
     max_audio_s: int = setting(900, "longest recording accepted, in seconds")
+    max_clip_s: int = setting(600, "longest clip accepted for an avatar or for dubbing, in seconds")
     max_image_pixels: int = setting(  # a 100-megapixel phone photo passes, a decompression bomb does not
         150_000_000, "largest photo accepted, in pixels"
     )

@@ -6,7 +6,8 @@ give the frame size and `prepared.framed` how the photo was framed) and
 `render(prepared, speech, motion) -> Iterator[frame]`; `options` are the video's
 (`TalkOptions`), `settings` the machine's (`Settings`). An engine that can also
 `draw(prepared, params) -> frame`, one frame from its motion parameters alone, is a
-`DrawingEngine`: the live stream needs one.
+`DrawingEngine`: the live stream needs one. An engine with `takes_avatar = True`
+(`footage`) is prepared with an `avatar.Avatar` instead of a `Face`.
 Adding an engine is adding a module and a line to `_ENGINES`.
 """
 
@@ -29,6 +30,7 @@ if TYPE_CHECKING:  # annotations only: the options module needs ENGINE_NAMES fro
 
 _ENGINES = {
     "sadtalker": "talking_head.engines.sadtalker.engine:SadTalkerEngine",
+    "footage": "talking_head.engines.footage.engine:FootageEngine",
     "builtin": "talking_head.engines.builtin.engine:BuiltinEngine",
     "still": "talking_head.engines.still:StillEngine",
 }
@@ -100,9 +102,11 @@ def get_drawing_engine(name: str) -> DrawingEngine:
     return engine
 
 
-def engine_chain(requested: str, sadtalker_configured: bool) -> list[str]:
-    """The engines to try, best first: sadtalker (if configured) -> builtin -> still."""
+def engine_chain(requested: str, sadtalker_configured: bool, footage: bool = False) -> list[str]:
+    """The engines to try, best first: footage (given a clip or an avatar), else sadtalker (if configured),
+    then builtin -> still. The footage engine is only ever tried with footage to draw from."""
     if requested == "auto":
-        return (["sadtalker"] if sadtalker_configured else []) + ["builtin", "still"]
-    order = list(_ENGINES)
-    return order[order.index(requested) :]
+        first = ["footage"] if footage else ["sadtalker"] if sadtalker_configured else []
+        return first + ["builtin", "still"]
+    order = [name for name in _ENGINES if name != "footage" or footage]
+    return order[order.index(requested) :] if requested != "footage" else ["footage", "builtin", "still"]

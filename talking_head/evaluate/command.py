@@ -31,6 +31,11 @@ def add_eval_command(sub) -> None:
         help="the photo the video was made from: reference for background and identity "
         "(default: the first frame with a face)",
     )
+    p.add_argument(
+        "--clip",
+        metavar="CLIP",
+        help="the clip the video dubs (say --video): PSNR outside the lower face, each frame against the clip's",
+    )
     p.add_argument("--text", help="what is said: enables p/b/m closure and word error rate ('-' reads standard input)")
     p.add_argument("--json", action="store_true", help="print the whole report as one JSON object on standard output")
     p.add_argument("--sheet", metavar="OUT.png", help="write a contact sheet: 12 frames and the mouth/sound curves")
@@ -45,6 +50,10 @@ def _run(args) -> int:
     if args.sheet is not None and not args.sheet.lower().endswith(".png"):
         raise InputError(f"the sheet must be a .png file, got {args.sheet}", field="sheet")
     report = evaluate(args.video, source=args.source, text=text, sheet=args.sheet)
+    if args.clip is not None:
+        from .untouched import untouched_psnr
+
+        report["untouched"] = untouched_psnr(args.video, args.clip)
     if args.json:
         print(json.dumps(report, indent=2))
     else:
@@ -104,6 +113,12 @@ def format_report(report: dict) -> str:
         ),
         f"  asr          WER {_num(asr['wer'], '.0%')}: {asr['text'] if asr['text'] is not None else 'n/a'}",
     ]
+    if report.get("untouched"):
+        kept = report["untouched"]
+        lines.append(
+            f"  untouched    {_num(kept['psnr_db'], '.2f', ' dB')} PSNR against the clip outside the lower face "
+            f"(worst frame {_num(kept['worst_db'], '.2f', ' dB')}, {kept['frames']} frames)"
+        )
     if report.get("sheet"):
         lines.append(f"  sheet        {report['sheet']}")
     return "\n".join(lines)

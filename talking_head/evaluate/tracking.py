@@ -1,10 +1,6 @@
-"""Face landmarks in every frame, and the per-frame measures taken from them.
+"""Face landmarks in every frame (`face.tracking.FaceTracker`), and the per-frame measures taken from them.
 
-The face is found once with the full-range detector (largest face first) and
-then followed: each frame's mesh runs in the region the previous frame's
-landmarks frame (`Region.from_landmarks`), so a crowd in the background
-cannot steal the track and the detector runs only when the face is lost. Only a few numbers per frame are
-kept (`FaceSeries`), so memory stays small for long videos.
+Only a few numbers per frame are kept (`FaceSeries`), so memory stays small for long videos.
 """
 
 from __future__ import annotations
@@ -14,35 +10,14 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..face import regions
-from ..face.detection import detect_faces
-from ..face.landmarks import Region, mesh_landmarks
 from ..face.regions import eye_centres, inter_ocular
+from ..face.tracking import FaceTracker
 from .expression import brow_height
 from .pose import angles, relative_rotation
 
+__all__ = ["FaceSeries", "FaceTracker", "eye_aspect_ratio", "inter_ocular", "lip_gap", "roll_degrees"]
+
 JITTER_POINTS = (regions.NOSE_TIP, *regions.RIGHT_EYE_CORNERS, *regions.LEFT_EYE_CORNERS)
-
-
-class FaceTracker:
-    """Landmarks of one face through a video; `find(frame)` returns (478, 3) pixels or None."""
-
-    def __init__(self) -> None:
-        self._region: Region | None = None
-
-    def find(self, frame: np.ndarray) -> np.ndarray | None:
-        if self._region is not None:
-            landmarks = mesh_landmarks(frame, self._region)
-            if landmarks is not None:
-                self._region = Region.from_landmarks(landmarks)
-                return landmarks
-        # None last: a face that fills the frame, too close for the detector (as face analysis does).
-        for detection in [*detect_faces(frame)[:3], None]:
-            landmarks = mesh_landmarks(frame, detection)
-            if landmarks is not None:
-                self._region = Region.from_landmarks(landmarks)
-                return landmarks
-        self._region = None
-        return None
 
 
 def lip_gap(landmarks: np.ndarray) -> float:

@@ -44,18 +44,17 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..engines import DrawingEngine, get_engine
 from ..errors import InputError
-from ..face import analyze_face
 from ..motion.sound_head import StreamingHead
 from ..motion.sound_mouth import LOOKAHEAD_S, MOUTH, StreamingMouth
 from ..motion.stream import MotionStream
-from ..pipeline import DEFAULT_FACE, TalkOptions
+from ..pipeline import TalkOptions
 from ..settings import Settings
 from ..speech.audio import ANALYSIS_RATE
 from ..speech.timeline import Phone
 from . import events
 from .audio_in import MAX_BUFFER_S, PCM, AudioQueue, Segment, check_rate
+from .drawing import prepare_drawing
 from .pacing import Pacer
 
 SAMPLE_RATE = 24000  # Hz of the audio frames carry, unless asked otherwise (what most TTS services send)
@@ -103,21 +102,14 @@ class AgentFace:
         engine=None,
         clock: Callable[[], float] = time.monotonic,
         settings: Settings | None = None,
+        avatar=None,
     ):
         self.options = options or TalkOptions()
         self.options.validate()
         self.settings = settings or Settings()
         self.fps = self.options.fps
         self.sample_rate = check_rate(sample_rate)
-        drawing = get_engine("builtin") if engine is None or engine == "builtin" else engine
-        if not isinstance(drawing, DrawingEngine):
-            raise InputError(
-                f"the {getattr(drawing, 'name', 'given')} engine cannot draw frame by frame; use builtin.",
-                field="engine",
-            )
-        self.engine = drawing
-        face = analyze_face(DEFAULT_FACE if image is None else image, self.settings.max_image_pixels)
-        self.prepared = self.engine.prepare(face, self.options, self.settings)
+        self.engine, self.prepared = prepare_drawing(image, avatar, self.options, self.settings, engine)
         self.max_frames = int(max_seconds * self.fps)
         self.cushion_s = cushion_s
         self._clock = clock

@@ -1,7 +1,7 @@
 """The live pipeline: text in pieces -> units -> speech -> motion -> frames -> fragmented MP4, paced in real time.
 
-One `LiveStream` is one viewer's stream. The photo is analysed and the
-engine prepared once, when it opens. Text arrives with `add_text` (whole or
+One `LiveStream` is one viewer's stream. The photo is analysed (or the
+avatar loaded) and the engine prepared once, when it opens (`drawing`). Text arrives with `add_text` (whole or
 token by token, from any thread) and is cut into units; each unit is
 synthesised in a helper thread while the one before is drawn, then drawn
 frame by frame continuing the last unit's motion. When no text is waiting
@@ -27,17 +27,16 @@ from dataclasses import replace
 
 import numpy as np
 
-from ..engines import get_drawing_engine
 from ..errors import InputError
-from ..face import analyze_face
 from ..motion.stream import MotionStream
-from ..pipeline import DEFAULT_FACE, TalkOptions, speak
+from ..pipeline import TalkOptions, speak
 from ..settings import Settings
 from ..speech import Speech, check_text, speech_from_text
 from ..speech.audio import ANALYSIS_RATE
 from ..speech.tts import load_voice
 from ..speech.voices import resolve_voice
 from . import events
+from .drawing import LIVE_ENGINES, check_engine, prepare_drawing
 from .output import Emit, LiveOutput
 from .pacing import LEAD_S, Pacer
 from .synthesis import SpeechAhead
@@ -49,18 +48,13 @@ IDLE_WHEN_AHEAD_S = 0.4  # with less than this left to show and nothing ready, t
 IDLE_STEP_FRAMES = 2  # idle is drawn a few frames at a time, so new speech starts soon
 UNIT_PAUSE_S = 0.2  # silence after each unit, where the mouth rests
 EDGE_FADE_S = 0.004  # a few milliseconds of fade at unit edges: no click where audio meets silence
-ENGINES = ("auto", "builtin")
+ENGINES = LIVE_ENGINES
 
 
-def check_live_options(options: TalkOptions) -> None:
-    """Raise `InputError` for options a live stream cannot use."""
+def check_live_options(options: TalkOptions, avatar: bool = False) -> None:
+    """Raise `InputError` for options a live stream cannot use (of a photo, or of an avatar)."""
     options.validate()
-    if options.engine not in ENGINES:
-        raise InputError(
-            "live streams are drawn by the builtin engine (SadTalker is not real time on a CPU); "
-            "leave engine unset or use builtin.",
-            field="engine",
-        )
+    check_engine(options, avatar)
 
 
 @functools.lru_cache(maxsize=8)
@@ -91,14 +85,13 @@ class LiveStream:
         lead_s: float = LEAD_S,
         clock: Callable[[], float] = time.monotonic,
         settings: Settings | None = None,
+        avatar=None,
     ):
         self.options = options or TalkOptions()
         self.settings = settings or Settings()
-        check_live_options(self.options)
+        check_live_options(self.options, avatar is not None)
         self.fps = self.options.fps
-        self.face = analyze_face(DEFAULT_FACE if image is None else image, self.settings.max_image_pixels)
-        self.engine = get_drawing_engine("builtin")
-        self.prepared = self.engine.prepare(self.face, self.options, self.settings)
+        self.engine, self.prepared = prepare_drawing(image, avatar, self.options, self.settings)
         voices_dir = self.settings.voices_dir
         self.sample_rate = load_voice(resolve_voice(self.options.voice, voices_dir)).sample_rate
         warm_up(self.options.voice, voices_dir)
@@ -294,13 +287,17 @@ def stream_to(
     options: TalkOptions | None = None,
     lead_s: float = LEAD_S,
     settings: Settings | None = None,
+    avatar=None,
 ) -> float:
     """Speak `text` as one live stream into the binary file `out` (e.g. standard output), flushing each
-    fragment as it is made; return the stream's length in seconds. Problems with a piece of the text
-    (nothing to say in it) are logged; the rest is spoken."""
+    fragment as it is made; return the stream's length in seconds. `avatar` (a `.avatar` file) speaks
+    with that person's footage instead of the photo. Problems with a piece of the text (nothing to say
+    in it) are logged; the rest is spoken."""
     settings = settings or Settings()
     text = check_text(text, settings.max_text_chars)
-    stream = LiveStream(image, options, max_seconds=settings.max_audio_s, lead_s=lead_s, settings=settings)
+    stream = LiveStream(
+        image, options, max_seconds=settings.max_audio_s, lead_s=lead_s, settings=settings, avatar=avatar
+    )
 
     def emit(item) -> None:
         if isinstance(item, bytes):

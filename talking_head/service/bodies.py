@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 from fastapi import HTTPException
 
 from ..errors import status_code
 from .errors import FieldHTTPException, envelope
+
+if TYPE_CHECKING:
+    from python_multipart.multipart import MultipartCallbacks  # a TypedDict that exists for type checkers only
 
 FORM_OVERHEAD_BYTES = 1 << 20  # the text and option fields around the files
 BOUNDARY = re.compile(rb'boundary\s*=\s*"?([^";,\s]+)', re.IGNORECASE)
@@ -116,7 +119,7 @@ class Utf8FormFields:
         self.app = app
 
     async def __call__(self, scope, receive, send):
-        from python_multipart.multipart import MultipartCallbacks, MultipartParser, parse_options_header
+        from python_multipart.multipart import MultipartParser, parse_options_header
 
         boundary = multipart_boundary(scope)
         if boundary is None:

@@ -10,7 +10,9 @@ UTF-8 (`Utf8FormFields`).
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from fastapi import HTTPException
@@ -23,6 +25,9 @@ from ..speech import check_text
 from ..speech.audio import FORMATS, read_audio
 from ..speech.voices import installed_voices
 from .errors import FieldHTTPException, envelope
+
+if TYPE_CHECKING:
+    from python_multipart.multipart import MultipartCallbacks
 
 MAX_CALLBACK_URL = 2000
 FORM_OVERHEAD_BYTES = 1 << 20  # the text and option fields around the files
@@ -165,6 +170,15 @@ class CompleteMultipart:
         await self.app(scope, checking_receive, send)
 
 
+@dataclass
+class _FormPart:
+    """The multipart part being read: its header name so far, its headers, and its first bytes."""
+
+    header: bytes = b""
+    headers: dict[bytes, bytes] = field(default_factory=dict)
+    data: bytearray = field(default_factory=bytearray)
+
+
 class Utf8FormFields:
     """ASGI middleware: a multipart text field (not a file) that is not UTF-8 is 400, naming it.
 
@@ -182,36 +196,36 @@ class Utf8FormFields:
         boundary = multipart_boundary(scope)
         if boundary is None:
             return await self.app(scope, receive, send)
-        part = {"header": b"", "headers": {}, "data": bytearray()}
+        part = _FormPart()
         bad: list[str] = []
 
         def on_header_field(data, start, end):
-            part["header"] += data[start:end]
+            part.header += data[start:end]
 
         def on_header_value(data, start, end):
-            name = part["header"].lower()
-            part["headers"][name] = part["headers"].get(name, b"") + data[start:end]
+            name = part.header.lower()
+            part.headers[name] = part.headers.get(name, b"") + data[start:end]
 
         def on_header_end():
-            part["header"] = b""
+            part.header = b""
 
         def on_part_begin():
-            part["headers"], part["data"] = {}, bytearray()
+            part.headers, part.data = {}, bytearray()
 
         def on_part_data(data, start, end):
-            if len(part["data"]) <= FORM_OVERHEAD_BYTES:
-                part["data"] += data[start:end]
+            if len(part.data) <= FORM_OVERHEAD_BYTES:
+                part.data += data[start:end]
 
         def on_part_end():
-            _, options = parse_options_header(part["headers"].get(b"content-disposition", b""))
+            _, options = parse_options_header(part.headers.get(b"content-disposition", b""))
             if b"filename" in options:
                 return  # an upload: its bytes are a file's, not text
             try:
-                bytes(part["data"]).decode("utf-8")
+                bytes(part.data).decode("utf-8")
             except UnicodeDecodeError:
                 bad.append(options.get(b"name", b"?").decode("utf-8", "replace"))
 
-        callbacks = {
+        callbacks: MultipartCallbacks = {
             "on_header_field": on_header_field,
             "on_header_value": on_header_value,
             "on_header_end": on_header_end,

@@ -103,6 +103,10 @@ class Settings:
     job_time_limit_s: int = setting(1800, "longest a job may run, in seconds")
     retention_s: int = setting(7 * 24 * 3600, "how long finished jobs and their files are kept, in seconds")
     max_upload_bytes: int = setting(50 * 1024 * 1024, "largest uploaded photo or recording, in bytes")
+    max_clip_bytes: int = setting(200 * 1024 * 1024, "largest uploaded clip for an avatar (/v1/avatars), in bytes")
+    max_avatars: int = setting(
+        10, "avatars each caller may keep (/v1/avatars); building ones count, failed ones do not"
+    )
     webhook_secret: str | None = setting(None, "signs webhook bodies (HMAC-SHA256 in X-Talking-Head-Signature)")
     webhook_attempts: int = setting(5, "webhook deliveries tried before giving up")
     webhook_backoff_s: float = setting(1.0, "wait before the first webhook retry, in seconds (doubles each time)")

@@ -30,7 +30,7 @@ from kombu.exceptions import OperationalError
 from ..errors import ConfigurationError, StoreUnavailable
 from .executors import BROKER_URL_NEEDED, CPU_QUEUE, GPU_QUEUE
 from .leases import LeaseWatch
-from .records import Job
+from .records import AVATAR, Job
 from .runner import TIMEOUT_MESSAGE, execute, fail, notify, warm_up
 from .storage import Storage
 from .store_redis import RedisJobStore
@@ -43,9 +43,11 @@ WORKER_PING_CACHE_S = 5
 PROCESS_START_LIMIT_S = 300  # a pool process loads the models before it reports up (Celery's default is 4 s)
 
 
-def queue_for(options: dict, settings) -> str:
-    """SadTalker jobs need a GPU worker; the built-in and still engines run anywhere."""
-    engine = options.get("engine", "auto")
+def queue_for(job: Job, settings) -> str:
+    """SadTalker jobs need a GPU worker; the footage, built-in and still engines, and avatar builds, run anywhere."""
+    engine = job.options.get("engine", "auto")
+    if job.kind == AVATAR or (job.avatar is not None and engine == "auto"):
+        return CPU_QUEUE  # with an avatar, auto is the footage engine
     if engine == "sadtalker" or (engine == "auto" and settings.sadtalker_dir):
         return GPU_QUEUE
     return CPU_QUEUE
@@ -163,7 +165,7 @@ class CeleryExecutor:
                 TASK_NAME,
                 args=[job.id],
                 task_id=job.id,
-                queue=queue_for(job.options, self.settings),
+                queue=queue_for(job, self.settings),
                 retry=True,
                 retry_policy={"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.3},
             )

@@ -1,6 +1,7 @@
 """The job record: one request and everything known about it so far, its statuses, ids and cursors.
 
-A job is written once by the API (``queued``), claimed by whichever worker
+A job makes a talking-head video (``talk``) or builds an avatar from an
+uploaded clip (``avatar``: its id is the avatar's id). It is written once by the API (``queued``), claimed by whichever worker
 runs it (``running``, with progress), and finished once (``done`` or
 ``failed``).
 """
@@ -19,6 +20,7 @@ RUNNING: Final = "running"
 DONE: Final = "done"
 FAILED: Final = "failed"
 UNFINISHED: tuple[Status, ...] = (QUEUED, RUNNING)
+KINDS = TALK, AVATAR = ("talk", "avatar")  # a job makes a video, or builds an avatar from a clip
 JOB_ID = re.compile(r"^[0-9a-f]{32}$")
 CURSOR = r"^-?[0-9]+(\.[0-9]+)?(e[+-]?[0-9]+)?_[0-9a-f]{32}$"  # encode_cursor's: created_at, then the id
 
@@ -57,6 +59,12 @@ class Job:
     image: str | None = None
     """Server-chosen file name of the uploaded photo inside the job folder; None is the default face."""
     audio: str | None = None
+    kind: str = TALK
+    """`TALK` (a video) or `AVATAR` (an avatar built from the uploaded `video`)."""
+    video: str | None = None
+    """Server-chosen file name of the uploaded clip an avatar job builds from (removed once built)."""
+    avatar: str | None = None
+    """The id of the avatar a talk speaks with (its avatar job's id); None draws the photo."""
     callback_url: str | None = None
     status: Status = QUEUED
     progress: int = 0

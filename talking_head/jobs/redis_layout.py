@@ -17,12 +17,13 @@ import json
 import redis
 
 from ..errors import StoreUnavailable
-from .records import DONE, FAILED, QUEUED, RUNNING
+from .records import DONE, FAILED, QUEUED, RUNNING, TALK
 
 PREFIX = "talking-head:"
 STATUSES = (QUEUED, RUNNING, DONE, FAILED)
 FINISHED_ZSET = PREFIX + "finished"
 CREATED_ZSET = PREFIX + "created"
+AVATARS_ZSET = PREFIX + "avatars"  # avatar jobs are listed apart from talks
 TIES_READ = 64  # jobs created in the same instant that one page can step over
 
 # Count and insert in one step: concurrent submits from any number of API processes never pass the bound.
@@ -87,8 +88,14 @@ def job_key(job_id: str) -> str:
     return f"{PREFIX}job:{job_id}"
 
 
-def owner_key(owner: str) -> str:
-    return f"{PREFIX}owner:{owner}"
+def created_key(kind: str) -> str:
+    """Every job of this kind, by creation time."""
+    return CREATED_ZSET if kind == TALK else AVATARS_ZSET
+
+
+def owner_key(owner: str, kind: str = TALK) -> str:
+    """One caller's jobs of this kind, by creation time."""
+    return f"{PREFIX}owner:{owner}" if kind == TALK else f"{PREFIX}owner:{owner}:{kind}"
 
 
 def lease_key(job_id: str) -> str:

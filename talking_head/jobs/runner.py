@@ -17,9 +17,10 @@ from pathlib import Path
 from ..errors import INTERNAL_ERROR, ConfigurationError, InputError, OutputError, StoreUnavailable
 from ..pipeline import TalkOptions, TalkResult, talk
 from ..settings import Settings
+from .avatar_builds import avatar_for_talk, build
 from .leases import Heartbeat, LeaseLost
 from .links import public_record
-from .records import DONE, FAILED, Job
+from .records import AVATAR, DONE, FAILED, Job
 from .storage import Storage
 from .stores import JobStore
 from .transitions import LeaseHeld
@@ -112,11 +113,13 @@ def _record_end(store, job_id: str, worker: str, outcome: dict) -> Job | None:
 
 
 def _run(job: Job, storage: Storage, settings, progress: _Progress) -> dict:
-    """Make the video; the end to record: status and result or error."""
+    """Make the video (or the avatar); the end to record: status and result or error."""
     image_path = storage.input_path(job.id, "image") if job.image else None
     audio_path = storage.input_path(job.id, "audio") if job.audio else None
     try:
         storage.job_dir(job.id).mkdir(parents=True, exist_ok=True)
+        if job.kind == AVATAR:
+            return {"status": DONE, "progress": 100, "stage": "done", "result": build(job, storage, settings, progress)}
         options = TalkOptions(**job.options)
         # Bytes, not the path: error messages then speak of "the image", not a server file name.
         image = image_path.read_bytes() if image_path else None
@@ -124,12 +127,15 @@ def _run(job: Job, storage: Storage, settings, progress: _Progress) -> dict:
             text=job.text,
             image=image,
             audio=audio_path,
+            avatar=avatar_for_talk(job, storage),
             output=storage.video_path(job.id),
             options=options,
             progress=progress,
             settings=settings,
         )
     except (InputError, ConfigurationError) as exc:  # the caller's to fix: the record says how
+        if job.kind == AVATAR:
+            storage.remove(job.id)  # a clip that makes no avatar is not kept: only the record says why
         return {"status": FAILED, "error": exc.record()}
     except OutputError as exc:
         log.error("job %s could not write its files: %s", job.id, exc)

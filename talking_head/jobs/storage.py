@@ -1,7 +1,10 @@
 """Files of each job under one results folder, with names the server chooses.
 
 ``RESULTS/<job id>/`` holds the uploaded photo and audio (``image``,
-``audio``) and the outputs (``talk.mp4``, ``talk.vtt`` or ``talk.srt``).
+``audio``) and the outputs (``talk.mp4``, ``talk.vtt`` or ``talk.srt``); an
+avatar job's folder the uploaded clip (``video``, until it is built) and the
+avatar (``person.avatar``). With Celery workers this folder is one every
+machine mounts, so an avatar reaches a worker the way an uploaded photo does.
 The job id is checked against its exact pattern before it becomes part of a
 path, and nothing a client sends (file names included) ever does.
 """
@@ -18,7 +21,8 @@ from ..errors import InputError, OutputError
 from .records import is_job_id
 
 VIDEO_NAME = "talk.mp4"
-INPUT_NAMES = {"image": "image", "audio": "audio"}
+AVATAR_NAME = "person.avatar"
+INPUT_NAMES = {"image": "image", "audio": "audio", "video": "video"}
 CAPTION_TYPES = {".vtt": "text/vtt", ".srt": "application/x-subrip"}
 _CHUNK = 1 << 20
 
@@ -35,6 +39,10 @@ class Storage:
 
     def video_path(self, job_id: str) -> Path:
         return self.job_dir(job_id) / VIDEO_NAME
+
+    def avatar_path(self, job_id: str) -> Path:
+        """The avatar an avatar job built (it exists once the job is done)."""
+        return self.job_dir(job_id) / AVATAR_NAME
 
     def captions_path(self, job_id: str) -> Path | None:
         """The caption file of a finished job, if it made one."""

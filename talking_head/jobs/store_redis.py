@@ -13,14 +13,14 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 from . import transitions
-from .records import DONE, FAILED, QUEUED, RUNNING, UNFINISHED, Job
+from .records import DONE, FAILED, KINDS, QUEUED, RUNNING, TALK, UNFINISHED, Job
 from .redis_layout import (
     ADD_SCRIPT,
-    CREATED_ZSET,
     FINISHED_ZSET,
     RENEW_SCRIPT,
     STATUSES,
     TIES_READ,
+    created_key,
     encode,
     job_key,
     lease_key,
@@ -62,8 +62,8 @@ class RedisJobStore:
         keys = [
             job_key(job.id),
             status_key(job.status),
-            CREATED_ZSET,
-            owner_key(job.owner or ""),
+            created_key(job.kind),
+            owner_key(job.owner or "", job.kind),
             status_key(QUEUED),
             FINISHED_ZSET,
         ]
@@ -186,16 +186,17 @@ class RedisJobStore:
 
     @unavailable
     def delete(self, job_id: str) -> bool:
-        owner = self._redis.hget(job_key(job_id), "owner")
+        owner, kind = (json.loads(v) if v else None for v in self._redis.hmget(job_key(job_id), "owner", "kind"))
+        kind = kind or TALK
         pipe = self._redis.pipeline()
         pipe.delete(job_key(job_id))
         for status in STATUSES:
             pipe.srem(status_key(status), job_id)
         pipe.zrem(FINISHED_ZSET, job_id)
-        pipe.zrem(CREATED_ZSET, job_id)
+        pipe.zrem(created_key(kind), job_id)
         pipe.delete(lease_key(job_id))  # its worker's next heartbeat finds the job gone and stops the run
-        if owner and json.loads(owner):
-            pipe.zrem(owner_key(json.loads(owner)), job_id)
+        if owner:
+            pipe.zrem(owner_key(owner, kind), job_id)
         return pipe.execute()[0] > 0
 
     @unavailable
@@ -203,9 +204,11 @@ class RedisJobStore:
         return self._redis.scard(status_key(status))
 
     @unavailable
-    def page(self, limit: int, after: tuple[float, str] | None = None, owner: str | None = None) -> list[Job]:
-        """Jobs newest first, `limit` of them, starting after the `(created_at, id)` of the last one seen."""
-        index = CREATED_ZSET if owner is None else owner_key(owner)
+    def page(
+        self, limit: int, after: tuple[float, str] | None = None, owner: str | None = None, kind: str = TALK
+    ) -> list[Job]:
+        """Jobs of `kind` newest first, `limit` of them, starting after the `(created_at, id)` of the last one seen."""
+        index = created_key(kind) if owner is None else owner_key(owner, kind)
         top = "+inf" if after is None else repr(after[0])
         # Equal creation times sort by id, descending, as in SQLite; the ties at the cursor are stepped over here.
         members = self._redis.zrevrangebyscore(index, top, "-inf", start=0, num=limit + TIES_READ, withscores=True)
@@ -222,8 +225,14 @@ class RedisJobStore:
         ids = [text(member) for member in self._redis.sunion([status_key(s) for s in UNFINISHED])]
         pipe = self._redis.pipeline(transaction=False)
         for job_id in ids:
-            pipe.zscore(CREATED_ZSET, job_id)
-        return [job_id for _, job_id in sorted(zip(pipe.execute(), ids), key=lambda pair: (pair[0] or 0, pair[1]))]
+            for kind in KINDS:
+                pipe.zscore(created_key(kind), job_id)
+        scores = pipe.execute()
+        created = [
+            max((s for s in scores[i : i + len(KINDS)] if s is not None), default=0)
+            for i in range(0, len(scores), len(KINDS))
+        ]
+        return [job_id for _, job_id in sorted(zip(created, ids))]
 
     @unavailable
     def finished_before(self, when: float) -> list[str]:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from ..errors import StoreUnavailable
 from . import transitions
-from .records import QUEUED, RUNNING, UNFINISHED, Job
+from .records import QUEUED, RUNNING, TALK, UNFINISHED, Job
 from .transitions import LeaseHeld, lease_lapsed
 
 
@@ -180,10 +180,14 @@ class SqliteJobStore:
         )
         return [r[0] for r in rows]
 
-    def page(self, limit: int, after: tuple[float, str] | None = None, owner: str | None = None) -> list[Job]:
-        """Jobs newest first, `limit` of them, starting after the `(created_at, id)` of the last one seen;
-        only `owner`'s when given."""
-        query, params = "SELECT data FROM jobs WHERE 1 = 1", []
+    def page(
+        self, limit: int, after: tuple[float, str] | None = None, owner: str | None = None, kind: str = TALK
+    ) -> list[Job]:
+        """Jobs of `kind` newest first, `limit` of them, starting after the `(created_at, id)` of the last one
+        seen; only `owner`'s when given."""
+        # Records written before jobs had a kind are talks.
+        query = "SELECT data FROM jobs WHERE COALESCE(json_extract(data, '$.kind'), ?) = ?"
+        params: list[str | float] = [TALK, kind]
         if after is not None:
             query += " AND (created_at < ? OR (created_at = ? AND id < ?))"
             params += [after[0], after[0], after[1]]

@@ -12,7 +12,7 @@ import pytest
 from service.support import needs
 
 from talking_head.errors import StoreUnavailable
-from talking_head.jobs.records import DONE, FAILED, QUEUED, RUNNING, Job, new_job_id
+from talking_head.jobs.records import AVATAR, DONE, FAILED, QUEUED, RUNNING, Job, new_job_id
 from talking_head.jobs.store_sqlite import SqliteJobStore
 from talking_head.jobs.transitions import WORKER_LOST, LeaseHeld
 
@@ -307,6 +307,19 @@ class TestStoreContract:
         assert [j.id for j in alice] == [j.id for j in newest_first if j.owner == "alice"]
         store.delete(alice[0].id)
         assert [j.id for j in store.page(10, owner="alice")] == [j.id for j in alice[1:]]
+
+    def test_avatars_are_listed_apart_from_talks(self, store):
+        talk = _job(owner="alice", created_at=1000.0)
+        avatars = [_job(owner=owner, kind=AVATAR, created_at=1001.0 + i) for i, owner in enumerate(["alice", None])]
+        for job in (talk, *avatars):
+            store.add(job)
+        assert [j.id for j in store.page(10)] == [talk.id]
+        assert [j.id for j in store.page(10, owner="alice")] == [talk.id]
+        assert [j.id for j in store.page(10, kind=AVATAR)] == [avatars[1].id, avatars[0].id]
+        assert [j.id for j in store.page(10, owner="alice", kind=AVATAR)] == [avatars[0].id]
+        assert store.get(avatars[0].id).kind == AVATAR and set(store.unfinished()) == {j.id for j in (talk, *avatars)}
+        store.delete(avatars[0].id)
+        assert store.page(10, owner="alice", kind=AVATAR) == [] and [j.id for j in store.page(10)] == [talk.id]
 
     def test_ping(self, store):
         store.ping()

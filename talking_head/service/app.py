@@ -22,7 +22,7 @@ from ..version import __version__
 from . import bodies, schema
 from .errors import add_error_handlers
 from .hosts import AllowedHosts
-from .routes import docs, generate, listing, live, operations, pages, talks, voices
+from .routes import avatars, docs, generate, listing, live, operations, pages, talks, voices
 from .routes.pages import STATIC
 
 DESCRIPTION = (
@@ -86,10 +86,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if settings.allowed_hosts:
         app.add_middleware(AllowedHosts, hosts=settings.allowed_hosts)
     app.add_middleware(bodies.CompleteMultipart)
-    # Two files and the form fields around them.
-    app.add_middleware(bodies.BodySizeLimit, limit=2 * settings.max_upload_bytes + bodies.FORM_OVERHEAD_BYTES)
+    # Two files and the form fields around them, or one clip for an avatar.
+    largest_body = max(2 * settings.max_upload_bytes, settings.max_clip_bytes) + bodies.FORM_OVERHEAD_BYTES
+    app.add_middleware(bodies.BodySizeLimit, limit=largest_body)
     add_error_handlers(app)
-    for area in (listing, talks, generate, docs, pages, voices, live, operations):
+    for area in (listing, talks, avatars, generate, docs, pages, voices, live, operations):
         app.include_router(area.router)
     docs.mount_assets(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -16,8 +16,11 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Query, Request, WebSocket
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.requests import HTTPConnection
 
 from ..jobs.keys import KeyRefused, caller_of, media_token
+from ..jobs.records import Job, is_job_id
+from ..jobs.stores import JobStore
 from .dependencies import SettingsDep
 
 UNAUTHORIZED = "missing or wrong API key. Send the header 'Authorization: Bearer <key>'."
@@ -66,3 +69,13 @@ def websocket_caller(websocket: WebSocket, in_message: str | None, setting: str 
     scheme, _, credentials = header.partition(" ")
     sent = credentials.strip() if scheme.lower() == "bearer" and credentials.strip() else in_message
     return caller_of(sent, setting)
+
+
+def owned_job(connection: HTTPConnection, store: JobStore, id: str, kind: str) -> Job | None:
+    """The job of this kind (a talk, an avatar), if it exists and is the caller's (noted by
+    `require_api_key`, or given for a WebSocket); else None: another caller's is as good as absent."""
+    job = store.get(id) if is_job_id(id) else None
+    caller = getattr(connection.state, "caller", None)
+    if job is None or job.kind != kind or (caller is not None and job.owner not in (None, caller)):
+        return None
+    return job

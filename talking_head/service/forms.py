@@ -23,6 +23,11 @@ IMAGE_HELP = "Portrait photo (JPEG, PNG, WebP). Omit for the default face."
 AUDIO_HELP = "Speech to lip-sync (wav, mp3, m4a, ogg, flac, webm) instead of text to speech."
 TEXT_HELP = "Words to speak; with `audio`, its transcript (optional)."
 TEXT_EXAMPLE = "Hello! I am a talking head."
+AVATAR_HELP = (
+    "The id of one of your avatars (`POST /v1/avatars`, once done): speak with that person's own footage "
+    "instead of a photo. Empty or omitted: the photo."
+)
+AVATAR_ID_PATTERN = r"^([0-9a-f]{32})?$"
 
 
 @dataclass
@@ -33,6 +38,7 @@ class TalkForm:
     audio: UploadFile | None
     text: str | None
     options: dict = field(default_factory=dict)
+    avatar: str | None = None
 
     def without_uploads(self) -> TalkForm:
         return replace(self, image=None, audio=None)
@@ -104,14 +110,20 @@ def _build_talk_form():
             default=None,
             annotation=Annotated[str | None, Form(description=TEXT_HELP, examples=[TEXT_EXAMPLE])],
         ),
+        inspect.Parameter(
+            "avatar",
+            inspect.Parameter.KEYWORD_ONLY,
+            default=None,
+            annotation=Annotated[str | None, Form(description=AVATAR_HELP, pattern=AVATAR_ID_PATTERN)],
+        ),
     ]
     options = [_option_parameter(spec) for spec in request_fields()]
 
-    def talk_form(*, image=None, audio=None, text=None, **chosen) -> TalkForm:
+    def talk_form(*, image=None, audio=None, text=None, avatar=None, **chosen) -> TalkForm:
         # An empty text field (a browser form's unset speaker, say) is the option left unset.
         unset = {spec.name for spec in request_fields() if spec.default is None}
         chosen = {k: None if k in unset and v == "" else v for k, v in chosen.items()}
-        return TalkForm(_present(image), _present(audio), text, chosen)
+        return TalkForm(_present(image), _present(audio), text, chosen, avatar or None)
 
     # FastAPI reads the fields from the signature: one per input and per request option.
     talk_form.__signature__ = inspect.Signature(inputs + options, return_annotation=TalkForm)  # type: ignore[attr-defined]

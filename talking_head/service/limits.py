@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from ..avatar.clip import probe_clip
+from ..avatar.make import MIN_CLIP_S
 from ..errors import InputError
 from ..face.image import load_image
 from ..jobs.webhooks import CALLBACK_URL_PATTERN, MAX_CALLBACK_URL
@@ -23,6 +25,18 @@ from .bodies import FORM_OVERHEAD_BYTES
 NOT_A_RECORDING = f"the audio file is not a recording this service can read. Send {FORMATS}."
 UPLOADED_RECORDING = MediaKind(
     "audio", "audio", missing=NOT_A_RECORDING, unreadable=NOT_A_RECORDING, no_track=NOT_A_RECORDING, status=415
+)
+NOT_A_CLIP = (
+    "the video file cannot be read as a video ({error}): it may be damaged or cut off. Send a video "
+    "(MP4, MOV, WebM, MKV) of one person speaking to the camera."
+)
+UPLOADED_CLIP = MediaKind(
+    "video",
+    "video",
+    missing=NOT_A_CLIP,
+    unreadable=NOT_A_CLIP,
+    no_track="the video file has no picture (an audio-only file?). Send a video of the person speaking to the camera.",
+    status=415,
 )
 
 
@@ -81,3 +95,21 @@ def live_message_limit(settings) -> int:
     """The largest WebSocket message (`/v1/live`): a start with the largest photo, base64-encoded;
     past it the connection is closed with 1009 (message too big)."""
     return settings.max_upload_bytes * 4 // 3 + FORM_OVERHEAD_BYTES
+
+
+def check_clip(path: Path, settings) -> None:
+    """Probe the clip for an avatar: unreadable or without video is 415; too long or too short 422."""
+    open_media(path, UPLOADED_CLIP).close()
+    facts = probe_clip(path)
+    if facts.duration_s > settings.max_clip_s:
+        raise InputError(
+            f"the video is {facts.duration_s:.0f} s long; the limit is {settings.max_clip_s} s. Send a shorter clip: "
+            "a minute of the person speaking is plenty.",
+            field="video",
+        )
+    if 0 < facts.duration_s < MIN_CLIP_S:  # 0: the container does not say (the build counts frames)
+        raise InputError(
+            f"the video is only {facts.duration_s:.1f} s long. Send at least {MIN_CLIP_S:.0f} s of the person "
+            "speaking to the camera.",
+            field="video",
+        )

@@ -16,7 +16,7 @@ from ..errors import InputError
 from ..live.stream import ENGINES
 from ..pipeline import TalkOptions
 from . import limits
-from .forms import json_option_fields
+from .forms import AVATAR_ID_PATTERN, json_option_fields
 
 FAREWELL_S = 2.0  # time the last frames and the close get to go out
 POLICY_VIOLATION = 1008  # WebSocket close codes
@@ -32,6 +32,12 @@ class _LiveStartBase(BaseModel):
 
     image: str | None = Field(
         None, description="The portrait as base64 (JPEG, PNG or WebP); omit for the default face."
+    )
+    avatar: str | None = Field(
+        None,
+        pattern=AVATAR_ID_PATTERN,
+        description="The id of one of your avatars (`POST /v1/avatars`, once done), instead of `image`: the person's "
+        "own footage speaks, and idles through its loop between units.",
     )
     api_key: str | None = Field(
         None, description="The server's API key, for clients that cannot send headers (browsers)."
@@ -103,7 +109,7 @@ async def receive(websocket: WebSocket, timeout_s: float) -> dict:
 
 
 def start_options(start: BaseModel, settings) -> TalkOptions:
-    requested = start.model_dump(exclude={"image", "api_key", "input", "sample_rate"})
+    requested = start.model_dump(exclude={"image", "avatar", "api_key", "input", "sample_rate"})
     return TalkOptions(**limits.talk_options(settings, {**requested, "captions": "none"}))
 
 

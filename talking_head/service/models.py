@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import MISSING, fields
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Literal, get_args, get_type_hints
 
 from pydantic import BaseModel, Field, create_model
@@ -106,3 +106,58 @@ class Readiness(BaseModel):
 def job_view(job: Job, api_key: str | None) -> TalkJob:
     """The public record of a stored `Job` (`links.public_record`), typed."""
     return TalkJob.model_validate(public_record(job, api_key))
+
+
+class AvatarBuilt(BaseModel):
+    """What an avatar job built from the clip."""
+
+    name: str = Field(description="The avatar's name: the `name` field, else the clip's file name.")
+    fps: float = Field(description="Frame rate of the footage.")
+    width: int = Field(description="Width of the footage the avatar keeps, in pixels.")
+    height: int = Field(description="Height of the footage the avatar keeps, in pixels.")
+    frames: int = Field(description="Frames of footage the avatar keeps (at most a minute).")
+    usable_frames: int = Field(description="Frames with the face toward the camera.")
+    mouth_samples: int = Field(description="Mouths cut from the footage for the mouth bank.")
+    loop_jumps: int = Field(description="Places the footage can jump without a visible jump (the loop plan).")
+    faces_found: int = Field(description="Faces seen in the clip (the largest one speaks).")
+    warnings: list[str] = Field(description="What the caller should know, e.g. several faces in the clip.")
+    bytes: int = Field(description="Size of the avatar on the server.")
+    build_s: float = Field(description="Seconds the build took.")
+
+
+class AvatarJob(BaseModel):
+    """An avatar as `GET /v1/avatars/{id}` shows it: the job building it, then what it built."""
+
+    id: str = Field(description="The avatar's id: give it as `avatar` to `/v1/talks`, `/generate` or `/v1/live`.")
+    status: Status = Field(description="`done`: ready to use; `failed`: see `error` for what to change.")
+    progress: int = Field(ge=0, le=100)
+    stage: str | None = Field(None, description="What the worker is doing now: tracking, mouth bank, loop plan.")
+    created_at: datetime
+    finished_at: datetime | None = None
+    url: str = Field(description="This record.")
+    result: AvatarBuilt | None = None
+    error: ErrorDetail | None = None
+
+
+class AvatarList(BaseModel):
+    """One page of avatars, newest first."""
+
+    items: list[AvatarJob]
+    next_cursor: str | None = Field(None, description="Pass as `cursor` for the next page; null on the last one.")
+
+
+def avatar_view(job: Job) -> AvatarJob:
+    """The public record of an avatar job (no server paths, no worker names)."""
+    return AvatarJob.model_validate(
+        {
+            "id": job.id,
+            "status": job.status,
+            "progress": job.progress,
+            "stage": job.stage,
+            "created_at": datetime.fromtimestamp(job.created_at, UTC),
+            "finished_at": datetime.fromtimestamp(job.finished_at, UTC) if job.finished_at is not None else None,
+            "url": f"{job.base_url.rstrip('/')}/v1/avatars/{job.id}",
+            "result": job.result,
+            "error": job.error,
+        }
+    )

@@ -13,11 +13,13 @@ from starlette.concurrency import run_in_threadpool
 
 from ..errors import QueueFull, StoreUnavailable
 from ..jobs.executors import Executor
-from ..jobs.records import QUEUED, Job, is_job_id, new_job_id
+from ..jobs.records import QUEUED, TALK, Job, new_job_id
 from ..jobs.storage import Storage
 from ..jobs.stores import JobStore
 from ..settings import Settings
 from . import limits
+from .auth import owned_job
+from .avatars import usable_avatar
 from .forms import TalkForm
 
 POLL_S = 0.2
@@ -43,10 +45,8 @@ def create_job(
     has_audio = form.audio is not None or bool(inputs_from and inputs_from.audio)
     text = limits.check_speech_input(settings, form.text, has_audio)
     callback_url = limits.check_callback_url(callback_url)
-    # A quick look before the uploads are stored; `store.add` below holds the bound exactly.
-    queue_full = f"the queue is full ({settings.queue_size} jobs waiting). Try again in a few seconds."
-    if store.count(QUEUED) >= settings.queue_size:
-        raise QueueFull(queue_full)
+    avatar = usable_avatar(request, store, form, inputs_from)
+    check_queue_room(settings, store)
     job_id = new_job_id()
     base_url = settings.public_url or str(request.base_url)
     try:
@@ -67,28 +67,41 @@ def create_job(
             text=text,
             image=image,
             audio=audio,
+            avatar=avatar,
             callback_url=callback_url,
             owner=request.state.caller,
         )
-        if not store.add(job, queue_limit=settings.queue_size):
-            raise QueueFull(queue_full)
-        try:
-            executor.submit(job)
-        except StoreUnavailable:
-            store.delete(job_id)
-            raise
+        queue_job(job, settings, store, executor)
     except BaseException:
         storage.remove(job_id)  # nothing half-made stays on disk
         raise
     return job
 
 
+def _queue_full(settings: Settings) -> QueueFull:
+    return QueueFull(f"the queue is full ({settings.queue_size} jobs waiting). Try again in a few seconds.")
+
+
+def check_queue_room(settings: Settings, store: JobStore) -> None:
+    """A quick look before uploads are stored; `queue_job` holds the bound exactly."""
+    if store.count(QUEUED) >= settings.queue_size:
+        raise _queue_full(settings)
+
+
+def queue_job(job: Job, settings: Settings, store: JobStore, executor: Executor) -> None:
+    """Record the job and hand it to the executor; nothing recorded when either refuses."""
+    if not store.add(job, queue_limit=settings.queue_size):
+        raise _queue_full(settings)
+    try:
+        executor.submit(job)
+    except StoreUnavailable:
+        store.delete(job.id)
+        raise
+
+
 def find_job(request: Request, store: JobStore, id: str) -> Job:
     """The job, if it exists and is the caller's (`auth` notes who calls)."""
-    job = store.get(id) if is_job_id(id) else None
-    caller = getattr(request.state, "caller", None)
-    if job is not None and caller is not None and job.owner not in (None, caller):
-        job = None  # another caller's job: as good as absent
+    job = owned_job(request, store, id, TALK)
     if job is None:
         raise HTTPException(404, f"no job {id!r}: it never existed, was deleted, or passed its retention time.")
     return job

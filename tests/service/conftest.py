@@ -6,7 +6,16 @@ import pytest
 
 from talking_head.pipeline import DEFAULT_FACE
 
-from .support import API_KEY, CORS_ORIGIN, OTHER_KEY, STATUSES_SEEN, WEBHOOK_SECRET, Stack, executor_params
+from .support import (
+    API_KEY,
+    AVATAR_LIMITS,
+    CORS_ORIGIN,
+    OTHER_KEY,
+    STATUSES_SEEN,
+    WEBHOOK_SECRET,
+    Stack,
+    executor_params,
+)
 
 
 def pytest_terminal_summary(terminalreporter):
@@ -28,6 +37,7 @@ def service(request, tmp_path_factory) -> Stack:
             "TALKING_HEAD_WEBHOOK_SECRET": WEBHOOK_SECRET,
             "TALKING_HEAD_CORS_ORIGINS": CORS_ORIGIN,
             "TALKING_HEAD_API_KEY": f"{API_KEY},{OTHER_KEY}",
+            **AVATAR_LIMITS,
         },
         api_key=API_KEY,
         redis=redis,

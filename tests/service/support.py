@@ -6,6 +6,7 @@ runs in its own process group, and is stopped (killed if need be) at teardown.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import re
@@ -37,6 +38,13 @@ BASE_ENV = {
     "TALKING_HEAD_WEBHOOK_ATTEMPTS": "3",
     "TALKING_HEAD_WEBHOOK_BACKOFF_S": "0.2",
     "TALKING_HEAD_WORKERS": "1",
+}
+
+# Avatars: the real 8-second clips (2-4 MB) pass; a longer or larger one does not.
+AVATAR_LIMITS = {
+    "TALKING_HEAD_MAX_CLIP_S": "9",
+    "TALKING_HEAD_MAX_CLIP_BYTES": "5000000",
+    "TALKING_HEAD_MAX_AVATARS": "2",
 }
 
 ROUTES = [
@@ -327,6 +335,42 @@ def needs(binary: str):
     return pytest.mark.skipif(
         shutil.which(binary) is None, reason=f"{binary} is not installed (CI installs it: see .ci/run)"
     )
+
+
+CHROMIUM = "/usr/bin/chromium"
+PHONE = {"width": 390, "height": 844}
+needs_chromium = pytest.mark.skipif(
+    not shutil.which(CHROMIUM), reason="chromium is not installed (CI installs it: see .ci/run)"
+)
+
+
+@contextlib.contextmanager
+def browser_page(url: str, init_script: str | None = None):
+    """Debian's Chromium driven by Playwright, on a phone-sized screen, at `url` (`init_script` runs first)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-first-run",
+            ],
+        )
+        try:
+            context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True)
+            if init_script:
+                context.add_init_script(init_script)
+            page = context.new_page()
+            page.set_default_timeout(30_000)
+            page.goto(url)
+            yield page
+        finally:
+            browser.close()
 
 
 def executor_params():

@@ -2,44 +2,17 @@
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 
-from .support import png
+from .support import browser_page, needs_chromium, png
 
-CHROMIUM = "/usr/bin/chromium"
-PHONE = {"width": 390, "height": 844}
-
-pytestmark = pytest.mark.skipif(
-    not shutil.which(CHROMIUM), reason="chromium is not installed (CI installs it: see .ci/run)"
-)
+pytestmark = needs_chromium
 
 
 @pytest.fixture
 def page(open_server):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--no-first-run",
-            ],
-        )
-        try:
-            context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True)
-            page = context.new_page()
-            page.set_default_timeout(30_000)
-            page.goto(open_server.url + "/")
-            yield page
-        finally:
-            browser.close()
+    with browser_page(open_server.url + "/") as page:
+        yield page
 
 
 def test_photo_and_text_to_video(page, face_png, tmp_path):

@@ -29,7 +29,7 @@ WAIT_PAST_LIMIT_S = 300
     "/generate",
     response_model=GenerateResponse,
     dependencies=[Depends(require_api_key)],
-    responses=error_responses(400, 401, 413, 415, 422, 429, 500, 503, 504, 507),
+    responses=error_responses(400, 401, 404, 409, 413, 415, 422, 429, 500, 503, 504, 507),
 )
 async def generate(
     request: Request,
@@ -61,7 +61,7 @@ async def generate(
         failures.append(f"{requested}: {error.get('message', 'failed')}")
         # The whole job died (its worker was lost, or it ran out of time), so the pipeline could not fall
         # back by itself: the next engines of its chain get their own jobs, down to the last resort.
-        chain = engines.engine_chain(requested, bool(settings.sadtalker_dir))
+        chain = engines.engine_chain(requested, bool(settings.sadtalker_dir), footage=job.avatar is not None)
         for engine in chain[1:] or chain[-1:]:
             log.warning("job %s failed (%s); trying %s", job.id, failures[-1], engine)
             retry = await run_in_threadpool(

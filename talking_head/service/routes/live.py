@@ -32,7 +32,8 @@ from ...live.audio_in import RATES
 from ...live.stream import LiveStream
 from ...video.fragments import MIME_TYPE
 from ..auth import websocket_caller
-from ..dependencies import SettingsDep
+from ..avatars import ready_avatar
+from ..dependencies import SettingsDep, StorageDep, StoreDep
 from ..live_audio import listen_audio
 from ..live_protocol import (
     INTERNAL_ERROR,
@@ -65,7 +66,7 @@ def _origin_allowed(websocket: WebSocket, settings) -> bool:
 
 
 @router.websocket("/v1/live")
-async def live(websocket: WebSocket, settings: SettingsDep) -> None:
+async def live(websocket: WebSocket, settings: SettingsDep, store: StoreDep, storage: StorageDep) -> None:
     if not _origin_allowed(websocket, settings):
         await websocket.close(code=POLICY_VIOLATION, reason="origin not allowed (TALKING_HEAD_CORS_ORIGINS)")
         return
@@ -93,14 +94,14 @@ async def live(websocket: WebSocket, settings: SettingsDep) -> None:
             state.live_count -= 1
 
     try:
-        await _converse(websocket, settings, release)
+        await _converse(websocket, settings, store, storage, release)
     except (Closed, WebSocketDisconnect):
         pass  # the client left
     finally:
         release()
 
 
-async def _converse(websocket: WebSocket, settings, release) -> None:
+async def _converse(websocket: WebSocket, settings, store, storage, release) -> None:
     # The first message: the options (or already text, with the defaults).
     try:
         first = await receive(websocket, settings.live_idle_timeout_s)
@@ -124,7 +125,7 @@ async def _converse(websocket: WebSocket, settings, release) -> None:
         )
         return
     try:
-        websocket_caller(websocket, start.api_key, settings.api_key)
+        websocket.state.caller = websocket_caller(websocket, start.api_key, settings.api_key)
     except KeyRefused:
         await finish(
             websocket,
@@ -141,6 +142,9 @@ async def _converse(websocket: WebSocket, settings, release) -> None:
         rate = _audio_rate(start, first) if start.input == "audio" else None
         options = start_options(start, settings)
         image = decode_image(start.image, settings)
+        avatar = None
+        if start.avatar:  # one of the caller's, built: its file in the results folder the workers share
+            avatar = storage.avatar_path(await run_in_threadpool(ready_avatar, websocket, store, start.avatar))
         if rate is not None:
             face = await run_in_threadpool(
                 AgentFace,
@@ -150,10 +154,13 @@ async def _converse(websocket: WebSocket, settings, release) -> None:
                 cushion_s=NETWORK_CUSHION_S,
                 max_seconds=settings.live_max_s,
                 settings=settings,
+                avatar=avatar,
             )
             stream = AgentStream(face, rate)
         else:
-            stream = await run_in_threadpool(LiveStream, image, options, settings.live_max_s, settings=settings)
+            stream = await run_in_threadpool(
+                LiveStream, image, options, settings.live_max_s, settings=settings, avatar=avatar
+            )
     except InputError as exc:
         await finish(websocket, error_frame(exc.code, str(exc), exc.field), POLICY_VIOLATION)
         return

@@ -31,7 +31,7 @@ CALLBACK_HELP = "An absolute http:// or https:// URL: POSTed the final job recor
     status_code=202,
     response_model=TalkAccepted,
     dependencies=guarded,
-    responses=error_responses(400, 401, 413, 415, 422, 429, 503, 507),
+    responses=error_responses(400, 401, 404, 409, 413, 415, 422, 429, 503, 507),
 )
 def submit_talk(
     request: Request,

@@ -4,7 +4,8 @@
 const $ = (id) => document.getElementById(id);
 const POLL_MS = 600;
 const FIELD_NAMES = {
-  image: "Photo", audio: "Recording", text: "Text", size: "Size", engine: "Engine",
+  image: "Photo", audio: "Recording", text: "Text", size: "Size", engine: "Engine", avatar: "Avatar",
+  video: "Your video",
   fps: "Frame rate", voice: "Voice", captions: "Captions", still: "Keep the head still",
 };
 const STAGES = {
@@ -83,8 +84,10 @@ document.querySelectorAll('input[name="source"]').forEach((radio) =>
 
 function formData() {
   const data = new FormData();
+  const avatar = chosenAvatar();  // avatar.js: the avatar chosen, or null for the photo
   const photo = $("image").files[0];
-  if (photo) data.append("image", photo);
+  if (avatar) data.append("avatar", avatar);
+  else if (photo) data.append("image", photo);
   const useAudio = document.querySelector('input[name="source"]:checked').value === "audio";
   if (useAudio) {
     const recording = $("audio").files[0];

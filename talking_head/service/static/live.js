@@ -73,7 +73,9 @@
     const start = { size: Number($("size").value) || 512, still: $("still").checked };
     if ($("voice").value) start.voice = $("voice").value;
     if (key) start.api_key = key;
-    const photo = await readPhoto();
+    const avatar = chosenAvatar();
+    const photo = avatar ? null : await readPhoto();
+    if (avatar) start.avatar = avatar;
     if (photo) start.image = photo;
     const scheme = location.protocol === "https:" ? "wss" : "ws";
     socket = new WebSocket(`${scheme}://${location.host}/v1/live`);

@@ -10,6 +10,6 @@ os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
 
 from .errors import EngineError, InputError, TalkingHeadError
 from .pipeline import TalkOptions, TalkResult, talk
+from .version import __version__
 
-__all__ = ["EngineError", "InputError", "TalkOptions", "TalkResult", "TalkingHeadError", "talk"]
-__version__ = "0.1.0"
+__all__ = ["EngineError", "InputError", "TalkOptions", "TalkResult", "TalkingHeadError", "__version__", "talk"]

@@ -8,13 +8,13 @@ import logging
 import sys
 from dataclasses import Field, fields
 
-from . import __version__
 from .errors import ConfigurationError, InputError, OutputError
 from .options import TalkOptions, flag_of, option_fields
 from .options import kind_of as option_kind
 from .options import spec_of as option_spec
 from .settings import Settings, default_of, env_name
 from .settings import spec_of as setting_spec
+from .version import __version__
 
 EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
 EXIT_SIGNAL_BASE = 128  # stopped by signal N: exit 128 + N, as a shell reports a process it killed

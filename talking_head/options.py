@@ -18,7 +18,7 @@ import typing
 from collections.abc import Callable
 from dataclasses import Field, dataclass, field, fields
 
-from .engines import ENGINE_NAMES
+from .engines.registry import ENGINE_NAMES
 from .errors import InputError
 
 CAPTION_KINDS = ("vtt", "srt", "none")
@@ -65,6 +65,8 @@ class OptionSpec:
     """The `say --help` section."""
     parse: Callable[[str], typing.Any] | None = None
     """Turns the flag's text into the value, when the type alone does not say how."""
+    json_schema: dict | None = None
+    """What a request's schema adds to the bounds and choices: the `checks` in JSON Schema."""
 
     def allows(self, value: typing.Any) -> bool:
         """Whether `value` is one of the choices and within the bounds (those the option has)."""
@@ -119,6 +121,7 @@ class TalkOptions:
             (lambda v: v == 0 or v >= MIN_SIZE_PX, SIZE_RULE),
             (lambda v: v % 2 == 0, "even (H.264 with yuv420p needs even sides)"),
         ),
+        json_schema={"anyOf": [{"const": 0}, {"minimum": MIN_SIZE_PX, "multipleOf": 2}]},
     )
     voice: str | None = option(
         None,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import sys
 from pathlib import Path
 
@@ -50,3 +51,15 @@ def voices_dir(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("voices")
     make_voice(folder, "de_DE-joe-medium", "de", GERMAN)
     return folder
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory):
+    """A real redis-server for the session (the job stores' tests and the Celery service tests)."""
+    if shutil.which("redis-server") is None:
+        pytest.skip("redis-server is not installed (CI installs it: see .ci/run)")
+    from service.support import RedisServer
+
+    server = RedisServer(tmp_path_factory.mktemp("redis")).start()
+    yield server
+    server.stop()

@@ -19,12 +19,12 @@ import av
 import cv2
 import numpy as np
 
-from .. import __version__
 from ..errors import InputError
 from ..face import Face, regions
 from ..face.detection import detect_faces
 from ..face.tracking import FaceTracker
 from ..settings import Settings
+from ..version import __version__
 from .bank import MouthBank, encode_sample
 from .bundle import FORMAT_VERSION, npz_arrays, npz_bytes, read_bundle, write_bundle
 from .canonical import Canonical, apply, descriptors

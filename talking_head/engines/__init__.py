@@ -8,7 +8,7 @@ give the frame size and `prepared.framed` how the photo was framed) and
 `draw(prepared, params) -> frame`, one frame from its motion parameters alone, is a
 `DrawingEngine`: the live stream needs one. An engine with `takes_avatar = True`
 (`footage`) is prepared with an `avatar.Avatar` instead of a `Face`.
-Adding an engine is adding a module and a line to `_ENGINES`.
+Adding an engine is adding a module and a line to `registry.ENGINES`.
 """
 
 from __future__ import annotations
@@ -18,8 +18,9 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from ..errors import EngineError
+from .registry import ENGINES
 
-if TYPE_CHECKING:  # annotations only: the options module needs ENGINE_NAMES from here, before these load
+if TYPE_CHECKING:  # annotations only
     import numpy as np
 
     from ..face import Face
@@ -27,14 +28,6 @@ if TYPE_CHECKING:  # annotations only: the options module needs ENGINE_NAMES fro
     from ..options import TalkOptions
     from ..settings import Settings
     from ..speech import Speech
-
-_ENGINES = {
-    "sadtalker": "talking_head.engines.sadtalker.engine:SadTalkerEngine",
-    "footage": "talking_head.engines.footage.engine:FootageEngine",
-    "builtin": "talking_head.engines.builtin.engine:BuiltinEngine",
-    "still": "talking_head.engines.still:StillEngine",
-}
-ENGINE_NAMES = ("auto", *_ENGINES)
 
 
 class Prepared(Protocol):
@@ -85,7 +78,7 @@ _loaded: dict[str, Engine] = {}
 def get_engine(name: str) -> Engine:
     """The engine called `name`, created once per process (engines keep their models warm)."""
     if name not in _loaded:
-        module_name, class_name = _ENGINES[name].split(":")
+        module_name, class_name = ENGINES[name].split(":")
         try:
             module = importlib.import_module(module_name)
         except ImportError as exc:
@@ -108,5 +101,5 @@ def engine_chain(requested: str, sadtalker_configured: bool, footage: bool = Fal
     if requested == "auto":
         first = ["footage"] if footage else ["sadtalker"] if sadtalker_configured else []
         return first + ["builtin", "still"]
-    order = [name for name in _ENGINES if name != "footage" or footage]
+    order = [name for name in ENGINES if name != "footage" or footage]
     return order[order.index(requested) :] if requested != "footage" else ["footage", "builtin", "still"]

@@ -20,6 +20,7 @@ import os
 import socket
 import threading
 import time
+from dataclasses import dataclass
 
 from celery import Celery, Task
 from celery.exceptions import TimeLimitExceeded
@@ -27,16 +28,17 @@ from celery.signals import worker_process_init
 from kombu.exceptions import OperationalError
 
 from ..errors import ConfigurationError, StoreUnavailable
+from .executors import BROKER_URL_NEEDED, CPU_QUEUE, GPU_QUEUE
 from .leases import LeaseWatch
 from .records import Job
 from .runner import TIMEOUT_MESSAGE, execute, fail, notify, warm_up
 from .storage import Storage
 from .store_redis import RedisJobStore
+from .stores import open_redis
 
 log = logging.getLogger(__name__)
 
 TASK_NAME = "talking_head.render"
-QUEUES = ("cpu", "gpu")
 WORKER_PING_CACHE_S = 5
 PROCESS_START_LIMIT_S = 300  # a pool process loads the models before it reports up (Celery's default is 4 s)
 
@@ -45,8 +47,8 @@ def queue_for(options: dict, settings) -> str:
     """SadTalker jobs need a GPU worker; the built-in and still engines run anywhere."""
     engine = options.get("engine", "auto")
     if engine == "sadtalker" or (engine == "auto" and settings.sadtalker_dir):
-        return "gpu"
-    return "cpu"
+        return GPU_QUEUE
+    return CPU_QUEUE
 
 
 def visibility_timeout_s(settings) -> int:
@@ -55,36 +57,33 @@ def visibility_timeout_s(settings) -> int:
     return int(settings.job_time_limit_s + settings.lease_s) + 10
 
 
+@dataclass
 class _WorkerState:
     """What each worker process opens once: its store connection and the results folder."""
 
-    pid: int | None = None
-    store: RedisJobStore | None = None
-    storage: Storage | None = None
+    store: RedisJobStore
+    storage: Storage
 
 
-_state = _WorkerState()
+_opened: dict[int, _WorkerState] = {}  # by process id: a forked pool process must not reuse its parent's sockets
 
 
 def _worker_state(settings) -> _WorkerState:
-    if _state.pid != os.getpid():  # a forked pool process must not reuse its parent's sockets
-        _state.pid = os.getpid()
-        _state.store = RedisJobStore(settings.broker_url)
-        _state.storage = Storage(settings.results_path)
-    return _state
+    if os.getpid() not in _opened:
+        _opened.clear()
+        _opened[os.getpid()] = _WorkerState(open_redis(settings), Storage(settings.results_path))
+    return _opened[os.getpid()]
 
 
 def make_celery(settings) -> Celery:
     if not settings.broker_url:
-        raise ConfigurationError(
-            "TALKING_HEAD_EXECUTOR=celery needs TALKING_HEAD_BROKER_URL, e.g. redis://localhost:6379/0"
-        )
+        raise ConfigurationError(BROKER_URL_NEEDED)
     app = Celery("talking_head", broker=settings.broker_url, backend=settings.broker_url)
     app.conf.update(
         task_serializer="json",
         result_serializer="json",
         accept_content=["json"],
-        task_default_queue="cpu",
+        task_default_queue=CPU_QUEUE,
         task_acks_late=True,
         task_reject_on_worker_lost=True,
         worker_prefetch_multiplier=1,

@@ -3,10 +3,11 @@
 Each slot is a thread in the API process that owns one worker process (spawned,
 so it shares no locks or sockets with the server) and hands it one job at a time
 through a pipe. The slot enforces the time limit (the job fails with
-`timeout`) and notices a lost process: one that died, or whose heartbeat
-stopped so that its job's lease lapsed (`leases`). Its job goes back in the
-queue, or fails with `worker_lost` after `max_attempts` runs, and a fresh
-process is started. At a stop the running jobs go back to the queue; jobs
+`timeout`). Lost processes are handled as Celery's lost workers are, by the
+`leases.LeaseWatch`: a process seen to die, or one whose heartbeat stopped so
+that its job's lease lapsed, has its job queued again, or failed with
+`worker_lost` after `max_attempts` runs; the slot stops a process whose job
+was handed on and starts a fresh one. At a stop the running jobs go back to the queue; jobs
 still queued or running when the server stopped are queued again at start.
 A pool process dies with the server (`process.die_with_parent`), and one
 whose memory passed `worker_max_rss_mb` after a job is replaced by a fresh one.
@@ -20,8 +21,11 @@ import os
 import queue
 import threading
 import time
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
 
 from ..errors import StoreUnavailable
+from .leases import LeaseWatch
 from .process import die_with_parent, resident_mb
 from .records import QUEUED, RUNNING, Job
 from .runner import TIMEOUT_MESSAGE, execute, fail, notify, warm_up
@@ -70,8 +74,8 @@ def worker_name(pid: int) -> str:
 class _Slot:
     def __init__(self, index: int):
         self.index = index
-        self.process = None
-        self.conn = None
+        self.process: BaseProcess | None = None
+        self.conn: Connection | None = None
         self.ready = False
 
 
@@ -87,6 +91,12 @@ class LocalExecutor:
         self._threads: list[threading.Thread] = []
         self._stopping = threading.Event()
         self._context = multiprocessing.get_context("spawn")
+        self._watch = LeaseWatch(
+            store,
+            settings,
+            requeued=lambda job: self._queue.put(job.id),
+            failed=lambda job: notify(job, store, settings),
+        )
 
     def start(self) -> None:
         for job_id in self.store.unfinished():
@@ -97,6 +107,7 @@ class LocalExecutor:
             thread = threading.Thread(target=self._run_slot, args=(slot,), name=f"pool-slot-{slot.index}", daemon=True)
             thread.start()
             self._threads.append(thread)
+        self._watch.start()
 
     def submit(self, job: Job) -> None:
         self._queue.put(job.id)
@@ -153,9 +164,13 @@ class LocalExecutor:
         self._kill(slot)
 
     def _run_one(self, slot: _Slot, job_id: str) -> None:
+        process, conn = slot.process, slot.conn
+        if process is None or process.pid is None or conn is None:  # not started: the job waits for one that is
+            self._queue.put(job_id)
+            return
         limit = self.settings.job_time_limit_s
-        worker = worker_name(slot.process.pid)
-        slot.conn.send(job_id)
+        worker = worker_name(process.pid)
+        conn.send(job_id)
         deadline = time.monotonic() + limit
         next_lease_check = time.monotonic() + self.settings.heartbeat_s
         while True:
@@ -164,17 +179,17 @@ class LocalExecutor:
                 self._kill(slot)
                 self.store.requeue(job_id)
                 return
-            if slot.conn.poll(0.2):
+            if conn.poll(0.2):
                 try:
-                    answer = slot.conn.recv()
+                    answer = conn.recv()
                 except EOFError:
                     break
                 self._check_ended(job_id, worker)
                 if answer == RECYCLE:  # it ends after this job: the slot starts a fresh one
-                    slot.process.join(5)
+                    process.join(5)
                     self._kill(slot)
                 return
-            if not slot.process.is_alive():
+            if not process.is_alive():
                 break
             if time.monotonic() > deadline:
                 self._kill(slot)
@@ -182,16 +197,24 @@ class LocalExecutor:
                 return
             if time.monotonic() > next_lease_check:
                 next_lease_check = time.monotonic() + self.settings.heartbeat_s
-                job = self.store.get(job_id)
-                if job and job.status == RUNNING and job.worker == worker and (job.lease_until or 0) < time.time():
-                    log.warning("pool worker %s stopped renewing the lease of job %s", worker, job_id)
-                    break
-        code = slot.process.exitcode if slot.process else None
+                if self._handed_on(job_id, worker):
+                    log.warning("pool worker %s stopped renewing the lease of job %s; stopping it", worker, job_id)
+                    self._kill(slot)
+                    return
+        code = process.exitcode
         self._kill(slot)
         try:
             self._hand_on(job_id, worker, code)
         except StoreUnavailable:  # the database's disk is full: the job is queued again at the next start
             log.exception("job %s could not be handed on", job_id)
+
+    def _handed_on(self, job_id: str, worker: str) -> bool:
+        """Whether the lease watch took the job from this slot's process (its lease lapsed)."""
+        try:
+            job = self.store.get(job_id)
+        except StoreUnavailable:
+            return False
+        return job is not None and not job.finished and job.worker != worker
 
     def _check_ended(self, job_id: str, worker: str) -> None:
         """The process is done with the job; if it could not record the end, the job is still its own."""
@@ -204,27 +227,16 @@ class LocalExecutor:
             log.exception("job %s could not be handed on", job_id)
 
     def _hand_on(self, job_id: str, worker: str, exit_code: int | None) -> None:
-        """The job's worker process is lost: queue the job again, or fail it after its last attempt."""
-        job = self.store.recover(job_id, self.settings.max_attempts, worker=worker)
-        if job is None:
+        """The job's worker process is lost (seen to exit, with `exit_code`): the lease watch hands it on."""
+        log.warning("pool worker %s lost job %s (exit code %s)", worker, job_id, exit_code)
+        if self._watch.hand_on(job_id, worker=worker) is None:
             current = self.store.get(job_id)
             if current is not None and current.status == QUEUED:
                 self._queue.put(job_id)  # the process died before it started the job
-            return
-        if job.status == QUEUED:
-            log.warning(
-                "pool worker %s lost job %s (exit code %s, attempt %d); queued again",
-                worker,
-                job_id,
-                exit_code,
-                job.attempts,
-            )
-            self._queue.put(job_id)
-        else:
-            notify(job, self.store, self.settings)
 
     def shutdown(self) -> None:
         self._stopping.set()
+        self._watch.stop()
         for _ in self._slots:
             self._queue.put(STOP)
         for thread in self._threads:

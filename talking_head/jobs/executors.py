@@ -1,8 +1,8 @@
-"""Who renders jobs: the `Executor` interface, and choosing one from the settings.
+"""Who renders jobs: the `Executor` interface, and the settings an executor needs.
 
 Two implementations: `executor_local.LocalExecutor` (a pool of processes on
 this machine, the default) and `executor_celery.CeleryExecutor` (Celery
-workers on any machine, through Redis).
+workers on any machine, through Redis); the app picks one (`service.app`).
 """
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ from typing import Protocol
 from ..errors import ConfigurationError
 from ..settings import Settings
 from .records import Job
-from .storage import Storage
-from .stores import JobStore
 
 EXECUTORS = ("local", "celery")
+QUEUES = CPU_QUEUE, GPU_QUEUE = ("cpu", "gpu")  # the Celery queues: SadTalker jobs need a GPU worker
+BROKER_URL_NEEDED = "TALKING_HEAD_EXECUTOR=celery needs TALKING_HEAD_BROKER_URL, e.g. redis://localhost:6379/0"
 
 
 class Executor(Protocol):
@@ -43,18 +43,6 @@ def check_settings(settings: Settings) -> None:
         raise ConfigurationError(f"TALKING_HEAD_EXECUTOR must be local or celery, got {settings.executor!r}")
     if settings.executor == "celery":
         if not settings.broker_url:
-            raise ConfigurationError(
-                "TALKING_HEAD_EXECUTOR=celery needs TALKING_HEAD_BROKER_URL, e.g. redis://localhost:6379/0"
-            )
+            raise ConfigurationError(BROKER_URL_NEEDED)
         if importlib.util.find_spec("celery") is None or importlib.util.find_spec("redis") is None:
             raise ConfigurationError('the celery executor needs its extra: pip install "talking-head[celery]"')
-
-
-def make_executor(settings: Settings, store: JobStore, storage: Storage) -> Executor:
-    if settings.executor == "celery":
-        from .executor_celery import CeleryExecutor
-
-        return CeleryExecutor(settings, store, storage)
-    from .executor_local import LocalExecutor
-
-    return LocalExecutor(settings, store, storage)

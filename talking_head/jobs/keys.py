@@ -38,3 +38,18 @@ def media_token(api_key: str | None, job_id: str) -> str | None:
     if not api_key:
         return None
     return hmac.new(api_key.encode(), f"media:{job_id}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
+class KeyRefused(Exception):
+    """Keys are configured, and the one sent (if any) is none of them."""
+
+
+def caller_of(sent: str | None, setting: str | None) -> str | None:
+    """The one API-key check: who calls with the key `sent`. None when the server has no keys (anyone
+    may call); the caller's fingerprint when `sent` is one of the keys; `KeyRefused` otherwise."""
+    if not api_keys(setting):
+        return None
+    key = matching_key(sent, setting)
+    if key is None:
+        raise KeyRefused
+    return caller_id(key)

@@ -68,7 +68,8 @@ class Heartbeat:
 
 
 class LeaseWatch:
-    """A thread that looks for lapsed leases every heartbeat and hands those jobs on."""
+    """Hands on the jobs of lost workers: a thread that looks for lapsed leases every heartbeat, and
+    `hand_on` for a worker seen to die (the in-process pool sees its processes exit)."""
 
     def __init__(self, store, settings, requeued: Callable[[Job], None], failed: Callable[[Job], None]):
         self.store, self.settings = store, settings
@@ -81,7 +82,8 @@ class LeaseWatch:
 
     def stop(self) -> None:
         self._stop.set()
-        self._thread.join(5)
+        if self._thread.is_alive():
+            self._thread.join(5)
 
     def _watch(self) -> None:
         while not self._stop.wait(self.settings.heartbeat_s):
@@ -94,12 +96,19 @@ class LeaseWatch:
 
     def sweep(self) -> None:
         for job_id in self.store.lapsed():
-            job = self.store.recover(job_id, self.settings.max_attempts)
-            if job is None:
-                continue  # renewed in time, or another API process handed it on first
-            if job.status == QUEUED:
-                log.warning("job %s lost its worker (attempt %d); queued again", job_id, job.attempts)
-                self.requeued(job)
-            elif job.status == FAILED:
-                log.error("job %s lost its worker %d times; failed", job_id, job.attempts)
-                self.failed(job)
+            self.hand_on(job_id)
+
+    def hand_on(self, job_id: str, worker: str | None = None) -> Job | None:
+        """Queue the job of a lost worker again, or fail it after its last attempt. Lost means its lease
+        lapsed or, with `worker`, that this worker was seen to die. None when the job was not lost (renewed
+        in time, already finished, or handed on by another API process first)."""
+        job = self.store.recover(job_id, self.settings.max_attempts, worker=worker)
+        if job is None:
+            return None
+        if job.status == QUEUED:
+            log.warning("job %s lost its worker (attempt %d); queued again", job_id, job.attempts)
+            self.requeued(job)
+        elif job.status == FAILED:
+            log.error("job %s lost its worker %d times; failed", job_id, job.attempts)
+            self.failed(job)
+        return job

@@ -11,30 +11,16 @@ import re
 import time
 import uuid
 from dataclasses import asdict, dataclass, field, fields
+from typing import Final, Literal
 
-QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
-UNFINISHED = (QUEUED, RUNNING)
+Status = Literal["queued", "running", "done", "failed"]
+QUEUED: Final = "queued"
+RUNNING: Final = "running"
+DONE: Final = "done"
+FAILED: Final = "failed"
+UNFINISHED: tuple[Status, ...] = (QUEUED, RUNNING)
 JOB_ID = re.compile(r"^[0-9a-f]{32}$")
-
-
-class LeaseHeld(Exception):
-    """Another live worker holds the job: this delivery must not run it."""
-
-    def __init__(self, ttl_s: float):
-        super().__init__(f"job is held by another worker for {ttl_s:.0f} s more")
-        self.ttl_s = ttl_s
-
-
-def lost_worker_error(attempts: int) -> dict:
-    """The error of a job whose workers were lost on every attempt (killed, out of memory, machine gone)."""
-    return {
-        "code": "worker_lost",
-        "field": None,
-        "message": (
-            f"the worker making this video was lost {attempts} times (killed, out of memory, or its machine "
-            "went away), so it is not tried again. Try shorter text or audio, or a smaller size."
-        ),
-    }
+CURSOR = r"^-?[0-9]+(\.[0-9]+)?(e[+-]?[0-9]+)?_[0-9a-f]{32}$"  # encode_cursor's: created_at, then the id
 
 
 def encode_cursor(job: Job) -> str:
@@ -43,11 +29,11 @@ def encode_cursor(job: Job) -> str:
 
 
 def decode_cursor(cursor: str) -> tuple[float, str] | None:
-    created, _, job_id = cursor.partition("_")
-    try:
-        return float(created), job_id
-    except ValueError:
+    """The `(created_at, id)` a cursor points after; None for a string `encode_cursor` cannot have made."""
+    if not re.fullmatch(CURSOR, cursor):
         return None
+    created, _, job_id = cursor.partition("_")
+    return float(created), job_id
 
 
 def new_job_id() -> str:
@@ -72,7 +58,7 @@ class Job:
     """Server-chosen file name of the uploaded photo inside the job folder; None is the default face."""
     audio: str | None = None
     callback_url: str | None = None
-    status: str = QUEUED
+    status: Status = QUEUED
     progress: int = 0
     stage: str | None = None
     created_at: float = field(default_factory=time.time)

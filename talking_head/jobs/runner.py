@@ -18,10 +18,11 @@ from ..errors import INTERNAL_ERROR, ConfigurationError, InputError, OutputError
 from ..pipeline import TalkOptions, TalkResult, talk
 from ..settings import Settings
 from .leases import Heartbeat, LeaseLost
-from .links import job_links
-from .records import DONE, FAILED, Job, LeaseHeld
+from .links import public_record
+from .records import DONE, FAILED, Job
 from .storage import Storage
 from .stores import JobStore
+from .transitions import LeaseHeld
 from .webhooks import deliver_in_background
 
 log = logging.getLogger(__name__)
@@ -155,9 +156,7 @@ def notify(job: Job, store: JobStore, settings: Settings) -> None:
     """Send the final record to the job's callback, if it has one, and note how that went."""
     if not job.callback_url:
         return
-    from ..service.models import job_view  # moved out of the web layer in the next step
-
-    payload = job_view(job, job_links(job, settings.api_key)).model_dump(mode="json")
+    payload = public_record(job, settings.api_key)
     deliver_in_background(
         job.callback_url, payload, settings, on_done=lambda outcome: store.annotate(job.id, webhook=outcome)
     )

@@ -6,11 +6,14 @@ import json
 import sqlite3
 import threading
 import time
+from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
 
 from ..errors import StoreUnavailable
-from .records import FAILED, QUEUED, RUNNING, UNFINISHED, Job, LeaseHeld, lost_worker_error
+from . import transitions
+from .records import QUEUED, RUNNING, UNFINISHED, Job
+from .transitions import LeaseHeld, lease_lapsed
 
 
 class SqliteJobStore:
@@ -84,62 +87,46 @@ class SqliteJobStore:
     def get(self, job_id: str) -> Job | None:
         return self._read(job_id, self._connect())
 
-    def _change(self, job_id: str, allowed: tuple[str, ...] | None, edit=None, guard=None, **changes) -> Job | None:
-        """Apply `changes` (and `edit(job)`, for changes that depend on the job) in one
-        transaction if the job exists, is in an `allowed` status and passes `guard(job)`."""
+    def _change(self, job_id: str, transition: Callable[[Job], dict | None]) -> Job | None:
+        """Write the changes `transition(job)` gives, in one transaction; None when the job is gone or
+        the transition does not apply (`transitions`)."""
         with self._transaction() as db:
             job = self._read(job_id, db)
-            if job is None or (allowed is not None and job.status not in allowed) or (guard and not guard(job)):
+            changes = transition(job) if job is not None else None
+            if job is None or changes is None:
                 return None
-            for name, value in changes.items():
-                setattr(job, name, value)
-            if edit is not None:
-                edit(job)
-            job.updated_at = time.time()
+            job = transitions.applied(job, changes, time.time())
             self._write(job, db)
             return job
 
     def update(self, job_id: str, **changes) -> Job | None:
         """Change fields of an unfinished job; None if it is gone or already finished."""
-        return self._change(job_id, UNFINISHED, **changes)
+        return self._change(job_id, lambda job: transitions.update(job, changes))
 
     def claim(self, job_id: str, worker: str, lease_s: float) -> Job | None:
         """Mark the job running on `worker`, holding its lease for `lease_s`.
 
         None when it is finished or deleted; `LeaseHeld` while another worker's lease lasts.
         """
-        held = []
 
-        def free(job: Job) -> bool:
-            if job.status == RUNNING and job.worker != worker and (job.lease_until or 0) > time.time():
-                held.append(job.lease_until - time.time())
-                return False
-            return True
+        def start(job: Job) -> dict | None:
+            now = time.time()
+            if transitions.held_by_other(job, worker, lease_lapsed(job, now)):
+                raise LeaseHeld((job.lease_until or now) - now)  # rolls the transaction back
+            return transitions.claim(job, worker, lease_s, now)
 
-        def start(job: Job) -> None:
-            job.status, job.worker, job.attempts = RUNNING, worker, job.attempts + 1
-            job.started_at = time.time()
-            job.lease_until = job.started_at + lease_s
-            job.progress, job.stage = 0, None
-
-        claimed = self._change(job_id, UNFINISHED, edit=start, guard=free)
-        if held:
-            raise LeaseHeld(held[0])
-        return claimed
+        return self._change(job_id, start)
 
     def renew(self, job_id: str, worker: str, lease_s: float) -> bool:
         """The heartbeat: extend `worker`'s lease; False when the job is no longer its to run."""
-        return (
-            self._change(job_id, (RUNNING,), guard=lambda job: job.worker == worker, lease_until=time.time() + lease_s)
-            is not None
-        )
+        return self._change(job_id, lambda job: transitions.renew(job, worker, lease_s, time.time())) is not None
 
     def lapsed(self) -> list[str]:
         """Running jobs whose lease ran out: their worker is gone."""
         now = time.time()
         rows = self._connect().execute("SELECT data FROM jobs WHERE status = ?", (RUNNING,)).fetchall()
         jobs = [Job.from_dict(json.loads(row[0])) for row in rows]
-        return [job.id for job in jobs if (job.lease_until or 0) < now]
+        return [job.id for job in jobs if lease_lapsed(job, now)]
 
     def recover(self, job_id: str, max_attempts: int, worker: str | None = None) -> Job | None:
         """Take a running job from a lost worker: back to the queue, or failed once it used `max_attempts`.
@@ -148,37 +135,25 @@ class SqliteJobStore:
         caller saw that worker die. None when the job is not (or no longer) lost.
         """
 
-        def lost(job: Job) -> bool:
-            return job.worker == worker if worker is not None else (job.lease_until or 0) < time.time()
+        def hand_back(job: Job) -> dict | None:
+            now = time.time()
+            lost = job.worker == worker if worker is not None else lease_lapsed(job, now)
+            return transitions.hand_back(job, lost, max_attempts, now)
 
-        def hand_back(job: Job) -> None:
-            job.worker = job.lease_until = None
-            if job.attempts >= max_attempts:
-                job.status, job.finished_at, job.error = FAILED, time.time(), lost_worker_error(job.attempts)
-            else:
-                job.status, job.progress, job.stage = QUEUED, 0, None
-
-        return self._change(job_id, (RUNNING,), edit=hand_back, guard=lost)
+        return self._change(job_id, hand_back)
 
     def finish(self, job_id: str, status: str, worker: str | None = None, **changes) -> Job | None:
-        """Record the end of an unfinished job; None if it was deleted or had already ended.
-
-        With `worker`, only while that worker still runs it (a run whose lease
-        lapsed and was handed on must not overwrite the next run's record).
-        """
-        now = time.time()
-        guard = (lambda job: job.status == RUNNING and job.worker == worker) if worker else None
-        return self._change(
-            job_id, UNFINISHED, guard=guard, status=status, finished_at=now, lease_until=None, **changes
-        )
+        """Record the end of an unfinished job; None if it was deleted or had already ended (with
+        `worker`: or that worker no longer runs it)."""
+        return self._change(job_id, lambda job: transitions.finish(job, status, worker, time.time(), changes))
 
     def annotate(self, job_id: str, **changes) -> Job | None:
         """Change fields whatever the status (the webhook outcome after the end)."""
-        return self._change(job_id, None, **changes)
+        return self._change(job_id, lambda job: dict(changes))
 
     def requeue(self, job_id: str) -> Job | None:
         """Put an interrupted job back in the queue (at a stop or after a restart)."""
-        return self._change(job_id, UNFINISHED, status=QUEUED, progress=0, stage=None, worker=None, lease_until=None)
+        return self._change(job_id, transitions.requeue)
 
     def delete(self, job_id: str) -> bool:
         db = self._connect()

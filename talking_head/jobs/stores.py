@@ -1,5 +1,5 @@
-"""The job store interface, and which store a service uses: SQLite on one machine, Redis when Celery
-workers run elsewhere.
+"""The job store interface, and opening a store: SQLite on one machine, Redis when Celery workers run
+elsewhere.
 
 Every store (`store_sqlite.SqliteJobStore`, `store_redis.RedisJobStore`)
 offers the same methods, so the API and the workers never know which one
@@ -12,11 +12,18 @@ such a job back to the queue, or fails it once it has used up its attempts.
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
+from ..errors import ConfigurationError
 from ..settings import Settings
+from .executors import BROKER_URL_NEEDED
 from .records import Job
 from .store_sqlite import SqliteJobStore
+
+if TYPE_CHECKING:
+    from .store_redis import RedisJobStore
+
+SQLITE_FILE = "jobs.sqlite3"  # in the data folder
 
 
 class JobStore(Protocol):
@@ -47,10 +54,15 @@ class JobStore(Protocol):
     def close(self) -> None: ...
 
 
-def open_store(settings: Settings) -> JobStore:
-    """The store the configured executor needs."""
-    if settings.executor == "celery":
-        from .store_redis import RedisJobStore  # needs the optional `redis` package
+def open_sqlite(settings: Settings) -> SqliteJobStore:
+    """The store of one machine (the in-process pool's)."""
+    return SqliteJobStore(settings.data_dir / SQLITE_FILE)
 
-        return RedisJobStore(settings.broker_url)
-    return SqliteJobStore(settings.data_dir / "jobs.sqlite3")
+
+def open_redis(settings: Settings) -> RedisJobStore:
+    """The store every API instance and Celery worker shares (needs the optional `redis` package)."""
+    from .store_redis import RedisJobStore
+
+    if not settings.broker_url:
+        raise ConfigurationError(BROKER_URL_NEEDED)
+    return RedisJobStore(settings.broker_url)

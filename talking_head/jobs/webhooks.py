@@ -18,12 +18,15 @@ import time
 import urllib.error
 import urllib.request
 
-from .. import __version__
+from ..version import __version__
 
 log = logging.getLogger(__name__)
 
 SIGNATURE_HEADER = "X-Talking-Head-Signature"
 TIMEOUT_S = 10
+MAX_CALLBACK_URL = 2000  # characters
+# An absolute http(s) URL with a host (or nothing: no callback); the same rule for the schema and the check.
+CALLBACK_URL_PATTERN = r"^(https?://([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(:[0-9]{1,5})?([/?#][!-~]*)?)?$"
 
 
 def sign(body: bytes, secret: str) -> str:

@@ -37,8 +37,8 @@ SETTLE_S = 0.8
 # part (phrase turns and tilts for yaw and roll, emphasis nods for pitch). Together they give
 # about yaw 4.5, pitch 3.2, roll 3.0 on speech: the real speakers' median pitch and roll; the yaw a
 # little under their 5-10, since the warp has no far side of the head to show.
-IDLE_DEG = np.array([2.6, 2.0, 2.0])
-SPEECH_DEG = np.array([3.6, 2.5, 2.6])
+IDLE_DEG = np.array([3.0, 2.0, 2.0])
+SPEECH_DEG = np.array([4.0, 2.5, 2.6])
 MOTION_GAIN = {"calm": 0.35, "natural": 1.0, "lively": 1.5}
 
 # Motion characters, picked by pose_style: multipliers of the natural amplitudes for idle

@@ -22,6 +22,9 @@ CONTACT_SHOULDER = 0.35  # lips already closing on the frame before a contact, s
 SILENCE_DB = -38.0  # frames this far below the loud speech level count as silent
 QUIET_JAW_SHARE = 0.1  # how far a whispered vowel opens the jaw, relative to a loud one
 MAX_LOUDNESS = 1.3  # relative to the 90th percentile of frame loudness
+DIP_DB = 14.0  # a dip this deep under both neighbouring peaks closes the lips for a frame
+DIP_REACH_S = 0.15  # the neighbouring peaks are looked for this far either side
+DIP_JAW = 0.02
 LOUDNESS_POWER = 0.5  # the jaw follows loudness compressed, as heard: ordinary vowels open nearly fully
 
 # Targets: (jaw 0..1, lip width -1 rounded .. +1 spread, press 0..1, tuck 0..1);
@@ -112,6 +115,20 @@ def _ramped(hit: np.ndarray) -> np.ndarray:
     return np.maximum(level, CONTACT_SHOULDER * shoulder)
 
 
+def _syllable_dips(rms: np.ndarray, fps: float) -> np.ndarray:
+    """Frames at a local loudness minimum `DIP_DB` or more under the louder of the peaks either side."""
+    reach = max(1, round(DIP_REACH_S * fps))
+    n = len(rms)
+    dips = np.zeros(n, bool)
+    for i in range(1, n - 1):
+        if not (rms[i] <= rms[i - 1] and rms[i] <= rms[i + 1]):
+            continue
+        before, after = rms[max(0, i - reach) : i].max(), rms[i + 1 : i + 1 + reach].max()
+        if min(before, after) > 0 and rms[i] < min(before, after) * 10 ** (-DIP_DB / 20):
+            dips[i] = True
+    return dips
+
+
 def mouth_track(
     phones: list[Phone], audio_16k: np.ndarray, fps: float, n_frames: int, loud: float | None = None
 ) -> dict[str, np.ndarray]:
@@ -158,6 +175,10 @@ def mouth_track(
         gate = np.minimum(speaking, uniform_filter1d(speaking, 3, mode="constant"))
         out["jaw"] *= gate
         out["lip_width"] *= gate
+        # Between syllables, where the voice dips deep under its neighbours (a stop, a consonant
+        # cluster), real lips touch: speakers close them 1-3 times a second of speech, not only on p/b/m.
+        dips = _syllable_dips(rms, fps) & (gate > 0)
+        out["jaw"][dips] = np.minimum(out["jaw"][dips], DIP_JAW)
 
         # Contacts are events, not blends: full on their frames, a short ramp either side.
         bilabial = _contact_frames(speech_phones, BILABIALS, times, fps)

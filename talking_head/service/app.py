@@ -13,13 +13,13 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
-from .. import __version__
-from ..jobs.executors import check_settings, make_executor
+from ..jobs.executors import Executor, check_settings
 from ..jobs.retention import Sweeper
 from ..jobs.storage import Storage
-from ..jobs.stores import open_store
+from ..jobs.stores import JobStore, open_redis, open_sqlite
 from ..settings import Settings
-from . import limits
+from ..version import __version__
+from . import bodies, schema
 from .errors import add_error_handlers
 from .hosts import AllowedHosts
 from .routes import docs, generate, listing, live, operations, pages, talks, voices
@@ -31,15 +31,28 @@ DESCRIPTION = (
 )
 
 
+def open_jobs(settings: Settings, storage: Storage) -> tuple[JobStore, Executor]:
+    """The job store and the executor the settings name: Celery workers sharing Redis (the optional
+    extra), or the in-process pool on this machine's SQLite file."""
+    if settings.executor == "celery":
+        from ..jobs.executor_celery import CeleryExecutor
+
+        shared = open_redis(settings)
+        return shared, CeleryExecutor(settings, shared, storage)
+    from ..jobs.executor_local import LocalExecutor
+
+    local = open_sqlite(settings)
+    return local, LocalExecutor(settings, local, storage)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings.from_env()
     check_settings(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        store = open_store(settings)
         storage = Storage(settings.results_path)
-        executor = make_executor(settings, store, storage)
+        store, executor = open_jobs(settings, storage)
         executor.start()
         sweeper = Sweeper(settings, store, storage)
         sweeper.start()
@@ -60,6 +73,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )  # served by routes/docs.py, with local assets
     app.state.settings = settings
+    schema.install(app, settings)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -68,12 +82,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_headers=["Authorization", "Content-Type", "Range"],
             expose_headers=["Location", "Retry-After", "Content-Range", "Accept-Ranges"],
         )
-    app.add_middleware(limits.Utf8FormFields)
+    app.add_middleware(bodies.Utf8FormFields)
     if settings.allowed_hosts:
         app.add_middleware(AllowedHosts, hosts=settings.allowed_hosts)
-    app.add_middleware(limits.CompleteMultipart)
+    app.add_middleware(bodies.CompleteMultipart)
     # Two files and the form fields around them.
-    app.add_middleware(limits.BodySizeLimit, limit=2 * settings.max_upload_bytes + limits.FORM_OVERHEAD_BYTES)
+    app.add_middleware(bodies.BodySizeLimit, limit=2 * settings.max_upload_bytes + bodies.FORM_OVERHEAD_BYTES)
     add_error_handlers(app)
     for area in (listing, talks, generate, docs, pages, voices, live, operations):
         app.include_router(area.router)

@@ -7,6 +7,7 @@ import logging
 from dataclasses import replace
 from pathlib import Path
 
+from ..jobs.executors import CPU_QUEUE, GPU_QUEUE, QUEUES
 from ..settings import Settings, environment_help
 
 ENVIRONMENT = "environment (the same for serve and worker; see docs/configuration.md):\n" + environment_help()
@@ -78,14 +79,15 @@ def add_worker_command(sub) -> None:
         "worker",
         help="run a Celery worker that renders jobs (TALKING_HEAD_EXECUTOR=celery)",
         description="Run a Celery worker for the service's celery executor. It loads the models once per "
-        "process and takes jobs from the queues named: SadTalker jobs go to 'gpu', built-in and still jobs to 'cpu'.",
+        f"process and takes jobs from the queues named: SadTalker jobs go to '{GPU_QUEUE}', built-in and still jobs "
+        f"to '{CPU_QUEUE}'.",
         epilog="examples:\n  TALKING_HEAD_BROKER_URL=redis://queue:6379/0 talking-head worker --queues cpu --concurrency 2\n"
         "  TALKING_HEAD_BROKER_URL=redis://queue:6379/0 TALKING_HEAD_SADTALKER_DIR=/models talking-head worker --queues gpu\n\n"
         + ENVIRONMENT,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument(
-        "--queues", default="cpu,gpu", help="queues to take jobs from, comma-separated (default: %(default)s)"
+        "--queues", default=",".join(QUEUES), help="queues to take jobs from, comma-separated (default: %(default)s)"
     )
     p.add_argument("--concurrency", type=int, default=1, help="jobs at once, one process each (default: %(default)s)")
     p.add_argument("--hostname", help="worker name (default: talking-head-PID@HOST)")
@@ -103,8 +105,10 @@ def _worker(args) -> int:
     from ..errors import ConfigurationError, InputError
 
     queues = [q.strip() for q in args.queues.split(",") if q.strip()]
-    if not queues or any(q not in ("cpu", "gpu") for q in queues):
-        raise InputError(f"--queues takes cpu, gpu or cpu,gpu; got {args.queues!r}", field="queues")
+    if not queues or any(q not in QUEUES for q in queues):
+        raise InputError(
+            f"--queues takes {', '.join(QUEUES)} or {','.join(QUEUES)}; got {args.queues!r}", field="queues"
+        )
     if args.concurrency < 1:
         raise InputError("--concurrency must be 1 or more", field="concurrency")
     try:

@@ -9,10 +9,13 @@ and HTTP errors (the router's own 404 and 405 included).
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from ..errors import TalkingHeadError, status_code
 from .models import ErrorResponse
@@ -41,7 +44,7 @@ def add_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError):
-        first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid request"}
+        first: dict[str, Any] = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid request"}
         loc = [str(part) for part in first.get("loc", ()) if part not in ("body", "query", "path", "header")]
         field = loc[0] if loc else None
         message = f"{field}: {first['msg']}" if field else first["msg"]
@@ -49,13 +52,22 @@ def add_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)  # also the router's own 404 and 405
     async def http_error(request: Request, exc: StarletteHTTPException):
+        headers = getattr(exc, "headers", None)
+        if exc.status_code == 405:
+            headers = {**(headers or {}), "Allow": ", ".join(allowed_methods(request))}
         return envelope(
-            exc.status_code,
-            status_code(exc.status_code),
-            str(exc.detail),
-            getattr(exc, "field", None),
-            headers=getattr(exc, "headers", None),
+            exc.status_code, status_code(exc.status_code), str(exc.detail), getattr(exc, "field", None), headers=headers
         )
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route takes at this path (the router's own 405 names only the first route's)."""
+    methods = set()
+    for route in request.app.router.routes:
+        match, _ = route.matches({**request.scope, "method": "GET"})
+        if match != Match.NONE and getattr(route, "methods", None):
+            methods |= route.methods
+    return sorted(methods)
 
 
 class FieldHTTPException(StarletteHTTPException):

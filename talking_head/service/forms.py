@@ -10,8 +10,9 @@ accepts and a new option needs no edit here.
 from __future__ import annotations
 
 import inspect
+from collections.abc import Collection
 from dataclasses import dataclass, field, replace
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import File, Form, UploadFile
 from pydantic import Field
@@ -21,6 +22,7 @@ from ..options import kind_of, request_fields, spec_of
 IMAGE_HELP = "Portrait photo (JPEG, PNG, WebP). Omit for the default face."
 AUDIO_HELP = "Speech to lip-sync (wav, mp3, m4a, ogg, flac, webm) instead of text to speech."
 TEXT_HELP = "Words to speak; with `audio`, its transcript (optional)."
+TEXT_EXAMPLE = "Hello! I am a talking head."
 
 
 @dataclass
@@ -43,9 +45,10 @@ def _present(upload: UploadFile | None) -> UploadFile | None:
     return upload
 
 
-def _typed(spec, narrower: dict | None = None) -> tuple[type, dict]:
+def _typed(spec, narrower: dict | None = None) -> tuple[Any, dict]:
     """The request field's type and its constraints (`narrower` replaces some: a route's own tighter limits)."""
     about, kind = spec_of(spec), kind_of(spec)
+    annotation: Any = kind
     limits = {
         "ge": about.minimum,
         "le": about.maximum,
@@ -55,11 +58,13 @@ def _typed(spec, narrower: dict | None = None) -> tuple[type, dict]:
     }
     choices = limits.pop("choices")
     if choices:
-        kind = Literal[tuple(choices)]
+        annotation = Literal[tuple(choices)]
     elif spec.default is None:
-        kind = kind | None
-    described = {"description": about.request_help or about.help[:1].upper() + about.help[1:] + "."}
-    return kind, {**described, **{k: v for k, v in limits.items() if v is not None}}
+        annotation = kind | None
+    described: dict[str, Any] = {"description": about.request_help or about.help[:1].upper() + about.help[1:] + "."}
+    if about.json_schema:
+        described["json_schema_extra"] = about.json_schema
+    return annotation, {**described, **{k: v for k, v in limits.items() if v is not None}}
 
 
 def _option_parameter(spec) -> inspect.Parameter:
@@ -69,7 +74,7 @@ def _option_parameter(spec) -> inspect.Parameter:
     )
 
 
-def json_option_fields(exclude: set[str] = frozenset(), narrower: dict[str, dict] | None = None) -> dict:
+def json_option_fields(exclude: Collection[str] = (), narrower: dict[str, dict] | None = None) -> dict:
     """The request options as pydantic field definitions, for a JSON model (`create_model`)."""
     out = {}
     for spec in request_fields():
@@ -97,7 +102,7 @@ def _build_talk_form():
             "text",
             inspect.Parameter.KEYWORD_ONLY,
             default=None,
-            annotation=Annotated[str | None, Form(description=TEXT_HELP)],
+            annotation=Annotated[str | None, Form(description=TEXT_HELP, examples=[TEXT_EXAMPLE])],
         ),
     ]
     options = [_option_parameter(spec) for spec in request_fields()]
@@ -109,7 +114,7 @@ def _build_talk_form():
         return TalkForm(_present(image), _present(audio), text, chosen)
 
     # FastAPI reads the fields from the signature: one per input and per request option.
-    talk_form.__signature__ = inspect.Signature(inputs + options, return_annotation=TalkForm)
+    talk_form.__signature__ = inspect.Signature(inputs + options, return_annotation=TalkForm)  # type: ignore[attr-defined]
     return talk_form
 
 

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import MISSING, fields
-from datetime import UTC, datetime
-from typing import Literal, get_args, get_type_hints
+from datetime import datetime
+from typing import Any, Literal, get_args, get_type_hints
 
 from pydantic import BaseModel, Field, create_model
 
+from ..jobs.links import public_record
+from ..jobs.records import Job, Status
 from ..pipeline import TalkResult
-
-Status = Literal["queued", "running", "done", "failed"]
 
 
 class ErrorDetail(BaseModel):
@@ -27,7 +27,7 @@ def _result_record() -> type[BaseModel]:
     """`TalkResult`'s shared fields, with their types and descriptions, as the API's result model."""
     hints = get_type_hints(TalkResult)
     about = {spec.name: spec for spec in fields(TalkResult)}
-    columns = {}
+    columns: dict[str, Any] = {}
     for name in TalkResult.shared_fields():
         spec, hint = about[name], hints[name]
         if spec.default_factory is not MISSING:
@@ -66,7 +66,7 @@ class TalkJob(BaseModel):
     url: str = Field(description="This record.")
     video_url: str | None = Field(None, description="The MP4, once the job is done.")
     captions_url: str | None = Field(None, description="The captions, once the job is done (unless captions=none).")
-    result: TalkResultRecord | None = None
+    result: TalkResultRecord | None = None  # type: ignore[valid-type]  # a model made from TalkResult
     error: ErrorDetail | None = None
     webhook: WebhookOutcome | None = None
 
@@ -103,27 +103,6 @@ class Readiness(BaseModel):
     checks: dict[str, str] = Field(description="`ok`, or what is wrong, for each dependency.")
 
 
-def _when(epoch: float | None) -> datetime | None:
-    return datetime.fromtimestamp(epoch, UTC) if epoch is not None else None
-
-
-def job_view(job, links: dict) -> TalkJob:
-    """The public record of a stored `Job`; `links` comes from `links.job_links`."""
-    done = job.status == "done"
-    result = TalkResultRecord.model_validate(job.result) if job.result else None
-    return TalkJob(
-        id=job.id,
-        status=job.status,
-        progress=job.progress,
-        stage=job.stage,
-        created_at=_when(job.created_at),
-        started_at=_when(job.started_at),
-        finished_at=_when(job.finished_at),
-        attempts=job.attempts,
-        url=links["url"],
-        video_url=links["video_url"] if done else None,
-        captions_url=links["captions_url"] if done else None,
-        result=result,
-        error=ErrorDetail.model_validate(job.error) if job.error else None,
-        webhook=WebhookOutcome.model_validate(job.webhook) if job.webhook else None,
-    )
+def job_view(job: Job, api_key: str | None) -> TalkJob:
+    """The public record of a stored `Job` (`links.public_record`), typed."""
+    return TalkJob.model_validate(public_record(job, api_key))

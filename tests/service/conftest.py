@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 
 from talking_head.pipeline import DEFAULT_FACE
 
-from .support import API_KEY, CORS_ORIGIN, OTHER_KEY, STATUSES_SEEN, WEBHOOK_SECRET, RedisServer, Stack, executor_params
+from .support import API_KEY, CORS_ORIGIN, OTHER_KEY, STATUSES_SEEN, WEBHOOK_SECRET, Stack, executor_params
 
 
 def pytest_terminal_summary(terminalreporter):
@@ -16,15 +14,6 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.section("service: status codes seen per route")
         for route in sorted(STATUSES_SEEN, key=lambda r: (r.split()[1], r.split()[0])):
             terminalreporter.write_line(f"{route}: {', '.join(map(str, sorted(STATUSES_SEEN[route])))}")
-
-
-@pytest.fixture(scope="session")
-def redis_server(tmp_path_factory):
-    if shutil.which("redis-server") is None:
-        pytest.skip("redis-server is not installed (CI installs it: see .ci/run)")
-    server = RedisServer(tmp_path_factory.mktemp("redis")).start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture(scope="session", params=executor_params())

@@ -31,7 +31,7 @@ from talking_head.evaluate.tracking import FaceSeries, FaceTracker
 from talking_head.live import LiveError, connect
 from talking_head.live.units import MAX_UNIT_WORDS
 
-from .support import API_KEY, CORS_ORIGIN, Stack, png
+from .support import API_KEY, CORS_ORIGIN, OTHER_KEY, Stack, png
 
 SIZE = 256
 FPS = 25
@@ -50,6 +50,7 @@ def live_server(tmp_path_factory):
         "TALKING_HEAD_LIVE_IDLE_TIMEOUT_S": "5",
         "TALKING_HEAD_LIVE_MAX_S": "120",
         "TALKING_HEAD_CORS_ORIGINS": CORS_ORIGIN,
+        "TALKING_HEAD_API_KEY": f"{API_KEY},{OTHER_KEY}",  # two callers: each key opens a stream
         "TALKING_HEAD_LIVE_MAX_PENDING_CHARS": str(PENDING_CHARS),
         "TALKING_HEAD_MAX_UPLOAD_BYTES": str(MAX_UPLOAD_BYTES),
     }
@@ -245,13 +246,18 @@ def test_the_api_key_and_allowed_origins_apply(live_server):
     with ws_connect(ws_url(live_server), origin=CORS_ORIGIN) as socket:
         socket.send(json.dumps({"start": {"api_key": API_KEY, "size": SIZE}}))
         assert json.loads(socket.recv(60))["type"] == "ready"
+    # The second of two configured keys, in the start message and in the header, as the first.
+    with opened(live_server, {"api_key": OTHER_KEY, "size": SIZE}, headers={}):
+        pass
+    with opened(live_server, {"size": SIZE}, headers={"Authorization": f"Bearer {OTHER_KEY}"}):
+        pass
 
 
-def opened(server, start: dict, limit_s: float = 30):
+def opened(server, start: dict, limit_s: float = 30, headers: dict = AUTH):
     """A stream that got its `ready`, once the server's one slot is free (a viewer just gone frees it)."""
     deadline = time.monotonic() + limit_s
     while True:
-        socket = ws_connect(ws_url(server), additional_headers=AUTH).__enter__()
+        socket = ws_connect(ws_url(server), additional_headers=headers).__enter__()
         send_start(socket, {"start": start})
         first = json.loads(socket.recv(60))
         if first["type"] == "ready":

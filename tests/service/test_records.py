@@ -23,7 +23,7 @@ from talking_head.jobs.runner import stored_result
 from talking_head.pipeline import TalkResult
 from talking_head.service.models import TalkResultRecord, job_view
 
-LINKS = {"url": "http://h/v1/talks/x", "video_url": "http://h/v/x", "captions_url": None}
+API_KEY = "a-key"
 
 
 def a_result(tmp_path: Path) -> TalkResult:
@@ -61,7 +61,7 @@ def test_stored_and_shown_results_are_talk_result_field_by_field(tmp_path):
         assert shown[spec.name].description, spec.name
     assert set(shown) == set(stored)
     job = Job(id="0" * 32, base_url="http://h/", status=DONE, result=stored)
-    assert job_view(job, LINKS).result.model_dump() == stored
+    assert job_view(job, API_KEY).result.model_dump() == stored
 
 
 @pytest.mark.parametrize(
@@ -88,4 +88,4 @@ def test_every_error_is_a_talking_head_error_with_one_record(error, status, code
     else:
         assert record["message"] == str(error)
     job = Job(id="1" * 32, base_url="http://h/", status=FAILED, error=record)
-    assert job_view(job, LINKS).error.code == code
+    assert job_view(job, API_KEY).error.code == code

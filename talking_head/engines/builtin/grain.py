@@ -15,8 +15,7 @@ import numpy as np
 
 MIN_SIGMA = 1.5  # grey levels: weaker grain is lost to the encoder's quantiser (background macroblocks skipped)
 MAX_SIGMA = 2.5  # grey levels: stronger grain would cost the background its 35 dB and the encoder its bits
-SHARED_SHARE = 0.8  # most sensor grain is in the brightness, a little in the colour
-BANK = 12  # noise fields drawn once; each frame takes one at a random offset
+BANK = 4  # noise fields drawn once; each frame takes one at a random offset (4 x 32 x 32 variants)
 PAD_PX = 32
 MAX_STEP = 10  # grey levels: the grain is clipped to this (4 sigma at the most)
 # Laplacian difference of two smoothers: white noise of std s gives a response of std 6 s.
@@ -50,13 +49,13 @@ class Grain:
         self._rng = np.random.default_rng([seed, 11])
         h, w = shape[:2]
         channels = shape[2] if len(shape) == 3 else 1
-        size = (BANK, h + PAD_PX, w + PAD_PX)
-        shared = self._rng.standard_normal(size + (1,), np.float32) * SHARED_SHARE
-        own = self._rng.standard_normal(size + (channels,), np.float32) * np.sqrt(1 - SHARED_SHARE**2)
+        # Brightness grain only, drawn once for a few fields: drawing it per frame (or per channel) would
+        # cost more than the warp itself.
+        field = self._rng.standard_normal((BANK, h + PAD_PX, w + PAD_PX, 1), np.float32)
         # Stored as its positive and negative parts in uint8: adding one and subtracting the other, both
         # saturating, is the signed sum clipped to 0..255, at a fraction of the cost of a signed add.
-        bank = np.clip(np.rint((shared + own) * self.sigma), -MAX_STEP, MAX_STEP)
-        bank = bank if len(shape) == 3 else bank[..., 0]
+        bank = np.clip(np.rint(field * self.sigma), -MAX_STEP, MAX_STEP)
+        bank = np.repeat(bank, channels, axis=-1) if len(shape) == 3 else bank[..., 0]
         self._up = np.maximum(bank, 0).astype(np.uint8)
         self._down = np.maximum(-bank, 0).astype(np.uint8)
         self._shape = (h, w)

@@ -83,7 +83,7 @@ async def generate(
             last = (job.error or {}).get("message")
             raise HTTPException(500, f"could not make a video, not even the still one: {last}")
     links = job_links(job, settings.api_key)
-    result = job.result
+    result = job.result or {}  # a done job has its result
     reasons = "; ".join([*failures, *([result["fallback_reason"]] if result["fallback_reason"] else [])]) or None
     return GenerateResponse(
         id=job.id,

@@ -9,8 +9,7 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from ...errors import InputError
-from ...jobs.links import job_links
-from ...jobs.records import decode_cursor, encode_cursor
+from ...jobs.records import CURSOR, decode_cursor, encode_cursor
 from ..auth import require_api_key
 from ..dependencies import SettingsDep, StoreDep
 from ..errors import error_responses
@@ -41,7 +40,9 @@ async def list_talks(
     store: StoreDep,
     settings: SettingsDep,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE, description="Jobs per page.")] = DEFAULT_PAGE,
-    cursor: Annotated[str | None, Query(max_length=100, description="`next_cursor` of the previous page.")] = None,
+    cursor: Annotated[
+        str | None, Query(max_length=100, pattern=CURSOR, description="`next_cursor` of the previous page.")
+    ] = None,
 ) -> TalkList:
     """Your jobs, newest first (with API keys on, only those made with your key)."""
     after = decode_cursor(cursor) if cursor else None
@@ -49,5 +50,5 @@ async def list_talks(
         raise InputError("cursor is not one this server gave out; start again without it.", field="cursor")
     # One more than asked: whether there is a next page, without a second query.
     jobs = await run_in_threadpool(store.page, limit + 1, after, request.state.caller)
-    items = [job_view(job, job_links(job, settings.api_key)) for job in jobs[:limit]]
+    items = [job_view(job, settings.api_key) for job in jobs[:limit]]
     return TalkList(items=items, next_cursor=encode_cursor(jobs[limit - 1]) if len(jobs) > limit else None)

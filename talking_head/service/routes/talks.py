@@ -12,6 +12,7 @@ from ...jobs.links import job_links
 from ...jobs.records import DONE, FAILED, Job
 from ...jobs.storage import CAPTION_TYPES, Storage
 from ...jobs.stores import JobStore
+from ...jobs.webhooks import CALLBACK_URL_PATTERN, MAX_CALLBACK_URL
 from ..auth import require_api_key, require_media_access
 from ..dependencies import ExecutorDep, SettingsDep, StorageDep, StoreDep
 from ..errors import error_responses
@@ -22,7 +23,7 @@ from ..submission import create_job, find_job
 router = APIRouter(prefix="/v1/talks", tags=["talks"])
 guarded = [Depends(require_api_key)]
 media = [Depends(require_media_access)]
-CALLBACK_HELP = "POSTed the final job record when the job ends."
+CALLBACK_HELP = "An absolute http:// or https:// URL: POSTed the final job record when the job ends."
 
 
 @router.post(
@@ -40,7 +41,15 @@ def submit_talk(
     store: StoreDep,
     storage: StorageDep,
     executor: ExecutorDep,
-    callback_url: Annotated[str | None, Form(max_length=2000, description=CALLBACK_HELP)] = None,
+    callback_url: Annotated[
+        str | None,
+        Form(
+            max_length=MAX_CALLBACK_URL,
+            pattern=CALLBACK_URL_PATTERN,
+            description=CALLBACK_HELP,
+            examples=["https://example.org/talk-finished"],
+        ),
+    ] = None,
 ) -> TalkAccepted:
     """Queue a video. Poll the returned `url` or wait for the `callback_url` webhook."""
     job = create_job(request, form, settings, store, storage, executor, callback_url)
@@ -55,7 +64,7 @@ def submit_talk(
 def get_talk(request: Request, id: str, settings: SettingsDep, store: StoreDep) -> TalkJob:
     """Status, progress (0-100), the result record once done, or the error once failed."""
     job = find_job(request, store, id)
-    return job_view(job, job_links(job, settings.api_key))
+    return job_view(job, settings.api_key)
 
 
 @router.delete("/{id}", status_code=204, dependencies=guarded, responses=error_responses(401, 404, 503))

@@ -17,9 +17,9 @@ import json
 
 from fastapi import WebSocket, WebSocketDisconnect
 
-from ...errors import InputError
-from ...live import events
-from ...live.agent_stream import AgentStream
+from ..errors import InputError
+from ..live import events
+from ..live.agent_stream import AgentStream
 
 CONTROLS = '{"end_of_segment": true}, {"interrupt": true} or {"end": true}'
 

@@ -37,7 +37,7 @@ UPPER_FACE = (
     103,
     54,
 )
-OWN_STEP_PERCENTILE = 99  # the footage's own steps above this are not played: the plan goes round them
+OWN_STEP_PERCENTILE = 97  # the footage's own steps above this are not played (margin under its 99th percentile)
 STEP_PERCENTILE = 90  # a jump may move the upper face as much as 9 in 10 of the clip's own frame steps
 MIN_JUMP_FRAMES = 12  # shorter jumps only stutter
 MIN_RUN_FRAMES = 25  # played in order at least this long between jumps
@@ -80,7 +80,7 @@ class LoopPlan:
     idle_start: int
     smooth: np.ndarray
     """(frames - 1,) whether the footage's own step from frame a to a + 1 is played: both usable, and not one of
-    its largest 1 % (a blink's snap, a jerk of the head), so no step of the plan moves more than that."""
+    its largest 3 % (a blink's snap, a jerk of the head), so no step of the plan moves more than that."""
     offset: int = 0
 
     @classmethod

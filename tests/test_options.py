@@ -55,7 +55,8 @@ def test_the_form_offers_the_request_options_with_the_same_defaults_bounds_and_c
     form, say_flags, tmp_path, capsys
 ):
     names = {option.name for option in fields(TalkOptions)}
-    offered = set(form) - {"image", "audio", "text", "callback_url"}
+    assert {"image", "audio", "text", "callback_url", "avatar"} <= set(form)  # what the request itself sends
+    offered = set(form) - {"image", "audio", "text", "callback_url", "avatar"}
     assert offered == names - NOT_IN_REQUESTS
     defaults = TalkOptions()
     for name in offered:
@@ -90,8 +91,10 @@ def test_the_live_start_message_offers_the_same_options_within_real_time_limits(
     from talking_head.service.live_protocol import LiveStart
 
     live = LiveStart.model_json_schema()["properties"]
-    offered = set(live) - {"image", "api_key", "input", "sample_rate"}  # the stream's own, not video options
-    assert offered == set(form) - {"image", "audio", "text", "callback_url", "captions", "language"}
+    own = {"image", "api_key", "input", "sample_rate", "avatar"}  # the stream's own, not video options
+    assert own <= set(live)
+    offered = set(live) - own
+    assert offered == set(form) - {"image", "audio", "text", "callback_url", "avatar", "captions", "language"}
     defaults = TalkOptions()
     for name in offered:
         assert live[name].get("default") == getattr(defaults, name), name

@@ -135,7 +135,10 @@ def test_english_voice_timing_is_as_good_as_forced_alignment(tmp_path):
     reports = {}
     for timing in ("voice", "forced"):
         out = tmp_path / f"{timing}.mp4"
-        result = talk(text=text, output=out, options=TalkOptions(engine="builtin", size=256, text_timing=timing))
+        # A still head: the comparison is of the timing alone. With the speaker-scale head motion the evaluator
+        # misses short closures now and then (2 of 19 p/b/m here), which would decide it by chance.
+        options = TalkOptions(engine="builtin", size=256, text_timing=timing, still=True)
+        result = talk(text=text, output=out, options=options)
         assert result.alignment == ("voice" if timing == "voice" else "forced")
         reports[timing] = evaluate(out, source=DEFAULT_FACE, text=text)
     voice, forced = reports["voice"], reports["forced"]

@@ -13,7 +13,7 @@ import asyncio
 import sys
 
 import numpy as np
-from pipecat.frames.frames import EndFrame, OutputImageRawFrame, TTSAudioRawFrame, TTSSpeakFrame
+from pipecat.frames.frames import EndFrame, OutputImageRawFrame, TTSAudioRawFrame, TTSSpeakFrame, TTSStoppedFrame
 from pipecat.pipeline.pipeline import Pipeline
 from pipecat.pipeline.worker import PipelineWorker
 from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
@@ -33,6 +33,7 @@ class Recorder(FrameProcessor):
         super().__init__()
         self.images: list[np.ndarray] = []
         self.audio: list[np.ndarray] = []
+        self.said = asyncio.Event()  # the face has played the line: a stop after some of its sound
 
     async def process_frame(self, frame, direction: FrameDirection):
         await super().process_frame(frame, direction)
@@ -42,6 +43,8 @@ class Recorder(FrameProcessor):
             self.audio.append(np.zeros(0, np.int16))
         elif isinstance(frame, TTSAudioRawFrame) and self.audio:
             self.audio[-1] = np.frombuffer(frame.audio, np.int16)
+        elif isinstance(frame, TTSStoppedFrame) and any(len(a) for a in self.audio):
+            self.said.set()  # a busy TTS may send an early stop with no sound before the real one
         await self.push_frame(frame, direction)
 
 
@@ -50,10 +53,14 @@ async def main(text: str, output: str, image: str | None = None) -> None:
     face = TalkingHeadVideo(image=image, options=TalkOptions(size=384))
     recorder = Recorder()
     worker = PipelineWorker(Pipeline([tts, face, recorder]))
-    await worker.queue_frames([TTSSpeakFrame(text), EndFrame()])  # EndFrame: the face finishes speaking first
+    await worker.queue_frame(TTSSpeakFrame(text))
     runner = WorkerRunner(handle_sigint=False)
     await runner.add_workers(worker)
-    await runner.run()
+    running = asyncio.create_task(runner.run())
+    # End only once the line has been played: queued at once, the EndFrame could overtake the TTS's sound.
+    await asyncio.wait_for(recorder.said.wait(), timeout=60)
+    await worker.queue_frame(EndFrame())
+    await running
 
     per_frame = face.face.samples_for(1)  # listening frames are silent
     sound = np.concatenate([a if len(a) else np.zeros(per_frame, np.int16) for a in recorder.audio])

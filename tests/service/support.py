@@ -373,6 +373,15 @@ def browser_page(url: str, init_script: str | None = None):
             browser.close()
 
 
+def wait_for_video(page, timeout_ms: int) -> None:
+    """Until the page's `#video` has decoded a frame of a video that has a length and no error."""
+    page.wait_for_function(
+        "() => { const v = document.querySelector('#video');"
+        " return v && v.readyState >= 2 && v.duration > 0 && !v.error; }",
+        timeout=timeout_ms,
+    )
+
+
 def executor_params():
     """The executors to run a test under; celery needs Redis."""
     return [

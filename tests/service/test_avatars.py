@@ -16,7 +16,7 @@ from talking_head.evaluate.lipsync import envelope, lipsync
 from talking_head.evaluate.tracking import FaceSeries, FaceTracker
 from talking_head.live import LiveError, connect
 
-from .support import API_KEY, OTHER_KEY, browser_page, needs, needs_chromium
+from .support import API_KEY, OTHER_KEY, browser_page, needs, needs_chromium, wait_for_video
 
 FOOTAGE = Path(__file__).resolve().parents[2] / ".." / "shared" / "footage"
 CLIP = FOOTAGE / "WDA_KatieHill_000.mp4"
@@ -330,11 +330,7 @@ def test_the_page_makes_an_avatar_from_a_video_and_speaks_with_it(service, tmp_p
         page.click("summary")
         page.select_option("#size", "256")
         page.click("#generate")
-        page.wait_for_function(
-            "() => { const v = document.querySelector('#video');"
-            " return v && v.readyState >= 2 && v.duration > 0 && !v.error; }",
-            timeout=180_000,
-        )
+        wait_for_video(page, 180_000)
         assert page.locator("#video").evaluate("v => v.videoWidth") == SIZE
         assert "made by the footage engine" in page.locator("#result-note").inner_text()
         page.screenshot(path=str(tmp_path / "avatar-page.png"), full_page=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from .support import browser_page, needs_chromium, png
+from .support import browser_page, needs_chromium, png, wait_for_video
 
 pytestmark = needs_chromium
 
@@ -27,11 +27,7 @@ def test_photo_and_text_to_video(page, face_png, tmp_path):
     page.select_option("#size", "256")
     page.click("#generate")
 
-    page.wait_for_function(
-        "() => { const v = document.querySelector('#video');"
-        " return v && v.readyState >= 2 && v.duration > 0 && !v.error; }",
-        timeout=120_000,
-    )
+    wait_for_video(page, 120_000)
     state = page.evaluate(
         "() => { const v = document.querySelector('#video');"
         " return {ready: v.readyState, duration: v.duration, error: v.error, width: v.videoWidth,"

@@ -35,10 +35,10 @@ SETTLE_S = 0.8
 
 # Natural amplitudes in degrees (std), (yaw, pitch, roll): the idle wander and the speech-driven
 # part (phrase turns and tilts for yaw and roll, emphasis nods for pitch). Together they give
-# about yaw 4.5, pitch 3.2, roll 3.0 on speech: the real speakers' median pitch and roll; the yaw a
-# little under their 5-10, since the warp has no far side of the head to show.
-IDLE_DEG = np.array([3.0, 2.0, 2.0])
-SPEECH_DEG = np.array([4.0, 2.5, 2.6])
+# about yaw 6.7, pitch 3.2, roll 2.4 on speech: real speakers turn more than they tilt (yaw 5-10,
+# roll 0.8-4.8, docs/motion.md); the warped face reads about two thirds of its yaw back.
+IDLE_DEG = np.array([4.5, 2.0, 1.6])
+SPEECH_DEG = np.array([6.0, 2.5, 2.1])
 MOTION_GAIN = {"calm": 0.35, "natural": 1.0, "lively": 1.5}
 
 # Motion characters, picked by pose_style: multipliers of the natural amplitudes for idle

@@ -124,8 +124,9 @@ def test_blinks_are_natural(long_speech):
 
 def test_head_moves_smoothly_and_still_keeps_it_fixed(long_speech):
     motion = build_motion(long_speech, TalkOptions())
-    for axis in (motion.yaw, motion.pitch, motion.roll):
-        assert 0.3 < axis.std() < 5.0
+    # Real speakers turn 5-10 degrees (std) and nod and tilt 1-6 (docs/motion.md): a turn may go further.
+    for axis, most in ((motion.yaw, 10.0), (motion.pitch, 5.0), (motion.roll, 5.0)):
+        assert 0.3 < axis.std() < most
         assert np.abs(np.diff(axis, 2)).max() < 0.25  # degrees per frame², no jerks
     still = build_motion(long_speech, TalkOptions(still=True))
     assert not still.yaw.any() and not still.pitch.any() and not still.roll.any()

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..speech.audio import frame_rms
 from .blinks import blink_track
+from .breath import breath_track
 from .brows import brow_track
-from .head import head_track, phrase_ends
+from .gaze import gaze_track
+from .head import head_track, phrase_ends, speaking
+from .smile import smile_track
 from .track import MotionTrack
 from .visemes import mouth_track
 
@@ -28,6 +32,10 @@ def build_motion(speech, options) -> MotionTrack:
         pose = {"yaw": zeros, "pitch": zeros, "roll": zeros}
     else:
         pose = head_track(speech.audio_16k, fps, n, options.pose_style, rng, options.motion)
+    talk = speaking(frame_rms(speech.audio_16k, fps, n).astype(np.float64), fps)
+    # Their own random stream: the head, blinks and brows draw what they drew before these existed.
+    expression = np.random.default_rng([options.seed, options.pose_style, 1])
+    gaze = gaze_track(talk, fps, expression)
     return MotionTrack(
         fps=fps,
         jaw=np.clip(mouth["jaw"] * scale, 0, 1.5).astype(np.float32),
@@ -38,4 +46,8 @@ def build_motion(speech, options) -> MotionTrack:
         blink=blink_track(n, fps, rng, phrase_ends(speech.audio_16k, fps, n)),
         brow=(brow_track(speech.words, speech.audio_16k, fps, n, rng) * gain * scale).astype(np.float32),
         **pose,
+        gaze_x=gaze[:, 0],
+        gaze_y=gaze[:, 1],
+        smile=np.clip(smile_track(talk, fps, expression) * gain * scale, 0, 1).astype(np.float32),
+        breath=breath_track(talk, fps) * (not options.still),
     )

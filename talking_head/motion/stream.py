@@ -24,6 +24,7 @@ BREATH_HZ = 0.25  # a calm breath every four seconds
 BREATH_PITCH_DEG = 0.35
 MOUTH_BLEND_S = 0.08  # the mouth is at rest at unit borders; this only smooths a stray value
 POSE_BLEND_S = 0.5  # the head eases over from where the last unit left it
+SMILE_BLEND_S = 1.5  # a smile fades slowly
 MOUTH = ("jaw", "lip_width", "lip_press", "lip_tuck", "tongue")
 POSE = ("yaw", "pitch", "roll")
 
@@ -45,6 +46,8 @@ class MotionStream:
         self._blink = blink_track(max_frames, fps, rng)
         times = np.arange(max_frames) / fps
         settle = _smoothstep(times / SETTLE_S)  # the stream opens on the photo's own pose
+        # The chest rises and falls on the stream's clock, through units and idling alike.
+        self._breath = (np.sin(2 * np.pi * BREATH_HZ * times) * settle * (not options.still)).astype(np.float32)
         self._idle: dict[str, np.ndarray] = {}
         if options.still:
             for axis in POSE:
@@ -88,7 +91,9 @@ class MotionStream:
             for axis in POSE:
                 pose[axis] = (pose[axis] + spoken[axis] - silent[axis]).astype(np.float32)
         self._idling = False
-        return self._continued(_posed(track, self._blink[span].copy(), pose), new_segment=True)
+        return self._continued(
+            _posed(track, self._blink[span].copy(), self._breath[span].copy(), pose), new_segment=True
+        )
 
     def idle(self, n: int) -> MotionTrack:
         """`n` frames of listening: mouth at rest, blinks, breathing, a little drift of the head.
@@ -97,14 +102,19 @@ class MotionStream:
         """
         span = self._span(n)
         track = MotionTrack.at_rest(n, self.fps)
-        track = _posed(track, self._blink[span].copy(), {axis: self._idle[axis][span].copy() for axis in POSE})
+        track = _posed(
+            track,
+            self._blink[span].copy(),
+            self._breath[span].copy(),
+            {axis: self._idle[axis][span].copy() for axis in POSE},
+        )
         new_segment, self._idling = not self._idling, True
         return self._continued(track, new_segment)
 
     def _continued(self, track: MotionTrack, new_segment: bool) -> MotionTrack:
         """Ease `track` in from where the last frame left each channel (blinks run on the stream's clock)."""
         n = track.n_frames
-        channels = [f.name for f in fields(track) if f.name not in ("fps", "blink")]
+        channels = [f.name for f in fields(track) if f.name not in ("fps", "blink", "breath")]
         if new_segment:
             self._segment_start = self.frame
             self._offset = {}
@@ -118,7 +128,7 @@ class MotionStream:
         if self._offset:
             since = np.arange(self.frame, self.frame + n) - self._segment_start + 1
             for name in channels:
-                blend_s = MOUTH_BLEND_S if name in MOUTH else POSE_BLEND_S
+                blend_s = MOUTH_BLEND_S if name in MOUTH else SMILE_BLEND_S if name == "smile" else POSE_BLEND_S
                 ease = 1 - _smoothstep(since / max(1.0, blend_s * self.fps))
                 setattr(track, name, (getattr(track, name) + self._offset[name] * ease).astype(np.float32))
         self._last = track.frame(n - 1)
@@ -126,6 +136,6 @@ class MotionStream:
         return track
 
 
-def _posed(track: MotionTrack, blink: np.ndarray, pose: dict[str, np.ndarray]) -> MotionTrack:
-    """`track` with the stream's blinks and head pose (one series per axis of `POSE`)."""
-    return replace(track, blink=blink, yaw=pose["yaw"], pitch=pose["pitch"], roll=pose["roll"])
+def _posed(track: MotionTrack, blink: np.ndarray, breath: np.ndarray, pose: dict[str, np.ndarray]) -> MotionTrack:
+    """`track` with the stream's blinks, breath and head pose (one series per axis of `POSE`)."""
+    return replace(track, blink=blink, breath=breath, yaw=pose["yaw"], pitch=pose["pitch"], roll=pose["roll"])

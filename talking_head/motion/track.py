@@ -18,6 +18,9 @@ class MotionTrack:
     Eyes and brows: `blink` 0 open .. 1 closed; `brow` 0..1 raise.
     Head: `yaw`, `pitch`, `roll` in degrees (positive: turn to the subject's
     left, nod down, tilt to the subject's left).
+    Gaze: `gaze_x`, `gaze_y` in degrees away from the camera (toward the image's
+    right, down), whatever the head does. `smile` 0 (the photo's own face) .. 1.
+    Body: `breath` chest rise, -1 breathed out .. 1 in, 0 as in the photo.
     """
 
     fps: int
@@ -31,6 +34,10 @@ class MotionTrack:
     yaw: np.ndarray
     pitch: np.ndarray
     roll: np.ndarray
+    gaze_x: np.ndarray
+    gaze_y: np.ndarray
+    smile: np.ndarray
+    breath: np.ndarray
 
     @property
     def n_frames(self) -> int:

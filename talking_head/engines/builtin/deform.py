@@ -45,7 +45,7 @@ TUCK_UPPER_IOD = 0.045  # upper lip lifts to bare the teeth for f/v
 TUCK_LOWER_IOD = 0.02
 PRESS_THIN_IOD = 0.015  # pressed lips thin toward the lip line
 PRESS_FALLOFF_IOD = 0.12  # skin this far from the lip line follows a closing mouth
-BROW_LIFT_IOD = 0.12  # a full lift on a stressed word (real speakers' brows move 0.02-0.04 IOD std)
+BROW_LIFT_IOD = 0.155  # a full lift on a stressed word (real speakers' brows move 0.02-0.04 IOD std)
 LID_CREASE_IOD = 0.06  # the lid crease lies about this far above the lid margin
 UPPER_LID_TRAVEL = 0.95  # shares of the eye opening the lids travel to close it;
 LOWER_LID_TRAVEL = 0.12  # together a little over 1, so no white shows between them
@@ -54,9 +54,32 @@ LID_FALLOFF_IOD = 0.12
 LID_SKIN_FOLLOW = 1.0  # the lid skin above the margin slides down with it rather than stretching
 BROW_FALLOFF_IOD = 0.45
 
+# A full smile (from a face at rest): the mouth corners rise and widen, the lips and the skin near them
+# follow, the cheeks lift and push the lower lids up (the eyes narrow).
+SMILE_LIFT_IOD = 0.08
+SMILE_WIDEN_IOD = 0.06
+SMILE_CHEEK_IOD = 0.035
+SMILE_CHEEK_AT = (0.45, 0.6)  # the cheek's apple, from the eyes' midpoint (across, down)
+SMILE_CHEEK_RADIUS_IOD = 0.25
+SQUINT_IOD = 0.03  # the lower lids' rise
+EYE_RADIUS_IOD = 0.19  # an eyeball's radius (12 mm of the 63 mm between the eyes): the iris's shift per radian
+GAZE_HOLD = 0.8  # share of the head's turn the eyes take back, to keep looking where they looked
+
 RING_EXPRESSION_SHARE = 0.6  # how much of the face edge's motion the rings around it take
 
-EXPRESSIONS = ("jaw", "spread", "round", "press", "tuck", "blink_right", "blink_left", "brow")
+EXPRESSIONS = (
+    "jaw",
+    "spread",
+    "round",
+    "press",
+    "tuck",
+    "blink_right",
+    "blink_left",
+    "brow",
+    "smile",
+    "gaze_x",
+    "gaze_y",
+)
 
 
 @dataclass
@@ -84,7 +107,7 @@ class FaceFrame:
         return (local[..., :1] * self.x_axis + local[..., 1:2] * self.y_axis) * self.iod
 
 
-def _smoothstep(x: np.ndarray) -> np.ndarray:
+def smoothstep(x: np.ndarray) -> np.ndarray:
     x = np.clip(x, 0.0, 1.0)
     return x * x * (3 - 2 * x)
 
@@ -124,7 +147,7 @@ def expression_bases(
     side = np.clip(np.abs(u - mouth_centre[0]) / half_width, 0, 1) ** 2
     lip_bottom_v = local[list(regions.LIPS_OUTER_LOWER[1:-1]), 1].max()
     ramp = (1 - side) * (lip_bottom_v - mouth_centre[1]) + side * 0.3 * (chin_v - mouth_centre[1])
-    below = _smoothstep((v - mouth_centre[1]) / np.maximum(ramp, 1e-3))
+    below = smoothstep((v - mouth_centre[1]) / np.maximum(ramp, 1e-3))
     across = np.clip(1 - ((u - mouth_centre[0]) / (JAW_ACROSS_SHARE * half_width)) ** 2, 0, 1)
     # The lower lip's own drop fades into the skin below it, toward the chin.
     lip_extra = LOWER_LIP_EXTRA * (1 - side) * np.exp(-np.maximum(v - lip_bottom_v, 0) / LIP_EXTRA_FALLOFF_IOD)
@@ -172,6 +195,32 @@ def expression_bases(
     bases["tuck"][upper_lip, 1] = -TUCK_UPPER_IOD
     bases["tuck"][lower_lip, 1] = -TUCK_LOWER_IOD
 
+    # Smile: corners up and out; each lip point goes as far as its place across the mouth says, the
+    # upper and lower lips alike (lips that meet stay met), and the skin near the mouth follows. The
+    # cheeks lift, and with them the lower lids: a real smile narrows the eyes.
+    profile = np.clip(np.abs(du) / half_width, 0, 1) ** 2
+    smile_dx = SMILE_WIDEN_IOD * np.sign(du) * profile * near_mouth
+    smile_dy = -SMILE_LIFT_IOD * profile * near_mouth
+    for sign in (-1.0, 1.0):
+        cheek = (u - sign * SMILE_CHEEK_AT[0]) ** 2 + (v - SMILE_CHEEK_AT[1]) ** 2
+        smile_dy -= SMILE_CHEEK_IOD * np.exp(-cheek / (2 * SMILE_CHEEK_RADIUS_IOD**2))
+    for lower in (RIGHT_LOWER_LID, LEFT_LOWER_LID):
+        lid = local[list(lower[1:-1])]
+        taper = np.sin(np.pi * np.arange(1, len(lid) + 1) / (len(lid) + 1))  # the lid rises in its middle
+        distance = np.linalg.norm(local[:, None, :] - lid[None, :, :], axis=2)
+        nearest = distance.argmin(axis=1)
+        below = v >= lid[nearest, 1]
+        falloff = np.exp(-(distance.min(axis=1) ** 2) / (2 * LID_FALLOFF_IOD**2))
+        smile_dy -= SQUINT_IOD * taper[nearest] * falloff * below
+    bases["smile"] = np.stack([smile_dx, smile_dy], axis=1)
+    bases["smile"][list(regions.RIGHT_IRIS + regions.LEFT_IRIS)] = 0.0  # the eyeballs stay; the lids move over them
+    bases["smile"] *= 1 - photo.smile  # a smiling photo has less smile left to give
+
+    # Gaze, per degree: the irises slide across the eyeballs.
+    irises = list(regions.RIGHT_IRIS + regions.LEFT_IRIS)
+    bases["gaze_x"][irises, 0] = EYE_RADIUS_IOD * np.pi / 180
+    bases["gaze_y"][irises, 1] = EYE_RADIUS_IOD * np.pi / 180
+
     # Blinks: upper lids come down over the eyeballs to meet the lower lids; the lid
     # skin above slides down with them (stretching it would smear the lashes).
     for name, upper, lower in (
@@ -198,7 +247,7 @@ def expression_bases(
     lift = np.where(
         v <= brow_v,
         np.exp(-((v - brow_v) ** 2) / (2 * BROW_FALLOFF_IOD**2)),
-        _smoothstep((crease_v - v) / max(crease_v - brow_v, 1e-3)),
+        smoothstep((crease_v - v) / max(crease_v - brow_v, 1e-3)),
     )
     lift[brow_idx] = 1.0
     lift[v > crease_v] = 0.0
@@ -301,6 +350,10 @@ class Deformer:
                 params["blink"],
                 params["blink"],
                 params["brow"],
+                params.get("smile", 0.0),
+                # The eyes hold their target while the head turns: they turn back by most of its turn.
+                params.get("gaze_x", 0.0) - GAZE_HOLD * params["yaw"],
+                params.get("gaze_y", 0.0) - GAZE_HOLD * params["pitch"],
             ]
         )
         points = self.rest.copy()

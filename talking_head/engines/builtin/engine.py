@@ -2,7 +2,8 @@
 
 No weights to download: MediaPipe's landmarks give the mesh, the motion track
 moves it, OpenCV draws it. Only the region around the head is redrawn; the
-rest of the frame is the photo, with a camera's fresh grain over the whole frame (`grain`).
+rest of the frame is the photo, the body under the head moving a little with the
+breath (`body`), with a camera's fresh grain over the whole frame (`grain`).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from ...options import TalkOptions
 from ...settings import Settings
 from ...speech import Speech
 from ..framing import Framing, frame_face
+from .body import Body
 from .closed_mouth import close_seam
 from .deform import Deformer
 from .grain import Grain, noise_sigma
@@ -37,6 +39,7 @@ class Prepared:
     warper: Warper
     mouth: MouthPainter
     grain: Grain
+    body: Body
 
     @property
     def framed(self) -> str:
@@ -78,7 +81,8 @@ class BuiltinEngine:
             framing = replace(framing, image=closed, landmarks=landmarks)
             mesh, deformer, warper = _parts(framing, blendshapes)
         mouth = MouthPainter(framing.image, framing.landmarks, deformer.frame.iod, mesh)
-        return Prepared(framing, mesh, deformer, warper, mouth, grain)
+        body = Body(framing.image.shape, framing.landmarks, deformer.frame.iod)
+        return Prepared(framing, mesh, deformer, warper, mouth, grain, body)
 
     def draw(self, prepared: Prepared, params: dict[str, float]) -> np.ndarray:
         """One frame for one set of motion parameters."""
@@ -88,6 +92,7 @@ class BuiltinEngine:
         region = _warped_region(prepared.framing.image, warper, points)
         prepared.mouth.paint(region, points, (warper.x0, warper.y0), params.get("tongue", 0.0))
         frame[warper.y0 : warper.y0 + warper.shape[0], warper.x0 : warper.x0 + warper.shape[1]] = region
+        prepared.body.move(frame, params.get("breath", 0.0), params["yaw"])
         return prepared.grain.add(frame)
 
     def render(self, prepared: Prepared, speech: Speech, motion: MotionTrack) -> Iterator[np.ndarray]:

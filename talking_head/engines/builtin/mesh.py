@@ -24,6 +24,8 @@ ANCHOR_SPACING_PX = 48
 ROI_MARGIN_PX = 4
 TEETH_GAP_IOD = 0.05  # lips at least this far apart in the photo show its teeth
 MIN_POINT_GAP_PX = 2.0
+IRIS_SHRINK = (1.0, 0.8, 0.6, 0.45)  # the iris ring is drawn in until it lies inside the eye opening
+IRIS_MARGIN_PX = 1.0  # that far inside at least
 
 # Eyelid and lip lines, corner to corner, paired point by point across each opening.
 RIGHT_UPPER_LID = (33, 246, 161, 160, 159, 158, 157, 173, 133)
@@ -67,7 +69,7 @@ class Mesh:
     shows_teeth: bool  # the photo's lips are apart: its own teeth lie between them
     surround: np.ndarray  # triangles outside the face oval
     face: np.ndarray  # the face tessellation and the teeth between lips and bite line
-    eyes: np.ndarray  # the eyeballs, drawn under the lids
+    eyes: np.ndarray  # the eyeballs with their irises, drawn under the lids
     mouth: np.ndarray  # the opening between the two bite lines, in strip order
     roi: tuple[int, int, int, int]
 
@@ -75,6 +77,37 @@ class Mesh:
     def triangles(self) -> np.ndarray:
         """All triangles, in drawing order: what lies in front is drawn last."""
         return np.concatenate([self.surround, self.eyes, self.face, self.mouth])
+
+
+def eyeball(points: np.ndarray, upper: tuple[int, ...], lower: tuple[int, ...], iris: tuple[int, ...]) -> np.ndarray:
+    """Triangles of one eye opening, with the iris (centre and ring) as points inside it, so that the
+    eye can look elsewhere; the plain strip between the lid lines where the iris does not fit inside.
+
+    `points` is changed in place: iris ring points that lie beyond the lids are drawn in toward the centre.
+    """
+    contour = np.array([*upper, *lower[-2:0:-1]])
+    polygon = points[contour, :2].astype(np.float32).reshape(-1, 1, 2)
+
+    def margin(xy: np.ndarray) -> float:
+        return cv2.pointPolygonTest(polygon, (float(xy[0]), float(xy[1])), True)
+
+    centre = points[iris[0], :2].copy()
+    if margin(centre) < IRIS_MARGIN_PX:
+        return strip(upper, lower)
+    for ring in iris[1:]:
+        away = points[ring, :2] - centre
+        shrink = next((f for f in IRIS_SHRINK if margin(centre + f * away) >= IRIS_MARGIN_PX), 0.0)
+        points[ring, :2] = centre + shrink * away
+    ids = np.concatenate([contour, [iris[0]], [r for r in iris[1:] if np.linalg.norm(points[r, :2] - centre) > 1]])
+    triangles = ids[Delaunay(points[ids, :2]).simplices]
+    corners = points[triangles, :2]
+    inside = _inside(points[contour, :2], corners.mean(axis=1))
+    # Delaunay fills the hull: if the opening is not convex, what is kept must still cover it exactly.
+    a, b = corners[:, 1] - corners[:, 0], corners[:, 2] - corners[:, 0]
+    kept_area = 0.5 * np.abs(a[:, 0] * b[:, 1] - a[:, 1] * b[:, 0])[inside].sum()
+    if abs(kept_area - cv2.contourArea(polygon)) > 0.02 * cv2.contourArea(polygon) + 1:
+        return strip(upper, lower)
+    return triangles[inside].astype(np.int32)
 
 
 def _inside(polygon: np.ndarray, points: np.ndarray) -> np.ndarray:
@@ -179,7 +212,12 @@ def build_mesh(landmarks: np.ndarray, width: int, height: int, image: np.ndarray
     half = n_lid // 2
     right_top = (RIGHT_UPPER_LID[0], *tops[:half], RIGHT_UPPER_LID[-1])
     left_top = (LEFT_UPPER_LID[0], *tops[half:], LEFT_UPPER_LID[-1])
-    eyes = np.concatenate([strip(right_top, RIGHT_LOWER_LID), strip(left_top, LEFT_LOWER_LID)])
+    eyes = np.concatenate(
+        [
+            eyeball(points, right_top, RIGHT_LOWER_LID, regions.RIGHT_IRIS),
+            eyeball(points, left_top, LEFT_LOWER_LID, regions.LEFT_IRIS),
+        ]
+    )
     corners = regions.INNER_MOUTH_CORNERS
     bite_upper = (corners[0], *range(n_land, n_land + n_bite), corners[1])
     bite_lower = (corners[0], *range(n_land + n_bite, n_land + 2 * n_bite), corners[1])

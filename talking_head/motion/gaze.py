@@ -1,0 +1,56 @@
+"""Gaze: the eyes hold the camera, look away now and then (most often as a phrase begins) and come back.
+
+Speakers look away from their listener every few seconds while they plan what to
+say, most often as a phrase starts, and back within a second or so; the eyes jump there and
+back in saccades (a few tens of milliseconds: one frame at 25 fps), and drift a
+degree or two between. Angles are where the eyes look relative to the camera;
+the engine keeps them there while the head turns (the eyes counter-rotate).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .head import SETTLE_S
+
+MEAN_INTERVAL_S = 2.5  # between look-aways, irregular (gamma shape 3)
+PHRASE_PULL_S = 0.8  # a look-away due this near a phrase start moves onto it
+AWAY_DEG = (8.0, 18.0)  # size of a look away
+AWAY_HOLD_S = (0.5, 1.5)
+AWAY_UP_SHARE = 0.6  # looking away goes sideways and more often up than down
+MIN_GAP_S = 0.8  # between the end of one look-away and the next
+FIXATION_DEG = 1.5  # small shifts between fixations on the listener
+FIXATION_S = (0.6, 1.6)
+
+
+def gaze_track(talk: np.ndarray, fps: float, rng: np.random.Generator) -> np.ndarray:
+    """(n, 2) gaze in degrees per frame: x toward the image's right, y down; 0 is the camera.
+
+    `talk` is 1 in speech, 0 in pauses (`head.speaking`).
+    """
+    n = len(talk)
+    gaze = np.zeros((n, 2))
+    # Small fixational shifts around the listener, jump to jump.
+    i = 0
+    while i < n:
+        j = min(n, i + max(1, round(rng.uniform(*FIXATION_S) * fps)))
+        gaze[i:j] = rng.normal(0.0, FIXATION_DEG / 2, 2)
+        i = j
+    starts = np.flatnonzero(np.diff(np.concatenate([[0.0], talk])) > 0)
+    moments = []
+    t = rng.gamma(3.0, MEAN_INTERVAL_S / 3)
+    while t * fps < n:
+        near = starts[np.argmin(np.abs(starts - t * fps))] if len(starts) else -n
+        moments.append(int(near) if abs(near - t * fps) <= PHRASE_PULL_S * fps else int(round(t * fps)))
+        t += rng.gamma(3.0, MEAN_INTERVAL_S / 3)
+    free_from = int(round(SETTLE_S * fps))  # the video opens looking at the camera
+    for start in moments:
+        if start < free_from:
+            continue
+        hold = int(round(rng.uniform(*AWAY_HOLD_S) * fps))
+        size = rng.uniform(*AWAY_DEG)
+        angle = rng.uniform(-0.6, 0.6) + (0 if rng.random() < 0.5 else np.pi)  # mostly sideways
+        vertical = -abs(np.sin(angle)) if rng.random() < AWAY_UP_SHARE else abs(np.sin(angle))
+        gaze[start : start + hold] = size * np.array([np.cos(angle), vertical])
+        free_from = start + hold + int(round(MIN_GAP_S * fps))
+    return gaze.astype(np.float32)  # held between jumps: a saccade takes under a frame

@@ -98,7 +98,8 @@ def format_report(report: dict) -> str:
             f"{_num(head.get('yaw_std_deg'), '.2f', ' deg')}, pitch std {_num(head.get('pitch_std_deg'), '.2f', ' deg')}"
         ),
         (
-            f"  expression   brow motion {_num(report.get('brow_motion_iod'), '.4f')} (inter-ocular units); lip closures "
+            f"  expression   brow motion {_num(report.get('brow_motion_iod'), '.4f')}, gaze motion "
+            f"{_num(report.get('gaze_motion_iod'), '.4f')} (inter-ocular units); lip closures "
             f"{_num(mouth.get('closures_per_s'), '.2f')} a second of speech; pixels unchanged across "
             f"{STRIP_FRAMES} frames {STRIP_STEP_S:g} s apart: {_num(report.get('unchanged_share'), '.1%')}"
         ),

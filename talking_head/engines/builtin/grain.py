@@ -48,31 +48,39 @@ def noise_sigma(image: np.ndarray) -> float:
 
 
 class Grain:
-    """Adds fresh grain to frames of one size: `add(frame)` in place."""
+    """Adds fresh grain to frames of one size: `add(frame)` in place.
 
-    def __init__(self, shape: tuple[int, ...], sigma: float, seed: int = 0):
+    `face` (bool, frame-sized), where given, keeps the blobs off the face: it is redrawn every frame
+    anyway, and blobs the size of a lip confuse a landmark tracker reading the mouth.
+    """
+
+    def __init__(self, shape: tuple[int, ...], sigma: float, seed: int = 0, face: np.ndarray | None = None):
         self.sigma = float(np.clip(sigma, MIN_SIGMA, MAX_SIGMA))
         self._rng = np.random.default_rng([seed, 11])
         h, w = shape[:2]
-        channels = shape[2] if len(shape) == 3 else 1
         # Brightness grain only, drawn once for a few fields: drawing it per frame (or per channel) would
-        # cost more than the warp itself.
+        # cost more than the warp itself. Pixel-fine fields are taken at a random offset each frame; the
+        # blobs (masked off the face) in place.
         size = (h + PAD_PX, w + PAD_PX)
-        fine = self._rng.standard_normal((BANK, *size), np.float32)
-        coarse = self._rng.standard_normal((BANK, size[0] // COARSE_PX + 2, size[1] // COARSE_PX + 2), np.float32)
+        fine = self._rng.standard_normal((BANK, *size), np.float32) * np.sqrt(1 - COARSE_SHARE**2)
+        coarse = self._rng.standard_normal((BANK, h // COARSE_PX + 2, w // COARSE_PX + 2), np.float32)
         blobs = np.stack(
             [cv2.resize(c, None, fx=COARSE_PX, fy=COARSE_PX, interpolation=cv2.INTER_LINEAR) for c in coarse]
-        )[:, : size[0], : size[1]]
-        blobs /= max(float(blobs.std()), 1e-6)
-        field = (np.sqrt(1 - COARSE_SHARE**2) * fine + COARSE_SHARE * blobs)[..., None]
-        # Stored as its positive and negative parts in uint8: adding one and subtracting the other, both
-        # saturating, is the signed sum clipped to 0..255, at a fraction of the cost of a signed add.
-        bank = np.clip(np.rint(field * self.sigma), -MAX_STEP, MAX_STEP)
-        bank = np.repeat(bank, channels, axis=-1) if len(shape) == 3 else bank[..., 0]
-        self._up = np.maximum(bank, 0).astype(np.uint8)
-        self._down = np.maximum(-bank, 0).astype(np.uint8)
+        )[:, :h, :w]
+        blobs *= COARSE_SHARE / max(float(blobs.std()), 1e-6)
+        if face is not None:
+            blobs[:, face] = 0.0
+        self._fine = self._signed(fine, shape)
+        self._blobs = self._signed(blobs, shape)
         self._shape = (h, w)
         self._last = -1
+
+    def _signed(self, field: np.ndarray, shape: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
+        """Grain fields as their positive and negative parts in uint8: adding one and subtracting the other,
+        both saturating, is the signed sum clipped to 0..255, at a fraction of the cost of a signed add."""
+        bank = np.clip(np.rint(field * self.sigma), -MAX_STEP, MAX_STEP)[..., None]
+        bank = np.repeat(bank, shape[2], axis=-1) if len(shape) == 3 else bank[..., 0]
+        return np.maximum(bank, 0).astype(np.uint8), np.maximum(-bank, 0).astype(np.uint8)
 
     def add(self, frame: np.ndarray) -> np.ndarray:
         """`frame` (uint8) with this frame's grain, saturating at 0 and 255."""
@@ -82,4 +90,6 @@ class Grain:
         dy, dx = (int(v) for v in self._rng.integers(PAD_PX, size=2))
         h, w = self._shape
         window = (k, slice(dy, dy + h), slice(dx, dx + w))
-        return cv2.subtract(cv2.add(frame, self._up[window]), self._down[window])
+        (fine_up, fine_down), (blob_up, blob_down) = self._fine, self._blobs
+        frame = cv2.subtract(cv2.add(frame, fine_up[window]), fine_down[window])
+        return cv2.subtract(cv2.add(frame, blob_up[k]), blob_down[k])

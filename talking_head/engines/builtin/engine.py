@@ -19,14 +19,15 @@ from ...options import TalkOptions
 from ...settings import Settings
 from ...speech import Speech
 from ..framing import Framing, frame_face
-from .closed_mouth import close_seam
+from .closed_mouth import close_seam, closing_points, lip_edges
 from .deform import Deformer
 from .grain import Grain, noise_sigma
 from .mesh import Mesh, build_mesh
 from .mouth import MouthPainter
 from .warp import Warper
 
-CLOSE_FIRST_MAX_SMILE = 0.5  # photos smiling more than this keep their teeth and press their lips over them
+CLOSE_FIRST_MAX_SMILE = 0.5  # photos smiling more than this keep their teeth and press their lips over them,
+GRIN_MAX_GAP_IOD = 0.25  # unless the jaw is open too (lips this far apart): then the grin closes first as well
 
 
 @dataclass
@@ -68,10 +69,13 @@ class BuiltinEngine:
         blendshapes = getattr(face, "blendshapes", None)
         grain = Grain(framing.image.shape, noise_sigma(framing.image), options.seed)
         mesh, deformer, warper = _parts(framing, blendshapes)
-        if deformer.photo.parted and deformer.photo.smile < CLOSE_FIRST_MAX_SMILE:
+        photo = deformer.photo
+        if photo.parted and (photo.smile < CLOSE_FIRST_MAX_SMILE or photo.gap_iod > GRIN_MAX_GAP_IOD):
             # Lips apart in the photo: close them first, so that the mouth opens from closed. A broad
             # grin keeps its own teeth instead (its lips press together over them, `Deformer`).
-            points = deformer.positions(MotionTrack.at_rest(1, options.fps).frame(0))
+            framing = replace(framing, landmarks=lip_edges(framing.image, framing.landmarks))
+            mesh, deformer, warper = _parts(framing, blendshapes)
+            points = closing_points(deformer)
             landmarks = framing.landmarks.copy()
             landmarks[:, :2] = points[: len(landmarks)]
             closed = close_seam(_warped(framing.image, warper, points), landmarks, deformer.frame.iod)

@@ -17,7 +17,7 @@ import cv2
 import numpy as np
 
 from ...face import regions
-from .deform import EXPRESSIONS, LIP_GAP_IOD, Deformer, expression_bases
+from .deform import JAW_ACROSS_SHARE, PRESS_FALLOFF_IOD, RING_EXPRESSION_SHARE, Deformer
 
 DARK_SHARE = 0.85  # darker than this share of its lip's own brightness: the wet inner side or the cavity
 TEETH_MARGIN = 30.0  # grey levels brighter than its lip, and nearly colourless: a tooth
@@ -25,37 +25,56 @@ TEETH_SATURATION = 90  # of 255 (HSV): teeth are nearly colourless, lips are not
 MAX_ROLL_IN = 0.6  # at most this share of each lip's thickness rolls in
 LIP_LINE_SHADE = 0.22  # where the lips meet, this much darker at the middle of the line
 LIP_LINE_IOD = 0.012  # the line's half width (std of its profile)
+UPPER_LIP_SHARE = 0.1  # of the opening, the upper lip's part in closing it; the jaw and lower lip do the rest
 MESH_POINTS = 468  # the face surface; the iris points do not belong to the lips
 
 
 def closing_points(deformer: Deformer) -> np.ndarray:
     """Mesh points (N, 2) of the photo's face with its mouth closed the way a jaw closes it.
 
-    The jaw comes up by the photo's own opening (the chin and the lower lip with it, the upper lip
-    a little down); what gap is left between the inner lips is pressed shut on their middle line,
-    and the bite lines fold into that line, so the teeth and the cavity are squeezed to nothing.
+    Column by column across the mouth (face-aligned): the upper lip comes down `UPPER_LIP_SHARE` of
+    the opening there, the skin above following over `PRESS_FALLOFF_IOD`; everything between the
+    inner lips (teeth, tongue, cavity, the bite lines) folds onto the line where they meet; the
+    lower lip comes up, whole, by the rest of the opening, and the skin below it passes from the
+    lip's rise to the chin's, which rises with the jaw across its width. One monotone map per column,
+    so nothing folds over.
     """
-    points = deformer.rest[:, :2].copy()
-    points -= deformer.photo.gap_iod / LIP_GAP_IOD * deformer.bases[EXPRESSIONS.index("jaw")]
-    landmarks = deformer.rest[:478].copy()
-    landmarks[:, :2] = points[:478]
+    mesh, frame = deformer.mesh, deformer.frame
+    rest = deformer.rest[:, :2]
+    face = (mesh.ring_of < 0) & (mesh.head_weight > 0)  # not the rings (they follow the face's edge) nor the anchors
+    local = frame.to_local(rest)
+    u, v = local[:, 0], local[:, 1]
+    corners = list(regions.MOUTH_CORNERS)
+    up, low = regions.LIPS_OUTER_UPPER, regions.LIPS_OUTER_LOWER
     tops, bottoms = list(regions.LIPS_INNER_UPPER[1:-1]), list(regions.LIPS_INNER_LOWER[1:-1])
-    meet = (landmarks[tops, :2] + landmarks[bottoms, :2]) / 2
-    points[:478] += expression_bases(landmarks, meet, deformer.frame, deformer.photo)["press"]
-    # Points inside each lip move between what its outer and inner lines do (the bases move the
-    # lines; left alone, a lip's inner rows would be overtaken by its edges and fold).
-    rest = deformer.rest[:478, :2]
-    moved = points[:478] - rest
-    for inner_ids, outer_ids in (
-        (regions.LIPS_INNER_UPPER, regions.LIPS_OUTER_UPPER),
-        (regions.LIPS_INNER_LOWER, regions.LIPS_OUTER_LOWER),
-    ):
-        inside, share = _lip_interior(rest, inner_ids, outer_ids)
-        for axis in (0, 1):
-            at_outer = _line(np.column_stack([rest[:, 0], moved[:, axis]]), outer_ids, rest[:, 0])
-            at_inner = _line(np.column_stack([rest[:, 0], moved[:, axis]]), inner_ids, rest[:, 0])
-            points[:478][inside, axis] = (rest[:, axis] + at_outer + share * (at_inner - at_outer))[inside]
-    mesh = deformer.mesh
+
+    def line(ids: list[int]) -> np.ndarray:
+        """A lip line across every column, running into the mouth corners at its ends."""
+        knots = [corners[0], *ids, corners[1]]
+        order = np.argsort(u[knots])
+        return np.interp(u, u[knots][order], v[knots][order])
+
+    top, bottom = line(tops), np.maximum(line(bottoms), line(tops))
+    upper_edge, lower_edge = line(list(up[1:-1])), np.maximum(line(list(low[1:-1])), bottom)
+    gap = bottom - top
+    meet = top + UPPER_LIP_SHARE * gap
+    middle = (u[corners[0]] + u[corners[1]]) / 2
+    half_width = max(abs(u[corners[1]] - u[corners[0]]) / 2, 1e-3)
+    jaw = (1 - UPPER_LIP_SHARE) * float(gap.max()) * np.clip(1 - ((u - middle) / (JAW_ACROSS_SHARE * half_width)) ** 2, 0, 1)
+    chin = v[regions.CHIN]
+    ramp = np.clip((v - lower_edge) / np.maximum(chin - lower_edge, 1e-3), 0, 1)
+    ramp = ramp * ramp * (3 - 2 * ramp)
+    lip_rise = (1 - UPPER_LIP_SHARE) * gap
+    above = UPPER_LIP_SHARE * gap * np.exp(-(np.maximum(upper_edge - v, 0) ** 2) / (2 * PRESS_FALLOFF_IOD**2))
+    below = -(lip_rise + (jaw - lip_rise) * ramp)
+    shift = np.where(v <= top, above, np.where(v < bottom, meet - v, below))
+    move = np.zeros_like(rest)
+    move[face] = frame.to_pixels(np.column_stack([np.zeros(face.sum()), shift[face]]))
+    rings = ~face & (mesh.head_weight > 0)
+    move[rings] = RING_EXPRESSION_SHARE * mesh.head_weight[rings, None] * move[mesh.ring_of[rings]]
+    points = rest + move
+    # Paired inner points a pixel or two apart along the line meet, and the bite lines with them.
+    points[tops] = points[bottoms] = (points[tops] + points[bottoms]) / 2
     points[mesh.bite_upper[1:-1]] = points[tops]
     points[mesh.bite_lower[1:-1]] = points[bottoms]
     return points
@@ -137,7 +156,7 @@ def _lip_interior(xy: np.ndarray, inner_ids: tuple[int, ...], outer_ids: tuple[i
     line_i = np.interp(xy[:, 0], inner[order, 0], inner[order, 1])
     span = line_i - line_o
     share = (xy[:, 1] - line_o) / np.where(np.abs(span) > 0.5, span, np.inf)
-    x_min, x_max = inner[order[[0, -1]], 0]
+    x_min, x_max = sorted(xy[[outer_ids[0], outer_ids[-1]], 0])
     inside = (share > 0.02) & (share <= 1.001) & (xy[:, 0] > x_min) & (xy[:, 0] < x_max)
     inside[list(outer_ids)] = False
     inside[MESH_POINTS:] = False

@@ -24,9 +24,10 @@ from .deform import Deformer
 from .grain import Grain, noise_sigma
 from .mesh import Mesh, build_mesh
 from .mouth import MouthPainter
+from .photo_mouth import PhotoMouth
 from .warp import Warper
 
-CLOSE_FIRST_MAX_SMILE = 0.5  # photos smiling more than this keep their teeth and press their lips over them,
+CLOSE_FIRST_MAX_SMILE = 0.5  # photos smiling more than this keep their teeth and press their lips over them
 GRIN_MAX_GAP_IOD = 0.25  # unless the jaw is open too (lips this far apart): then the grin closes first as well
 
 
@@ -68,19 +69,19 @@ class BuiltinEngine:
         framing = frame_face(face, options.size)
         blendshapes = getattr(face, "blendshapes", None)
         grain = Grain(framing.image.shape, noise_sigma(framing.image), options.seed)
-        mesh, deformer, warper = _parts(framing, blendshapes)
-        photo = deformer.photo
+        photo = PhotoMouth.of(framing.landmarks, blendshapes)
         if photo.parted and (photo.smile < CLOSE_FIRST_MAX_SMILE or photo.gap_iod > GRIN_MAX_GAP_IOD):
-            # Lips apart in the photo: close them first, so that the mouth opens from closed. A broad
-            # grin keeps its own teeth instead (its lips press together over them, `Deformer`).
+            # Lips apart in the photo: close them first (`closed_mouth`), so that the mouth opens from
+            # closed. A broad grin with its jaw shut keeps its own teeth instead (its lips press
+            # together over them, `Deformer`).
             framing = replace(framing, landmarks=lip_edges(framing.image, framing.landmarks))
-            mesh, deformer, warper = _parts(framing, blendshapes)
+            _, deformer, warper = _parts(framing, blendshapes)
             points = closing_points(deformer)
             landmarks = framing.landmarks.copy()
             landmarks[:, :2] = points[: len(landmarks)]
             closed = close_seam(_warped(framing.image, warper, points), landmarks, deformer.frame.iod)
             framing = replace(framing, image=closed, landmarks=landmarks)
-            mesh, deformer, warper = _parts(framing, blendshapes)
+        mesh, deformer, warper = _parts(framing, blendshapes)
         mouth = MouthPainter(framing.image, framing.landmarks, deformer.frame.iod, mesh)
         return Prepared(framing, mesh, deformer, warper, mouth, grain)
 

@@ -1,14 +1,15 @@
 """A photo with parted lips, brought to a closed, relaxed mouth before anything moves.
 
-An open-mouthed photo (a frame taken mid-word, a laugh) would otherwise keep its opening. So the
-face is warped once to its rest pose the way a jaw closes it: the chin and the lower lip come up by
-the photo's own opening, whole lips keeping their thickness, and what lay between the lips (teeth,
-tongue, the dark cavity) is squeezed to nothing on the line where the lips meet. An open lip shows
-its darker, wet inner side, which rolls in when lips close: on each column the lips are drawn in
-from their outer edges down to where their own colour begins, so that inner band (and any teeth
-left on the line) goes too, and a thin soft lip line is shaded where they meet. That closed photo
-becomes the photo every frame is warped from: it opens from closed, with the painted interior,
-like any closed-mouthed photo.
+An open-mouthed photo (a frame taken mid-word, a laugh) would otherwise keep its opening. It is
+warped once to its rest pose the way a jaw closes a mouth (`closing_points`): the lower lip comes up
+whole by the photo's own opening, the chin rises with the jaw, the upper lip comes down a little,
+and everything between the lips (teeth, tongue, cavity) is folded onto the line where they meet.
+The landmarker puts an open mouth's inner lip line on the teeth or inside the lip's darker, wet
+inner side, which rolls in when lips close, so that line is first moved out to where each lip's own
+colour begins (`lip_edges`): what lay inside it folds away too. A soft lip line is shaded where the
+lips meet (`close_seam`). That closed photo becomes the photo every frame is warped from: it opens
+from closed, with the painted interior, like any closed-mouthed photo; a grin becomes a closed-lip
+smile.
 """
 
 from __future__ import annotations
@@ -60,7 +61,11 @@ def closing_points(deformer: Deformer) -> np.ndarray:
     meet = top + UPPER_LIP_SHARE * gap
     middle = (u[corners[0]] + u[corners[1]]) / 2
     half_width = max(abs(u[corners[1]] - u[corners[0]]) / 2, 1e-3)
-    jaw = (1 - UPPER_LIP_SHARE) * float(gap.max()) * np.clip(1 - ((u - middle) / (JAW_ACROSS_SHARE * half_width)) ** 2, 0, 1)
+    jaw = (
+        (1 - UPPER_LIP_SHARE)
+        * float(gap.max())
+        * np.clip(1 - ((u - middle) / (JAW_ACROSS_SHARE * half_width)) ** 2, 0, 1)
+    )
     chin = v[regions.CHIN]
     ramp = np.clip((v - lower_edge) / np.maximum(chin - lower_edge, 1e-3), 0, 1)
     ramp = ramp * ramp * (3 - 2 * ramp)
@@ -147,7 +152,9 @@ def close_seam(image: np.ndarray, landmarks: np.ndarray, iod: float) -> np.ndarr
     return out
 
 
-def _lip_interior(xy: np.ndarray, inner_ids: tuple[int, ...], outer_ids: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
+def _lip_interior(
+    xy: np.ndarray, inner_ids: tuple[int, ...], outer_ids: tuple[int, ...]
+) -> tuple[np.ndarray, np.ndarray]:
     """Which of the points `xy` lie inside one lip, and each one's share of the way from its outer line (0)
     to its inner line (1), column by column."""
     inner = xy[list(inner_ids)]

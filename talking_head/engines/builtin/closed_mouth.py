@@ -18,7 +18,7 @@ import cv2
 import numpy as np
 
 from ...face import regions
-from .deform import JAW_ACROSS_SHARE, PRESS_FALLOFF_IOD, RING_EXPRESSION_SHARE, Deformer
+from .deform import JAW_ACROSS_SHARE, JAW_DROP_IOD, LIP_GAP_IOD, PRESS_FALLOFF_IOD, RING_EXPRESSION_SHARE, Deformer
 
 DARK_SHARE = 0.85  # darker than this share of its lip's own brightness: the wet inner side or the cavity
 TEETH_MARGIN = 30.0  # grey levels brighter than its lip, and nearly colourless: a tooth
@@ -26,6 +26,8 @@ TEETH_SATURATION = 90  # of 255 (HSV): teeth are nearly colourless, lips are not
 MAX_ROLL_IN = 0.6  # at most this share of each lip's thickness rolls in
 LIP_LINE_SHADE = 0.22  # where the lips meet, this much darker at the middle of the line
 LIP_LINE_IOD = 0.012  # the line's half width (std of its profile)
+CHIN_ROOM_SHARE = 0.5  # of the picture's room below the chin, at most this much is the chin's rise
+CORNER_LIFT = 0.7  # share of their drop below the closed line's middle that the mouth corners come up
 UPPER_LIP_SHARE = 0.1  # of the opening, the upper lip's part in closing it; the jaw and lower lip do the rest
 MESH_POINTS = 468  # the face surface; the iris points do not belong to the lips
 
@@ -61,11 +63,13 @@ def closing_points(deformer: Deformer) -> np.ndarray:
     meet = top + UPPER_LIP_SHARE * gap
     middle = (u[corners[0]] + u[corners[1]]) / 2
     half_width = max(abs(u[corners[1]] - u[corners[0]]) / 2, 1e-3)
-    jaw = (
-        (1 - UPPER_LIP_SHARE)
-        * float(gap.max())
-        * np.clip(1 - ((u - middle) / (JAW_ACROSS_SHARE * half_width)) ** 2, 0, 1)
-    )
+    # The chin rises by what our own opening drops it for this gap, so that opening to the photo's gap
+    # gives back about the photo's face.
+    across = np.clip(1 - ((u - middle) / (JAW_ACROSS_SHARE * half_width)) ** 2, 0, 1)
+    # A chin at the edge of the picture has no neck below it to show: it rises no more than a share of
+    # the room below it (the skin between lip and chin takes the rest).
+    room = (mesh.roi[3] - rest[regions.CHIN, 1]) / frame.iod
+    jaw = min(JAW_DROP_IOD / LIP_GAP_IOD * float(gap.max()), CHIN_ROOM_SHARE * room) * across
     chin = v[regions.CHIN]
     ramp = np.clip((v - lower_edge) / np.maximum(chin - lower_edge, 1e-3), 0, 1)
     ramp = ramp * ramp * (3 - 2 * ramp)
@@ -73,6 +77,14 @@ def closing_points(deformer: Deformer) -> np.ndarray:
     above = UPPER_LIP_SHARE * gap * np.exp(-(np.maximum(upper_edge - v, 0) ** 2) / (2 * PRESS_FALLOFF_IOD**2))
     below = -(lip_rise + (jaw - lip_rise) * ramp)
     shift = np.where(v <= top, above, np.where(v < bottom, meet - v, below))
+    # An open mouth's corners sit low, about level with the middle of the opening; a closed, relaxed
+    # mouth's line is nearly level: corners below the middle of the closed line come up, and the lips
+    # near them (a grin's corners are high already and stay).
+    centre = float(np.interp(middle, np.sort(u[tops]), meet[tops][np.argsort(u[tops])]))
+    drop = max(float(v[corners].mean()) - centre, 0.0)
+    beyond = np.maximum(np.abs(u - middle) - half_width, 0)
+    near_line = np.exp(-((v - meet) ** 2 + beyond**2) / (2 * PRESS_FALLOFF_IOD**2))
+    shift -= CORNER_LIFT * drop * (1 - gap / max(float(gap.max()), 1e-6)) * near_line
     move = np.zeros_like(rest)
     move[face] = frame.to_pixels(np.column_stack([np.zeros(face.sum()), shift[face]]))
     rings = ~face & (mesh.head_weight > 0)

@@ -79,9 +79,9 @@ def closing_points(deformer: Deformer) -> np.ndarray:
     shift = np.where(v <= top, above, np.where(v < bottom, meet - v, below))
     # An open mouth's corners sit low, about level with the middle of the opening; a closed, relaxed
     # mouth's line is nearly level: corners below the middle of the closed line come up, and the lips
-    # near them (a grin's corners are high already and stay).
+    # near them; a smiling photo's corners are where its smile puts them, and stay.
     centre = float(np.interp(middle, np.sort(u[tops]), meet[tops][np.argsort(u[tops])]))
-    drop = max(float(v[corners].mean()) - centre, 0.0)
+    drop = max(float(v[corners].mean()) - centre, 0.0) * (1 - deformer.photo.smile)
     beyond = np.maximum(np.abs(u - middle) - half_width, 0)
     near_line = np.exp(-((v - meet) ** 2 + beyond**2) / (2 * PRESS_FALLOFF_IOD**2))
     shift -= CORNER_LIFT * drop * (1 - gap / max(float(gap.max()), 1e-6)) * near_line

@@ -23,6 +23,7 @@ CROP_HALF_WIDTH_IOD = 1.2
 CROP_TOP_IOD, CROP_BOTTOM_IOD = 0.35, 2.25
 DESCRIPTORS = ("opening", "width", "rounding", "jaw", "teeth", "nose_x", "nose_y")
 SHAPE = slice(0, 5)  # the descriptors of the mouth itself; the last two say how the head is turned
+TURN = slice(5, 7)  # the nose offset: how the head is turned (left-right) and tilted (up-down)
 
 
 def similarity(source: np.ndarray, target: np.ndarray) -> np.ndarray:
@@ -146,5 +147,10 @@ def descriptors(points: np.ndarray, crop: np.ndarray | None, iod_px: float) -> n
         inner = np.vstack([p[list(regions.LIPS_INNER_UPPER)], p[list(regions.LIPS_INNER_LOWER)][::-1]])
         luma = crop.astype(np.float32) @ np.array([0.299, 0.587, 0.114], np.float32)
         teeth, _ = _polygon_mean(luma, inner)
-    nose = (p[regions.NOSE_TIP] - p[SUBNASALE]) / iod_px
+    nose = head_turn(points, iod_px)
     return np.array([opening, width, rounding, jaw, teeth, nose[0], nose[1]], np.float32)
+
+
+def head_turn(points: np.ndarray, iod_px: float) -> np.ndarray:
+    """The nose tip's offset from where the nose meets the lip, in IOD: how the head is turned and tilted."""
+    return (points[regions.NOSE_TIP, :2] - points[SUBNASALE, :2]) / iod_px

@@ -17,7 +17,7 @@ import cv2
 import numpy as np
 
 from ...avatar import Avatar
-from ...avatar.canonical import apply, invert, mouth_mask_polygon
+from ...avatar.canonical import SUBNASALE, apply, head_turn, invert, mouth_mask_polygon
 from ...errors import EngineError
 from ...motion.track import MotionTrack
 from ...options import TalkOptions
@@ -30,6 +30,8 @@ from .selection import select_samples
 FEATHER_IOD = 0.06  # the mask's edge is softened over about this width before blending
 MASK_FLOOR = 0.002  # mask values under this change nothing worth drawing
 BLEND_ROOM_PX = 8  # beyond the mask's reach, for the blend's widest band to fade out
+# Under the nose on the face's midline (subnasale, top of the philtrum): the lower face hangs from here.
+NOSE_BASE = (SUBNASALE, 164)
 
 
 @dataclass
@@ -83,8 +85,7 @@ class FootageEngine:
         turn = np.full((len(bases), 2), np.nan)
         for t, b in enumerate(bases):
             if int(b) in fits:
-                points = apply(fits[int(b)], avatar.landmarks[b])
-                turn[t] = (points[1] - points[2]) / avatar.iod
+                turn[t] = head_turn(apply(fits[int(b)], avatar.landmarks[b]), avatar.iod)
         rms = frame_rms(speech.audio_16k, motion.fps, motion.n_frames)
         samples = select_samples(avatar.bank, motion, turn, rms)
         for t, b in enumerate(bases):
@@ -110,13 +111,19 @@ def compose(avatar: Avatar, frame: np.ndarray, base: int, to_canonical: np.ndarr
     crop = bank.sample(sample)
     iod = canonical.iod_px
     base_points = apply(to_canonical, avatar.landmarks[base])
+    # The eyes and upper face place both heads alike, but a head turned (or tilted) otherwise than the sample's
+    # carries its mouth and chin off to one side of them (they stand in front of the eyes): the sample is
+    # moved so that it hangs from the base's own nose, or the mouth sits beside the face's midline.
+    shift = base_points[list(NOSE_BASE)].mean(axis=0) - bank.points[sample][list(NOSE_BASE)].mean(axis=0)
     mask = np.zeros((canonical.height, canonical.width), np.uint8)
-    for points in (bank.points[sample], base_points):
+    for points in (bank.points[sample] + shift, base_points):
         cv2.fillPoly(mask, [np.round(mouth_mask_polygon(points, iod)).astype(np.int32)], 255)
     sigma = FEATHER_IOD * iod
-    # Keep the softened mask inside the crop: its border is no edge of the face.
+    # Keep the softened mask inside the (moved) crop: its border is no edge of the face.
     inner = max(1, int(2 * sigma))
-    mask[:inner], mask[-inner:], mask[:, :inner], mask[:, -inner:] = 0, 0, 0, 0
+    left, top = np.maximum(0, np.ceil(shift)).astype(int) + inner
+    right, bottom = np.maximum(0, np.ceil(-shift)).astype(int) + inner
+    mask[:top], mask[mask.shape[0] - bottom :], mask[:, :left], mask[:, mask.shape[1] - right :] = 0, 0, 0, 0
     soft = cv2.GaussianBlur(mask.astype(np.float32) / 255, (0, 0), sigma)
 
     to_image = invert(to_canonical)
@@ -136,7 +143,9 @@ def compose(avatar: Avatar, frame: np.ndarray, base: int, to_canonical: np.ndarr
     shifted = to_image.copy()
     shifted[:, 2] -= (x0, y0)
     size = (x1 - x0, y1 - y0)
-    warped = cv2.warpAffine(crop, shifted, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    moved = shifted.copy()
+    moved[:, 2] += shifted[:, :2] @ shift
+    warped = cv2.warpAffine(crop, moved, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
     weight = cv2.warpAffine(soft, shifted, size, flags=cv2.INTER_LINEAR, borderValue=0)
     region = frame[y0:y1, x0:x1].astype(np.float32)
     sample_rgb = match_colour(warped.astype(np.float32), region, weight)

@@ -17,7 +17,10 @@ from ...avatar.canonical import SHAPE, TURN
 from ...motion.track import MotionTrack
 
 CANDIDATES = 24  # samples per frame, by target cost (plus the successors of the previous frame's)
-W_OPENING, W_WIDTH, W_TURN = 3.0, 0.35, 0.3
+W_OPENING, W_WIDTH = 3.0, 0.35
+# A mouth from a head turned otherwise than the base frame's sits on it at an angle that the tracker (and the eye)
+# reads as parted lips or a crooked mouth; at 0.3 the live avatar's idle mouth kept such samples rather than cut.
+W_TURN = 0.6
 W_PRESSED = 4.0  # lips pressed (p, b, m): the opening must be closed
 # The opening's cost is scaled by the spread of all the footage's openings, so a sample just parted (0.02 IOD)
 # costs a closed target almost nothing; where the lips must meet, a sample whose lips do not pays this extra.

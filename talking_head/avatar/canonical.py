@@ -21,8 +21,11 @@ SUBNASALE = 2  # where the nose meets the upper lip
 # The crop, in IOD, around the midpoint of the eyes: wide enough for both cheeks, tall to below the chin.
 CROP_HALF_WIDTH_IOD = 1.2
 CROP_TOP_IOD, CROP_BOTTOM_IOD = 0.35, 2.25
+CHIN_PUSH_IOD = 0.12  # the mask reaches this far below the chin
+SIDE_PULL_IOD = 0.06  # and stays this far inside the face's edge at the sides
 DESCRIPTORS = ("opening", "width", "rounding", "jaw", "teeth", "nose_x", "nose_y")
 SHAPE = slice(0, 5)  # the descriptors of the mouth itself; the last two say how the head is turned
+TURN = slice(5, 7)  # the nose offset: how the head is turned (left-right) and tilted (up-down)
 
 
 def similarity(source: np.ndarray, target: np.ndarray) -> np.ndarray:
@@ -96,19 +99,26 @@ class Canonical:
         return cls(data["iod_px"], np.asarray(data["template"], np.float64))
 
 
-def mouth_mask_polygon(points: np.ndarray, iod_px: float) -> np.ndarray:
+def mouth_mask_polygon(points: np.ndarray, iod_px: float, lower: np.ndarray | None = None) -> np.ndarray:
     """The region a sample replaces, in canonical pixels: under the nose, across the cheeks, round the jaw.
 
     The top edge runs just below the nose over the smooth skin of the upper
-    lip and cheeks; the jaw line is pushed outward so that a chin lower or
-    higher than the base frame's is covered.
+    lip and cheeks; the sides run just inside the face's edge, over the
+    cheeks (outside it is hair or background, which the sample's frame shows
+    elsewhere); round the chin the edge is pushed down so that a chin lower
+    or higher than the base frame's is covered. `lower`: the landmarks of a
+    second face (the sample laid on this one) whose jaw, where it hangs lower, is covered too.
     """
     jaw = points[list(JAW), :2].astype(np.float64)
+    if lower is not None:
+        jaw[:, 1] = np.maximum(jaw[:, 1], lower[list(JAW), 1])
     centre = points[[regions.INNER_LIP_TOP, regions.INNER_LIP_BOTTOM], :2].mean(axis=0)
     outward = jaw - centre
     outward /= np.maximum(np.linalg.norm(outward, axis=1, keepdims=True), 1e-6)
-    below_mouth = jaw[:, 1] > centre[1]
-    jaw = jaw + outward * (0.12 * iod_px) * below_mouth[:, None]
+    # How much each point of the jaw faces down (the chin: 1) rather than sideways (the cheeks: 0).
+    down = np.clip(outward[:, 1:], 0.0, 1.0)
+    jaw[:, 1:] += CHIN_PUSH_IOD * iod_px * down
+    jaw -= SIDE_PULL_IOD * iod_px * (1 - down) * outward
     # The cheek ends of the jaw come in toward the mouth: the edge stays on the cheek, off the silhouette.
     for end in (0, -1):
         jaw[end] = jaw[end] + 0.25 * (centre - jaw[end])
@@ -146,5 +156,10 @@ def descriptors(points: np.ndarray, crop: np.ndarray | None, iod_px: float) -> n
         inner = np.vstack([p[list(regions.LIPS_INNER_UPPER)], p[list(regions.LIPS_INNER_LOWER)][::-1]])
         luma = crop.astype(np.float32) @ np.array([0.299, 0.587, 0.114], np.float32)
         teeth, _ = _polygon_mean(luma, inner)
-    nose = (p[regions.NOSE_TIP] - p[SUBNASALE]) / iod_px
+    nose = head_turn(points, iod_px)
     return np.array([opening, width, rounding, jaw, teeth, nose[0], nose[1]], np.float32)
+
+
+def head_turn(points: np.ndarray, iod_px: float) -> np.ndarray:
+    """The nose tip's offset from where the nose meets the lip, in IOD: how the head is turned and tilted."""
+    return (points[regions.NOSE_TIP, :2] - points[SUBNASALE, :2]) / iod_px

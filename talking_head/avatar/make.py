@@ -238,8 +238,9 @@ def make_avatar(
         if i not in banked:
             continue
         matrix = canonical.fit(landmarks[i])
+        # Cubic: the crop is resampled once more when drawn, and bilinear twice smooths away skin and lip texture.
         crop = cv2.warpAffine(
-            frame, matrix, (canonical.width, canonical.height), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
+            frame, matrix, (canonical.width, canonical.height), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE
         )
         at = apply(matrix, landmarks[i]).astype(np.float32)
         frames.append(i)

@@ -2,7 +2,7 @@
 
 A real clip's first frame says the clip's own first seconds of sound; the real clip and ours are
 tracked by the same code (`evaluate.tracking`) and compared on head motion, roll, brow motion and
-lip closures. An open-mouthed frame of the clip, as the photo, must close in pauses and on p/b/m.
+lip closures. An open-mouthed frame of a clip, and an open grin, as the photo, must close in pauses and on p/b/m.
 Short clips at 256 px, shared through module fixtures.
 """
 
@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 import soundfile
 
+from talking_head.engines.builtin.photo_mouth import PhotoMouth
 from talking_head.evaluate.decode import iter_frames, read_audio_16k
 from talking_head.evaluate.expression import brow_motion, closures_per_second
 from talking_head.evaluate.frozen import strip_indices, unchanged_share
@@ -20,6 +21,7 @@ from talking_head.evaluate.head import head_motion
 from talking_head.evaluate.lipsync import envelope, lipsync, speech_mask
 from talking_head.evaluate.report import evaluate
 from talking_head.evaluate.tracking import FaceSeries, FaceTracker
+from talking_head.face import analyze_face
 from talking_head.pipeline import TalkOptions, talk
 
 FOOTAGE = Path(__file__).resolve().parents[3] / "shared" / "footage"
@@ -28,6 +30,7 @@ OPEN_CLIP = FOOTAGE / "RD_Radio2_000.mp4"  # talks with its mouth wide open, not
 SECONDS = 5.0
 SIZE = 256
 SHORT_TEXT = "Please bring me the blue bag. Maybe my brother will pay for both of them."
+GRIN_TEXT = "Maybe. Bob will pay."
 
 pytestmark = pytest.mark.skipif(not CLIP.exists(), reason=f"the real footage is not here ({CLIP})")
 
@@ -111,10 +114,28 @@ def test_an_open_mouthed_photo_closes_in_pauses_and_on_bilabials(out, open_clip)
     report = evaluate(video, source=photo, text=SHORT_TEXT)
     mouth, sync = report["mouth"], report["lipsync"]
     assert mouth["open_photo"] > 0.2
-    # The issue asks 0.03: this closed photo reads 0.02-0.04 in its pause from run to run (the tracker on the
-    # inpainted lips, frame by frame 0.02-0.07); before it was closed first it stayed open 0.25.
-    assert mouth["open_silence"] <= 0.06, mouth
+    # Closed first by a jaw that travels the whole opening (`closed_mouth`): 0.008-0.013 in pauses (seeds 0-3;
+    # the inpainted closing before read 0.02-0.04, and before any closing it stayed open 0.25).
+    assert mouth["open_silence"] <= 0.03, mouth
     assert mouth["bilabial_closure_rate"] >= 0.8, mouth
-    # The issue asks 0.6; this photo at 256 px measures 0.58-0.60 from one random draw to the next (a still
-    # mouth scores about 0, one that never closes 0.15): the bar guards against losing the sync, not the last hundredth.
-    assert sync["best_r"] >= 0.55 and abs(sync["best_lag_frames"]) <= 1, sync
+    # The issue asks 0.6; this photo at 256 px measures 0.61-0.69 over seeds 0-3 (0.58-0.60 with the inpainted
+    # closing; a still mouth scores about 0, one that never closes 0.15): 0.58 keeps a margin below what was measured.
+    assert sync["best_r"] >= 0.58 and abs(sync["best_lag_frames"]) <= 1, sync
+
+
+def test_an_open_grin_closes_to_a_closed_lip_smile(out, real):
+    # Laughing mid-word, teeth bared and jaw dropped: a grin used to skip the closing and keep its opening
+    # (this photo: 0.28-0.30 IOD in pauses, p/b/m 0, r 0.21-0.30).
+    index = int(np.nanargmax(real["opening"]))
+    photo = _photo(out, real, index, "grin.png")
+    face = analyze_face(photo)
+    assert PhotoMouth.of(face.landmarks, face.blendshapes).gap_iod > 0.3 and face.blendshapes["mouthSmileLeft"] > 0.5
+    video = out / "grin.mp4"
+    talk(text=GRIN_TEXT, image=photo, output=video, options=TalkOptions(size=SIZE))
+    report = evaluate(video, source=photo, text=GRIN_TEXT)
+    mouth, sync = report["mouth"], report["lipsync"]
+    # Measured (seeds 0-2): 0.003-0.006 in pauses, p/b/m 1.0, r 0.81-0.82, speech 0.055-0.064 over silence.
+    assert mouth["open_silence"] <= 0.03, mouth
+    assert mouth["bilabial_closure_rate"] >= 0.8, mouth
+    assert mouth["open_speech"] - mouth["open_silence"] >= 0.03, mouth  # and it opens again to speak
+    assert sync["best_r"] >= 0.6 and abs(sync["best_lag_frames"]) <= 1, sync

@@ -19,14 +19,16 @@ from ...options import TalkOptions
 from ...settings import Settings
 from ...speech import Speech
 from ..framing import Framing, frame_face
-from .closed_mouth import close_seam
+from .closed_mouth import close_seam, closing_points, lip_edges
 from .deform import Deformer
 from .grain import Grain, noise_sigma
 from .mesh import Mesh, build_mesh
 from .mouth import MouthPainter
+from .photo_mouth import PhotoMouth
 from .warp import Warper
 
 CLOSE_FIRST_MAX_SMILE = 0.5  # photos smiling more than this keep their teeth and press their lips over them
+GRIN_MAX_GAP_IOD = 0.25  # unless the jaw is open too (lips this far apart): then the grin closes first as well
 
 
 @dataclass
@@ -67,16 +69,19 @@ class BuiltinEngine:
         framing = frame_face(face, options.size)
         blendshapes = getattr(face, "blendshapes", None)
         grain = Grain(framing.image.shape, noise_sigma(framing.image), options.seed)
-        mesh, deformer, warper = _parts(framing, blendshapes)
-        if deformer.photo.parted and deformer.photo.smile < CLOSE_FIRST_MAX_SMILE:
-            # Lips apart in the photo: close them first, so that the mouth opens from closed. A broad
-            # grin keeps its own teeth instead (its lips press together over them, `Deformer`).
-            points = deformer.positions(MotionTrack.at_rest(1, options.fps).frame(0))
+        photo = PhotoMouth.of(framing.landmarks, blendshapes)
+        if photo.parted and (photo.smile < CLOSE_FIRST_MAX_SMILE or photo.gap_iod > GRIN_MAX_GAP_IOD):
+            # Lips apart in the photo: close them first (`closed_mouth`), so that the mouth opens from
+            # closed. A broad grin with its jaw shut keeps its own teeth instead (its lips press
+            # together over them, `Deformer`).
+            framing = replace(framing, landmarks=lip_edges(framing.image, framing.landmarks))
+            _, deformer, warper = _parts(framing, blendshapes)
+            points = closing_points(deformer)
             landmarks = framing.landmarks.copy()
             landmarks[:, :2] = points[: len(landmarks)]
             closed = close_seam(_warped(framing.image, warper, points), landmarks, deformer.frame.iod)
             framing = replace(framing, image=closed, landmarks=landmarks)
-            mesh, deformer, warper = _parts(framing, blendshapes)
+        mesh, deformer, warper = _parts(framing, blendshapes)
         mouth = MouthPainter(framing.image, framing.landmarks, deformer.frame.iod, mesh)
         return Prepared(framing, mesh, deformer, warper, mouth, grain)
 

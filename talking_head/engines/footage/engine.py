@@ -17,7 +17,7 @@ import cv2
 import numpy as np
 
 from ...avatar import Avatar
-from ...avatar.canonical import apply, invert, mouth_mask_polygon
+from ...avatar.canonical import SUBNASALE, apply, head_turn, invert, mouth_mask_polygon
 from ...errors import EngineError
 from ...motion.track import MotionTrack
 from ...options import TalkOptions
@@ -30,6 +30,11 @@ from .selection import select_samples
 FEATHER_IOD = 0.06  # the mask's edge is softened over about this width before blending
 MASK_FLOOR = 0.002  # mask values under this change nothing worth drawing
 BLEND_ROOM_PX = 8  # beyond the mask's reach, for the blend's widest band to fade out
+# Under the nose on the face's midline (subnasale, top of the philtrum): the lower face hangs from here.
+NOSE_BASE = (SUBNASALE, 164)
+# The face's edge at the cheeks, where the jaw begins (moves with the head, hardly with the mouth).
+CHEEK_LEFT, CHEEK_RIGHT = (132, 58), (288, 361)
+MAX_STRETCH = 1.3  # a half face is stretched (or narrowed) across at most this much
 
 
 @dataclass
@@ -83,8 +88,7 @@ class FootageEngine:
         turn = np.full((len(bases), 2), np.nan)
         for t, b in enumerate(bases):
             if int(b) in fits:
-                points = apply(fits[int(b)], avatar.landmarks[b])
-                turn[t] = (points[1] - points[2]) / avatar.iod
+                turn[t] = head_turn(apply(fits[int(b)], avatar.landmarks[b]), avatar.iod)
         rms = frame_rms(speech.audio_16k, motion.fps, motion.n_frames)
         samples = select_samples(avatar.bank, motion, turn, rms)
         for t, b in enumerate(bases):
@@ -107,16 +111,20 @@ def _tracked(avatar: Avatar, frame: int) -> bool:
 def compose(avatar: Avatar, frame: np.ndarray, base: int, to_canonical: np.ndarray, sample: int) -> np.ndarray:
     """`frame` (footage frame `base`) with mouth sample `sample` laid over its lower face."""
     canonical, bank = avatar.canonical, avatar.bank
-    crop = bank.sample(sample)
     iod = canonical.iod_px
     base_points = apply(to_canonical, avatar.landmarks[base])
+    laying = Laying.of(bank.points[sample], base_points)
     mask = np.zeros((canonical.height, canonical.width), np.uint8)
-    for points in (bank.points[sample], base_points):
-        cv2.fillPoly(mask, [np.round(mouth_mask_polygon(points, iod)).astype(np.int32)], 255)
+    polygon = mouth_mask_polygon(base_points, iod, lower=laying.move(bank.points[sample]))
+    cv2.fillPoly(mask, [np.round(polygon).astype(np.int32)], 255)
     sigma = FEATHER_IOD * iod
-    # Keep the softened mask inside the crop: its border is no edge of the face.
-    inner = max(1, int(2 * sigma))
-    mask[:inner], mask[-inner:], mask[:, :inner], mask[:, -inner:] = 0, 0, 0, 0
+    # Keep the softened mask inside the laid crop: its border is no edge of the face.
+    border = max(1, int(2 * sigma))
+    # (The crop's x depends on the base's x alone, its y on the base's y: one row and one column say it all.)
+    source_x, source_y = laying.source(np.arange(canonical.width)[None, :], np.arange(canonical.height)[:, None])
+    inside_x = (source_x >= border) & (source_x <= canonical.width - 1 - border)
+    inside_y = (source_y >= border) & (source_y <= canonical.height - 1 - border)
+    mask[~(inside_y & inside_x)] = 0
     soft = cv2.GaussianBlur(mask.astype(np.float32) / 255, (0, 0), sigma)
 
     to_image = invert(to_canonical)
@@ -133,14 +141,61 @@ def compose(avatar: Avatar, frame: np.ndarray, base: int, to_canonical: np.ndarr
     x0, y0, x1, y1 = max(0, x0), max(0, y0), min(w, x1), min(h, y1)
     if x1 - x0 < 8 or y1 - y0 < 8:
         return frame
-    shifted = to_image.copy()
-    shifted[:, 2] -= (x0, y0)
-    size = (x1 - x0, y1 - y0)
-    warped = cv2.warpAffine(crop, shifted, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-    weight = cv2.warpAffine(soft, shifted, size, flags=cv2.INTER_LINEAR, borderValue=0)
+    # Each pixel of the region, in canonical pixels, then in the sample's crop: one resampling, not two.
+    xs, ys = np.meshgrid(np.arange(x0, x1, dtype=np.float32), np.arange(y0, y1, dtype=np.float32))
+    u = (to_canonical[0, 0] * xs + to_canonical[0, 1] * ys + to_canonical[0, 2]).astype(np.float32)
+    v = (to_canonical[1, 0] * xs + to_canonical[1, 1] * ys + to_canonical[1, 2]).astype(np.float32)
+    crop_x, crop_y = laying.source(u, v)
+    warped = cv2.remap(bank.sample(sample), crop_x, crop_y, cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE)
+    weight = cv2.remap(soft, u, v, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
     region = frame[y0:y1, x0:x1].astype(np.float32)
     sample_rgb = match_colour(warped.astype(np.float32), region, weight)
     blended = multiband(sample_rgb, region, weight)
     out = frame.copy()
     out[y0:y1, x0:x1] = np.clip(blended + 0.5, 0, 255).astype(np.uint8)
     return out
+
+
+@dataclass
+class Laying:
+    """Where a sample's crop lies on a base frame's lower face, both in canonical pixels.
+
+    The eyes and upper face place both heads alike, but a head turned (or
+    tilted) otherwise than the sample's carries its mouth and chin to one side
+    of them (they stand in front of the eyes) and shows one cheek wider than
+    the other. So the sample hangs from the base's own nose, and each half of
+    it is stretched across to the base's cheek on that side; else the mouth
+    sits off the face's midline (the tracker reads such lips as parted) and
+    the jaw's edge runs over hair.
+    """
+
+    base_nose: np.ndarray
+    sample_nose: np.ndarray
+    stretch_left: float  # of the image's left half (x below the nose)
+    stretch_right: float
+
+    @classmethod
+    def of(cls, sample_points: np.ndarray, base_points: np.ndarray) -> Laying:
+        base_nose = base_points[list(NOSE_BASE), :2].mean(axis=0)
+        sample_nose = sample_points[list(NOSE_BASE), :2].mean(axis=0)
+        stretch = {}
+        for side in (CHEEK_LEFT, CHEEK_RIGHT):
+            base_reach = float(base_points[list(side), 0].mean() - base_nose[0])
+            sample_reach = float(sample_points[list(side), 0].mean() - sample_nose[0])
+            ratio = abs(base_reach) / max(abs(sample_reach), 1.0)
+            stretch["left" if sample_reach < 0 else "right"] = float(np.clip(ratio, 1 / MAX_STRETCH, MAX_STRETCH))
+        return cls(base_nose, sample_nose, stretch.get("left", 1.0), stretch.get("right", 1.0))
+
+    def move(self, sample_points: np.ndarray) -> np.ndarray:
+        """The sample's landmarks where they lie on the base."""
+        moved = np.asarray(sample_points[:, :2], np.float64) - self.sample_nose
+        moved[:, 0] *= np.where(moved[:, 0] < 0, self.stretch_left, self.stretch_right)
+        return moved + self.base_nose
+
+    def source(self, u: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The sample crop's pixel under each base point (u, v): the inverse of `move`."""
+        across = np.asarray(u, np.float32) - np.float32(self.base_nose[0])
+        stretch = np.where(across < 0, np.float32(self.stretch_left), np.float32(self.stretch_right))
+        x = np.float32(self.sample_nose[0]) + across / stretch
+        y = np.asarray(v, np.float32) + np.float32(self.sample_nose[1] - self.base_nose[1])
+        return x.astype(np.float32), y.astype(np.float32)

@@ -4,8 +4,9 @@ each frame's mouth is chosen from that frame's motion as it comes.
 A live stream has no whole utterance to select over (text arrives a unit at
 a time, agent audio a few milliseconds at a time), so the choice is the
 cheapest next step of `selection`'s path: the sample whose shape is nearest
-the frame's mouth target, a run of consecutive source frames kept where it
-fits (real coarticulation), a cut costing what it costs there. Between
+the frame's mouth target, from a head turned as the footage frame's is, a
+run of consecutive source frames kept where it fits (real coarticulation), a
+cut costing what it costs there. Between
 units the motion's mouth is closed, so the stream idles on the person's
 own footage with a closed mouth.
 """
@@ -19,7 +20,7 @@ import cv2
 import numpy as np
 
 from ...avatar import Avatar
-from ...avatar.canonical import SHAPE
+from ...avatar.canonical import SHAPE, apply, head_turn
 from ...errors import EngineError
 from ...options import TalkOptions
 from ...settings import Settings
@@ -34,6 +35,8 @@ from .selection import (
     W_OPENING,
     W_PRESSED,
     W_WIDTH,
+    parted_costs,
+    turn_costs,
 )
 
 FULL_JAW = 0.5  # with no utterance to scale by, this jaw opening (of the motion track's 0-1) is a wide mouth
@@ -87,12 +90,14 @@ class LiveFootageEngine:
         bases = avatar.loop.play(avatar.loop.offset + avatar.loop.idle_start, rng)
         return LivePrepared(avatar, width, height, bases, targets)
 
-    def _choose(self, prepared: LivePrepared, pose: dict[str, float]) -> int:
+    def _choose(self, prepared: LivePrepared, pose: dict[str, float], turn: np.ndarray | None) -> int:
+        """The next sample: nearest this pose's mouth on a head turned as `turn` says, a run kept where it fits."""
         bank, t = prepared.avatar.bank, prepared.targets
         jaw = pose.get("jaw", 0.0)
         # Pressed lips (p, b, m) and a jaw at rest (a pause, idling) both want the mouth closed, firmly enough
         # to leave a run of the footage's own speech rather than follow it on.
-        if pose.get("lip_press", 0.0) > 0.5 or jaw <= SPEAKING_JAW:
+        shut = pose.get("lip_press", 0.0) > 0.5 or jaw <= SPEAKING_JAW
+        if shut:
             opening, weight = t["closed"], W_PRESSED
         else:
             opening = t["closed"] + float(np.clip(jaw / FULL_JAW, 0, 1)) * (t["wide"] - t["closed"])
@@ -101,6 +106,10 @@ class LiveFootageEngine:
         width = t["mid"] + (lips * (t["spread"] - t["mid"]) if lips >= 0 else lips * (t["mid"] - t["narrow"]))
         cost = weight * ((bank.descriptor("opening") - opening) / t["spread_opening"]) ** 2
         cost += W_WIDTH * ((bank.descriptor("width") - width) / t["spread_width"]) ** 2
+        if shut:
+            cost += parted_costs(bank)
+        if turn is not None:
+            cost += turn_costs(bank, turn[None])[0]
         previous = prepared.previous
         if previous >= 0:
             shape = bank.shape[:, SHAPE]
@@ -122,9 +131,10 @@ class LiveFootageEngine:
         if base not in prepared.fits:
             tracked = bool(np.isfinite(avatar.landmarks[base, :, :2]).all())
             prepared.fits[base] = avatar.canonical.fit(avatar.landmarks[base]) if tracked else None
-        sample = self._choose(prepared, pose)
-        frame = avatar.frames.get(base)
         fit = prepared.fits[base]
+        turn = None if fit is None else head_turn(apply(fit, avatar.landmarks[base]), avatar.iod)
+        sample = self._choose(prepared, pose, turn)
+        frame = avatar.frames.get(base)
         if fit is not None:
             frame = compose(avatar, frame, base, fit, sample)
         if frame.shape[1] != prepared.width or frame.shape[0] != prepared.height:

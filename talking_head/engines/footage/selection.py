@@ -13,12 +13,19 @@ from __future__ import annotations
 import numpy as np
 
 from ...avatar.bank import MouthBank
-from ...avatar.canonical import SHAPE
+from ...avatar.canonical import SHAPE, TURN
 from ...motion.track import MotionTrack
 
 CANDIDATES = 24  # samples per frame, by target cost (plus the successors of the previous frame's)
-W_OPENING, W_WIDTH, W_TURN = 3.0, 0.35, 0.3
+W_OPENING, W_WIDTH = 3.0, 0.35
+# A mouth from a head turned otherwise than the base frame's sits on it at an angle that the tracker (and the eye)
+# reads as parted lips or a crooked mouth; at 0.3 the live avatar's idle mouth kept such samples rather than cut.
+W_TURN = 0.6
 W_PRESSED = 4.0  # lips pressed (p, b, m): the opening must be closed
+# The opening's cost is scaled by the spread of all the footage's openings, so a sample just parted (0.02 IOD)
+# costs a closed target almost nothing; where the lips must meet, a sample whose lips do not pays this extra.
+LIPS_MEET_IOD = 0.012  # an inner-lip gap up to this is lips together (a closed mouth reads 0.005-0.01)
+PARTED_COST = 2.0
 CLOSED_PERCENTILE, OPEN_PERCENTILE = 2, 85  # the bank's closed and wide-open mouths, as jaw 0 and 1
 CLOSED_JAW = 0.04  # the track's jaw at or under this is lips together
 SPEAKING_JAW = 0.05  # frames with the jaw open more than this are speech
@@ -101,13 +108,27 @@ def target_costs(
     # Lips shut: closed, whatever else the sample offers.
     weight_o = np.where(shut, W_PRESSED, W_OPENING)[:, None]
     cost = weight_o * ((opening[None, :] - target_opening[:, None]) / spread_o) ** 2
+    cost += shut[:, None] * parted_costs(bank)[None, :]
     cost += W_WIDTH * ((width[None, :] - target_width[:, None]) / spread_w) ** 2
     if base_turn is not None:
-        turn = bank.shape[:, 5:7]
-        spread_t = np.maximum(turn.std(axis=0), 1e-3)
-        diff = (turn[None, :, :] - base_turn[:, None, :]) / spread_t
-        cost += W_TURN * np.nan_to_num((diff**2).sum(axis=2), nan=0.0)
+        cost += turn_costs(bank, base_turn)
     return cost
+
+
+def parted_costs(bank: MouthBank) -> np.ndarray:
+    """Per sample: what showing it costs where the lips must meet (0 for the samples whose lips do)."""
+    return PARTED_COST * (bank.descriptor("opening") > LIPS_MEET_IOD)
+
+
+def turn_costs(bank: MouthBank, base_turn: np.ndarray) -> np.ndarray:
+    """(frames, samples) cost of laying each sample on a head turned as `base_turn` (frames, 2) says (NaN: free).
+
+    A mouth from a head turned otherwise shows the lower face from another angle than the upper face's.
+    """
+    turn = bank.shape[:, TURN]
+    spread = np.maximum(turn.std(axis=0), 1e-3)
+    diff = (turn[None, :, :] - np.asarray(base_turn, np.float64)[:, None, :]) / spread
+    return W_TURN * np.nan_to_num((diff**2).sum(axis=2), nan=0.0)
 
 
 def _joins(bank: MouthBank) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

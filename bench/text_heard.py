@@ -39,13 +39,15 @@ SHOWN = [
 
 def hear(text: str) -> tuple[str, list[str]]:
     """(the front end's reading, the words PocketSphinx recognises in the synthesized speech)."""
+    import numpy as np
+
     from talking_head.speech.align import recognize_words
     from talking_head.speech.audio import ANALYSIS_RATE, resample
     from talking_head.speech.text import spoken_text
     from talking_head.speech.tts import synthesize
 
     said = synthesize(text)
-    heard = recognize_words(resample(said.audio, said.sample_rate, ANALYSIS_RATE))
+    heard = recognize_words(np.asarray(resample(said.audio, said.sample_rate, ANALYSIS_RATE)))
     return spoken_text(text), heard.lower().replace(".", "").split()
 
 

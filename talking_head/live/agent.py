@@ -82,8 +82,9 @@ class AgentFrame:
     events: tuple[dict, ...] = ()
 
     def pcm16(self) -> bytes:
-        """The audio as 16-bit little-endian PCM."""
-        return (np.clip(self.audio, -1.0, 1.0) * 32767.0).round().astype("<i2").tobytes()
+        """The audio as 16-bit little-endian PCM: pushed 16-bit samples come back unchanged (the scale they
+        were read at, 32768 to full scale)."""
+        return np.clip(np.round(self.audio * 32768.0), -32768, 32767).astype("<i2").tobytes()
 
 
 class AgentFace:

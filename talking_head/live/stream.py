@@ -65,12 +65,12 @@ def warm_up(voice: str | None, voices_dir: str | None) -> None:
 
 def _with_pause(speech: Speech, seconds: float) -> Speech:
     fade = max(1, int(EDGE_FADE_S * speech.sample_rate))
-    audio = speech.audio.astype(np.float32).copy()
+    audio = np.array(speech.audio, np.float32)  # a unit's: short, read whole
     ramp = np.linspace(0.0, 1.0, min(fade, len(audio)), dtype=np.float32)
     audio[: len(ramp)] *= ramp
     audio[len(audio) - len(ramp) :] *= ramp[::-1]
     audio = np.concatenate([audio, np.zeros(int(seconds * speech.sample_rate), np.float32)])
-    audio_16k = np.concatenate([speech.audio_16k, np.zeros(int(seconds * ANALYSIS_RATE), np.float32)])
+    audio_16k = np.concatenate([np.asarray(speech.audio_16k), np.zeros(int(seconds * ANALYSIS_RATE), np.float32)])
     return replace(speech, audio=audio, audio_16k=audio_16k)
 
 

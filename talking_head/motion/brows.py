@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..speech.audio import ANALYSIS_RATE, frame_rms
+from ..speech.spool import Signal
 from ..speech.timeline import Word
 from .head import SETTLE_S, unit_noise
 
@@ -34,7 +35,7 @@ def _pulse(times: np.ndarray, start: float, end: float) -> np.ndarray:
     return np.sin(pulse * np.pi / 2) ** 2
 
 
-def _word_loudness(words: list[Word], audio_16k: np.ndarray) -> list[float]:
+def _word_loudness(words: list[Word], audio_16k: Signal) -> list[float]:
     out = []
     for w in words:
         chunk = audio_16k[int(w.start * ANALYSIS_RATE) : int(w.end * ANALYSIS_RATE)]
@@ -42,7 +43,7 @@ def _word_loudness(words: list[Word], audio_16k: np.ndarray) -> list[float]:
     return out
 
 
-def loud_stretches(audio_16k: np.ndarray, fps: float, n_frames: int) -> list[Word]:
+def loud_stretches(audio_16k: Signal, fps: float, n_frames: int) -> list[Word]:
     """Without words (a recording read by its sound): the stretches of loudest voice, as unnamed words."""
     from scipy.ndimage import gaussian_filter1d
 
@@ -55,7 +56,7 @@ def loud_stretches(audio_16k: np.ndarray, fps: float, n_frames: int) -> list[Wor
 
 
 def brow_track(
-    words: list[Word], audio_16k: np.ndarray, fps: float, n_frames: int, rng: np.random.Generator | None = None
+    words: list[Word], audio_16k: Signal, fps: float, n_frames: int, rng: np.random.Generator | None = None
 ) -> np.ndarray:
     """Brow raise per frame: 0 rest, 1 a full lift, a little below 0 a slight lowering."""
     rng = rng or np.random.default_rng(0)

@@ -13,6 +13,7 @@ import numpy as np
 from scipy.ndimage import gaussian_filter1d
 
 from ..speech.audio import frame_rms
+from ..speech.spool import Signal
 
 # Fitted (docs/motion.md): the real pose's autocorrelation halves in ~0.45 s; a Gaussian-smoothed
 # noise halves at 1.67 sigma. A slower drift under it carries posture changes across sentences.
@@ -97,7 +98,7 @@ def speaking(rms: np.ndarray, fps: float) -> np.ndarray:
     return talk
 
 
-def phrase_ends(audio_16k: np.ndarray, fps: float, n_frames: int) -> np.ndarray:
+def phrase_ends(audio_16k: Signal, fps: float, n_frames: int) -> np.ndarray:
     """Times (s) where a phrase ends in a pause."""
     talk = speaking(frame_rms(audio_16k, fps, n_frames).astype(np.float64), fps)
     return (np.flatnonzero((talk[:-1] > 0) & (talk[1:] == 0)) + 1) / fps
@@ -130,7 +131,7 @@ def phrase_targets(talk: np.ndarray, fps: float, rng: np.random.Generator) -> np
 
 
 def head_track(
-    audio_16k: np.ndarray,
+    audio_16k: Signal,
     fps: float,
     n_frames: int,
     pose_style: int,

@@ -86,8 +86,9 @@ class MotionStream:
             # The speech-driven part alone: the same head track with and without the voice
             # (the same random draws), so the idle drift is the stream's, not the unit's.
             style, level = self.options.pose_style, self.options.motion
+            silence = np.zeros(len(speech.audio_16k), np.float32)
             spoken = head_track(speech.audio_16k, self.fps, n, style, np.random.default_rng(seed), level)
-            silent = head_track(np.zeros_like(speech.audio_16k), self.fps, n, style, np.random.default_rng(seed), level)
+            silent = head_track(silence, self.fps, n, style, np.random.default_rng(seed), level)
             for axis in POSE:
                 pose[axis] = (pose[axis] + spoken[axis] - silent[axis]).astype(np.float32)
         self._idling = False

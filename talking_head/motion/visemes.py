@@ -14,6 +14,7 @@ import numpy as np
 from scipy.ndimage import uniform_filter1d
 
 from ..speech.audio import frame_rms
+from ..speech.spool import Signal
 from ..speech.timeline import Phone
 
 ANTICIPATION_S = 0.03  # lips move toward a sound this long before it is heard
@@ -130,7 +131,7 @@ def _syllable_dips(rms: np.ndarray, fps: float) -> np.ndarray:
 
 
 def mouth_track(
-    phones: list[Phone], audio_16k: np.ndarray, fps: float, n_frames: int, loud: float | None = None
+    phones: list[Phone], audio_16k: Signal, fps: float, n_frames: int, loud: float | None = None
 ) -> dict[str, np.ndarray]:
     """Per-frame jaw, lip width, lip press, lip tuck and tongue tip.
 

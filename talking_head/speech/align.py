@@ -23,6 +23,7 @@ import numpy as np
 
 from .audio import ANALYSIS_RATE
 from .sound import read_phones
+from .spool import Signal
 from .timeline import Phone, Word
 from .transcript import spoken_words
 
@@ -226,7 +227,7 @@ def spread_words(words: list[str], start: float, end: float) -> list[Word]:
 
 
 def timeline(
-    audio_16k: np.ndarray, text: str | None, spans: Sequence[tuple[str | None, int, int]]
+    audio_16k: Signal, text: str | None, spans: Sequence[tuple[str | None, int, int]]
 ) -> tuple[list[Word], list[Phone], str]:
     """Words and phones for each span (text, start, end in 16 kHz samples) of the audio.
 

@@ -7,13 +7,16 @@ resampled once to `OUTPUT_RATE`.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
+from typing import overload
 
 import av
 import numpy as np
 
 from ..errors import InputError
 from ..media import MediaKind, open_media
+from .spool import AudioSpool, Signal
 
 ANALYSIS_RATE = 16000  # Hz: PocketSphinx's acoustic model and SadTalker's mel front end
 OUTPUT_RATE = 48000  # Hz: used when a file's own rate is not one AAC carries
@@ -30,33 +33,40 @@ RECORDING = MediaKind(
 )
 
 
-def resample(audio: np.ndarray, from_rate: int, to_rate: int) -> np.ndarray:
+@overload
+def resample(audio: AudioSpool, from_rate: int, to_rate: int) -> AudioSpool: ...
+@overload
+def resample(audio: np.ndarray, from_rate: int, to_rate: int) -> np.ndarray: ...
+def resample(audio: Signal, from_rate: int, to_rate: int) -> Signal:
     """Resample a mono float32 signal with libswresample, a second at a time.
 
     Streaming keeps memory at the size of the output (a ten-minute file does
-    not need float64 copies of itself); the output is aligned to the input.
+    not need float64 copies of itself); a spool is resampled into another
+    spool, a second in memory at a time. The output is aligned to the input.
     """
+    if isinstance(audio, AudioSpool):
+        if from_rate == to_rate:
+            return audio
+        spool = AudioSpool()
+        for piece in _resampled(audio, from_rate, to_rate):
+            spool.append(piece)
+        return spool
     audio = np.ascontiguousarray(audio, dtype=np.float32)
     if from_rate == to_rate:
         return audio
-    resampler = av.AudioResampler(format="flt", layout="mono", rate=to_rate)
     out = np.empty(int(np.ceil(len(audio) * to_rate / from_rate)) + 64, np.float32)
     filled = 0
-
-    def take(frames) -> None:
-        nonlocal filled
-        for frame in frames:
-            samples = frame.to_ndarray().reshape(-1)
-            out[filled : filled + len(samples)] = samples
-            filled += len(samples)
-
-    for start in range(0, len(audio), from_rate):
-        frame = av.AudioFrame.from_ndarray(audio[None, start : start + from_rate], format="flt", layout="mono")
-        frame.sample_rate = from_rate
-        frame.pts = start
-        take(resampler.resample(frame))
-    take(resampler.resample(None))
+    for piece in _resampled(audio, from_rate, to_rate):
+        out[filled : filled + len(piece)] = piece
+        filled += len(piece)
     return out[:filled]
+
+
+def _resampled(audio: Signal, from_rate: int, to_rate: int) -> Iterator[np.ndarray]:
+    resampler = StreamResampler(from_rate, to_rate)
+    for start in range(0, len(audio), from_rate):
+        yield resampler.push(audio[start : start + from_rate])
+    yield resampler.flush()
 
 
 class StreamResampler:
@@ -145,7 +155,7 @@ def read_audio(path: str | Path, max_seconds: float | None = None) -> tuple[np.n
     return audio, rate
 
 
-def frame_rms(audio_16k: np.ndarray, fps: float, n_frames: int) -> np.ndarray:
+def frame_rms(audio_16k: Signal, fps: float, n_frames: int) -> np.ndarray:
     """RMS of the 16 kHz signal over each video frame's interval [i/fps, (i+1)/fps)."""
     edges = np.round(np.arange(n_frames + 1) * (ANALYSIS_RATE / fps)).astype(np.int64)
     edges = np.clip(edges, 0, len(audio_16k))

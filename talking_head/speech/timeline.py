@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-import numpy as np
+from .spool import Signal
 
 
 class WarningCode(StrEnum):
@@ -48,11 +48,13 @@ class Speech:
     `audio` is what the video carries, at `sample_rate` (the voice's or the
     file's own rate); `audio_16k` is the same speech at 16 kHz for analysis
     (alignment, envelopes, neural audio front ends). Both are made here, once.
+    Speech from text is spooled (`AudioSpool`, read by slices), so a long text
+    does not stay in memory; a recording's is in arrays.
     """
 
-    audio: np.ndarray
+    audio: Signal
     sample_rate: int
-    audio_16k: np.ndarray
+    audio_16k: Signal
     words: list[Word] = field(default_factory=list)
     phones: list[Phone] = field(default_factory=list)
     text: str | None = None

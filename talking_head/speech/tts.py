@@ -24,6 +24,7 @@ import numpy as np
 from ..errors import InputError
 from ..options import MAX_SPEED, MIN_SPEED
 from . import ipa
+from .spool import AudioSpool, Signal
 from .text import read_text
 from .timeline import Phone, Word
 from .voice_graph import NoiseInput, patch
@@ -82,9 +83,9 @@ class Voice:
 
 @dataclass
 class Utterance:
-    """Speech for one unit of text: mono float32 audio with its timelines (seconds from its start)."""
+    """Speech for one unit of text (or a whole text, spooled): mono float32 audio with its timelines (seconds)."""
 
-    audio: np.ndarray
+    audio: Signal
     sample_rate: int
     phones: list[Phone]
     words: list[Word]
@@ -305,11 +306,12 @@ def synthesize(
 
     Each unit's spoken reading is what the voice says; its words are timed
     and shown as written. The silence before each unit and its rate (SSML
-    ``<break>``, ``<prosody rate>``) come from the front end.
+    ``<break>``, ``<prosody rate>``) come from the front end. The audio is
+    spooled as each unit is said (`AudioSpool`): memory does not grow with the text.
     """
     loaded = load_voice(voice)
     rate = loaded.sample_rate
-    pieces: list[np.ndarray] = []
+    audio = AudioSpool()
     phones: list[Phone] = []
     words: list[Word] = []
     sentences: list[tuple[str, int, int]] = []
@@ -323,11 +325,11 @@ def synthesize(
             continue  # punctuation only: nothing to say
         pause = round(part.pause_before_s * rate)
         if pause:
-            pieces.append(np.zeros(pause, np.float32))
+            audio.append(np.zeros(pause, np.float32))
             phones.append(Phone("SIL", at / rate, (at + pause) / rate))
             at += pause
         offset = at / rate
-        pieces.append(said.audio)
+        audio.append(said.audio)
         for p in said.phones:
             if p.label == "SIL" and phones and phones[-1].label == "SIL":  # one rest, not three in a row
                 phones[-1] = Phone("SIL", phones[-1].start, p.end + offset)
@@ -337,6 +339,6 @@ def synthesize(
         timed = timed and said.timed
         sentences.append((part.spoken, at, at + len(said.audio)))
         at += len(said.audio)
-    if not pieces:
+    if not len(audio):
         raise InputError(NOTHING_TO_SAY, field="text")
-    return Utterance(np.concatenate(pieces), rate, phones if timed else [], words if timed else [], timed, sentences)
+    return Utterance(audio, rate, phones if timed else [], words if timed else [], timed, sentences)

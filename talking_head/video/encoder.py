@@ -1,7 +1,7 @@
 """Streaming MP4 writer: H.264 yuv420p + AAC, `+faststart`, through PyAV.
 
-Frames arrive one at a time and leave as packets at once; the audio is fed in
-step with the video so the muxer never has to buffer more than a frame's worth.
+Frames arrive one at a time and leave as packets at once; the audio is read and
+fed in step with the video so the muxer never has to buffer more than a frame's worth.
 The file is written under a temporary name and renamed only when complete, so
 a process killed mid-encode leaves nothing under the final name; a write that
 fails (no space left, a read-only folder) removes the partial file and raises
@@ -13,11 +13,15 @@ from __future__ import annotations
 import os
 from fractions import Fraction
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import av
 import numpy as np
 
 from ..errors import OutputError
+
+if TYPE_CHECKING:
+    from ..speech.spool import Signal
 
 VIDEO_CODEC = "libx264"
 AUDIO_CODEC = "aac"
@@ -84,7 +88,7 @@ class VideoWriter:
     any exception the partial file is removed and nothing is left behind.
     """
 
-    def __init__(self, path: str | Path, width: int, height: int, fps: int, audio: np.ndarray, sample_rate: int):
+    def __init__(self, path: str | Path, width: int, height: int, fps: int, audio: Signal, sample_rate: int):
         if width % 2 or height % 2:
             raise ValueError(f"yuv420p needs even frame sizes, got {width}x{height}")
         self.path = Path(path)
@@ -92,7 +96,7 @@ class VideoWriter:
         self.fps = fps
         self.width, self.height = width, height
         self.frames_written = 0
-        self._audio = np.ascontiguousarray(audio, dtype=np.float32)
+        self._audio = audio  # read a frame's worth at a time: a spool stays out of memory
         self._rate = sample_rate
         self._audio_sent = 0
         try:

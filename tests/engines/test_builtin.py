@@ -55,7 +55,8 @@ def test_default_face_long_speech(out):
     assert result.engine == "builtin" and not result.fallback
     assert result.duration_s >= 20
     still = out / "default_still.mp4"
-    talk(text=LONG_TEXT, output=still, options=TalkOptions(still=True))
+    # The tracker's own jitter on a still head: a short video measures it as well as a long one.
+    talk(text=SHORT_TEXT, output=still, options=TalkOptions(still=True))
     still_jitter = evaluate(still)["head"]["jitter_iod"]
     report = evaluate(video, source=DEFAULT_FACE, text=LONG_TEXT)
     judge(report, still_jitter)

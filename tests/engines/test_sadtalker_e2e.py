@@ -27,7 +27,7 @@ def test_say_with_sadtalker_makes_a_valid_mp4(sadtalker_dir, tmp_path):
             "-m",
             "talking_head.cli",
             "say",
-            "Hi there.",
+            "Hi.",  # three frames at FPS: each takes seconds on a CPU
             "--engine",
             "sadtalker",
             "--strict",

@@ -90,6 +90,9 @@ def test_frames_carry_exactly_the_pushed_samples_then_idle_in_silence(speech_16k
     expected = pcm.astype(np.float32) / 32768
     assert np.array_equal(shown[: len(expected)], expected)
     assert not shown[len(expected) :].any() and len(shown) - len(expected) < 16000 // agent.fps
+    # As 16-bit PCM (what the adapters hand on), the bytes pushed come back.
+    segment = [f for f in frames if f.speaking]
+    assert b"".join(f.pcm16() for f in segment)[: 2 * len(pcm)] == pcm.astype("<i2").tobytes()
     end = [e for f in frames for e in f.events if e["type"] == "segment_end"][0]
     assert end["media_s"] == pytest.approx(first.media_s + len(expected) / 16000, abs=1e-3)
     # Every frame carries its share of audio; idle frames after the segment carry silence.

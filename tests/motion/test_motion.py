@@ -100,7 +100,7 @@ def test_mouth_closes_in_silence(speech):
 def test_loudness_scales_the_jaw(speech):
     quiet = speech_from_text("Maybe people will believe me.")
     loud = build_motion(quiet, TalkOptions())
-    quiet.audio_16k = quiet.audio_16k.copy()
+    quiet.audio_16k = np.array(quiet.audio_16k)
     quiet.audio_16k[: len(quiet.audio_16k) // 2] *= 0.3
     softer = build_motion(quiet, TalkOptions())
     half = loud.n_frames // 2

@@ -45,7 +45,7 @@ def test_audio_16k_matches_the_output_audio():
     speech = speech_from_text("A short test of the sample rates.")
     assert speech.sample_rate == 22050
     assert abs(len(speech.audio_16k) / 16000 - speech.duration_s) < 0.01
-    assert speech.audio.dtype == np.float32 and speech.audio_16k.dtype == np.float32
+    assert np.asarray(speech.audio).dtype == np.float32 and np.asarray(speech.audio_16k).dtype == np.float32
 
 
 def test_an_english_recording_without_transcript_is_captioned_from_recognition(human_speech):

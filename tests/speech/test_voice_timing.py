@@ -132,7 +132,7 @@ def test_reading_mouth_shapes_from_the_sound(voices_dir):
     from talking_head.speech.sound import read_phones
 
     speech = speech_from_text(GERMAN, "de_DE-joe-medium", voices_dir=voices_dir)
-    phones = read_phones(speech.audio_16k)
+    phones = read_phones(np.asarray(speech.audio_16k))
     assert phones[0].start == 0 and phones[0].label == "SIL"
     assert all(a.end == pytest.approx(b.start) for a, b in itertools.pairwise(phones))
     assert {p.label for p in phones} <= ARPABET | {"SIL"}

@@ -120,10 +120,11 @@ def compose(avatar: Avatar, frame: np.ndarray, base: int, to_canonical: np.ndarr
     sigma = FEATHER_IOD * iod
     # Keep the softened mask inside the laid crop: its border is no edge of the face.
     border = max(1, int(2 * sigma))
-    source_x, source_y = laying.source(*np.meshgrid(np.arange(canonical.width), np.arange(canonical.height)))
-    inside = (source_x >= border) & (source_x <= canonical.width - 1 - border)
-    inside &= (source_y >= border) & (source_y <= canonical.height - 1 - border)
-    mask[~inside] = 0
+    # (The crop's x depends on the base's x alone, its y on the base's y: one row and one column say it all.)
+    source_x, source_y = laying.source(np.arange(canonical.width)[None, :], np.arange(canonical.height)[:, None])
+    inside_x = (source_x >= border) & (source_x <= canonical.width - 1 - border)
+    inside_y = (source_y >= border) & (source_y <= canonical.height - 1 - border)
+    mask[~(inside_y & inside_x)] = 0
     soft = cv2.GaussianBlur(mask.astype(np.float32) / 255, (0, 0), sigma)
 
     to_image = invert(to_canonical)

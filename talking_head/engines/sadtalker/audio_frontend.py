@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...speech.audio import ANALYSIS_RATE
+from ...speech.spool import Signal
 
 SAMPLE_RATE = ANALYSIS_RATE  # what `Speech.audio_16k` is at, and SadTalker's mel front end expects
 FPS = 25  # SadTalker's own video rate
@@ -94,7 +95,7 @@ def frame_count(n_samples: int) -> int:
     return n_samples // SAMPLES_PER_FRAME
 
 
-def fit_to_frames(wave: np.ndarray, n_frames: int) -> np.ndarray:
+def fit_to_frames(wave: Signal, n_frames: int) -> np.ndarray:
     """Cut or zero-pad the wave to exactly `n_frames` video frames of samples."""
     wanted = n_frames * SAMPLES_PER_FRAME
     return np.pad(wave[:wanted], (0, max(0, wanted - len(wave))))
@@ -120,7 +121,7 @@ class MelWindows:
         return np.ascontiguousarray(self.mel[index].transpose(0, 2, 1), dtype=np.float32)
 
 
-def audio_windows(wave_16k: np.ndarray, n_frames: int | None = None) -> MelWindows:
+def audio_windows(wave_16k: Signal, n_frames: int | None = None) -> MelWindows:
     """16 kHz speech -> its per-frame windows; n_frames defaults to the reference's whole-frame count."""
     n_frames = frame_count(len(wave_16k)) if n_frames is None else n_frames
     return MelWindows(melspectrogram(fit_to_frames(wave_16k, n_frames)), n_frames)

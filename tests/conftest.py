@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -12,6 +13,13 @@ DATA = Path(__file__).parent / "data"
 REPO = Path(__file__).resolve().parents[1]
 SADTALKER_KIT = REPO.parent / "shared" / "sadtalker"
 TORCH_MARK = "pytestmark = pytest.mark.torch"  # how a test module that needs PyTorch says so
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """In each of pytest-xdist's test processes, PyTorch (and OpenMP) use one thread: two processes share the
+    cores, and a thread pool larger than its share waits on its own preempted threads at every barrier."""
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 
 def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:

@@ -75,6 +75,24 @@ def test_full_disk_is_exit_2_on_the_command_line(small_disk, tmp_path):
     assert sorted(p.name for p in small_disk.iterdir()) == ["filler"]
 
 
+def test_a_full_temporary_folder_is_exit_2_naming_it(small_disk, tmp_path):
+    """Speech from text is spooled to the temporary folder: with no room there, say so and where."""
+    (small_disk / "filler").write_bytes(b"\0" * (2 * 1024 * 1024 - 96 * 1024))
+    process = subprocess.Popen(
+        [sys.executable, "-m", "talking_head.cli", "say", LONG, "--size", "128", "-o", str(tmp_path / "talk.mp4")],
+        cwd=tmp_path,
+        env={**os.environ, "TMPDIR": str(small_disk)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    _, err = process.communicate(timeout=300)
+    assert process.returncode == 2, err
+    assert f"no space left in the temporary folder {small_disk}" in err and "TMPDIR" in err, err
+    assert "Traceback" not in err
+    assert not list(tmp_path.glob("*talk*")), "nothing written beside the output"
+
+
 def encoding(output: Path, size: str, cwd: Path) -> subprocess.Popen:
     """`say` started on LONG, returned once encoded frames are in its partial file."""
     partial = output.with_name(f".{output.name}.partial")

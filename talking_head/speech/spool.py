@@ -14,11 +14,14 @@ that needs it whole).
 
 from __future__ import annotations
 
+import errno
 import tempfile
 import threading
 
 import numpy as np
 import numpy.typing as npt
+
+from ..errors import OutputError
 
 SAMPLE = np.dtype(np.float32)
 
@@ -35,7 +38,10 @@ class AudioSpool:
         data = np.ascontiguousarray(samples, SAMPLE).reshape(-1)
         with self._lock:
             self._file.seek(self._samples * SAMPLE.itemsize)
-            self._file.write(data.data.cast("B"))
+            try:
+                self._file.write(data.data.cast("B"))
+            except OSError as exc:
+                raise _spool_error(exc) from exc
             self._samples += len(data)
 
     def __len__(self) -> int:
@@ -56,6 +62,18 @@ class AudioSpool:
     def __array__(self, dtype=None, copy=None) -> np.ndarray:
         whole = self[:]
         return whole if dtype is None else whole.astype(dtype)
+
+
+def _spool_error(exc: OSError) -> OutputError:
+    """The temporary folder refused the speech audio: say where it is and what to do."""
+    folder = tempfile.gettempdir()
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return OutputError(
+            f"no space left in the temporary folder {folder} for the speech audio (about 9 MB a minute of speech). "
+            "Free space there, or set TMPDIR to a folder with room.",
+            reason="no_space",
+        )
+    return OutputError(f"the speech audio cannot be written to the temporary folder {folder}: {exc.strerror}.")
 
 
 Signal = np.ndarray | AudioSpool

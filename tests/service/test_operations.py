@@ -199,7 +199,9 @@ def _pool_process(server) -> int:
 def test_lost_pool_process_job_runs_again(pool, signal_sent):
     """Killed, the process is seen to die; stopped (alive, but no heartbeat), its lease lapses."""
     with pool.server.client() as client:
-        job = client.post("/v1/talks", data={"text": LONG[:150], "size": "256"}).json()["id"]
+        # At 512 px the drawing lasts seconds even on a fast idle machine (at 256 it was once done in 1.5 s,
+        # before the test saw it drawing).
+        job = client.post("/v1/talks", data={"text": LONG[:150], "size": "512"}).json()["id"]
         wait_rendering(client, job)
         os.kill(_pool_process(pool.server), signal_sent)
         record = wait_done(client, job, timeout_s=120)

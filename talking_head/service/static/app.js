@@ -128,20 +128,27 @@ async function explain(response) {
   return label ? `${label}: ${message}` : message;
 }
 
-async function follow(url) {
+// Where a talk's progress is shown (an avatar's build has its own: avatar.js).
+const TALK_VIEW = {
+  progress: "progress", stage: "stage", stages: STAGES, fields: FIELD_NAMES, failed: "The video could not be made.",
+  pollMs: POLL_MS,
+};
+
+// Poll a job (a talk, or an avatar's build) until it is done, showing its progress in `view`'s elements.
+async function follow(url, view = TALK_VIEW) {
   for (;;) {
     const response = await fetch(url, { headers: headers() });
     if (!response.ok) throw new Error(await explain(response));
     const job = await response.json();
-    $("progress").value = job.progress;
-    $("stage").textContent = job.status === "queued" ? "Waiting in the queue…" : (STAGES[job.stage] || "Working…");
+    $(view.progress).value = job.progress;
+    $(view.stage).textContent = job.status === "queued" ? "Waiting in the queue…" : (view.stages[job.stage] || "Working…");
     if (job.status === "done") return job;
     if (job.status === "failed") {
-      const label = FIELD_NAMES[job.error && job.error.field];
-      const message = (job.error && job.error.message) || "The video could not be made.";
+      const label = view.fields[job.error && job.error.field];
+      const message = (job.error && job.error.message) || view.failed;
       throw new Error(label ? `${label}: ${message}` : message);
     }
-    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    await new Promise((resolve) => setTimeout(resolve, view.pollMs));
   }
 }
 

@@ -1,11 +1,13 @@
 // "Use a video of yourself": upload a clip to /v1/avatars, follow the build, then speak with the avatar.
-// Uses headers() and explain() from app.js.
+// Uses headers(), explain() and follow() from app.js.
 "use strict";
 
 (() => {
   const AVATAR_POLL_MS = 700;
   const AVATAR_STAGES = { tracking: "Finding your face in every frame…", "mouth bank": "Cutting out your mouths…",
     "loop plan": "Planning the idle loop…", done: "Done." };
+  const BUILD_VIEW = { progress: "avatar-progress", stage: "avatar-stage", stages: AVATAR_STAGES, fields: {},
+    failed: "The avatar could not be made.", pollMs: AVATAR_POLL_MS };
 
   function usingAvatar() {
     return document.querySelector('input[name="who"]:checked').value === "avatar";
@@ -44,20 +46,6 @@
     }
   }
 
-  async function followBuild(url) {
-    for (;;) {
-      const response = await fetch(url, { headers: headers() });
-      if (!response.ok) throw new Error(await explain(response));
-      const avatar = await response.json();
-      $("avatar-progress").value = avatar.progress;
-      $("avatar-stage").textContent = avatar.status === "queued" ? "Waiting in the queue…"
-        : (AVATAR_STAGES[avatar.stage] || "Working…");
-      if (avatar.status === "done") return avatar;
-      if (avatar.status === "failed") throw new Error((avatar.error && avatar.error.message) || "The avatar could not be made.");
-      await new Promise((resolve) => setTimeout(resolve, AVATAR_POLL_MS));
-    }
-  }
-
   async function makeAvatar() {
     showError("");
     const clip = $("avatar-video").files[0];
@@ -75,7 +63,7 @@
     try {
       const response = await fetch("/v1/avatars", { method: "POST", body: data, headers: headers() });
       if (response.status !== 202) throw new Error(await explain(response));
-      addAvatar(await followBuild((await response.json()).url), true);
+      addAvatar(await follow((await response.json()).url, BUILD_VIEW), true);
       $("avatar-stage").textContent = "Your avatar is ready: type the words and press Generate, or speak live.";
     } catch (error) {
       const offline = error instanceof TypeError;

@@ -76,7 +76,7 @@ class _Progress:
 def execute(job_id: str, store: JobStore, storage: Storage, settings: Settings, worker: str) -> Job | None:
     """Run the job if it still needs running; the finished job, or None when there was nothing to do."""
     try:
-        job = store.claim(job_id, worker, settings.lease_s)
+        job = store.claim(job_id, worker, settings.lease_s, settings.max_attempts)
     except LeaseHeld as exc:
         # A redelivery while the first run is alive, or before its dead worker's lease lapsed:
         # the lease watch hands the job on if that worker is really gone.
@@ -84,6 +84,10 @@ def execute(job_id: str, store: JobStore, storage: Storage, settings: Settings, 
         return None
     if job is None:
         return None
+    if job.status == FAILED:  # its last run was lost; the claim ended it
+        log.warning("job %s failed: %s", job_id, job.error["message"] if job.error else "")
+        notify(job, store, settings)
+        return job
     log.info("job %s started on %s (attempt %d)", job_id, worker, job.attempts)
     try:
         with Heartbeat(store, job_id, worker, settings) as heartbeat:

@@ -121,11 +121,12 @@ class RedisJobStore:
         return self._change(job_id, lambda job: transitions.update(job, changes))
 
     @unavailable
-    def claim(self, job_id: str, worker: str, lease_s: float) -> Job | None:
+    def claim(self, job_id: str, worker: str, lease_s: float, max_attempts: int) -> Job | None:
         """Mark the job running on `worker` and hold its lease for `lease_s`.
 
         None when the job is finished or deleted; `LeaseHeld` when another
-        worker still holds it (a redelivery while the first run is alive).
+        worker still holds it (a redelivery while the first run is alive); the
+        job failed (`transitions.claim`) when its last of `max_attempts` runs was lost.
         """
         lease = lease_key(job_id)
         if not self._redis.set(lease, worker, nx=True, px=lease_ms(lease_s)):
@@ -133,8 +134,8 @@ class RedisJobStore:
                 raise LeaseHeld(max(0.0, self._redis.pttl(lease) / 1000))
             self._redis.pexpire(lease, lease_ms(lease_s))
         # The lease key settled who may run it: the record's own lease is the key's, for readers.
-        claimed = self._change(job_id, lambda job: transitions.claim(job, worker, lease_s, time.time()))
-        if claimed is None:
+        claimed = self._change(job_id, lambda job: transitions.claim(job, worker, lease_s, max_attempts, time.time()))
+        if claimed is None or claimed.status != RUNNING:
             self._redis.delete(lease)
         return claimed
 

@@ -103,17 +103,18 @@ class SqliteJobStore:
         """Change fields of an unfinished job; None if it is gone or already finished."""
         return self._change(job_id, lambda job: transitions.update(job, changes))
 
-    def claim(self, job_id: str, worker: str, lease_s: float) -> Job | None:
+    def claim(self, job_id: str, worker: str, lease_s: float, max_attempts: int) -> Job | None:
         """Mark the job running on `worker`, holding its lease for `lease_s`.
 
-        None when it is finished or deleted; `LeaseHeld` while another worker's lease lasts.
+        None when it is finished or deleted; `LeaseHeld` while another worker's lease lasts; the job
+        failed (`transitions.claim`) when its last of `max_attempts` runs was lost.
         """
 
         def start(job: Job) -> dict | None:
             now = time.time()
             if transitions.held_by_other(job, worker, lease_lapsed(job, now)):
                 raise LeaseHeld((job.lease_until or now) - now)  # rolls the transaction back
-            return transitions.claim(job, worker, lease_s, now)
+            return transitions.claim(job, worker, lease_s, max_attempts, now)
 
         return self._change(job_id, start)
 

@@ -48,11 +48,16 @@ def held_by_other(job: Job, worker: str, lapsed: bool) -> bool:
     return job.status == RUNNING and job.worker != worker and not lapsed
 
 
-def claim(job: Job, worker: str, lease_s: float, now: float) -> dict | None:
+def claim(job: Job, worker: str, lease_s: float, max_attempts: int, now: float) -> dict | None:
     """`worker` starts a run of the job (one more attempt) and holds its lease for `lease_s`; None when
-    the job is finished. The caller has checked `held_by_other` first."""
+    the job is finished. The caller has checked `held_by_other` first.
+
+    A job still marked running here lost its last run (a redelivery reached a worker before the lease
+    watch did): that run counts, so after `max_attempts` of them the claim fails the job instead."""
     if job.status not in UNFINISHED:
         return None
+    if job.status == RUNNING and job.attempts >= max_attempts:
+        return hand_back(job, True, max_attempts, now)
     return {
         "status": RUNNING,
         "worker": worker,

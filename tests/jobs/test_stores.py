@@ -20,6 +20,7 @@ QUEUE_SIZE = 16
 PROCESSES, THREADS = 3, 10  # 30 callers at the same moment, as from three API processes or workers
 LEASE_S = 0.4
 LAPSE_S = LEASE_S + 0.3  # long enough for a lease to run out, on any clock
+ATTEMPTS = 2
 
 
 def _open(kind: str, where: str):
@@ -63,7 +64,7 @@ class _Claim:
         self.job_id = job_id
 
     def __call__(self, store, index):
-        job = store.claim(self.job_id, f"w{multiprocessing.current_process().pid}/{index}", 30)
+        job = store.claim(self.job_id, f"w{multiprocessing.current_process().pid}/{index}", 30, ATTEMPTS)
         return job.worker if job else None
 
 
@@ -110,8 +111,8 @@ class TestStoreContract:
         jobs = [_job(created_at=1000.0 + i) for i in range(6)]
         for job in reversed(jobs):
             store.add(job)
-        store.claim(jobs[1].id, "w/1", 30)
-        store.claim(jobs[2].id, "w/2", 30)
+        store.claim(jobs[1].id, "w/1", 30, ATTEMPTS)
+        store.claim(jobs[2].id, "w/2", 30, ATTEMPTS)
         store.finish(jobs[3].id, DONE)
         store.finish(jobs[4].id, FAILED, error={"code": "x", "message": "y", "field": None})
         counts = {status: store.count(status) for status in (QUEUED, RUNNING, DONE, FAILED)}
@@ -125,7 +126,7 @@ class TestStoreContract:
         assert store.add(_job(status=DONE, finished_at=5.0), queue_limit=2), "a finished job takes no place"
         assert store.count(QUEUED) == 2 and store.count(DONE) == 1
         running = store.unfinished()[0]
-        store.claim(running, "w/1", 30)
+        store.claim(running, "w/1", 30, ATTEMPTS)
         assert store.add(_job(), queue_limit=2), "a claimed job left the queue"
 
     def test_update_only_while_unfinished(self, store):
@@ -144,7 +145,7 @@ class TestStoreContract:
         store.add(job)
         store.update(job.id, progress=30, stage="speech")
         before = time.time()
-        claimed = store.claim(job.id, "w/1", 30)
+        claimed = store.claim(job.id, "w/1", 30, ATTEMPTS)
         assert (claimed.status, claimed.worker, claimed.attempts, claimed.progress, claimed.stage) == (
             RUNNING,
             "w/1",
@@ -155,10 +156,10 @@ class TestStoreContract:
         assert before <= claimed.started_at <= time.time()
         assert claimed.lease_until == pytest.approx(claimed.started_at + 30, abs=0.5)
         assert store.get(job.id).to_dict() == claimed.to_dict()
-        again = store.claim(job.id, "w/1", 30)  # the same worker's redelivery: a new attempt
+        again = store.claim(job.id, "w/1", 30, ATTEMPTS)  # the same worker's redelivery: a new attempt
         assert again.attempts == 2
         with pytest.raises(LeaseHeld) as held:
-            store.claim(job.id, "w/2", 30)
+            store.claim(job.id, "w/2", 30, ATTEMPTS)
         assert 25 < held.value.ttl_s <= 30
         assert store.get(job.id).worker == "w/1"
 
@@ -166,15 +167,15 @@ class TestStoreContract:
         job = _job()
         store.add(job)
         store.finish(job.id, FAILED, error={"code": "x", "message": "y", "field": None})
-        assert store.claim(job.id, "w/1", 30) is None
+        assert store.claim(job.id, "w/1", 30, ATTEMPTS) is None
         assert store.get(job.id).status == FAILED
-        assert store.claim(new_job_id(), "w/1", 30) is None
-        assert store.claim(job.id, "w/2", 30) is None, "a refused claim holds no lease"
+        assert store.claim(new_job_id(), "w/1", 30, ATTEMPTS) is None
+        assert store.claim(job.id, "w/2", 30, ATTEMPTS) is None, "a refused claim holds no lease"
 
     def test_renew_extends_only_the_holders_lease(self, store):
         job = _job()
         store.add(job)
-        first = store.claim(job.id, "w/1", LEASE_S)
+        first = store.claim(job.id, "w/1", LEASE_S, ATTEMPTS)
         time.sleep(0.05)
         assert store.renew(job.id, "w/1", 30)
         assert store.get(job.id).lease_until > first.lease_until + 20
@@ -188,7 +189,7 @@ class TestStoreContract:
     def test_lapsed_lease_is_handed_back_once_then_fails_after_its_attempts(self, store):
         job = _job()
         store.add(job)
-        store.claim(job.id, "w/1", LEASE_S)
+        store.claim(job.id, "w/1", LEASE_S, ATTEMPTS)
         assert store.lapsed() == []
         assert store.recover(job.id, max_attempts=2) is None, "a live lease is not taken"
         time.sleep(LAPSE_S)
@@ -205,7 +206,7 @@ class TestStoreContract:
         assert store.recover(job.id, max_attempts=2) is None, "handed on once, not twice"
         assert store.lapsed() == [] and store.count(QUEUED) == 1
 
-        second = store.claim(job.id, "w/2", LEASE_S)
+        second = store.claim(job.id, "w/2", LEASE_S, ATTEMPTS)
         assert second.attempts == 2
         # The first worker, if it comes back, can neither renew nor record an end.
         assert not store.renew(job.id, "w/1", LEASE_S)
@@ -220,22 +221,22 @@ class TestStoreContract:
     def test_a_worker_seen_to_die_is_recovered_at_once(self, store):
         job = _job()
         store.add(job)
-        store.claim(job.id, "w/1", 30)
+        store.claim(job.id, "w/1", 30, ATTEMPTS)
         assert store.recover(job.id, max_attempts=3, worker="w/2") is None, "not that worker's job"
         back = store.recover(job.id, max_attempts=3, worker="w/1")
         assert back.status == QUEUED
-        assert store.claim(job.id, "w/2", 30).worker == "w/2", "its lease went with it"
+        assert store.claim(job.id, "w/2", 30, ATTEMPTS).worker == "w/2", "its lease went with it"
 
     def test_finish_records_the_end_once(self, store):
         job = _job()
         store.add(job)
-        store.claim(job.id, "w/1", 30)
+        store.claim(job.id, "w/1", 30, ATTEMPTS)
         done = store.finish(job.id, DONE, worker="w/1", progress=100, result={"engine": "builtin"})
         assert (done.status, done.progress, done.result, done.lease_until) == (DONE, 100, {"engine": "builtin"}, None)
         assert done.finished and done.finished_at >= done.started_at
         assert store.get(job.id).to_dict() == done.to_dict()
         assert store.finish(job.id, FAILED) is None, "ended once"
-        assert store.claim(job.id, "w/2", 30) is None
+        assert store.claim(job.id, "w/2", 30, ATTEMPTS) is None
         assert store.finish(new_job_id(), DONE) is None
 
     def test_finish_without_a_worker_ends_a_queued_job(self, store):
@@ -254,22 +255,38 @@ class TestStoreContract:
         assert store.get(job.id).webhook == outcome and store.get(job.id).status == DONE
         assert store.annotate(new_job_id(), webhook=outcome) is None
 
+    def test_redelivery_after_the_last_lost_run_fails_the_job(self, store):
+        """The broker may redeliver a lost run's job before the lease watch hands it back: the lost run
+        counts, so after its last attempt the claim ends the job instead of starting another run."""
+        job = _job()
+        store.add(job)
+        store.claim(job.id, "w/1", LEASE_S, ATTEMPTS)
+        time.sleep(LAPSE_S)
+        second = store.claim(job.id, "w/2", LEASE_S, ATTEMPTS)  # run 1 lost, a redelivery: run 2
+        assert (second.status, second.attempts, second.worker) == (RUNNING, 2, "w/2")
+        time.sleep(LAPSE_S)
+        ended = store.claim(job.id, "w/3", LEASE_S, ATTEMPTS)  # run 2 lost too
+        assert (ended.status, ended.attempts, ended.worker, ended.error["code"]) == (FAILED, 2, None, WORKER_LOST)
+        assert store.get(job.id).to_dict() == ended.to_dict()
+        assert store.count(RUNNING) == 0 and store.lapsed() == []
+        assert store.claim(job.id, "w/3", LEASE_S, ATTEMPTS) is None and store.get(job.id).status == FAILED
+
     def test_requeue_releases_the_lease(self, store):
         job = _job()
         store.add(job)
-        store.claim(job.id, "w/1", 30)
+        store.claim(job.id, "w/1", 30, ATTEMPTS)
         store.update(job.id, progress=60, stage="render")
         back = store.requeue(job.id)
         assert (back.status, back.worker, back.lease_until, back.progress, back.stage) == (QUEUED, None, None, 0, None)
         assert store.count(RUNNING) == 0 and store.count(QUEUED) == 1
-        assert store.claim(job.id, "w/2", 30).attempts == 2
+        assert store.claim(job.id, "w/2", 30, ATTEMPTS).attempts == 2
         store.finish(job.id, DONE)
         assert store.requeue(job.id) is None and store.get(job.id).status == DONE
 
     def test_deleting_a_running_job_ends_its_lease(self, store):
         job = _job()
         store.add(job)
-        store.claim(job.id, "w/1", 30)
+        store.claim(job.id, "w/1", 30, ATTEMPTS)
         store.delete(job.id)
         assert not store.renew(job.id, "w/1", 30), "the worker learns at its next heartbeat"
         assert store.finish(job.id, DONE, worker="w/1") is None
@@ -283,7 +300,7 @@ class TestStoreContract:
         cutoff = time.time()
         time.sleep(0.01)
         store.finish(new.id, DONE)
-        store.claim(running.id, "w/1", 30)
+        store.claim(running.id, "w/1", 30, ATTEMPTS)
         assert store.finished_before(cutoff) == [old.id]
         assert sorted(store.finished_before(time.time() + 1)) == sorted([old.id, new.id])
 
@@ -342,7 +359,7 @@ class TestStoreContract:
         job = _job()
         store = _open(*where)
         store.add(job)
-        store.claim(job.id, "w/1", LEASE_S)
+        store.claim(job.id, "w/1", LEASE_S, ATTEMPTS)
         time.sleep(LAPSE_S)
         outcomes = self._race(where, _Recover(job.id))
         assert outcomes.count(QUEUED) == 1 and outcomes.count(None) == len(outcomes) - 1, outcomes

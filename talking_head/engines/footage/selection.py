@@ -151,6 +151,16 @@ def select_samples(
     k = min(CANDIDATES, m)
 
     successor, shape, shape_scale = _joins(bank)
+    # How unlike each sample is to every other, one row per sample as the path first needs it (a few
+    # hundred rows at most, each reused for many frames).
+    gap_rows: dict[int, np.ndarray] = {}
+
+    def gaps(samples: np.ndarray) -> np.ndarray:
+        for sample in samples.tolist():
+            if sample not in gap_rows:
+                gap_rows[sample] = (np.abs(shape[sample] - shape) / shape_scale).mean(axis=1)
+        return np.stack([gap_rows[sample] for sample in samples.tolist()])
+
     candidates = [np.argpartition(costs[0], k - 1)[:k]]
     total = costs[0, candidates[0]]
     back: list[np.ndarray] = []
@@ -161,8 +171,7 @@ def select_samples(
         current = np.unique(np.concatenate([best, follow[follow >= 0]]))
         # Join cost from each previous candidate (rows) to each current one (columns).
         next_of_previous = np.where(follow >= 0, follow, previous)
-        gap = np.abs(shape[next_of_previous][:, None, :] - shape[current][None, :, :]) / shape_scale
-        join = JUMP_COST + W_JOIN * gap.mean(axis=2)
+        join = JUMP_COST + W_JOIN * gaps(next_of_previous)[:, current]
         join[current[None, :] == follow[:, None]] = 0.0
         join[current[None, :] == previous[:, None]] = REPEAT_COST
         step = total[:, None] + join

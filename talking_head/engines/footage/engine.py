@@ -91,8 +91,7 @@ class FootageEngine:
                 turn[t] = head_turn(apply(fits[int(b)], avatar.landmarks[b]), avatar.iod)
         rms = frame_rms(speech.audio_16k, motion.fps, motion.n_frames)
         samples = select_samples(avatar.bank, motion, turn, rms)
-        for t, b in enumerate(bases):
-            frame = avatar.frames.get(int(b))
+        for t, (b, frame) in enumerate(zip(bases, avatar.frames.play(bases), strict=True)):
             if int(b) in fits:
                 frame = compose(avatar, frame, int(b), fits[int(b)], int(samples[t]))
             yield _sized(frame, prepared)

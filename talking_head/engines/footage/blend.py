@@ -34,10 +34,11 @@ def multiband(sample: np.ndarray, base: np.ndarray, mask: np.ndarray, levels: in
     levels = max(1, min(levels, int(np.log2(max(1, min(h, w) // 8)))))
     # The bands are linear in the image: blending sample and base band by band is adding to the base the
     # bands of their difference, each weighted by the mask at its scale (one pyramid, not two).
-    gauss_d, gauss_m = [sample - base], [cv2.merge([mask, mask, mask])]
+    gauss_d, gauss_m = [sample - base], [mask]
     for _ in range(levels):
         gauss_d.append(cv2.pyrDown(gauss_d[-1]))
         gauss_m.append(cv2.pyrDown(gauss_m[-1]))
+    gauss_m = [cv2.merge([m, m, m]) for m in gauss_m]
     change = gauss_d[levels] * gauss_m[levels]
     for level in range(levels - 1, -1, -1):
         size = (gauss_d[level].shape[1], gauss_d[level].shape[0])

@@ -139,11 +139,13 @@ def compose(avatar: Avatar, frame: np.ndarray, base: int, to_canonical: np.ndarr
         return frame
     weight = _soft_mask((x1 - x0, y1 - y0), polygon - (x0, y0), crop_rect - (x0, y0), sigma)
     crop_x, crop_y = laying.maps(to_canonical, x0, x1, y0, y1)
-    # One resampling, cubic, from the sample's crop straight into the frame.
-    warped = cv2.remap(bank.sample(sample), crop_x, crop_y, cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE)
+    # One resampling, cubic, from the sample's crop straight into the frame (in float: OpenCV's is faster so).
+    crop = bank.sample(sample).astype(np.float32)
+    warped = cv2.remap(crop, crop_x, crop_y, cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE)
     region = frame[y0:y1, x0:x1]
-    gain = colour_gain(warped, region, weight)
-    blended = multiband(warped.astype(np.float32) * gain, region.astype(np.float32), weight)
+    # Per channel, as a scalar: NumPy's broadcast over a last axis of 3 is ten times slower.
+    cv2.multiply(warped, (*colour_gain(warped, region, weight).tolist(), 0.0), dst=warped)
+    blended = multiband(warped, region.astype(np.float32), weight)
     out = frame.copy()
     out[y0:y1, x0:x1] = np.clip(blended + 0.5, 0, 255).astype(np.uint8)
     return out

@@ -26,6 +26,9 @@ ECC_EPS = 1e-6
 SIFT_FEATURES = 2000
 MATCH_RATIO = 0.75  # Lowe's ratio test
 MIN_MATCHES = 12
+# A background fit whose scale differs from the faces' own by more than this is a wrong fit (matches on
+# a repeating pattern, near-collinear points), not the video's framing: the faces' fit is used instead.
+MAX_SCALE_DISAGREEMENT = 1.5
 
 
 def head_mask(shape: tuple[int, int], landmarks: np.ndarray) -> np.ndarray:
@@ -63,6 +66,13 @@ def _background_fit(
         return None
     pairs = cv2.BFMatcher(cv2.NORM_L2).knnMatch(des_s, des_f, k=2)
     good = [m for m, n in (p for p in pairs if len(p) == 2) if m.distance < MATCH_RATIO * n.distance]
+    # One match per frame point: a blurred frame with few keypoints draws many photo points onto one,
+    # and a fit to those collapses to a point.
+    best: dict[int, cv2.DMatch] = {}
+    for match in good:
+        if match.trainIdx not in best or match.distance < best[match.trainIdx].distance:
+            best[match.trainIdx] = match
+    good = list(best.values())
     if len(good) < MIN_MATCHES:
         return None
     src = np.array([kp_s[m.queryIdx].pt for m in good], np.float32)
@@ -71,6 +81,14 @@ def _background_fit(
     if matrix is None or inliers.sum() < MIN_MATCHES:
         return None
     return matrix
+
+
+def _scale(matrix: np.ndarray) -> float:
+    return float(np.sqrt(abs(np.linalg.det(matrix[:, :2]))))
+
+
+def _agrees(scale: float, reference: float) -> bool:
+    return reference / MAX_SCALE_DISAGREEMENT <= scale <= reference * MAX_SCALE_DISAGREEMENT
 
 
 def align_source(
@@ -86,17 +104,16 @@ def align_source(
     similarity fit when there are too few), refined with ECC on the background.
     """
     h, w = frame.shape[:2]
+    rigid = list(regions.RIGID)
+    faces, _ = cv2.estimateAffinePartial2D(
+        source_landmarks[rigid, :2].astype(np.float32), frame_landmarks[rigid, :2].astype(np.float32), method=cv2.LMEDS
+    )
     matrix = _background_fit(source, source_landmarks, frame, frame_landmarks)
-    if matrix is None:
-        rigid = list(regions.RIGID)
-        matrix, _ = cv2.estimateAffinePartial2D(
-            source_landmarks[rigid, :2].astype(np.float32),
-            frame_landmarks[rigid, :2].astype(np.float32),
-            method=cv2.LMEDS,
-        )
+    if matrix is None or (faces is not None and not _agrees(_scale(matrix), _scale(faces))):
+        matrix = faces
     if matrix is None:
         matrix = np.array([[1.0, 0, 0], [0, 1.0, 0]])
-    scale = float(np.sqrt(abs(np.linalg.det(matrix[:, :2]))))
+    scale = _scale(matrix)
     if scale < 0.9:
         # Shrink once with area averaging, so the warp below does not alias.
         small = cv2.resize(source, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import json
 
+import cv2
 import numpy as np
 import pytest
 
 from talking_head.cli import main
+from talking_head.evaluate.background import align_source, head_mask
 from talking_head.evaluate.bilabials import _words_per_piece, closure_rate
 from talking_head.evaluate.blinks import blink_frames
 from talking_head.evaluate.decode import top_level_boxes
 from talking_head.evaluate.intelligibility import word_error_rate, word_errors
 from talking_head.evaluate.lipsync import lipsync, mouth_opening
 from talking_head.evaluate.report import REPORT_KEYS
+from talking_head.face import analyze_face
 from talking_head.speech.timeline import Phone
 
 from .controls import write_silent_video
@@ -173,3 +176,27 @@ def test_aligning_piece_by_piece_finds_the_same_bilabials(speech_clip):
     # Same sounds at about the same times (a piece boundary may nudge one).
     for phone in split:
         assert min(abs(phone.start - other.start) for other in whole) < 0.1
+
+
+def test_photo_aligns_with_a_blurred_frame_whose_few_points_many_photo_points_match(default_face):
+    """The photo's background repeats one pattern and the frame (a blurred half-size copy) keeps one
+    sharp copy of it: every photo copy matches that one point, a fit that collapsed to a point (and
+    crashed `evaluate`). The alignment falls back to the faces and puts the photo's landmarks on the frame's."""
+    photo = analyze_face(default_face)
+    source = photo.image.copy()
+    head = head_mask(source.shape[:2], photo.landmarks)
+    patch = np.repeat((np.random.default_rng(0).random((12, 12, 1)) * 255).astype(np.uint8), 3, axis=2)
+    for y in range(8, source.shape[0] - 20, 40):
+        for x in range(8, source.shape[1] - 20, 40):
+            if not head[y : y + 12, x : x + 12].any():
+                source[y : y + 12, x : x + 12] = patch
+    half = cv2.resize(source, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)
+    frame = cv2.GaussianBlur(half, (0, 0), 8)
+    frame[4:10, 4:10] = half[4:10, 4:10]
+    landmarks = photo.landmarks.copy()
+    landmarks[:, :2] *= 0.5
+
+    warped, placed, covered = align_source(source, photo.landmarks, frame, landmarks)
+
+    assert warped.shape == frame.shape and covered.mean() > 0.9
+    assert np.abs(placed[:, :2] - landmarks[:, :2]).mean() < 1.5

@@ -36,7 +36,7 @@ EMPHASIS_TREND_S = 0.6  # stress is loudness above its trend over about a word
 # down). Each video draws its speaker's coupling from this range (the share of the nod swing that
 # stress drives, signed: positive nods down on stress); the rest is a restless bob of the same pace.
 NOD_COUPLING = (-0.4, 0.3)
-NOD_BOB_S = 0.2  # the bob's smoothing: about a word's pace, no jerkier than the stress nods (a noise's peaks are sharper)
+NOD_BOB_S = 0.2  # the bob's smoothing: a word's pace, no jerkier than stress nods (noise peaks are sharper)
 SILENCE_DB = -30.0  # frames this far under the loud level are pauses
 MIN_PAUSE_S = 0.2
 PAUSE_SETTLE = 0.5  # in a pause the wander slows to this share of its amplitude

@@ -2,10 +2,11 @@
 
 The same interface as the text mode's `LiveStream` (`run(emit)`, `end`,
 `stop`, `media_s`, `listening_for_s`), so the WebSocket serves either. Frames
-are encoded as the face makes them, in fragments of at most one frame that
-leave with the next packet (`FragmentWriter(low_latency=True)`; at an audio
-rate of 32 kHz or more that is the frame's own audio), and each frame's
-events follow its bytes: ``segment_start``, ``segment_end``, ``interrupted``, ``error``.
+are encoded as the face makes them, in fragments of at most one frame
+(`FragmentWriter(low_latency=True)`: at an audio rate of 32 kHz or more a
+frame leaves while the next is written), and each frame's events are sent
+once it is encoded, a frame before its bytes: ``segment_start``,
+``segment_end``, ``interrupted``, ``error``.
 """
 
 from __future__ import annotations

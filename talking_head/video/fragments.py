@@ -25,9 +25,10 @@ FIRST_FRAGMENT_S = 0.2  # the first pictures leave early
 FRAGMENT_S = 0.4  # then fragments of at most this long (the issue's bound is about 0.5 s)
 MOVFLAGS = "frag_keyframe+empty_moov+default_base_moof"
 # Low latency: a fragment is cut at every packet (a duration of 1 us), and video is not held back until the
-# audio catches up (the AAC encoder delays its packets by one or two 1024-sample blocks). The muxer closes a
-# fragment when the next packet comes: at 32 kHz and up an AAC packet comes within a frame, so a frame leaves
-# with the audio encoded after it, not a frame later. (frag_every_frame writes wrong decode times here.)
+# audio catches up (the AAC encoder delays its packets by 2048 samples, its priming and look-ahead). The
+# interleaver passes a packet on once a later one comes and the muxer closes a fragment when the next packet
+# comes, so frame k leaves while frame k + 1 is written, about when the audio at its start has been encoded
+# (at 48 kHz). (frag_every_frame writes wrong decode times here.)
 LOW_LATENCY_MOVFLAGS = "empty_moov+default_base_moof"
 LOW_LATENCY_FRAGMENT_US = "1"
 NO_INTERLEAVE_WAIT_US = "1"
@@ -53,9 +54,9 @@ class _Sink:
 class FragmentWriter:
     """Encode RGB frames and mono audio into fragmented MP4, calling `emit(bytes)` as output appears.
 
-    `low_latency`: fragments of at most one frame that leave with the next packet (at an audio rate of
-    32 kHz or more, within the same `write`), instead of fragments of up to `FRAGMENT_S` that leave at the
-    next key frame and wait for the audio.
+    `low_latency`: fragments of at most one frame, each leaving during the next frame's `write` (at an audio
+    rate of 32 kHz or more), instead of fragments of up to `FRAGMENT_S` that leave at the next key frame and
+    wait for the audio.
     """
 
     def __init__(

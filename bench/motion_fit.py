@@ -11,6 +11,11 @@ With `--prosody`, also each clip's (and each .wav's) voice: the spread and range
 its pitch in semitones (a short YIN tracker) and the spread of its loudness in
 speech, to see whether the speech tells a still head from a lively one (on these
 clips it does not: docs/motion.md).
+
+With `--nods`, also how tightly each clip's quick nods follow stress: the correlation
+of the fast part of its head pitch (less its trend over `EMPHASIS_TREND_S`) with
+`head.emphasis` of its sound, at lag 0 and at the strongest lag within 0.3 s
+(`head.NOD_COUPLING` is fitted to it). Given our own videos, it reads ours the same way.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ PITCH_HZ = (60.0, 400.0)
 YIN_THRESHOLD = 0.15  # the first lag whose normalised difference dips under this is the period
 VOICED_MAX = 0.25  # frames whose best normalised difference stays above this are unvoiced
 SPEECH_DB = 25.0  # frames this far under the loud level are pauses (the clips' noise floor is ~25 dB down)
+NOD_LAGS = range(-8, 9)  # frames, at 25 fps: the head up to 0.32 s before or after the stress
 
 
 def half_life_s(x: np.ndarray, fps: float) -> float:
@@ -86,6 +92,26 @@ def prosody(media: Path) -> dict[str, float]:
     }
 
 
+def nod_coupling(video: Path, pitch: np.ndarray) -> tuple[float, int, float]:
+    """Correlation of the pitch's fast part with the sound's stress: at lag 0, the strongest lag (frames, head later), there."""
+    from scipy.ndimage import gaussian_filter1d
+
+    from talking_head.motion.head import EMPHASIS_TREND_S, emphasis
+    from talking_head.speech.audio import frame_rms, read_audio, resample
+
+    fast = pitch - gaussian_filter1d(np.nan_to_num(pitch, nan=float(np.nanmean(pitch))), EMPHASIS_TREND_S * 25)
+    audio, rate = read_audio(video)
+    stress = emphasis(frame_rms(resample(audio, rate, 16000), 25, len(pitch)).astype(np.float64), 25)
+    known = np.isfinite(fast)
+    fast, stress = np.where(known, fast - np.nanmean(fast), 0.0), stress - stress.mean()
+    r = {}
+    for lag in NOD_LAGS:  # fast[t + lag] against stress[t]
+        a, b = (fast[lag:], stress[: len(stress) - lag]) if lag >= 0 else (fast[:lag], stress[-lag:])
+        r[lag] = float(np.corrcoef(a, b)[0, 1])
+    best = max(r, key=lambda lag: abs(r[lag]))
+    return r[0], best, r[best]
+
+
 def track(clip: Path) -> dict[str, np.ndarray]:
     from talking_head.evaluate.tracking import FaceSeries, FaceTracker
 
@@ -107,6 +133,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("videos", nargs="*", type=Path, help="default: every clip in the footage folder")
     parser.add_argument("--prosody", action="store_true", help="also each voice's pitch and loudness")
+    parser.add_argument("--nods", action="store_true", help="also how tightly quick nods follow stress")
     args = parser.parse_args()
     videos = args.videos or sorted(FOOTAGE.glob("*.mp4"))
     if args.prosody:
@@ -117,8 +144,11 @@ def main() -> None:
             print(f"| {name} | " + " | ".join(f"{voice[k]:.2f}" for k in keys) + " |", flush=True)
         print()
     print("| clip | axis | std | half-life s | share > 1 Hz |\n|---|---|---|---|---|")
+    couplings = []
     for video in videos:
         series = track(video)
+        if args.nods:
+            couplings.append((video.stem, nod_coupling(video, series["pitch"])))
         for axis, values in series.items():
             values = values[np.isfinite(values)]
             print(
@@ -126,6 +156,10 @@ def main() -> None:
                 f"{fast_share(values, 25):.2f} |",
                 flush=True,
             )
+    if couplings:
+        print("\n| clip | nods vs stress, r at lag 0 | strongest r (lag, frames) |\n|---|---|---|")
+        for name, (r0, lag, best) in couplings:
+            print(f"| {name} | {r0:+.2f} | {best:+.2f} ({lag:+d}) |")
 
 
 if __name__ == "__main__":

@@ -253,9 +253,8 @@ class AgentFace:
                 if segment.started_frame is None:
                     if available < self._to_start(n_out):
                         segment = None  # not enough in hand yet: listen one more frame
-                elif available == 0 and self._clock() - segment.last_push > STALL_S:
+                elif available < n_out and self._clock() - segment.last_push > STALL_S:
                     queue.end_segment()
-                    queue.segments.popleft()
                     happened.append(
                         events.error(
                             "audio_stalled",
@@ -264,12 +263,16 @@ class AgentFace:
                             "audio",
                         )
                     )
-                    happened.append(
-                        {"type": "segment_end", "segment": segment.index, "media_s": round(j / self.fps, 3)}
-                    )
+                    if queue.available(segment) == 0:
+                        queue.segments.popleft()
+                        happened.append(
+                            {"type": "segment_end", "segment": segment.index, "media_s": round(j / self.fps, 3)}
+                        )
+                        segment = None
+                elif available < n_out:
+                    # Late: a silent frame while the rest comes. Whole frames only: a frame padded with
+                    # silence would shift the sound after it by part of a frame.
                     segment = None
-                elif available == 0:
-                    segment = None  # late: a silent frame while it comes
             if segment is not None:
                 if segment.started_frame is None:
                     segment.started_frame = j

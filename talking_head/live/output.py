@@ -21,7 +21,8 @@ Emit = Callable[[bytes | dict], None]
 class LiveOutput:
     """Encode frames and audio for one stream; `emit` gets the bytes, then a progress event per fragment.
 
-    Without `progress`, no progress events; `low_latency` makes fragments of one frame (`FragmentWriter`).
+    Without `progress`, no progress events; `low_latency` makes fragments of one frame, `audio_codec` the
+    sound's codec (`FragmentWriter`).
     """
 
     def __init__(
@@ -34,6 +35,7 @@ class LiveOutput:
         pacer: Pacer,
         progress: Callable[[], dict] | None = None,
         low_latency: bool = False,
+        audio_codec: str = "aac",
     ):
         self.fps = fps
         self._emit = emit
@@ -41,7 +43,7 @@ class LiveOutput:
         self._progress = progress
         self._bytes_at_progress = 0
         self.frames_out = 0
-        self._writer = FragmentWriter(self._media, width, height, fps, sample_rate, low_latency)
+        self._writer = FragmentWriter(self._media, width, height, fps, sample_rate, low_latency, audio_codec)
 
     def _media(self, data: bytes) -> None:
         if self._writer.frames_written > 0:  # past the init segment

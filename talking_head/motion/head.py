@@ -29,9 +29,18 @@ PHRASE_SWITCH = 0.8  # chance that the next phrase turns to the other side
 FINAL_SMOOTH_S = 0.1  # no frame-to-frame jitter survives this
 MAX_EMPHASIS = 2.2  # a shouted syllable nods like a stressed one, not harder (no jerks)
 EMPHASIS_STD = 0.14  # typical spread of loudness emphasis in ordinary speech (envelope units)
+EMPHASIS_TREND_S = 0.6  # stress is loudness above its trend over about a word
+# Real speakers' quick nods follow stressed syllables only loosely, each in their own way: the
+# fast part of their head pitch correlates with stress at -0.23, -0.23, +0.40 and -0.13
+# (`python -m bench.motion_fit --nods`: three lift a little or move before the stress, one nods
+# down). Each video draws its speaker's coupling from this range (the share of the nod swing that
+# stress drives, signed: positive nods down on stress); the rest is a restless bob of the same pace.
+NOD_COUPLING = (-0.4, 0.3)
+NOD_BOB_S = 0.2  # the bob's smoothing: a word's pace, no jerkier than stress nods (noise peaks are sharper)
 SILENCE_DB = -30.0  # frames this far under the loud level are pauses
 MIN_PAUSE_S = 0.2
 PAUSE_SETTLE = 0.5  # in a pause the wander slows to this share of its amplitude
+PAUSE_EASE_S = 0.3  # into and out of a pause the head's speech motion eases over about this long
 SETTLE_S = 0.8
 
 # Natural amplitudes in degrees (std), (yaw, pitch, roll): the idle wander and the speech-driven
@@ -78,6 +87,30 @@ def idle_wander(n: int, fps: float, rng: np.random.Generator) -> np.ndarray:
     quick = unit_noise(n, IDLE_SMOOTH_S * fps, rng)
     drift = unit_noise(n, DRIFT_SMOOTH_S * fps, rng)
     return np.sqrt(1 - DRIFT_SHARE**2) * quick + DRIFT_SHARE * drift
+
+
+def emphasis(rms: np.ndarray, fps: float) -> np.ndarray:
+    """Stress per frame, about unit spread: loudness above its trend, clipped and smoothed into a nod's pace."""
+    loud = np.percentile(rms, 95) if len(rms) else 1.0
+    envelope = gaussian_filter1d(rms / max(loud, 1e-6), SPEECH_SMOOTH_S * fps)
+    stress = (envelope - gaussian_filter1d(envelope, EMPHASIS_TREND_S * fps)) / EMPHASIS_STD
+    return gaussian_filter1d(np.clip(stress, -MAX_EMPHASIS, MAX_EMPHASIS), NOD_SMOOTH_S * fps)
+
+
+def nods(rms: np.ndarray, talk: np.ndarray, fps: float, rng: np.random.Generator) -> np.ndarray:
+    """Quick pitch per frame (the spread of `emphasis`): stress coupled by a drawn `NOD_COUPLING`, and a bob.
+
+    Only while talking: the dip in loudness at a pause is no stress, and the head does not lift
+    through every pause (it did, 3-5 degrees, which opened a closed grin's lip line).
+    """
+    stress = emphasis(rms, fps)
+    spread = float(np.std(stress))
+    # Its slow part taken off as stress's is: what is left is as quick as a nod.
+    bob = unit_noise(len(rms), NOD_BOB_S * fps, rng)
+    bob = gaussian_filter1d(bob - gaussian_filter1d(bob, EMPHASIS_TREND_S * fps), NOD_BOB_S * fps)
+    bob *= spread / max(float(np.std(bob)), 1e-6)
+    coupling = rng.uniform(*NOD_COUPLING)
+    return (coupling * stress + np.sqrt(1 - coupling**2) * bob) * gaussian_filter1d(talk, PAUSE_EASE_S * fps)
 
 
 def speaking(rms: np.ndarray, fps: float) -> np.ndarray:
@@ -141,21 +174,18 @@ def head_track(
     """Yaw, pitch and roll in degrees per frame."""
     idle_amp, speech_amp = amplitudes(pose_style, motion)
     rms = frame_rms(audio_16k, fps, n_frames).astype(np.float64)
-    loud = np.percentile(rms, 95) if n_frames else 1.0
-    envelope = gaussian_filter1d(rms / max(loud, 1e-6), SPEECH_SMOOTH_S * fps)
-    # Emphasis: loudness above its slow trend (a stressed syllable) drives a nod.
-    emphasis = (envelope - gaussian_filter1d(envelope, 0.6 * fps)) / EMPHASIS_STD
-    emphasis = gaussian_filter1d(np.clip(emphasis, -MAX_EMPHASIS, MAX_EMPHASIS), NOD_SMOOTH_S * fps)
     talk = speaking(rms, fps)
     phrase = phrase_targets(talk, fps, rng)
     # In pauses the head settles: the wander slows, turns ease back.
-    calm = PAUSE_SETTLE + (1 - PAUSE_SETTLE) * gaussian_filter1d(talk, 0.3 * fps)
+    calm = PAUSE_SETTLE + (1 - PAUSE_SETTLE) * gaussian_filter1d(talk, PAUSE_EASE_S * fps)
 
     # The video opens on the photo's own pose and eases into motion.
     settle = np.clip((np.arange(n_frames) + 0.5) / (SETTLE_S * fps), 0, 1)
     settle = settle * settle * (3 - 2 * settle)
+    # From a stream of their own, so that turns, tilts, wander, blinks and brows stay what they were for a seed.
+    nod = nods(rms, talk, fps, rng.spawn(1)[0])
     pose = {}
-    for k, (axis, driven) in enumerate((("yaw", phrase[:, 0]), ("pitch", emphasis), ("roll", phrase[:, 1]))):
+    for k, (axis, driven) in enumerate((("yaw", phrase[:, 0]), ("pitch", nod), ("roll", phrase[:, 1]))):
         idle = idle_wander(n_frames, fps, rng) * idle_amp[k] * calm
         value = idle + speech_amp[k] * driven
         pose[axis] = (gaussian_filter1d(value, FINAL_SMOOTH_S * fps) * settle).astype(np.float32)

@@ -18,7 +18,7 @@ from collections import deque
 import numpy as np
 
 from ..speech.audio import ANALYSIS_RATE
-from ..speech.sound import read_phones
+from ..speech.sound import HOP, frame_count, frame_features, read_phones
 from ..speech.timeline import Phone
 from .visemes import SILENCE_DB, mouth_track
 
@@ -44,6 +44,12 @@ class StreamingMouth:
         self._history: deque[np.ndarray] = deque(maxlen=max(1, round(history_s * fps)))
         self._levels: deque[float] = deque(maxlen=round(LEVEL_MEMORY_S * fps))
         self._prior_frames = round(PRIOR_S * fps)
+        self._heard = 0  # samples gone into the history so far
+        # The reading's per-10-ms features of the history already heard, kept from frame to frame (the
+        # window slides by a frame, and each row depends on its own 32 ms alone): the row of the window
+        # opening at sample `_kept_from` of the stream first.
+        self._kept = np.zeros((0, 5))
+        self._kept_from = 0
 
     @property
     def lookahead_samples(self) -> int:
@@ -67,16 +73,33 @@ class StreamingMouth:
         spf = ANALYSIS_RATE / self.fps
         n = len(history) + 1 + int(np.ceil(len(ahead_16k) / spf))
         if phones is None:
-            timeline = read_phones(window)
+            timeline = read_phones(window, features=self._features(window, self._heard - before, len(audio_16k)))
         else:
             shift = before / ANALYSIS_RATE
             timeline = [Phone(p.label, p.start + shift, p.end + shift) for p in phones]
         mouth = mouth_track(timeline, window, self.fps, n, loud=loud)
-        self._history.append(np.asarray(audio_16k, np.float32))
+        self._remember(np.asarray(audio_16k, np.float32))
         k = len(history)
         return {name: float(mouth[name][k]) for name in MOUTH}
 
     def rest(self, samples_16k: int) -> dict:
         """A frame of silence (the face listens): the mouth at rest, the history goes on."""
-        self._history.append(np.zeros(samples_16k, np.float32))
+        self._remember(np.zeros(samples_16k, np.float32))
         return dict.fromkeys(MOUTH, 0.0)
+
+    def _remember(self, audio_16k: np.ndarray) -> None:
+        self._history.append(audio_16k)
+        self._heard += len(audio_16k)
+
+    def _features(self, window: np.ndarray, start: int, frame_samples: int) -> np.ndarray:
+        """`frame_features(window)` for a window opening at sample `start` of the stream, the rows over
+        history already heard taken from the last frame's; keeps the rows this frame adds to the history."""
+        skip = start - self._kept_from
+        reused = self._kept[skip // HOP :] if skip >= 0 and skip % HOP == 0 else self._kept[:0]
+        reused = reused[: frame_count(len(window))]
+        fresh = frame_features(window[len(reused) * HOP :])
+        features = np.concatenate([reused, fresh]) if len(reused) else fresh
+        # Rows whose 32 ms lie wholly in what will be history once this frame is shown (not the look-ahead).
+        settled = frame_count(self._heard + frame_samples - start)
+        self._kept, self._kept_from = features[:settled], start
+        return features

@@ -63,20 +63,36 @@ def _vowel_table() -> tuple[list[str], np.ndarray]:
     return names, (logs - logs.mean(axis=0)) / logs.std(axis=0)
 
 
-def frame_labels(audio_16k: np.ndarray) -> list[str]:
-    """One ARPAbet label per 10 ms frame."""
-    n = max(0, (len(audio_16k) - WINDOW) // HOP + 1)
-    if n == 0:
-        return ["SIL"] * (len(audio_16k) // HOP)
+def frame_count(samples: int) -> int:
+    """The 10 ms frames (whole windows, a hop apart) in `samples` samples."""
+    return max(0, (samples - WINDOW) // HOP + 1)
+
+
+def frame_features(audio_16k: np.ndarray) -> np.ndarray:
+    """What each 10 ms frame's label is read from, one row per frame: its loudness (dB), its share of hiss,
+    its first and second resonance (Hz) and its loudness above the voice bar (dB). A row depends on its own
+    window of the signal alone, so a stream can keep the rows of what it has already heard."""
+    n = frame_count(len(audio_16k))
     frames = np.lib.stride_tricks.sliding_window_view(audio_16k.astype(np.float64), WINDOW)[::HOP][:n]
     power = np.abs(np.fft.rfft(frames * np.hanning(WINDOW), axis=1)) ** 2
     freqs = np.fft.rfftfreq(WINDOW, 1 / ANALYSIS_RATE)
     speech_band = (freqs >= 80) & (freqs < 8000)
     energy_db = 10 * np.log10(power[:, speech_band].sum(axis=1) + 1e-12)
-    loud = float(np.percentile(energy_db, 95))
     hiss = power[:, freqs >= 3500].sum(axis=1) / np.maximum(power[:, speech_band].sum(axis=1), 1e-12)
     f1 = _band_centroid(power, freqs, 250, 1000)
     f2 = _band_centroid(power, freqs, 800, 2800)
+    # Closures show above the voice bar: nasal murmur keeps the low band, not the rest.
+    upper_db = 10 * np.log10(power[:, (freqs >= 400) & (freqs < 5000)].sum(axis=1) + 1e-12)
+    return np.stack([energy_db, hiss, f1, f2, upper_db], axis=1)
+
+
+def frame_labels(audio_16k: np.ndarray, features: np.ndarray | None = None) -> list[str]:
+    """One ARPAbet label per 10 ms frame; `features`: `frame_features(audio_16k)`, if already known."""
+    n = frame_count(len(audio_16k))
+    if n == 0:
+        return ["SIL"] * (len(audio_16k) // HOP)
+    energy_db, hiss, f1, f2, upper_db = (frame_features(audio_16k) if features is None else features).T
+    loud = float(np.percentile(energy_db, 95))
 
     silent = energy_db < loud - SILENCE_DB
     voiced = ~silent & (hiss < HISS_SHARE)
@@ -86,8 +102,6 @@ def frame_labels(audio_16k: np.ndarray) -> list[str]:
     labels = np.array([names[k] for k in distance.argmin(axis=1)], dtype=object)
     labels[hiss >= HISS_SHARE] = "S"
 
-    # Closures show above the voice bar: nasal murmur keeps the low band, not the rest.
-    upper_db = 10 * np.log10(power[:, (freqs >= 400) & (freqs < 5000)].sum(axis=1) + 1e-12)
     reach = max(1, int(DIP_REACH_S * 100))
     peak = maximum_filter1d(upper_db, size=2 * reach + 1)
     dip = ~silent & (upper_db < peak - DIP_DB)
@@ -114,9 +128,10 @@ def frame_labels(audio_16k: np.ndarray) -> list[str]:
     return out + ["SIL"] * max(0, len(audio_16k) // HOP - len(out))
 
 
-def read_phones(audio_16k: np.ndarray, offset: float = 0.0) -> list[Phone]:
-    """The phone timeline read from the sound: runs of equal frame labels, in seconds."""
-    labels = frame_labels(audio_16k)
+def read_phones(audio_16k: np.ndarray, offset: float = 0.0, features: np.ndarray | None = None) -> list[Phone]:
+    """The phone timeline read from the sound: runs of equal frame labels, in seconds (`features`:
+    `frame_features(audio_16k)`, if already known)."""
+    labels = frame_labels(audio_16k, features)
     centre = (WINDOW / 2 - HOP / 2) / ANALYSIS_RATE  # a frame's 10 ms lie around its window's middle
     phones: list[Phone] = []
     start = 0

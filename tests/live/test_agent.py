@@ -6,6 +6,8 @@ real-time, decoded checks (lip sync, the codec's audio, a closed mouth) are in t
 from __future__ import annotations
 
 import itertools
+import threading
+import time
 
 import numpy as np
 import pytest
@@ -145,8 +147,33 @@ def test_a_segment_left_open_without_audio_is_ended_with_an_error(speech_16k, mo
     errors = [e for f in frames for e in f.events if e["type"] == "error"]
     assert [e["code"] for e in errors] == ["audio_stalled"] and "end_of_segment" in errors[0]["message"]
     assert ended(frames)
-    # The audio that came was all shown: the stall only ended the segment.
-    assert np.array_equal(segment_audio(frames)[:8000], int16(speech_16k[:8000]).astype(np.float32) / 32768)
+    # The audio that came was all shown, in order: the stall only ended the segment. Its last half frame
+    # waited for the rest of its frame (silent frames while it might still come), then played at the stall.
+    shown = np.concatenate([f.audio for f in frames if f.speaking])
+    assert np.array_equal(shown[:8000], int16(speech_16k[:8000]).astype(np.float32) / 32768)
+    assert not shown[8000:].any()
+    assert len([f for f in frames if f.speaking]) == 13
+
+
+def test_audio_late_mid_frame_holds_whole_silent_frames_and_the_sound_stays_continuous(speech_16k):
+    """A frame shows a whole frame of sound: with half of it in hand when it is due, the face holds
+    silent frames until the rest comes, so the sound after the wait is not shifted by part of a frame."""
+    agent = AgentFace(options=TalkOptions(size=SIZE, seed=2), sample_rate=16000)  # paced: late is real time
+    pcm = int16(speech_16k[:16000])
+    agent.push_audio(pcm[:3520], 16000)  # 5.5 frames of 640 samples
+
+    def rest() -> None:
+        time.sleep(0.4)
+        agent.push_audio(pcm[3520:], 16000)
+        agent.end_of_segment()
+
+    threading.Thread(target=rest, daemon=True).start()
+    frames = run_until(agent, ended, limit=100)
+    shown = np.concatenate([f.audio for f in frames if f.speaking])
+    assert np.array_equal(shown[: len(pcm)], pcm.astype(np.float32) / 32768) and not shown[len(pcm) :].any()
+    start = next(f.index for f in frames if f.speaking)
+    held = [f for f in frames if f.index > start and not f.speaking and f.index < frames[-1].index]
+    assert len(held) >= 3 and not any(f.audio.any() for f in held)
 
 
 @pytest.mark.parametrize(

@@ -7,6 +7,7 @@ import numpy as np
 from talking_head.motion.sound_mouth import StreamingMouth
 from talking_head.speech import speech_from_text
 from talking_head.speech.audio import frame_rms, read_audio, resample
+from talking_head.speech.sound import frame_features
 from talking_head.speech.timeline import Phone
 
 FPS = 25
@@ -51,3 +52,25 @@ def test_the_voices_own_phones_close_the_lips_on_every_bilabial():
     for phone in bilabials:
         frames = range(int(phone.start * FPS) - 1, int(phone.end * FPS) + 2)
         assert max(mouth["lip_press"][k] for k in frames if k < len(mouth["lip_press"])) >= 0.9, phone
+
+
+def test_keeping_the_reading_of_what_was_heard_gives_the_same_mouth_as_reading_each_window_afresh(monkeypatch):
+    """The stream keeps the per-10-ms features of its history from frame to frame; every frame's mouth must
+    be the one that reading its whole window again gives (silent frames and a late frame included)."""
+    audio, rate = read_audio("../shared/footage/RD_Radio36_000.wav")
+    audio_16k = resample(audio[: 4 * rate], rate, 16000)
+    frames = [audio_16k[k * SPF : (k + 1) * SPF] for k in range(len(audio_16k) // SPF)]
+
+    def run() -> list[dict]:
+        mouth, out = StreamingMouth(FPS), []
+        for k, frame in enumerate(frames):
+            if k in (20, 21, 70):  # listening between, or audio that came late
+                out.append(mouth.rest(SPF))
+            ahead = audio_16k[(k + 1) * SPF : (k + 1) * SPF + (mouth.lookahead_samples if k != 40 else 100)]
+            out.append(mouth.frame(frame, ahead))
+        return out
+
+    kept = run()
+    monkeypatch.setattr(StreamingMouth, "_features", lambda self, window, start, samples: frame_features(window))
+    afresh = run()
+    assert len(kept) == len(afresh) and kept == afresh

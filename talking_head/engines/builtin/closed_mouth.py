@@ -30,6 +30,7 @@ CHIN_ROOM_SHARE = 0.5  # of the picture's room below the chin, at most this much
 CORNER_LIFT = 0.7  # share of their drop below the closed line's middle that the mouth corners come up
 UPPER_LIP_SHARE = 0.1  # of the opening, the upper lip's part in closing it; the jaw and lower lip do the rest
 MESH_POINTS = 468  # the face surface; the iris points do not belong to the lips
+FILL_RADIUS_PX = 3  # the lips' colour is carried this far into the opening before it folds away
 
 
 def closing_points(deformer: Deformer) -> np.ndarray:
@@ -138,6 +139,22 @@ def lip_edges(image: np.ndarray, landmarks: np.ndarray) -> np.ndarray:
         line_new = np.interp(landmarks[:, 0], inner[order, 0], new_inner[order])
         moved[inside, 1] = (line_o + share_of * (line_new - line_o))[inside]
     return moved
+
+
+def fill_opening(image: np.ndarray, landmarks: np.ndarray) -> np.ndarray:
+    """`image` with the opening between the inner lip lines filled from the lips around it.
+
+    Closing folds the opening onto the line where the lips meet, and each pixel of that line samples
+    what was in it: teeth left a pale, stair-stepped seam that a head tilted back stretched into a
+    visible gap. Filled with the lips' own colour first, the lips meet.
+    """
+    inner = [*regions.LIPS_INNER_UPPER, *reversed(regions.LIPS_INNER_LOWER)]
+    mask = np.zeros(image.shape[:2], np.uint8)
+    cv2.fillPoly(mask, [np.round(landmarks[inner, :2]).astype(np.int32)], 255)
+    if not mask.any():
+        return image
+    # A pixel wider: the edge pixels are part tooth.
+    return cv2.inpaint(image, cv2.dilate(mask, np.ones((3, 3), np.uint8)), FILL_RADIUS_PX, cv2.INPAINT_TELEA)
 
 
 def _line(landmarks: np.ndarray, ids: tuple[int, ...], xs: np.ndarray) -> np.ndarray:

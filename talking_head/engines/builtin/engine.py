@@ -21,7 +21,7 @@ from ...settings import Settings
 from ...speech import Speech
 from ..framing import Framing, frame_face
 from .body import Body
-from .closed_mouth import close_seam, closing_points, lip_edges
+from .closed_mouth import close_seam, closing_points, fill_opening, lip_edges
 from .deform import Deformer
 from .grain import Grain, noise_sigma
 from .mesh import Mesh, build_mesh
@@ -78,7 +78,8 @@ class BuiltinEngine:
             # Lips apart in the photo: close them first (`closed_mouth`), so that the mouth opens from
             # closed. A broad grin with its jaw shut keeps its own teeth instead (its lips press
             # together over them, `Deformer`).
-            framing = replace(framing, landmarks=lip_edges(framing.image, framing.landmarks))
+            edges = lip_edges(framing.image, framing.landmarks)
+            framing = replace(framing, image=fill_opening(framing.image, edges), landmarks=edges)
             _, deformer, warper = _parts(framing, blendshapes)
             points = closing_points(deformer)
             landmarks = framing.landmarks.copy()

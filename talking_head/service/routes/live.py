@@ -30,7 +30,7 @@ from ...live.agent import AgentFace
 from ...live.agent_stream import AgentStream, stream_rate
 from ...live.audio_in import RATES
 from ...live.stream import LiveStream
-from ...video.fragments import MIME_TYPE
+from ...video.fragments import MIME_TYPE, MIME_TYPES
 from ..auth import websocket_caller
 from ..avatars import ready_avatar
 from ..dependencies import SettingsDep, StorageDep, StoreDep
@@ -53,7 +53,11 @@ log = logging.getLogger(__name__)
 
 router = APIRouter()
 
-NETWORK_CUSHION_S = 0.04  # audio input: a segment starts with this much more in hand, for uneven arrival
+# Audio input: a segment starts with this much more in hand, so chunks that arrive unevenly play on without
+# a gap. Replaying chunk arrivals logged on loopback (20 ms chunks at real-time pace, up to 57 ms late on a
+# loaded machine) over random frame phases: 0 ms left a one-frame gap in 2-13 % of segments, 20 ms in none
+# (40 ms neither, 20 ms later). See docs/live.md.
+NETWORK_CUSHION_S = 0.02
 
 
 def _origin_allowed(websocket: WebSocket, settings) -> bool:
@@ -140,6 +144,8 @@ async def _converse(websocket: WebSocket, settings, store, storage, release) -> 
     stream: LiveStream | AgentStream
     try:
         rate = _audio_rate(start, first) if start.input == "audio" else None
+        if rate is None and start.audio_codec != "aac":
+            raise InputError("audio_codec applies to audio input only (text mode sends AAC).", field="audio_codec")
         options = start_options(start, settings)
         image = decode_image(start.image, settings)
         avatar = None
@@ -150,13 +156,13 @@ async def _converse(websocket: WebSocket, settings, store, storage, release) -> 
                 AgentFace,
                 image,
                 options,
-                stream_rate(rate),
+                stream_rate(rate, start.audio_codec),
                 cushion_s=NETWORK_CUSHION_S,
                 max_seconds=settings.live_max_s,
                 settings=settings,
                 avatar=avatar,
             )
-            stream = AgentStream(face, rate)
+            stream = AgentStream(face, rate, audio_codec=start.audio_codec)
         else:
             stream = await run_in_threadpool(
                 LiveStream, image, options, settings.live_max_s, settings=settings, avatar=avatar
@@ -170,7 +176,13 @@ async def _converse(websocket: WebSocket, settings, store, storage, release) -> 
         return
     ready = {"type": "ready", "width": stream.width, "height": stream.height, "fps": stream.fps, "mime": MIME_TYPE}
     if isinstance(stream, AgentStream):
-        ready |= {"input": "audio", "sample_rate": stream.sample_rate, "lookahead_s": stream.face.lookahead_s}
+        ready |= {
+            "input": "audio",
+            "sample_rate": stream.sample_rate,
+            "lookahead_s": stream.face.lookahead_s,
+            "audio_codec": stream.audio_codec,
+            "mime": MIME_TYPES[stream.audio_codec],
+        }
         await websocket.send_json(ready)
         await relay(websocket, settings, stream, None, release, listen_audio)
         return

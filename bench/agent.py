@@ -1,6 +1,7 @@
 """The face of a voice agent: audio pushed in 20 ms chunks at real-time pace, frames out. Latency, interrupts, load.
 
-    python -m bench.agent [--runs 20] [--sizes 512,256] [--streams 1,2,3,4] [--skip-process] [--skip-socket]
+    python -m bench.agent [--runs 20] [--sizes 512,256] [--streams 1,2,3,4] [--codecs aac,opus]
+                          [--skip-process] [--skip-socket]
 
 Real speech (a reading from ../shared/speech, 16 kHz) is pushed as 16-bit
 PCM in 20 ms chunks at real-time pace, as a voice agent's TTS would. Nothing
@@ -18,7 +19,9 @@ is asserted: it measures.
   arrival of the fragment that holds the frame showing it (its media time
   read from the fragment's ``tfdt``). Interrupt: the frames between the last
   frame received when the interrupt was sent and the first silent frame, and
-  the time until that silent frame arrives.
+  the time until that silent frame arrives. Once per audio codec of `--codecs`
+  (`audio_codec` in the start message: with AAC a frame leaves while the next
+  is encoded, with Opus while it is encoded itself).
 - Streams in real time: N streams at once on one server, each 3 s of speech,
   0.5 s of listening, 3 s of speech. A player started `PLAYER_DELAY_S` after a
   stream's first fragment arrived shows media time m at first + delay + m; a
@@ -193,10 +196,11 @@ class Listener:
         self._thread.join(30)
 
 
-def over_socket(url: str, size: int, runs: int) -> tuple[dict, dict]:
+def over_socket(url: str, size: int, runs: int, codec: str = "aac") -> tuple[dict, dict]:
     pcm = speech_pcm(SEGMENT_S)
     rng = random.Random(11)
-    with connect(url, size=size, seed=1, input="audio", sample_rate=RATE, open_timeout_s=120) as live:
+    options = {"input": "audio", "sample_rate": RATE, "audio_codec": codec}
+    with connect(url, size=size, seed=1, open_timeout_s=120, **options) as live:
         listener = Listener(live)
         listener.wait_for("ready", 1)
         latencies = []
@@ -221,9 +225,10 @@ def over_socket(url: str, size: int, runs: int) -> tuple[dict, dict]:
             after.append(round((cut - received) * FPS) - 1)
         live.end()
         listener.join()
-    latency = {"size": size, "runs": runs, **{f"{k}_ms": v for k, v in summary(latencies).items()}}
+    latency = {"size": size, "codec": codec, "runs": runs, **{f"{k}_ms": v for k, v in summary(latencies).items()}}
     interrupt = {
         "size": size,
+        "codec": codec,
         "runs": len(after),
         "frames_after_last_received_max": max(after),
         "frames_after_last_received_p50": statistics.median(after),
@@ -232,13 +237,14 @@ def over_socket(url: str, size: int, runs: int) -> tuple[dict, dict]:
     return latency, interrupt
 
 
-def load(url: str, size: int, streams: int, pid: int) -> dict:
+def load(url: str, size: int, streams: int, pid: int, codec: str = "aac") -> dict:
     pcm = speech_pcm(LOAD_SPEECH_S)
     barrier = threading.Barrier(streams)
     listeners: list[Listener | None] = [None] * streams
 
     def run(i: int) -> None:
-        with connect(url, size=size, seed=i, input="audio", sample_rate=RATE, open_timeout_s=120) as live:
+        options = {"input": "audio", "sample_rate": RATE, "audio_codec": codec}
+        with connect(url, size=size, seed=i, open_timeout_s=120, **options) as live:
             listener = listeners[i] = Listener(live)
             listener.wait_for("ready", 1, 120)
             barrier.wait()
@@ -275,6 +281,7 @@ def load(url: str, size: int, streams: int, pid: int) -> dict:
     cores = (cpu_s(pid) - cpu_before) / media
     return {
         "size": size,
+        "codec": codec,
         "streams": streams,
         "frames": count,
         "late": late,
@@ -290,6 +297,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", default="512,256", help="frame sizes (default: %(default)s)")
     parser.add_argument("--streams", default="1,2,3,4", help="concurrent streams at --load-size (default: %(default)s)")
     parser.add_argument("--load-size", type=int, default=512)
+    parser.add_argument("--codecs", default="aac", help="audio codecs of the WebSocket runs (default: %(default)s)")
     parser.add_argument("--skip-process", action="store_true", help="leave out the in-process core")
     parser.add_argument("--skip-socket", action="store_true", help="leave out the WebSocket runs")
     args = parser.parse_args(argv)
@@ -309,14 +317,16 @@ def main(argv: list[str] | None = None) -> int:
             process, http_url = start_server(Path(folder), env)
             url = http_url.replace("http://", "ws://") + "/v1/live"
             try:
-                results = [over_socket(url, size, args.runs) for size in sizes]
+                codecs = [c for c in args.codecs.split(",") if c]
+                results = [over_socket(url, size, args.runs, codec) for codec in codecs for size in sizes]
                 print("## WebSocket on loopback: first chunk sent to the fragment showing it arriving (ms)\n")
                 print(table([r[0] for r in results]) + "\n")
                 print("## WebSocket: interrupt sent to the first silent frame (frames after the last one received)\n")
                 print(table([r[1] for r in results]) + "\n", flush=True)
                 rows = []
-                for n in counts:
-                    rows.append(load(url, args.load_size, n, process.pid))
+                for codec in codecs:
+                    for n in counts:
+                        rows.append(load(url, args.load_size, n, process.pid, codec))
                     print(json.dumps(rows[-1]), flush=True)
                 print(
                     f"\n## Streams at once: frames later than a player started {PLAYER_DELAY_S} s after the first "

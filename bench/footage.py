@@ -1,6 +1,7 @@
 """Avatars from footage: dubbing quality, the loop plan's jumps, speed against `builtin`, mouth close-ups.
 
     python -m bench.footage [--footage ../shared/footage] [--out DIR] [--long-s 60] [--skip-long]
+    python -m bench.footage --speed-only [--long-clips WDA_KatieHill_000] [--rounds 3]
 
 For each clip in the footage folder (real people speaking; test data, never
 copied into the repo):
@@ -14,8 +15,10 @@ copied into the repo):
   frame-to-frame jump of the upper face in the decoded video against the
   clip's own 99th percentile (both measured on decoded frames, same tracker).
 - Speed at the clip's size: `avatar make` seconds per second of footage;
-  render RTF (drawing only, no encoding) of `footage` and of `builtin` on the
-  same speech and motion in this process, and their ratio.
+  drawing only (no encoding) with `footage` and with `builtin`, same speech
+  and motion, taking turns in this process: CPU seconds and wall seconds per
+  second of video, and the CPU ratio; for the avatar (its idle loop) and for
+  the clip dubbed. `--speed-only` measures just this, on an avatar made anew.
 - Contact sheets: mouth close-ups of made frames beside the real frame of the
   clip with the most similar mouth shape (`mouths_<clip>.png`).
 
@@ -63,6 +66,9 @@ LONG_TEXT = (
 WORDS_PER_S = 3.45  # the bundled voice's rate on LONG_TEXT
 MOUTH_PX = 96  # close-up side in the contact sheets
 SHEET_PAIRS = 12
+SPEED_TEXT = TEXT + " " + TEXT
+SPEED_ROUNDS = 3
+SPEED_COLUMNS = ["clip", "source", "size", "footage_cpu", "builtin_cpu", "cpu_ratio", "footage_rtf", "builtin_rtf"]
 
 
 def _track(path: Path) -> np.ndarray:
@@ -155,28 +161,47 @@ def long_avatar(clip: Path, folder: Path, text: str) -> dict:
     }
 
 
-def render_speed(bundle: Path, text: str) -> dict:
-    """Drawing only (no encoding), same speech and motion, footage against builtin, in this process."""
-    avatar = load_avatar(bundle)
-    options = TalkOptions(size=max(avatar.width, avatar.height))
-    speech = speech_from_text(text, None, 5000, {})
-    motion = build_motion(speech, options)
-    seconds = motion.n_frames / motion.fps
-    rows = {}
-    for name, source in (("footage", avatar), ("builtin", avatar.face())):
-        engine = get_engine(name)
-        started = time.perf_counter()
-        prepared = engine.prepare(source, options, None)
-        frames = sum(1 for _ in engine.render(prepared, speech, motion))
-        rows[name] = (time.perf_counter() - started) / seconds
-        assert frames == motion.n_frames
-    return {
-        "clip": bundle.stem,
-        "size": options.size,
-        "footage_rtf": round(rows["footage"], 3),
-        "builtin_rtf": round(rows["builtin"], 3),
-        "ratio": round(rows["footage"] / rows["builtin"], 3),
-    }
+def render_speed(clip: Path, bundle: Path, text: str, rounds: int = SPEED_ROUNDS) -> list[dict]:
+    """Drawing only (no encoding), same speech and motion, footage against builtin, in this process.
+
+    Two sources: the avatar `bundle` (its idle loop) and `clip` dubbed (its frames in order). The engines
+    take turns, `rounds` times; each row gives the median of its rounds, as CPU seconds (all threads) and
+    wall seconds per second of video.
+    """
+    rows = []
+    for mode, avatar in (("avatar", load_avatar(bundle)), ("dub", make_avatar(clip))):
+        options = TalkOptions(size=max(avatar.width, avatar.height))
+        speech = speech_from_text(text, None, 5000, {})
+        motion = build_motion(speech, options)
+        seconds = motion.n_frames / motion.fps
+        cpu: dict[str, list[float]] = {"footage": [], "builtin": []}
+        wall: dict[str, list[float]] = {"footage": [], "builtin": []}
+        for _ in range(rounds):
+            for name, source in (("footage", avatar), ("builtin", avatar.face())):
+                engine = get_engine(name)
+                started, used = time.perf_counter(), time.process_time()
+                prepared = engine.prepare(source, options, None)
+                frames = sum(1 for _ in engine.render(prepared, speech, motion))
+                cpu[name].append((time.process_time() - used) / seconds)
+                wall[name].append((time.perf_counter() - started) / seconds)
+                assert frames == motion.n_frames
+        footage_cpu, builtin_cpu = float(np.median(cpu["footage"])), float(np.median(cpu["builtin"]))
+        rows.append(
+            {
+                "clip": clip.stem,
+                "source": mode,
+                "size": options.size,
+                "seconds": round(seconds, 1),
+                "footage_cpu": round(footage_cpu, 3),
+                "builtin_cpu": round(builtin_cpu, 3),
+                "cpu_ratio": round(footage_cpu / builtin_cpu, 3),
+                "footage_rtf": round(float(np.median(wall["footage"])), 3),
+                "builtin_rtf": round(float(np.median(wall["builtin"])), 3),
+                "footage_cpu_rounds": [round(c, 3) for c in cpu["footage"]],
+                "builtin_cpu_rounds": [round(c, 3) for c in cpu["builtin"]],
+            }
+        )
+    return rows
 
 
 def _mouth_crop(frame: np.ndarray, landmarks: np.ndarray) -> np.ndarray:
@@ -241,22 +266,7 @@ def _table(rows: list[dict], columns: list[str]) -> str:
     return "\n".join(lines)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--footage", default=str(REPO.parent / "shared" / "footage"))
-    parser.add_argument("--out", default=str(REPO / "bench" / "results" / time.strftime("footage-%Y%m%d-%H%M%S")))
-    parser.add_argument("--long-s", type=float, default=60.0, help="how long the avatar speaks (text repeated)")
-    parser.add_argument("--skip-long", action="store_true")
-    parser.add_argument("--clips", default="", help="comma-separated clip stems (default: all)")
-    parser.add_argument("--long-clips", default="", help="clips for the long avatar and speed rows (default: all)")
-    args = parser.parse_args()
-    folder = Path(args.out)
-    folder.mkdir(parents=True, exist_ok=True)
-    clips = sorted(Path(args.footage).glob("*.mp4"))
-    if args.clips:
-        clips = [c for c in clips if c.stem in args.clips.split(",")]
-    print(f"load average {os.getloadavg()[0]:.1f}; {len(clips)} clips; results in {folder}")
-
+def _dubbing(clips: list[Path], folder: Path) -> tuple[list[dict], list[dict], list[str]]:
     text_rows = [dub_text(clip, folder) for clip in clips]
     print("\n## Dubbing with text\n")
     print(
@@ -285,17 +295,43 @@ def main() -> None:
         for k, row in enumerate(text_rows)
     ]
     print("\nmouth close-ups (made left, real right):", ", ".join(sheets))
+    return text_rows, sound_rows, sheets
 
-    long_rows, speed_rows = [], []
-    if not args.skip_long:
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--footage", default=str(REPO.parent / "shared" / "footage"))
+    parser.add_argument("--out", default=str(REPO / "bench" / "results" / time.strftime("footage-%Y%m%d-%H%M%S")))
+    parser.add_argument("--long-s", type=float, default=60.0, help="how long the avatar speaks (text repeated)")
+    parser.add_argument("--skip-long", action="store_true")
+    parser.add_argument("--speed-only", action="store_true", help="only the speed rows (an avatar made per clip)")
+    parser.add_argument("--rounds", type=int, default=SPEED_ROUNDS, help="speed rounds, the engines taking turns")
+    parser.add_argument("--clips", default="", help="comma-separated clip stems (default: all)")
+    parser.add_argument("--long-clips", default="", help="clips for the long avatar and speed rows (default: all)")
+    args = parser.parse_args()
+    folder = Path(args.out)
+    folder.mkdir(parents=True, exist_ok=True)
+    clips = sorted(Path(args.footage).glob("*.mp4"))
+    if args.clips:
+        clips = [c for c in clips if c.stem in args.clips.split(",")]
+    chosen = [c for c in clips if not args.long_clips or c.stem in args.long_clips.split(",")]
+    print(f"load average {os.getloadavg()[0]:.1f}; {len(clips)} clips; results in {folder}")
+
+    text_rows, sound_rows, sheets = ([], [], []) if args.speed_only else _dubbing(clips, folder)
+    long_rows: list[dict] = []
+    speed_rows: list[dict] = []
+    if args.speed_only:
+        for clip in chosen:
+            bundle = save_avatar(make_avatar(clip, for_bundle=True), folder / f"{clip.stem}.avatar")
+            speed_rows += render_speed(clip, bundle, SPEED_TEXT, args.rounds)
+    elif not args.skip_long:
         words = LONG_TEXT
         while len(words.split()) < args.long_s * WORDS_PER_S:
             words += " " + LONG_TEXT
         words = " ".join(words.split()[: int(args.long_s * WORDS_PER_S)]) + "."
-        chosen = [c for c in clips if not args.long_clips or c.stem in args.long_clips.split(",")]
         for clip in chosen:
             long_rows.append(long_avatar(clip, folder, words))
-            speed_rows.append(render_speed(Path(long_rows[-1]["avatar"]), TEXT + " " + TEXT))
+            speed_rows += render_speed(clip, Path(long_rows[-1]["avatar"]), SPEED_TEXT, args.rounds)
         print(f"\n## An avatar speaking {args.long_s:.0f} s: upper-face jumps (IOD)\n")
         print(
             _table(
@@ -312,8 +348,10 @@ def main() -> None:
                 ],
             )
         )
-        print("\n## Render RTF (drawing only), same speech and motion, this process\n")
-        print(_table(speed_rows, ["clip", "size", "footage_rtf", "builtin_rtf", "ratio"]))
+    if speed_rows:
+        print(f"\n## Drawing at the clip's size (no encoding), footage against builtin, {args.rounds} rounds in turn\n")
+        print("CPU seconds (all threads) and wall seconds per second of video, medians of the rounds.\n")
+        print(_table(speed_rows, SPEED_COLUMNS))
     (folder / "results.json").write_text(
         json.dumps(
             {"text": text_rows, "sound": sound_rows, "long": long_rows, "speed": speed_rows, "sheets": sheets}, indent=2

@@ -7,7 +7,8 @@ Any container and codec PyAV reads; a rotation in the stream's display matrix
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -22,6 +23,7 @@ from ..media import UNREADABLE, MediaKind, open_media
 
 SEEK_AFTER_FRAMES = 24  # a jump further ahead than this seeks rather than decoding its way there
 CACHED_FRAMES = 48  # decoded frames kept for random access (two of our short GOPs and more)
+PLAYED_BYTES = 80 * 2**20  # decoded frames kept to be shown again when the order is known (~100 at 512 px)
 CLIP = MediaKind(
     "video",
     field="video",
@@ -166,6 +168,15 @@ class FrameSource:
         """Frame `i` (the last frame for any `i` past the end)."""
         if i in self._cache:
             return self._cache[i]
+        return self._decode_to(i, self._remember)
+
+    def _remember(self, index: int, rgb: np.ndarray) -> None:
+        self._cache[index] = rgb
+        while len(self._cache) > CACHED_FRAMES:
+            self._cache.pop(next(iter(self._cache)))
+
+    def _decode_to(self, i: int, keep: Callable[[int, np.ndarray], None]) -> np.ndarray:
+        """Decode on to frame `i` (seeking when it lies behind or far ahead), handing every frame read to `keep`."""
         if self._decoder is None or not (0 <= self._next <= i <= self._next + SEEK_AFTER_FRAMES):
             self._restart(i)
         last = None
@@ -176,9 +187,43 @@ class FrameSource:
                     raise IndexError(f"frame {i} is past the clip's end")
                 return last
             index, rgb = read
-            self._cache[index] = rgb
-            while len(self._cache) > CACHED_FRAMES:
-                self._cache.pop(next(iter(self._cache)))
+            keep(index, rgb)
             if index >= i:
                 return rgb
             last = rgb
+
+    def play(self, order: Iterable[int], budget_bytes: int = PLAYED_BYTES) -> Iterator[np.ndarray]:
+        """Frames `order[0]`, `order[1]`, ... in turn, each decoded frame kept while it is shown again sooner
+        than the others kept, within `budget_bytes` (the best choice there is when the whole order is known:
+        Belady's), so a loop plan that shows the same footage again and again decodes it about once."""
+        order = [int(i) for i in order]
+        shown: dict[int, deque[int]] = {}
+        for t, i in enumerate(order):
+            shown.setdefault(i, deque()).append(t)
+        kept: dict[int, np.ndarray] = {}
+        due: dict[int, int] = {}  # each kept frame's next showing
+        capacity = max(1, budget_bytes // (self.width * self.height * 3))
+
+        def keep(index: int, rgb: np.ndarray) -> None:
+            later = shown.get(index)
+            if not later:
+                return
+            if index not in kept and len(kept) >= capacity:
+                farthest = max(due, key=due.__getitem__)
+                if due[farthest] <= later[0]:
+                    return
+                del kept[farthest], due[farthest]
+            kept[index], due[index] = rgb, later[0]
+
+        for i in order:
+            later = shown[i]
+            later.popleft()
+            if i in kept:
+                frame = kept[i]
+                if later:
+                    due[i] = later[0]
+                else:
+                    del kept[i], due[i]
+            else:
+                frame = self._decode_to(i, keep)
+            yield frame

@@ -3,9 +3,10 @@
 The same interface as the text mode's `LiveStream` (`run(emit)`, `end`,
 `stop`, `media_s`, `listening_for_s`), so the WebSocket serves either. Frames
 are encoded as the face makes them, in fragments of at most one frame
-(`FragmentWriter(low_latency=True)`: at an audio rate of 32 kHz or more a
-frame leaves while the next is written), and each frame's events are sent
-once it is encoded, a frame before its bytes: ``segment_start``,
+(`FragmentWriter(low_latency=True)`: with AAC at 32 kHz or more a frame
+leaves while the next is written, with Opus while it is written itself), and
+each frame's events are sent once it is encoded (with AAC a frame before its
+bytes): ``segment_start``,
 ``segment_end``, ``interrupted``, ``error``.
 """
 
@@ -15,6 +16,7 @@ import threading
 import time
 from collections.abc import Callable
 
+from ..video.fragments import OPUS_RATE
 from .agent import AgentFace
 from .output import Emit, LiveOutput
 
@@ -22,18 +24,24 @@ LOW_LATENCY_MIN_RATE = 32000  # Hz: an AAC packet (1024 samples) then lasts less
 STREAM_RATE = 48000  # Hz the stream carries audio sent at lower rates
 
 
-def stream_rate(input_rate: int) -> int:
-    """The audio rate of a stream fed at `input_rate`: its own from 32 kHz up (sample-exact), else 48 kHz."""
+def stream_rate(input_rate: int, audio_codec: str = "aac") -> int:
+    """The audio rate of a stream fed at `input_rate`: with AAC its own from 32 kHz up (sample-exact), else
+    48 kHz; with Opus 48 kHz."""
+    if audio_codec == "opus":
+        return OPUS_RATE
     return input_rate if input_rate >= LOW_LATENCY_MIN_RATE else STREAM_RATE
 
 
 class AgentStream:
     """Stream one `AgentFace` until `end` (once what was pushed has played) or `stop`."""
 
-    def __init__(self, face: AgentFace, input_rate: int, clock: Callable[[], float] = time.monotonic):
+    def __init__(
+        self, face: AgentFace, input_rate: int, clock: Callable[[], float] = time.monotonic, audio_codec: str = "aac"
+    ):
         self.face = face
         self.input_rate = input_rate
         """The rate of the PCM the client sends (the stream's own is `sample_rate`)."""
+        self.audio_codec = audio_codec
         self._clock = clock
         self._ending = threading.Event()
         self._stopped = threading.Event()
@@ -84,7 +92,16 @@ class AgentStream:
     def run(self, emit: Emit) -> None:
         """Make the stream, handing MP4 bytes and events to `emit`; return at its end."""
         face = self.face
-        output = LiveOutput(emit, face.width, face.height, face.fps, face.sample_rate, face.pacer, low_latency=True)
+        output = LiveOutput(
+            emit,
+            face.width,
+            face.height,
+            face.fps,
+            face.sample_rate,
+            face.pacer,
+            low_latency=True,
+            audio_codec=self.audio_codec,
+        )
         self._output = output
         try:
             for frame in face.frames():

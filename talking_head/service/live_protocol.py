@@ -48,6 +48,12 @@ class _LiveStartBase(BaseModel):
     sample_rate: int | None = Field(
         None, description="Audio input only (and then required): the rate of the 16-bit mono PCM sent, in Hz."
     )
+    audio_codec: Literal["aac", "opus"] = Field(
+        "aac",
+        description="Audio input only: the codec of the stream's sound. aac plays everywhere; opus (48 kHz, 10 ms "
+        "packets) lets each frame leave as soon as it is encoded, a frame sooner (check "
+        "MediaSource.isTypeSupported with the ready event's mime).",
+    )
 
 
 # The request options of options.py, within what a stream can draw in real time; no caption file, no recording.
@@ -109,7 +115,7 @@ async def receive(websocket: WebSocket, timeout_s: float) -> dict:
 
 
 def start_options(start: BaseModel, settings) -> TalkOptions:
-    requested = start.model_dump(exclude={"image", "avatar", "api_key", "input", "sample_rate"})
+    requested = start.model_dump(exclude={"image", "avatar", "api_key", "input", "sample_rate", "audio_codec"})
     return TalkOptions(**limits.talk_options(settings, {**requested, "captions": "none"}))
 
 

@@ -36,8 +36,17 @@ COLOR_RANGE = "MPEG"
 BT709, LIMITED_RANGE = 1, 1  # H.273 code points for the stream's colour tags
 
 
-def add_streams(container, width: int, height: int, fps: int, sample_rate: int, video_options: dict | None = None):
-    """Add the H.264 (tagged BT.709, limited range) and mono AAC streams to `container`; return both."""
+def add_streams(
+    container,
+    width: int,
+    height: int,
+    fps: int,
+    sample_rate: int,
+    video_options: dict | None = None,
+    audio_codec: str = AUDIO_CODEC,
+    audio_options: dict | None = None,
+):
+    """Add the H.264 (tagged BT.709, limited range) and mono audio (AAC unless told) streams; return both."""
     video = container.add_stream(VIDEO_CODEC, rate=fps)
     video.width, video.height = width, height
     video.pix_fmt = PIXEL_FORMAT
@@ -46,8 +55,10 @@ def add_streams(container, width: int, height: int, fps: int, sample_rate: int, 
     context = video.codec_context
     context.colorspace = context.color_primaries = context.color_trc = BT709
     context.color_range = LIMITED_RANGE
-    audio = container.add_stream(AUDIO_CODEC, rate=sample_rate, layout="mono")
+    audio = container.add_stream(audio_codec, rate=sample_rate, layout="mono")
     audio.codec_context.bit_rate = AUDIO_BITRATE
+    if audio_options:
+        audio.options = audio_options
     return video, audio
 
 

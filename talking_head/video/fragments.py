@@ -32,9 +32,17 @@ MOVFLAGS = "frag_keyframe+empty_moov+default_base_moof"
 LOW_LATENCY_MOVFLAGS = "empty_moov+default_base_moof"
 LOW_LATENCY_FRAGMENT_US = "1"
 NO_INTERLEAVE_WAIT_US = "1"
+# Opus instead of AAC (low latency): its packets leave 6.5 ms after their sound, not 2048 samples; at 10 ms a
+# packet, audio past a frame's start is encoded with the frame itself, so the frame leaves during its own write.
+OPUS_PACKET_MS = "10"
+OPUS_RATE = 48000  # Hz: Opus in MP4 is always 48 kHz
 H264_PROFILE = "high"
-MIME_TYPE = 'video/mp4; codecs="avc1.640028, mp4a.40.2"'
-"""What a browser's MediaSource is told: H.264 High up to level 4.0, AAC-LC."""
+MIME_TYPES = {
+    "aac": 'video/mp4; codecs="avc1.640028, mp4a.40.2"',
+    "opus": 'video/mp4; codecs="avc1.640028, opus"',
+}
+"""What a browser's MediaSource is told, by audio codec: H.264 High up to level 4.0, with AAC-LC or Opus."""
+MIME_TYPE = MIME_TYPES["aac"]
 
 
 class _Sink:
@@ -55,8 +63,9 @@ class FragmentWriter:
     """Encode RGB frames and mono audio into fragmented MP4, calling `emit(bytes)` as output appears.
 
     `low_latency`: fragments of at most one frame, each leaving during the next frame's `write` (at an audio
-    rate of 32 kHz or more), instead of fragments of up to `FRAGMENT_S` that leave at the next key frame and
-    wait for the audio.
+    rate of 32 kHz or more; with `audio_codec="opus"` during its own), instead of fragments of up to
+    `FRAGMENT_S` that leave at the next key frame and wait for the audio. `audio_codec`: "aac" or "opus"
+    (48 kHz only).
     """
 
     def __init__(
@@ -67,9 +76,14 @@ class FragmentWriter:
         fps: int,
         sample_rate: int,
         low_latency: bool = False,
+        audio_codec: str = "aac",
     ):
         if width % 2 or height % 2:
             raise ValueError(f"yuv420p needs even frame sizes, got {width}x{height}")
+        if audio_codec not in MIME_TYPES:
+            raise ValueError(f"audio codec {audio_codec!r} is not one of {', '.join(MIME_TYPES)}")
+        if audio_codec == "opus" and sample_rate != OPUS_RATE:
+            raise ValueError(f"Opus in MP4 is {OPUS_RATE} Hz, not {sample_rate}")
         self.width, self.height, self.fps, self.sample_rate = width, height, fps, sample_rate
         self.frames_written = 0
         self._first_cut = max(1, round(FIRST_FRAGMENT_S * fps))
@@ -98,6 +112,7 @@ class FragmentWriter:
             fps,
             sample_rate,
             {"tune": "zerolatency", "profile": H264_PROFILE, "g": str(10 * fps), "sc_threshold": "0", "threads": "1"},
+            *(("libopus", {"frame_duration": OPUS_PACKET_MS}) if audio_codec == "opus" else ()),
         )
 
     @property

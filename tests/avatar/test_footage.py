@@ -92,6 +92,34 @@ def test_loop_plan_never_jumps_more_than_the_footage_does(avatar_path):
     assert (np.diff(np.flatnonzero(jumps | turns)) >= 25).all()
 
 
+def test_footage_played_in_a_known_order_decodes_each_repeat_once(avatar_path):
+    """A loop plan shows the same footage again and again: `play` keeps what is shown again soonest."""
+    reads = {"get": 0, "play": 0}
+
+    def counting(avatar, way):
+        read = avatar.frames._read
+
+        def counted():
+            found = read()
+            reads[way] += found is not None
+            return found
+
+        avatar.frames._read = counted
+        return avatar.frames
+
+    order = list(range(60)) * 3 + list(range(70, 40, -1)) + [95, 3, 95, 3]
+    one_by_one = counting(load_avatar(avatar_path), "get")
+    expected = [one_by_one.get(i).copy() for i in order]
+    played = [frame.copy() for frame in counting(load_avatar(avatar_path), "play").play(order)]
+    assert len(played) == len(order) and all(np.array_equal(a, b) for a, b in zip(played, expected, strict=True))
+    # 60 frames three times over: a 48-frame cache decodes them all again each time; played, they are decoded once.
+    assert reads["get"] > 3 * 60 and reads["play"] < 60 + 45
+    # A budget of a few frames still gives the right frames, only decoding more.
+    small = load_avatar(avatar_path).frames
+    few = [frame.copy() for frame in small.play(order, budget_bytes=5 * small.width * small.height * 3)]
+    assert all(np.array_equal(a, b) for a, b in zip(few, expected, strict=True))
+
+
 @pytest.mark.parametrize("where", [0, 30, 5000, -1])
 def test_bundle_refuses_a_changed_byte(avatar_path, tmp_path, where):
     data = bytearray(avatar_path.read_bytes())

@@ -10,6 +10,7 @@ silence between, and the interrupt silences the audio and closes the mouth.
 
 from __future__ import annotations
 
+import io
 import json
 import struct
 import threading
@@ -289,3 +290,39 @@ def test_audio_faster_than_real_time_past_the_buffer_is_dropped_and_said(server,
     assert errors and {e["code"] for e in errors} == {"audio_overflow"}
     assert "dropped" in errors[0]["message"] and len(errors) <= 11
     assert got[-1]["type"] == "end"
+
+
+def test_with_opus_the_stream_carries_the_audio_sent(server):
+    """`audio_codec: "opus"` (each frame then leaves as soon as it is encoded, tests/video/test_fragments.py):
+    the ready event says so, and the decoded sound from the segment's start is the PCM sent."""
+    pcm = pcm16(FIRST[0], 1.0)
+    with connect(ws_url(server), api_key=API_KEY, size=64, input="audio", sample_rate=RATE, audio_codec="opus") as live:
+        ready = live.ready
+        send_in_real_time(live, pcm)
+        live.end_of_segment()
+        live.end()
+        got = list(live)
+    assert (ready["audio_codec"], ready["sample_rate"]) == ("opus", 48000) and "opus" in ready["mime"]
+    data = b"".join(m for m in got if isinstance(m, bytes))
+    with av.open(io.BytesIO(data)) as container:
+        assert container.streams.audio[0].codec_context.name == "opus"
+        decoded = list(container.decode(audio=0))
+    with av.open(io.BytesIO(data)) as container:
+        times = [float(f.pts * f.time_base) for f in container.decode(video=0)]
+    audio = np.concatenate([f.to_ndarray()[0] for f in decoded])
+    offset = (times[-1] - (len(times) - 1) / FPS) - float(decoded[0].pts * decoded[0].time_base)
+    start = next(m for m in got if isinstance(m, dict) and m["type"] == "segment_start")["media_s"]
+    sent = resample(np.frombuffer(pcm, "<i2").astype(np.float32) / 32768, RATE, 48000)
+    at = round((start + offset) * 48000)
+    lags = range(-48, 49)
+    best = max(lags, key=lambda lag: np.dot(audio[at + lag : at + lag + len(sent)], sent))
+    shown = audio[at + best : at + best + len(sent)]
+    assert abs(best) <= 48  # within a millisecond of where the event puts it
+    assert 10 * np.log10(np.sum(sent**2) / np.sum((shown - sent) ** 2)) > 15
+
+
+def test_opus_is_for_audio_input_only(server):
+    with ws_connect(ws_url(server), additional_headers={"Authorization": f"Bearer {API_KEY}"}) as socket:
+        socket.send(json.dumps({"start": {"audio_codec": "opus"}}))
+        error = json.loads(socket.recv(30))
+    assert error["type"] == "error" and error["field"] == "audio_codec" and "audio input" in error["message"]

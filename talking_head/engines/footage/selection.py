@@ -10,6 +10,8 @@ cheapest path over the best candidates of every frame (Hunt & Black 1996).
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
 from ...avatar.bank import MouthBank
@@ -36,6 +38,7 @@ LOUDNESS_MIX = 0.3  # share of the opening that follows the voice's loudness
 REPEAT_COST = 0.4  # the same sample twice: a held mouth
 JUMP_COST = 0.2  # any non-consecutive sample: a cut
 W_JOIN = 0.5  # per unit of shape difference across a cut
+COST_BLOCK = 250  # frames whose target costs are worked out together (10 s at 25 fps)
 
 
 def loudness_share(rms: np.ndarray) -> np.ndarray:
@@ -95,14 +98,13 @@ def mouth_targets(
 
 def target_costs(
     bank: MouthBank,
-    motion: MotionTrack,
+    targets: tuple[np.ndarray, np.ndarray, np.ndarray],
     base_turn: np.ndarray | None,
-    rms: np.ndarray | None = None,
-    full_jaw: float | None = None,
+    frames: slice = slice(None),
 ) -> np.ndarray:
-    """(frames, samples) target cost."""
+    """(frames, samples) target cost of `frames`, given the whole utterance's `mouth_targets`."""
     opening, width = bank.descriptor("opening"), bank.descriptor("width")
-    target_opening, target_width, shut = mouth_targets(bank, motion, rms, full_jaw)
+    target_opening, target_width, shut = (target[frames] for target in targets)
     spread_o = max(float(np.std(opening)), 1e-3)
     spread_w = max(float(np.std(width)), 1e-3)
     # Lips shut: closed, whatever else the sample offers.
@@ -111,7 +113,7 @@ def target_costs(
     cost += shut[:, None] * parted_costs(bank)[None, :]
     cost += W_WIDTH * ((width[None, :] - target_width[:, None]) / spread_w) ** 2
     if base_turn is not None:
-        cost += turn_costs(bank, base_turn)
+        cost += turn_costs(bank, base_turn[frames])
     return cost
 
 
@@ -147,29 +149,45 @@ def select_samples(
     n, m = motion.n_frames, len(bank)
     if n == 0:
         return np.zeros(0, np.int64)
-    costs = target_costs(bank, motion, base_turn, rms)
+    targets = mouth_targets(bank, motion, rms)
+    # A block of frames' costs at a time: a 20-minute speech's (frames x samples) would be hundreds of MB.
+    costs = itertools.chain.from_iterable(
+        target_costs(bank, targets, base_turn, slice(start, start + COST_BLOCK)) for start in range(0, n, COST_BLOCK)
+    )
     k = min(CANDIDATES, m)
 
     successor, shape, shape_scale = _joins(bank)
-    candidates = [np.argpartition(costs[0], k - 1)[:k]]
-    total = costs[0, candidates[0]]
+    # How unlike each sample is to every other, one row per sample as the path first needs it (a few
+    # hundred rows at most, each reused for many frames).
+    gap_rows: dict[int, np.ndarray] = {}
+
+    def gaps(samples: np.ndarray) -> np.ndarray:
+        for sample in samples.tolist():
+            if sample not in gap_rows:
+                gap_rows[sample] = (np.abs(shape[sample] - shape) / shape_scale).mean(axis=1)
+        return np.stack([gap_rows[sample] for sample in samples.tolist()])
+
+    # Each frame's candidates and choices are kept to the end (the backtrack): in the narrowest integers.
+    index = np.min_scalar_type(-m)
+    cost = next(costs)
+    candidates = [np.argpartition(cost, k - 1)[:k].astype(index)]
+    total = cost[candidates[0]]
     back: list[np.ndarray] = []
-    for t in range(1, n):
+    for cost in costs:
         previous = candidates[-1]
-        best = np.argpartition(costs[t], k - 1)[:k]
+        best = np.argpartition(cost, k - 1)[:k]
         follow = successor[previous]
         current = np.unique(np.concatenate([best, follow[follow >= 0]]))
         # Join cost from each previous candidate (rows) to each current one (columns).
         next_of_previous = np.where(follow >= 0, follow, previous)
-        gap = np.abs(shape[next_of_previous][:, None, :] - shape[current][None, :, :]) / shape_scale
-        join = JUMP_COST + W_JOIN * gap.mean(axis=2)
+        join = JUMP_COST + W_JOIN * gaps(next_of_previous)[:, current]
         join[current[None, :] == follow[:, None]] = 0.0
         join[current[None, :] == previous[:, None]] = REPEAT_COST
         step = total[:, None] + join
         choice = np.argmin(step, axis=0)
-        total = step[choice, np.arange(len(current))] + costs[t, current]
-        back.append(choice)
-        candidates.append(current)
+        total = step[choice, np.arange(len(current))] + cost[current]
+        back.append(choice.astype(index))
+        candidates.append(current.astype(index))
     path = np.zeros(n, np.int64)
     at = int(np.argmin(total))
     for t in range(n - 1, -1, -1):

@@ -30,7 +30,7 @@ from ...live.agent import AgentFace
 from ...live.agent_stream import AgentStream, stream_rate
 from ...live.audio_in import RATES
 from ...live.stream import LiveStream
-from ...video.fragments import MIME_TYPE
+from ...video.fragments import MIME_TYPE, MIME_TYPES
 from ..auth import websocket_caller
 from ..avatars import ready_avatar
 from ..dependencies import SettingsDep, StorageDep, StoreDep
@@ -144,6 +144,8 @@ async def _converse(websocket: WebSocket, settings, store, storage, release) -> 
     stream: LiveStream | AgentStream
     try:
         rate = _audio_rate(start, first) if start.input == "audio" else None
+        if rate is None and start.audio_codec != "aac":
+            raise InputError("audio_codec applies to audio input only (text mode sends AAC).", field="audio_codec")
         options = start_options(start, settings)
         image = decode_image(start.image, settings)
         avatar = None
@@ -154,13 +156,13 @@ async def _converse(websocket: WebSocket, settings, store, storage, release) -> 
                 AgentFace,
                 image,
                 options,
-                stream_rate(rate),
+                stream_rate(rate, start.audio_codec),
                 cushion_s=NETWORK_CUSHION_S,
                 max_seconds=settings.live_max_s,
                 settings=settings,
                 avatar=avatar,
             )
-            stream = AgentStream(face, rate)
+            stream = AgentStream(face, rate, audio_codec=start.audio_codec)
         else:
             stream = await run_in_threadpool(
                 LiveStream, image, options, settings.live_max_s, settings=settings, avatar=avatar
@@ -174,7 +176,13 @@ async def _converse(websocket: WebSocket, settings, store, storage, release) -> 
         return
     ready = {"type": "ready", "width": stream.width, "height": stream.height, "fps": stream.fps, "mime": MIME_TYPE}
     if isinstance(stream, AgentStream):
-        ready |= {"input": "audio", "sample_rate": stream.sample_rate, "lookahead_s": stream.face.lookahead_s}
+        ready |= {
+            "input": "audio",
+            "sample_rate": stream.sample_rate,
+            "lookahead_s": stream.face.lookahead_s,
+            "audio_codec": stream.audio_codec,
+            "mime": MIME_TYPES[stream.audio_codec],
+        }
         await websocket.send_json(ready)
         await relay(websocket, settings, stream, None, release, listen_audio)
         return

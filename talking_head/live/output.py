@@ -1,4 +1,4 @@
-"""A live stream's output: frames with their audio into fragmented MP4, handed on fragment by fragment.
+"""A live stream's output: frames with their audio into fragmented MP4, handed on as each frame's write makes it.
 
 Wraps `FragmentWriter` with what a live stream needs around it: the first
 fragment that leaves starts the viewer's clock (`Pacer.start`), and after
@@ -43,10 +43,20 @@ class LiveOutput:
         self._progress = progress
         self._bytes_at_progress = 0
         self.frames_out = 0
+        # What the muxer writes during one frame (with Opus a fragment per 10 ms packet) leaves as one message.
+        self._written: list[bytes] = []
+        self._media_written = False
         self._writer = FragmentWriter(self._media, width, height, fps, sample_rate, low_latency, audio_codec)
 
     def _media(self, data: bytes) -> None:
-        if self._writer.frames_written > 0:  # past the init segment
+        self._written.append(data)
+        self._media_written |= self._writer.frames_written > 0  # past the init segment
+
+    def _send(self) -> None:
+        if not self._written:
+            return
+        data, self._written = b"".join(self._written), []
+        if self._media_written:
             self._pacer.start()
         self._emit(data)
 
@@ -70,6 +80,7 @@ class LiveOutput:
     def write(self, frame: np.ndarray) -> None:
         """Encode one RGB frame; after each fragment that leaves, say how far the stream has got."""
         self._writer.write(frame)
+        self._send()
         self.frames_out += 1
         if self._progress is None:
             return
@@ -80,6 +91,7 @@ class LiveOutput:
     def close(self) -> None:
         """Flush the encoders and send the last fragment, then a last progress event."""
         self._writer.close()
+        self._send()
         if self._progress is not None:
             self._emit(self._progress())
 

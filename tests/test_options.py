@@ -91,7 +91,7 @@ def test_the_live_start_message_offers_the_same_options_within_real_time_limits(
     from talking_head.service.live_protocol import LiveStart
 
     live = LiveStart.model_json_schema()["properties"]
-    own = {"image", "api_key", "input", "sample_rate", "avatar"}  # the stream's own, not video options
+    own = {"image", "api_key", "input", "sample_rate", "audio_codec", "avatar"}  # the stream's own, not video options
     assert own <= set(live)
     offered = set(live) - own
     assert offered == set(form) - {"image", "audio", "text", "callback_url", "avatar", "captions", "language"}

@@ -124,9 +124,8 @@ class RedisJobStore:
     def claim(self, job_id: str, worker: str, lease_s: float, max_attempts: int) -> Job | None:
         """Mark the job running on `worker` and hold its lease for `lease_s`.
 
-        None when the job is finished or deleted; `LeaseHeld` when another
-        worker still holds it (a redelivery while the first run is alive); the
-        job failed (`transitions.claim`) when its last of `max_attempts` runs was lost.
+        None when the job is finished or deleted; `LeaseHeld` when another worker still holds it (a
+        redelivery while the first run is alive); the job failed when its last of `max_attempts` runs was lost.
         """
         lease = lease_key(job_id)
         if not self._redis.set(lease, worker, nx=True, px=lease_ms(lease_s)):

@@ -87,7 +87,7 @@ class FootageEngine:
     def render(self, prepared: Prepared, speech: Speech, motion: MotionTrack) -> Iterator[np.ndarray]:
         avatar = prepared.avatar
         bases = self.base_frames(prepared, motion.n_frames)
-        fits = {int(b): avatar.canonical.fit(avatar.landmarks[b]) for b in np.unique(bases) if _tracked(avatar, b)}
+        fits = {int(b): avatar.canonical.fit(avatar.landmarks[b]) for b in np.unique(bases) if tracked(avatar, b)}
         turn = np.full((len(bases), 2), np.nan)
         for t, b in enumerate(bases):
             if int(b) in fits:
@@ -97,16 +97,18 @@ class FootageEngine:
         for t, (b, frame) in enumerate(zip(bases, avatar.frames.play(bases), strict=True)):
             if int(b) in fits:
                 frame = compose(avatar, frame, int(b), fits[int(b)], int(samples[t]))
-            yield _sized(frame, prepared)
+            yield sized(frame, prepared.width, prepared.height)
 
 
-def _sized(frame: np.ndarray, prepared: Prepared) -> np.ndarray:
-    if frame.shape[1] != prepared.width or frame.shape[0] != prepared.height:
-        frame = cv2.resize(frame, (prepared.width, prepared.height), interpolation=cv2.INTER_AREA)
+def sized(frame: np.ndarray, width: int, height: int) -> np.ndarray:
+    """`frame` at the output's size (a footage frame is at the clip's)."""
+    if frame.shape[1] != width or frame.shape[0] != height:
+        frame = cv2.resize(frame, (width, height), interpolation=cv2.INTER_AREA)
     return frame
 
 
-def _tracked(avatar: Avatar, frame: int) -> bool:
+def tracked(avatar: Avatar, frame: int) -> bool:
+    """Whether the face was found on footage frame `frame` (an untracked frame is shown as it is)."""
     return bool(np.isfinite(avatar.landmarks[frame, :, :2]).all())
 
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-import cv2
 import numpy as np
 
 from ...avatar import Avatar
@@ -24,7 +23,7 @@ from ...avatar.canonical import SHAPE, apply, head_turn
 from ...errors import EngineError
 from ...options import TalkOptions
 from ...settings import Settings
-from .engine import compose, output_size
+from .engine import compose, output_size, sized, tracked
 from .selection import (
     CLOSED_PERCENTILE,
     JUMP_COST,
@@ -129,14 +128,11 @@ class LiveFootageEngine:
         avatar = prepared.avatar
         base = int(next(prepared.bases))
         if base not in prepared.fits:
-            tracked = bool(np.isfinite(avatar.landmarks[base, :, :2]).all())
-            prepared.fits[base] = avatar.canonical.fit(avatar.landmarks[base]) if tracked else None
+            prepared.fits[base] = avatar.canonical.fit(avatar.landmarks[base]) if tracked(avatar, base) else None
         fit = prepared.fits[base]
         turn = None if fit is None else head_turn(apply(fit, avatar.landmarks[base]), avatar.iod)
         sample = self._choose(prepared, pose, turn)
         frame = avatar.frames.get(base)
         if fit is not None:
             frame = compose(avatar, frame, base, fit, sample)
-        if frame.shape[1] != prepared.width or frame.shape[0] != prepared.height:
-            frame = cv2.resize(frame, (prepared.width, prepared.height), interpolation=cv2.INTER_AREA)
-        return frame
+        return sized(frame, prepared.width, prepared.height)

@@ -133,8 +133,7 @@ def lip_edges(image: np.ndarray, landmarks: np.ndarray) -> np.ndarray:
         share[1:-1] = np.convolve(np.pad(share[1:-1], 1, mode="edge"), np.ones(3) / 3, mode="valid")
         new_inner = inner[:, 1] + share * (outer - inner[:, 1])
         # Every point of this lip, column by column, keeps its share of the way from outer to inner line.
-        inside, share_of = _lip_interior(landmarks[:, :2].astype(np.float64), inner_ids, outer_ids)
-        line_o = _line(landmarks, outer_ids, landmarks[:, 0])
+        inside, share_of, line_o = _lip_interior(landmarks[:, :2].astype(np.float64), inner_ids, outer_ids)
         order = np.argsort(inner[:, 0])
         line_new = np.interp(landmarks[:, 0], inner[order, 0], new_inner[order])
         moved[inside, 1] = (line_o + share_of * (line_new - line_o))[inside]
@@ -183,9 +182,9 @@ def close_seam(image: np.ndarray, landmarks: np.ndarray, iod: float) -> np.ndarr
 
 def _lip_interior(
     xy: np.ndarray, inner_ids: tuple[int, ...], outer_ids: tuple[int, ...]
-) -> tuple[np.ndarray, np.ndarray]:
-    """Which of the points `xy` lie inside one lip, and each one's share of the way from its outer line (0)
-    to its inner line (1), column by column."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Which of the points `xy` lie inside one lip, each one's share of the way from its outer line (0)
+    to its inner line (1), column by column, and the outer line's height in each point's column."""
     inner = xy[list(inner_ids)]
     order = np.argsort(inner[:, 0])
     line_o = _line(xy, outer_ids, xy[:, 0])
@@ -196,4 +195,4 @@ def _lip_interior(
     inside = (share > 0.02) & (share <= 1.001) & (xy[:, 0] > x_min) & (xy[:, 0] < x_max)
     inside[list(outer_ids)] = False
     inside[MESH_POINTS:] = False
-    return inside, np.minimum(share, 1.0)
+    return inside, np.minimum(share, 1.0), line_o

@@ -25,10 +25,13 @@ from pathlib import Path
 
 import numpy as np
 
+from talking_head.speech.audio import ANALYSIS_RATE
+
 from .footage_compare import FOOTAGE, frames_of
 
 FAST_HZ = 1.0
-PITCH_RATE, PITCH_HOP, PITCH_WINDOW = 16000, 160, 640  # 10 ms steps, 40 ms windows
+FPS = 25  # the footage clips'
+PITCH_RATE, PITCH_HOP, PITCH_WINDOW = ANALYSIS_RATE, 160, 640  # 10 ms steps, 40 ms windows
 PITCH_HZ = (60.0, 400.0)
 YIN_THRESHOLD = 0.15  # the first lag whose normalised difference dips under this is the period
 VOICED_MAX = 0.25  # frames whose best normalised difference stays above this are unvoiced
@@ -99,9 +102,9 @@ def nod_coupling(video: Path, pitch: np.ndarray) -> tuple[float, int, float]:
     from talking_head.motion.head import EMPHASIS_TREND_S, emphasis
     from talking_head.speech.audio import frame_rms, read_audio, resample
 
-    fast = pitch - gaussian_filter1d(np.nan_to_num(pitch, nan=float(np.nanmean(pitch))), EMPHASIS_TREND_S * 25)
+    fast = pitch - gaussian_filter1d(np.nan_to_num(pitch, nan=float(np.nanmean(pitch))), EMPHASIS_TREND_S * FPS)
     audio, rate = read_audio(video)
-    stress = emphasis(frame_rms(resample(audio, rate, 16000), 25, len(pitch)).astype(np.float64), 25)
+    stress = emphasis(frame_rms(resample(audio, rate, ANALYSIS_RATE), FPS, len(pitch)).astype(np.float64), FPS)
     known = np.isfinite(fast)
     fast, stress = np.where(known, fast - np.nanmean(fast), 0.0), stress - stress.mean()
     r = {}
@@ -117,7 +120,7 @@ def track(clip: Path) -> dict[str, np.ndarray]:
 
     tracker, series = FaceTracker(), FaceSeries()
     for i, frame in enumerate(frames_of(clip)):
-        series.append(i / 25, tracker.find(frame))
+        series.append(i / FPS, tracker.find(frame))
     centre = np.asarray(series.centre, float) / series.iod
     return {
         "yaw": np.asarray(series.yaw_deg, float),
@@ -152,8 +155,8 @@ def main() -> None:
         for axis, values in series.items():
             values = values[np.isfinite(values)]
             print(
-                f"| {video.stem} | {axis} | {np.std(values):.3f} | {half_life_s(values, 25):.2f} | "
-                f"{fast_share(values, 25):.2f} |",
+                f"| {video.stem} | {axis} | {np.std(values):.3f} | {half_life_s(values, FPS):.2f} | "
+                f"{fast_share(values, FPS):.2f} |",
                 flush=True,
             )
     if couplings:

@@ -37,6 +37,7 @@ from ..dependencies import SettingsDep, StorageDep, StoreDep
 from ..live_audio import listen_audio
 from ..live_protocol import (
     INTERNAL_ERROR,
+    NORMAL,
     POLICY_VIOLATION,
     TRY_AGAIN_LATER,
     Closed,
@@ -106,24 +107,25 @@ async def live(websocket: WebSocket, settings: SettingsDep, store: StoreDep, sto
 
 
 async def _converse(websocket: WebSocket, settings, store, storage, release) -> None:
+    async def refuse(last: dict, code: int = NORMAL) -> None:
+        release()  # before `end`: a client that reconnects at once finds the slot free
+        await finish(websocket, last, code)
+
     # The first message: the options (or already text, with the defaults).
     try:
         first = await receive(websocket, settings.live_idle_timeout_s)
     except TimeoutError:
-        await finish(
-            websocket, error_frame("idle_timeout", f"nothing was sent for {settings.live_idle_timeout_s:.0f} s.")
-        )
+        await refuse(error_frame("idle_timeout", f"nothing was sent for {settings.live_idle_timeout_s:.0f} s."))
         return
     except InputError as exc:
-        await finish(websocket, error_frame("invalid_input", str(exc), exc.field), POLICY_VIOLATION)
+        await refuse(error_frame("invalid_input", str(exc), exc.field), POLICY_VIOLATION)
         return
     try:
         start = LiveStart.model_validate(first.get("start", {}))
     except ValidationError as exc:
         problem = exc.errors()[0]
         field = ".".join(str(part) for part in problem["loc"]) or None
-        await finish(
-            websocket,
+        await refuse(
             error_frame("invalid_input", f"{field}: {problem['msg']}." if field else problem["msg"], field),
             POLICY_VIOLATION,
         )
@@ -131,8 +133,7 @@ async def _converse(websocket: WebSocket, settings, store, storage, release) -> 
     try:
         websocket.state.caller = websocket_caller(websocket, start.api_key, settings.api_key)
     except KeyRefused:
-        await finish(
-            websocket,
+        await refuse(
             error_frame(
                 "unauthorized",
                 "missing or wrong API key. Send the header "
@@ -168,11 +169,11 @@ async def _converse(websocket: WebSocket, settings, store, storage, release) -> 
                 LiveStream, image, options, settings.live_max_s, settings=settings, avatar=avatar
             )
     except InputError as exc:
-        await finish(websocket, error_frame(exc.code, str(exc), exc.field), POLICY_VIOLATION)
+        await refuse(error_frame(exc.code, str(exc), exc.field), POLICY_VIOLATION)
         return
     except Exception as exc:  # ours, not the client's: still say so rather than drop the connection
         log.exception("live stream could not start")
-        await finish(websocket, error_frame("internal", f"the stream could not start: {exc}"), INTERNAL_ERROR)
+        await refuse(error_frame("internal", f"the stream could not start: {exc}"), INTERNAL_ERROR)
         return
     ready = {"type": "ready", "width": stream.width, "height": stream.height, "fps": stream.fps, "mime": MIME_TYPE}
     if isinstance(stream, AgentStream):

@@ -170,6 +170,16 @@ def test_brows_lift_on_stressed_words(long_speech):
     assert 1 <= (np.diff(raised.astype(int)) == 1).sum() <= motion.n_frames / FPS / 1.5 + 1
 
 
+def test_brows_move_as_much_whatever_the_seed_and_barely_lower(long_speech):
+    # Drawn lifts alone spread 0.20-0.41 from seed to seed: one video's brows moved twice another's, and a
+    # brow lowered 0.06 IOD knit into a frown (issue 22's Radio2 strip).
+    tracks = [build_motion(long_speech, TalkOptions(seed=seed)).brow for seed in range(6)]
+    spreads = [float(track.std()) for track in tracks]
+    assert max(spreads) / min(spreads) <= 1.15, spreads
+    assert 0.2 <= min(spreads) and max(spreads) <= 0.3, spreads
+    assert min(float(track.min()) for track in tracks) >= -0.1
+
+
 @pytest.mark.parametrize("fps", [1, 2, 4])
 def test_clips_of_a_frame_or_two(fps):
     speech = speech_from_text("Hi.")

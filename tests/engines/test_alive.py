@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 import soundfile
 
+from talking_head.engines.builtin.engine import BuiltinEngine
 from talking_head.engines.builtin.photo_mouth import PhotoMouth
 from talking_head.evaluate.decode import iter_frames, read_audio_16k
 from talking_head.evaluate.expression import brow_motion, closures_per_second
@@ -143,3 +144,28 @@ def test_an_open_grin_closes_to_a_closed_lip_smile(out, real):
     assert mouth["bilabial_closure_rate"] >= 0.8, mouth
     assert mouth["open_speech"] - mouth["open_silence"] >= 0.03, mouth  # and it opens again to speak
     assert sync["best_r"] >= 0.6 and abs(sync["best_lag_frames"]) <= 1, sync
+
+
+def test_an_open_mouth_narrows_to_its_corners():
+    """The lips meet at the corners: the dark opening tapers there instead of ending in a blunt wall
+    (before: as tall 4 % of the way in from a corner as in the middle of the mouth)."""
+    _, first = next(iter_frames(FOOTAGE / "WDA_BobMenendez_000.mp4"))
+    engine = BuiltinEngine()
+    prepared = engine.prepare(analyze_face(first), TalkOptions(size=512))
+    params = dict(jaw=1.0, lip_width=0, lip_press=0, lip_tuck=0, blink=0, brow=0, yaw=0, pitch=0, roll=0)
+    luma = engine.draw(prepared, params).astype(np.float64) @ np.array([0.299, 0.587, 0.114])
+    points = prepared.deformer.positions(params)
+    left, right = points[prepared.mesh.bite_upper[0]], points[prepared.mesh.bite_upper[-1]]
+    top, bottom = int(min(left[1], right[1]) - 60), int(max(left[1], right[1]) + 60)
+
+    def dark_height(share: float) -> int:  # the cavity's pixels in the column this far along the mouth
+        x = int(round(left[0] + share * (right[0] - left[0])))
+        return int((luma[top:bottom, x] < 50).sum())
+
+    middle = max(dark_height(share) for share in np.linspace(0.4, 0.6, 9))
+    assert middle >= 20  # the mouth is open
+    assert dark_height(0.04) <= 0.5 * middle and dark_height(0.96) <= 0.5 * middle, (
+        dark_height(0.04),
+        dark_height(0.96),
+        middle,
+    )

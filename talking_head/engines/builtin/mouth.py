@@ -37,12 +37,16 @@ TOOTH_WIDTHS = (
     0.06,
     0.055,
 )  # visible widths of incisors, laterals, canines, premolars (share of mouth width)
-TOOTH_GAP_SHADE = 0.06  # how much darker the line between two teeth is
+TOOTH_GAP_SHADE = 0.25  # how much darker the line between two teeth is at the biting edge (faint under the lip)
 TOOTH_LINE_PX = 1.0  # half width of that line
 TONGUE_SHARE = 0.3  # the tongue fills this share of the opening from below
 TONGUE_TIP_SHARE = 0.65  # a raised tip (l, t, d, n, th) reaches this share of the opening
 TONGUE_TIP_HALF_WIDTH = 0.17  # share of the mouth width
 EDGE_PX = 1.2  # soft edge where the lips meet the opening
+LIP_SHADOW = 0.8  # teeth just under a lip are this bright
+LIP_SHADOW_IOD = 0.03  # and full bright this far from it
+CURVE_SAMPLES = 128  # points along the mouth where the opening's edges are evaluated
+CORNER_TAPER_U = 0.2  # the opening narrows to the corners over this share of the mouth width
 MIN_GAP_PX = 0.6  # narrower openings are left to the warp
 LIGHT_SIDE_SHARE = 0.15  # brightness difference across the mouth for a photo lit from one side
 SAMPLE_RADIUS_IOD = 0.1
@@ -171,10 +175,24 @@ class MouthPainter:
         u, t = to_mouth(np.stack([xs, ys], axis=-1).reshape(-1, 2).astype(np.float64))
         inside_u = (u > 0) & (u < 1)
         uc = np.clip(u, 0, 1)
-        t_top, t_bottom = top(uc), bottom(uc)
+        # The edges sampled once along the mouth; the lips meet at the corners, where the moved bite
+        # lines may still be apart (the opening would end in a blunt dark wall).
+        along = np.linspace(0, 1, CURVE_SAMPLES)
+        curve_top, curve_bottom = top(along), bottom(along)
+        middle, half = (curve_top + curve_bottom) / 2, (curve_bottom - curve_top) / 2
+        taper = np.clip(np.minimum(along, 1 - along) / CORNER_TAPER_U, 0, 1)
+        half *= taper * (2 - taper)
+        curve_top, curve_bottom = middle - half, middle + half
+        t_top, t_bottom = np.interp(uc, along, curve_top), np.interp(uc, along, curve_bottom)
+        # Distances across a steep edge (near the corners) are shorter than straight across the mouth:
+        # measured straight across, the soft edge would turn into a stair of hard pixels there.
+        steep_top, steep_bottom = (
+            np.interp(uc, along, np.hypot(1, np.gradient(curve, along) / length)) for curve in (curve_top, curve_bottom)
+        )
         gap = np.maximum(t_bottom - t_top, 1e-6)
         from_top, from_bottom = t - t_top, t_bottom - t
-        edge = np.clip(np.minimum(from_top, from_bottom) / EDGE_PX + 0.5, 0, 1) * inside_u
+        nearest = np.minimum(from_top / steep_top, from_bottom / steep_bottom)
+        edge = np.clip(nearest / EDGE_PX + 0.5, 0, 1) * inside_u
         edge = edge * edge * (3 - 2 * edge) * np.clip(gap / (2 * EDGE_PX), 0, 1)
         keep = edge > 0.01
         if not keep.any():
@@ -223,8 +241,14 @@ class MouthPainter:
             if lines is None:
                 lines = _tooth_lines(u, TEETH_HALF_WIDTH, TOOTH_LINE_PX / length)
             along = np.clip(from_edge / np.maximum(h, 1e-3), 0, 1)  # 0 at the lip, 1 at the biting edge
-            shade = brightness * (0.75 + 0.25 * frontal) * (1 - 0.1 * along) * (1 - TOOTH_GAP_SHADE * lines)
-            shade *= np.clip(from_edge / 1.5, 0.6, 1)  # the lip's own shadow on the teeth
+            shade = (
+                brightness
+                * (0.75 + 0.25 * frontal)
+                * (1 - 0.1 * along)
+                * (1 - TOOTH_GAP_SHADE * (0.2 + 0.8 * along**2) * lines)
+            )
+            # The lip's own shadow on the teeth: a soft gradient, not a dark line of even width along the lip.
+            shade *= LIP_SHADOW + (1 - LIP_SHADOW) * np.clip(from_edge / (LIP_SHADOW_IOD * iod), 0, 1)
             colour = colour + (self.teeth[None, :] * shade[:, None] - colour) * cover[:, None]
 
         flat = region[y0:y1, x0:x1].reshape(-1, 3)

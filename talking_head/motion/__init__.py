@@ -35,7 +35,7 @@ def build_motion(speech, options) -> MotionTrack:
     talk = speaking(frame_rms(speech.audio_16k, fps, n).astype(np.float64), fps)
     # Their own random stream: the head, blinks and brows draw what they drew before these existed.
     expression = np.random.default_rng([options.seed, options.pose_style, 1])
-    gaze = gaze_track(talk, fps, expression)
+    gaze = gaze_track(talk, fps, expression, pose["yaw"])
     return MotionTrack(
         fps=fps,
         jaw=np.clip(mouth["jaw"] * scale, 0, 1.5).astype(np.float32),

@@ -19,14 +19,18 @@ AWAY_DEG = (8.0, 18.0)  # size of a look away
 AWAY_HOLD_S = (0.5, 1.5)
 AWAY_UP_SHARE = 0.6  # looking away goes sideways and more often up than down
 MIN_GAP_S = 0.8  # between the end of one look-away and the next
+TURNED_DEG = 1.0  # a head turned at least this far leads a look-away its way
 FIXATION_DEG = 1.5  # small shifts between fixations on the listener
 FIXATION_S = (0.6, 1.6)
 
 
-def gaze_track(talk: np.ndarray, fps: float, rng: np.random.Generator) -> np.ndarray:
+def gaze_track(talk: np.ndarray, fps: float, rng: np.random.Generator, yaw: np.ndarray | None = None) -> np.ndarray:
     """(n, 2) gaze in degrees per frame: x toward the image's right, y down; 0 is the camera.
 
-    `talk` is 1 in speech, 0 in pauses (`head.speaking`).
+    `talk` is 1 in speech, 0 in pauses (`head.speaking`). `yaw` (degrees per frame, the head's turn in
+    the same sense as x), where given, sends each sideways look-away the way the head is turned: eyes
+    that look away against the head's turn roll far into their corners, a sidelong glare (20 degrees
+    and more in the head where a speaker's stay within about 10).
     """
     n = len(talk)
     gaze = np.zeros((n, 2))
@@ -51,6 +55,9 @@ def gaze_track(talk: np.ndarray, fps: float, rng: np.random.Generator) -> np.nda
         size = rng.uniform(*AWAY_DEG)
         angle = rng.uniform(-0.6, 0.6) + (0 if rng.random() < 0.5 else np.pi)  # mostly sideways
         vertical = -abs(np.sin(angle)) if rng.random() < AWAY_UP_SHARE else abs(np.sin(angle))
-        gaze[start : start + hold] = size * np.array([np.cos(angle), vertical])
+        sideways = size * np.cos(angle)
+        if yaw is not None and abs(yaw[start]) >= TURNED_DEG:
+            sideways = abs(sideways) * np.sign(yaw[start])
+        gaze[start : start + hold] = np.array([sideways, size * vertical])
         free_from = start + hold + int(round(MIN_GAP_S * fps))
     return gaze.astype(np.float32)  # held between jumps: a saccade takes under a frame

@@ -180,6 +180,18 @@ def test_brows_move_as_much_whatever_the_seed_and_barely_lower(long_speech):
     assert min(float(track.min()) for track in tracks) >= -0.1
 
 
+def test_eyes_look_away_the_way_the_head_is_turned(long_speech):
+    # Against the head's turn the eyes rolled 20 degrees and more into their corners: a sidelong glare.
+    agree = []
+    for seed in range(6):
+        motion = build_motion(long_speech, TalkOptions(seed=seed))
+        away = np.abs(motion.gaze_x) >= 6
+        starts = np.flatnonzero(away[1:] & ~away[:-1]) + 1  # where the eyes jump away
+        starts = starts[np.abs(motion.yaw[starts]) >= 1]
+        agree += list(np.sign(motion.gaze_x[starts]) == np.sign(motion.yaw[starts]))
+    assert len(agree) >= 20 and all(agree), (len(agree), sum(agree))
+
+
 @pytest.mark.parametrize("fps", [1, 2, 4])
 def test_clips_of_a_frame_or_two(fps):
     speech = speech_from_text("Hi.")

@@ -3,7 +3,7 @@
 For every clip in the footage folder (real talking heads with sound, test data only):
 the first frame as the photo (and, with `--open-mouth`, the clip's most open-mouthed
 frame), its own sound as the speech; both videos measured by the same evaluator
-(head motion, roll, yaw, pitch, brow and gaze motion, lip closures a second of speech,
+(head motion, roll, yaw, pitch, brow and gaze motion, light on the face, lip closures a second of speech,
 lip sync, background, pixels frozen bit for bit), a table of ours over real with the
 issue's bars, and for every clip a strip of 8 frames 0.24 s apart (ours above the
 real speaker's) and a strip of mouth close-ups, for looking at.
@@ -54,6 +54,8 @@ def measures(report: dict) -> dict:
         "pitch_std_deg": head["pitch_std_deg"],
         "brow_motion_iod": report["brow_motion_iod"],
         "gaze_motion_iod": report.get("gaze_motion_iod"),
+        "light_level_pct": report["face_light"]["level_pct"],
+        "light_balance_pct": report["face_light"]["balance_pct"],
         "closures_per_s": mouth["closures_per_s"],
         "sync_r": report["lipsync"]["r"],
         "best_r": report["lipsync"]["best_r"],
@@ -138,6 +140,8 @@ def table(rows: list[dict]) -> str:
         "pitch_std_deg",
         "brow_motion_iod",
         "gaze_motion_iod",
+        "light_level_pct",
+        "light_balance_pct",
         "closures_per_s",
     )
     lines = [

@@ -23,6 +23,7 @@ from .head import head_motion
 from .identity import SAMPLES as IDENTITY_SAMPLES
 from .identity import IdentityMeter
 from .intelligibility import transcribe_pieces, word_error_rate
+from .light import LightMeter
 from .lipsync import envelope, lipsync, mouth_opening, silence_mask, speech_mask
 from .sheet import THUMB_PX, pick_frames, write_sheet
 from .streaks import streak_share
@@ -75,7 +76,7 @@ def evaluate(
     picks = set(pick_frames(expected))
     strip = set(strip_indices(expected, fps))
     strip_frames = []
-    tracker, series = FaceTracker(), FaceSeries()
+    tracker, series, light = FaceTracker(), FaceSeries(), LightMeter()
     background = identity = None
     identity_step = max(1, expected // IDENTITY_SAMPLES)
     thumbnails = []
@@ -91,6 +92,7 @@ def evaluate(
             thumbnails.append((i, t, _thumbnail(frame)))
         if landmarks is None:
             continue
+        light.add(frame, landmarks)
         if background is None or identity is None:
             if photo is not None:
                 reference, reference_landmarks, covered = align_source(photo.image, photo.landmarks, frame, landmarks)
@@ -182,6 +184,7 @@ def evaluate(
         "head": head,
         "brow_motion_iod": brow_motion(np.asarray(series.brow, float)),
         "gaze_motion_iod": gaze_motion(np.asarray(series.gaze, float)),
+        "face_light": light.result(),
         "unchanged_share": unchanged_share(strip_frames),
         "background_psnr_db": bg["psnr_db"],
         "background": bg,

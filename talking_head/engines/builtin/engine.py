@@ -24,6 +24,7 @@ from .body import Body
 from .closed_mouth import close_seam, closing_points, fill_opening, lip_edges
 from .deform import Deformer
 from .grain import Grain, noise_sigma
+from .light import Light
 from .mesh import Mesh, build_mesh
 from .mouth import MouthPainter
 from .photo_mouth import PhotoMouth
@@ -43,6 +44,7 @@ class Prepared:
     mouth: MouthPainter
     grain: Grain
     body: Body
+    light: Light
 
     @property
     def framed(self) -> str:
@@ -89,7 +91,8 @@ class BuiltinEngine:
         mesh, deformer, warper = _parts(framing, blendshapes)
         mouth = MouthPainter(framing.image, framing.landmarks, deformer.frame.iod, mesh)
         body = Body(framing.image.shape, framing.landmarks, deformer.frame.iod)
-        return Prepared(framing, mesh, deformer, warper, mouth, grain, body)
+        light = Light(framing.image.shape, framing.landmarks, deformer.frame.iod)
+        return Prepared(framing, mesh, deformer, warper, mouth, grain, body, light)
 
     def draw(self, prepared: Prepared, params: dict[str, float]) -> np.ndarray:
         """One frame for one set of motion parameters."""
@@ -99,6 +102,7 @@ class BuiltinEngine:
         region = _warped_region(prepared.framing.image, warper, points)
         prepared.mouth.paint(region, points, (warper.x0, warper.y0), params.get("tongue", 0.0))
         frame[warper.y0 : warper.y0 + warper.shape[0], warper.x0 : warper.x0 + warper.shape[1]] = region
+        prepared.light.shade(frame, params["yaw"], params["pitch"])
         prepared.body.move(frame, params.get("breath", 0.0), params["yaw"])
         return prepared.grain.add(frame)
 

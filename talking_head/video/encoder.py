@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import av
-import cv2
 import numpy as np
 
 from ..errors import OutputError
@@ -63,44 +62,10 @@ def add_streams(
     return video, audio
 
 
-def _bt709_limited() -> tuple[np.ndarray, np.ndarray]:
-    """RGB (0..255) to Y and to Cb, Cr in BT.709 limited range, as `cv2.transform` matrices with offsets."""
-    kr, kb = 0.2126, 0.0722
-    kg = 1 - kr - kb
-    luma = np.array([[219 * kr, 219 * kg, 219 * kb, 16 * 255]]) / 255
-    chroma = (
-        np.array(
-            [
-                [-112 * kr / (1 - kb), -112 * kg / (1 - kb), 112, 128 * 255],
-                [112, -112 * kg / (1 - kr), -112 * kb / (1 - kr), 128 * 255],
-            ]
-        )
-        / 255
-    )
-    return luma, chroma
-
-
-_TO_LUMA, _TO_CHROMA = _bt709_limited()
-
-
-def yuv420p(rgb: np.ndarray) -> np.ndarray:
-    """An even-sized RGB uint8 frame as yuv420p planes, stacked (height * 3 / 2, width): BT.709 limited range,
-    chroma the mean of each 2 x 2 block. Twice as fast as swscale, the same luma within a level."""
-    h, w = rgb.shape[:2]
-    y = cv2.transform(rgb, _TO_LUMA)
-    cbcr = cv2.transform(cv2.resize(rgb, (w // 2, h // 2), interpolation=cv2.INTER_AREA), _TO_CHROMA)
-    return np.concatenate([y.reshape(h, w), cbcr[..., 0].reshape(h // 4, w), cbcr[..., 1].reshape(h // 4, w)])
-
-
 def video_frame(rgb: np.ndarray, index: int, fps: int) -> av.VideoFrame:
     """Frame `index` of the video, converted to yuv420p BT.709 limited range."""
-    rgb = np.ascontiguousarray(rgb, dtype=np.uint8)
-    h, w = rgb.shape[:2]
-    if h % 4 == 0 and w % 2 == 0:
-        frame = av.VideoFrame.from_ndarray(yuv420p(rgb), format=PIXEL_FORMAT)
-    else:  # chroma rows that do not pack into whole rows of the stacked planes
-        frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
-        frame = frame.reformat(format=PIXEL_FORMAT, dst_colorspace=COLORSPACE, dst_color_range=COLOR_RANGE)
+    frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb, dtype=np.uint8), format="rgb24")
+    frame = frame.reformat(format=PIXEL_FORMAT, dst_colorspace=COLORSPACE, dst_color_range=COLOR_RANGE)
     frame.pts = index
     frame.time_base = Fraction(1, fps)
     return frame

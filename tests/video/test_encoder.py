@@ -97,3 +97,22 @@ def test_caption_format_vtt():
     vtt = format_captions(words, "vtt")
     assert vtt.splitlines()[:4] == ["WEBVTT", "", "00:00:00.000 --> 00:00:00.900", "hello world"]
     assert "00:00:02.000 --> 00:00:02.500\nagain" in vtt
+
+
+@pytest.mark.parametrize("width, height", [(128, 128), (130, 126)])
+def test_colours_come_back_as_they_were_drawn(tmp_path, width, height):
+    colours = np.array([[200, 40, 40], [40, 180, 60], [50, 70, 210], [128, 128, 128]], np.uint8)
+    frame = np.zeros((height, width, 3), np.uint8)
+    for k, colour in enumerate(colours):  # four flat quadrants
+        frame[(k // 2) * height // 2 : (k // 2 + 1) * height // 2, (k % 2) * width // 2 : (k % 2 + 1) * width // 2] = (
+            colour
+        )
+    out = tmp_path / "colours.mp4"
+    with VideoWriter(out, width, height, FPS, np.zeros(16000, np.float32), 16000) as writer:
+        for _ in range(5):
+            writer.write(frame)
+    with av.open(str(out)) as container:
+        decoded = next(container.decode(video=0)).to_ndarray(format="rgb24", dst_colorspace="ITU709")
+    for k, colour in enumerate(colours):
+        y, x = (k // 2) * height // 2 + height // 4, (k % 2) * width // 2 + width // 4
+        assert np.abs(decoded[y, x].astype(int) - colour).max() <= 4, (k, decoded[y, x], colour)

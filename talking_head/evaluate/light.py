@@ -1,7 +1,7 @@
 """Light on the face: how much the face's brightness, and the balance of its two cheeks, change over a video.
 
 A real face turning and nodding under a room's light changes both (the footage clips: the cheeks'
-balance 6.1-8.7 % of the face's brightness, std over a clip, the face's level 0.9-2.4 %); a photo whose
+balance 6.6-9.8 % of the face's brightness, std over a clip, the face's level 1.2-2.3 %); a photo whose
 shading never changes reads as a still picture moved about. Sampled on both cheeks and the forehead,
 each the median of a disc (so that a landmark's drift onto an edge does not count).
 """

@@ -1,7 +1,7 @@
 """Light on the face: as the head turns and nods, the side turning toward the light brightens.
 
 Real speakers' faces change brightness as they move (the footage clips, `evaluate/light.py`: the
-balance of the two cheeks by 6.1-8.7 %, std over a clip, and the face's level by 0.9-2.4 %); a photo
+balance of the two cheeks by 6.6-9.8 %, std over a clip, and the face's level by 1.2-2.3 %); a photo
 warped frame by frame keeps its own shading, and only the landmarks' drift moved ours (0.7-1.6 % and
 0.4-0.9 %).
 The face is shaded as under a key light near the camera and a little above it: a turn brightens

@@ -11,10 +11,10 @@ from __future__ import annotations
 import numpy as np
 
 from ..face.regions import inter_ocular
+from .background import luma
 
 RIGHT_CHEEK, LEFT_CHEEK, FOREHEAD = 205, 425, 151  # face mesh landmarks
 SAMPLE_IOD = 0.12  # the discs' radius
-LUMA = np.array([0.299, 0.587, 0.114])
 
 
 def _disc_luma(frame: np.ndarray, centre: np.ndarray, radius: float) -> float:
@@ -25,8 +25,8 @@ def _disc_luma(frame: np.ndarray, centre: np.ndarray, radius: float) -> float:
         return float("nan")
     ys, xs = np.mgrid[y0:y1, x0:x1]
     inside = (xs - centre[0]) ** 2 + (ys - centre[1]) ** 2 <= radius**2
-    pixels = frame[y0:y1, x0:x1][inside].astype(np.float64)
-    return float(np.median(pixels @ LUMA if pixels.ndim == 2 else pixels)) if len(pixels) else float("nan")
+    pixels = frame[y0:y1, x0:x1][inside]
+    return float(np.median(luma(pixels))) if len(pixels) else float("nan")
 
 
 class LightMeter:

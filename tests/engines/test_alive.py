@@ -22,8 +22,8 @@ from talking_head.evaluate.head import head_motion
 from talking_head.evaluate.light import LightMeter
 from talking_head.evaluate.lipsync import envelope, lipsync, speech_mask
 from talking_head.evaluate.report import evaluate
-from talking_head.evaluate.tracking import FaceSeries, FaceTracker
-from talking_head.face import analyze_face
+from talking_head.evaluate.tracking import FaceSeries, FaceTracker, inter_ocular, lip_gap
+from talking_head.face import analyze_face, regions
 from talking_head.pipeline import TalkOptions, talk
 
 FOOTAGE = Path(__file__).resolve().parents[3] / "shared" / "footage"
@@ -33,6 +33,7 @@ SECONDS = 5.0
 SIZE = 256
 SHORT_TEXT = "Please bring me the blue bag. Maybe my brother will pay for both of them."
 GRIN_TEXT = "Maybe. Bob will pay."
+LUMA = np.array([0.299, 0.587, 0.114])
 
 pytestmark = pytest.mark.skipif(not CLIP.exists(), reason=f"the real footage is not here ({CLIP})")
 
@@ -178,3 +179,36 @@ def test_an_open_mouth_narrows_to_its_corners():
         dark_height(0.96),
         middle,
     )
+
+
+def _teeth_colour(frame: np.ndarray, landmarks: np.ndarray) -> np.ndarray:
+    """The brightest tenth of what lies between the inner lips (the teeth, where any show): its median RGB."""
+    inner = landmarks[list(regions.LIPS_INNER_UPPER + regions.LIPS_INNER_LOWER[::-1]), :2]
+    mask = np.zeros(frame.shape[:2], np.uint8)
+    cv2.fillPoly(mask, [np.round(inner).astype(np.int32)], 1)
+    pixels = frame[mask.astype(bool)].astype(np.float64)
+    luma = pixels @ LUMA
+    return np.median(pixels[luma >= np.percentile(luma, 90)], axis=0)
+
+
+def test_drawn_teeth_are_as_white_as_the_real_speakers():
+    """Teeth carry the light, not the skin's red: on this pink-skinned face they were drawn pink (R/G 1.28 against
+    the real teeth's 1.11) and dim (0.78 of the real luma), read as lip by a second landmark model."""
+    clip = FOOTAGE / "WDA_EdMarkey0_000.mp4"
+    tracker, real, first = FaceTracker(), [], None
+    for _, frame in iter_frames(clip):
+        first = frame if first is None else first
+        landmarks = tracker.find(frame)
+        if landmarks is not None and lip_gap(landmarks) / inter_ocular(landmarks) > 0.15:
+            real.append(_teeth_colour(frame, landmarks))
+    assert len(real) >= 10
+    real_teeth = np.median(real, axis=0)
+    engine = BuiltinEngine()
+    prepared = engine.prepare(analyze_face(first), TalkOptions(size=512))
+    params = dict(jaw=1.0, lip_width=0, lip_press=0, lip_tuck=0, blink=0, brow=0, yaw=0, pitch=0, roll=0)
+    drawn = engine.draw(prepared, params)
+    ours = _teeth_colour(drawn, FaceTracker().find(drawn))
+    # Measured: real (208, 188, 176), ours (182, 170, 155): R/G 1.07 against 1.11, B/G 0.91 against 0.94.
+    for channel in (0, 2):
+        assert abs(ours[channel] / ours[1] - real_teeth[channel] / real_teeth[1]) <= 0.08, (ours, real_teeth)
+    assert 0.85 <= (ours @ LUMA) / (real_teeth @ LUMA) <= 1.15, (ours, real_teeth)

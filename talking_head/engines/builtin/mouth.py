@@ -6,11 +6,12 @@ frame aligned with the mouth corners: u runs from one corner (0) to the other
 points, so the opening has round, anti-aliased edges whatever the mesh does.
 
 Everything inside is lit the way the photo is lit: light comes in through the
-lips from the front, so the teeth are brightest at the top (under the upper
-lip) and at the middle, and fall off toward the corners and into the cavity;
-the side the photo's light comes from is a little brighter. Colours come from
-the photo itself (its skin, its lips, its eye whites), so a warm photo gets
-warm teeth and a grey photo a grey mouth. A photo that shows its own teeth
+lips from the front, so the teeth lie in the lips' shadow where they meet
+them, are brightest just below that and at the middle, and fall off toward
+the corners and into the cavity; the side the photo's light comes from is a
+little brighter. The cavity and tongue take the lips' colour; the teeth are
+ivory, as bright as the light on the cheeks allows (the skin's own red is not
+the light's); a grey photo gets a grey mouth. A photo that shows its own teeth
 keeps them: only the cavity and the tongue are painted between its rows.
 """
 
@@ -29,6 +30,10 @@ UPPER_TEETH_MAX_IOD = 0.11
 LOWER_TEETH_FROM_IOD = 0.12  # lower teeth show once the lips are this far apart
 LOWER_TEETH_SHARE = 0.25  # then grow by this share of the extra opening
 LOWER_TEETH_MAX_IOD = 0.06
+# Real speakers' teeth, R:G:B (the footage clips' brightest tenth between the lips: 0.99-1.13 : 1 : 0.86-0.95)
+TEETH_IVORY = np.array([1.07, 1.0, 0.91])
+# and their brightness over the cheeks' (drawn at 1.3 they came out 0.78-0.93 of the real clips' brightest teeth)
+TEETH_OVER_SKIN = 1.5
 TEETH_HALF_WIDTH = 0.40  # share of the mouth width either side of the middle that shows teeth
 LOWER_TEETH_HALF_WIDTH = 0.30
 TOOTH_WIDTHS = (
@@ -43,8 +48,10 @@ TONGUE_SHARE = 0.3  # the tongue fills this share of the opening from below
 TONGUE_TIP_SHARE = 0.65  # a raised tip (l, t, d, n, th) reaches this share of the opening
 TONGUE_TIP_HALF_WIDTH = 0.17  # share of the mouth width
 EDGE_PX = 1.2  # soft edge where the lips meet the opening
-LIP_SHADOW = 0.8  # teeth just under a lip are this bright
-LIP_SHADOW_IOD = 0.03  # and full bright this far from it
+LIP_SHADOW = (
+    0.45  # teeth just under a lip are this bright (in its shadow: pale teeth right under a thin lip read as lip)
+)
+LIP_SHADOW_IOD = 0.05  # and full bright this far from it
 CURVE_SAMPLES = 128  # points along the mouth where the opening's edges are evaluated
 CORNER_TAPER_U = 0.2  # the opening narrows to the corners over this share of the mouth width,
 TAPER_FROM_IOD, TAPER_OVER_IOD = 0.04, 0.1  # once it is this wide, fully this much wider
@@ -121,15 +128,12 @@ class MouthPainter:
         sample = image.reshape(-1, 3)[:: max(1, image.size // 30000)].astype(np.int16)
         grey = int(np.ptp(sample, axis=1).max()) < 8
 
-        # Teeth: near-white carrying the photo's colour cast (the skin's hue, faintly; the eye
-        # whites' when they can be read), as bright as the photo's light allows.
-        skin_luma = float(_luma(skin))
-        tint = skin / max(float(skin.mean()), 1.0)
-        teeth_tint = 1 + 0.25 * (tint - 1)
-        if white is not None and float(_luma(white)) > skin_luma:
-            teeth_tint = 0.5 * teeth_tint + 0.5 * white / max(float(white.mean()), 1.0)
-        teeth_luma = float(np.clip(max(1.3 * skin_luma, 0.95 * _luma(white) if white is not None else 0), 60, 235))
-        self.teeth = np.clip(teeth_tint * teeth_luma * np.array([1.0, 0.99, 0.95]), 0, 250)
+        # Teeth: ivory, as bright as the photo's light allows. Not tinted by the skin: its red is its own,
+        # not the light's, and pink teeth read as more lip to a viewer and to a landmark model alike.
+        teeth_luma = float(
+            np.clip(max(TEETH_OVER_SKIN * float(_luma(skin)), 0.95 * _luma(white) if white is not None else 0), 60, 235)
+        )
+        self.teeth = np.clip(TEETH_IVORY * teeth_luma / float(_luma(TEETH_IVORY)), 0, 250)
         if self.photo_teeth:  # its own teeth, where they show: the brighter part of what lies between the lips
             between = _polygon_pixels(
                 image, [landmarks[list(regions.LIPS_INNER_UPPER + regions.LIPS_INNER_LOWER[::-1]), :2]]

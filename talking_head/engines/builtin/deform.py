@@ -47,6 +47,9 @@ PRESS_THIN_IOD = 0.015  # pressed lips thin toward the lip line
 PRESS_FALLOFF_IOD = 0.12  # skin this far from the lip line follows a closing mouth
 BROW_LIFT_IOD = 0.155  # a full lift on a stressed word (real speakers' brows move 0.02-0.04 IOD std)
 LID_CREASE_IOD = 0.06  # the lid crease lies about this far above the lid margin
+FREE_TURN_DEG = 15.0  # a photo turned less than this turns either way freely
+DAMPED_TURN_DEG = 30.0  # turned this far or more, a turn further away is cut to `MIN_AWAY_GAIN`
+MIN_AWAY_GAIN = 0.25
 UPPER_LID_TRAVEL = 0.95  # shares of the eye opening the lids travel to close it;
 LOWER_LID_TRAVEL = 0.12  # together a little over 1, so no white shows between them
 MOUTH_FALLOFF_IOD = 0.35  # skin follows the mouth corners within about this distance
@@ -326,6 +329,20 @@ class Deformer:
                 float(landmarks[:, 2].mean()) + 0.5 * face_h,
             ]
         )
+
+    def turn(self, yaw_deg: float) -> float:
+        """The yaw drawn for a wanted `yaw_deg`: turning further away is damped on a face already turned.
+
+        A face turned away from the camera that turns further passes its far cheek behind its own edge;
+        a warp of the photo cannot hide it, and smears the pale cheek into the hair in facets. Past
+        `FREE_TURN_DEG` of the photo's own yaw that way the turn shrinks, to `MIN_AWAY_GAIN` at
+        `DAMPED_TURN_DEG`; back toward the camera it is free.
+        """
+        if yaw_deg * self.photo.forward[0] <= 0:
+            return float(yaw_deg)
+        photo_yaw = float(np.degrees(np.arcsin(min(abs(float(self.photo.forward[0])), 1.0))))
+        share = np.clip((photo_yaw - FREE_TURN_DEG) / (DAMPED_TURN_DEG - FREE_TURN_DEG), 0.0, 1.0)
+        return float(yaw_deg) * (1 - (1 - MIN_AWAY_GAIN) * float(share))
 
     def positions(self, params: dict[str, float]) -> np.ndarray:
         """(N, 2) projected point positions for one frame."""

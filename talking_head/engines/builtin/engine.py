@@ -96,6 +96,7 @@ class BuiltinEngine:
 
     def draw(self, prepared: Prepared, params: dict[str, float]) -> np.ndarray:
         """One frame for one set of motion parameters."""
+        params = {**params, "yaw": prepared.deformer.turn(params["yaw"])}
         points = prepared.deformer.positions(params)
         warper = prepared.warper
         frame = prepared.framing.image.copy()

@@ -27,6 +27,7 @@ MAX_ROLL_IN = 0.6  # at most this share of each lip's thickness rolls in
 LIP_LINE_SHADE = 0.22  # where the lips meet, this much darker at the middle of the line
 LIP_LINE_IOD = 0.012  # the line's half width (std of its profile)
 CHIN_ROOM_SHARE = 0.5  # of the picture's room below the chin, at most this much is the chin's rise
+KEEP_BELOW_CORNER = 0.3  # a lower-lip point coming up as a whole keeps this share of its depth under the corner
 CORNER_LIFT = 0.7  # share of their drop below the closed line's middle that the mouth corners come up
 UPPER_LIP_SHARE = 0.1  # of the opening, the upper lip's part in closing it; the jaw and lower lip do the rest
 MESH_POINTS = 468  # the face surface; the iris points do not belong to the lips
@@ -78,6 +79,7 @@ def closing_points(deformer: Deformer) -> np.ndarray:
     above = UPPER_LIP_SHARE * gap * np.exp(-(np.maximum(upper_edge - v, 0) ** 2) / (2 * PRESS_FALLOFF_IOD**2))
     below = -(lip_rise + (jaw - lip_rise) * ramp)
     shift = np.where(v <= top, above, np.where(v < bottom, meet - v, below))
+    shift = _lower_lip_whole(local, shift, face, meet, bottom, mesh.triangles)
     # An open mouth's corners sit low, about level with the middle of the opening; a closed, relaxed
     # mouth's line is nearly level: corners below the middle of the closed line come up, and the lips
     # near them; a smiling photo's corners are where its smile puts them, and stay.
@@ -96,6 +98,69 @@ def closing_points(deformer: Deformer) -> np.ndarray:
     points[mesh.bite_upper[1:-1]] = points[tops]
     points[mesh.bite_lower[1:-1]] = points[bottoms]
     return points
+
+
+def _lower_lip_whole(
+    local: np.ndarray,
+    shift: np.ndarray,
+    face: np.ndarray,
+    meet: np.ndarray,
+    bottom: np.ndarray,
+    triangles: np.ndarray,
+) -> np.ndarray:
+    """`shift` with the lower lip coming up as one body: each of its points at least as far as the
+    nearest point of its inner line, and the skin beside its ends with it.
+
+    Column by column a lip point rises by the opening above it. On the far side of a turned face the
+    lower lip wraps round the corner, below a part of the opening seen edge-on: its end has no opening
+    above it, stays down, and hangs under the closed line as a lump. Where the column rise is less
+    than its inner line's, a lip point takes the nearest inner point's; the skin below the corners
+    follows over `PRESS_FALLOFF_IOD`. Halved until no triangle folds (none at all: the column rise).
+    """
+    inner = list(regions.LIPS_INNER_LOWER[1:-1])
+    outline = np.concatenate([local[list(regions.LIPS_OUTER_LOWER)], local[list(reversed(regions.LIPS_INNER_LOWER))]])
+    polygon = outline.astype(np.float32).reshape(-1, 1, 2)
+    in_lip = np.array([cv2.pointPolygonTest(polygon, (float(x), float(y)), False) >= 0 for x, y in local])
+    in_lip[list(regions.LIPS_OUTER_LOWER) + list(regions.LIPS_INNER_LOWER)] = True
+    in_lip &= face
+    inner_rise = bottom[inner] - meet[inner]  # what each inner point rises to meet the upper lip
+    distance = np.linalg.norm(local[:, None, :] - local[None, inner, :], axis=-1)
+    nearest = inner_rise[np.argmin(distance, axis=1)]
+    lip_extra = np.where(in_lip, np.maximum(nearest + shift, 0), 0.0)  # shift is negative going up
+    # Each point stays below its nearer mouth corner by `KEEP_BELOW_CORNER` of what it was: the lip's
+    # end comes up toward the corner, tapering, and does not pass it.
+    corners = list(regions.MOUTH_CORNERS)
+    nearer = np.argmin(np.abs(local[:, :1] - local[corners, 0][None, :]), axis=1)
+    corner_v = local[corners, 1][nearer]
+    corner_new = corner_v + shift[corners][nearer]
+    below_corner = local[:, 1] - corner_v
+    room = (local[:, 1] + shift) - corner_new - KEEP_BELOW_CORNER * below_corner
+    lip_extra = np.clip(lip_extra, 0, np.maximum(room, 0))
+    lip_ids = np.flatnonzero(lip_extra > 0)
+    extra = lip_extra.copy()
+    if len(lip_ids):
+        beside = face & ~in_lip & (below_corner > 0)
+        gap = np.linalg.norm(local[:, None, :] - local[None, lip_ids, :], axis=-1)
+        falloff = np.exp(-(gap**2) / (2 * PRESS_FALLOFF_IOD**2)) * lip_extra[lip_ids][None, :]
+        extra = np.where(beside, np.clip(falloff.max(axis=1), 0, np.maximum(room, 0)), extra)
+    before = _flipped(local, local[:, 1] + np.where(face, shift, 0.0), triangles)
+    for _ in range(4):
+        moved = shift - extra
+        if not (_flipped(local, local[:, 1] + np.where(face, moved, 0.0), triangles) & ~before).any():
+            return moved
+        extra = extra / 2
+    return shift
+
+
+def _flipped(local: np.ndarray, v_new: np.ndarray, triangles: np.ndarray) -> np.ndarray:
+    """Which triangles turn over when the points move to height `v_new` (local units)."""
+    moved = np.column_stack([local[:, 0], v_new])
+
+    def signed(p):
+        a, b, c = p[triangles[:, 0]], p[triangles[:, 1]], p[triangles[:, 2]]
+        return (b[:, 0] - a[:, 0]) * (c[:, 1] - a[:, 1]) - (b[:, 1] - a[:, 1]) * (c[:, 0] - a[:, 0])
+
+    return np.sign(signed(local)) != np.sign(signed(moved))
 
 
 def lip_edges(image: np.ndarray, landmarks: np.ndarray) -> np.ndarray:

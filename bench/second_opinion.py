@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from talking_head.evaluate.bilabials import bilabial_phones, closure_rate
-from talking_head.evaluate.decode import iter_frames, read_audio_16k
+from talking_head.evaluate.decode import iter_frames, probe, read_audio_16k
 from talking_head.evaluate.expression import brow_motion, closures_per_second
 from talking_head.evaluate.head import head_motion
 from talking_head.evaluate.intelligibility import transcribe_pieces
@@ -100,8 +100,8 @@ def read_video(path: Path, text: str | None = None) -> dict:
     )
     audio = read_audio_16k(path)
     times_a = np.asarray(times)
-    env = envelope(audio[0], audio[1], times_a, 25.0) if audio is not None else None
-    fps = (n - 1) / (times_a[-1] - times_a[0]) if n > 1 else 25.0
+    fps = probe(path).video.fps
+    env = envelope(audio[0], audio[1], times_a, fps) if audio is not None else None
     out = {
         "video": path.name,
         "faces": f"{sum(r is not None for r in rows)}/{n}",

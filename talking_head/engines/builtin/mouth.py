@@ -48,9 +48,7 @@ TONGUE_SHARE = 0.3  # the tongue fills this share of the opening from below
 TONGUE_TIP_SHARE = 0.65  # a raised tip (l, t, d, n, th) reaches this share of the opening
 TONGUE_TIP_HALF_WIDTH = 0.17  # share of the mouth width
 EDGE_PX = 1.2  # soft edge where the lips meet the opening
-LIP_SHADOW = (
-    0.45  # teeth just under a lip are this bright (in its shadow: pale teeth right under a thin lip read as lip)
-)
+LIP_SHADOW = 0.45  # teeth just under a lip are this bright, in its shadow (lit there, they read as lip)
 LIP_SHADOW_IOD = 0.05  # and full bright this far from it
 CURVE_SAMPLES = 128  # points along the mouth where the opening's edges are evaluated
 CORNER_TAPER_U = 0.2  # the opening narrows to the corners over this share of the mouth width,

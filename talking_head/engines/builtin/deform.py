@@ -374,7 +374,10 @@ class Deformer:
             ]
         )
         points = self.rest.copy()
-        points[:, :2] += np.tensordot(weights, self.bases, axes=1)
+        # Summed here, not by BLAS: a call this size wakes BLAS's threads, which spin while a paced stream
+        # waits for its next frame (3 live streams at 256 px took 0.6 cores each, 0.37 with OpenBLAS held
+        # to one thread).
+        points[:, :2] += np.einsum("k,kij->ij", weights, self.bases)
         if params["yaw"] or params["pitch"] or params["roll"]:
             rotated = (points - self.pivot) @ rotation(params["yaw"], params["pitch"], params["roll"]).T + self.pivot
             w = self.mesh.head_weight[:, None]

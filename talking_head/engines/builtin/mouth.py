@@ -161,7 +161,8 @@ class MouthPainter:
 
         def to_mouth(xy):
             d = xy - left
-            return d @ axis / length, d @ normal
+            # Products written out: a matrix product this size goes to BLAS and wakes its threads.
+            return (d[:, 0] * axis[0] + d[:, 1] * axis[1]) / length, d[:, 0] * normal[0] + d[:, 1] * normal[1]
 
         u_up, t_up = to_mouth(upper)
         u_low, t_low = to_mouth(lower)

@@ -289,6 +289,9 @@ class Deformer:
         landmarks = mesh.points[:478]
         self.frame = FaceFrame.of(landmarks)
         self.photo = PhotoMouth.of(landmarks, blendshapes)
+        photo_yaw = float(np.degrees(np.arcsin(min(abs(float(self.photo.forward[0])), 1.0))))
+        damped = np.clip((photo_yaw - FREE_TURN_DEG) / (DAMPED_TURN_DEG - FREE_TURN_DEG), 0.0, 1.0)
+        self._away_gain = 1 - (1 - MIN_AWAY_GAIN) * float(damped)  # `turn`: what is left of a turn further away
         bases = expression_bases(landmarks, mesh.points[mesh.bite_upper[1:-1]], self.frame, self.photo)
         n = len(mesh.points)
         self.bases = np.zeros((len(EXPRESSIONS), n, 2))
@@ -340,9 +343,7 @@ class Deformer:
         """
         if yaw_deg * self.photo.forward[0] <= 0:
             return float(yaw_deg)
-        photo_yaw = float(np.degrees(np.arcsin(min(abs(float(self.photo.forward[0])), 1.0))))
-        share = np.clip((photo_yaw - FREE_TURN_DEG) / (DAMPED_TURN_DEG - FREE_TURN_DEG), 0.0, 1.0)
-        return float(yaw_deg) * (1 - (1 - MIN_AWAY_GAIN) * float(share))
+        return float(yaw_deg) * self._away_gain
 
     def positions(self, params: dict[str, float]) -> np.ndarray:
         """(N, 2) projected point positions for one frame."""

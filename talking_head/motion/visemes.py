@@ -119,14 +119,17 @@ def _ramped(hit: np.ndarray) -> np.ndarray:
 def _syllable_dips(rms: np.ndarray, fps: float) -> np.ndarray:
     """Frames at a local loudness minimum `DIP_DB` or more under the louder of the peaks either side."""
     reach = max(1, round(DIP_REACH_S * fps))
-    n = len(rms)
-    dips = np.zeros(n, bool)
-    for i in range(1, n - 1):
-        if not (rms[i] <= rms[i - 1] and rms[i] <= rms[i + 1]):
-            continue
-        before, after = rms[max(0, i - reach) : i].max(), rms[i + 1 : i + 1 + reach].max()
-        if min(before, after) > 0 and rms[i] < min(before, after) * 10 ** (-DIP_DB / 20):
-            dips[i] = True
+    dips = np.zeros(len(rms), bool)
+    if len(rms) < 3:
+        return dips
+    # The loudest frame within `reach` before and after each one (-inf past the ends).
+    padded = np.concatenate([np.full(reach, -np.inf, rms.dtype), rms, np.full(reach, -np.inf, rms.dtype)])
+    reach_max = np.lib.stride_tricks.sliding_window_view(padded, reach).max(axis=1)
+    middle = rms[1:-1]
+    before, after = reach_max[1 : len(rms) - 1], reach_max[reach + 2 : reach + len(rms)]
+    lower = np.minimum(before, after)
+    minimum = (middle <= rms[:-2]) & (middle <= rms[2:])
+    dips[1:-1] = minimum & (lower > 0) & (middle < lower * 10 ** (-DIP_DB / 20))
     return dips
 
 

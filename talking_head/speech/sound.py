@@ -63,6 +63,15 @@ def _vowel_table() -> tuple[list[str], np.ndarray]:
     return names, (logs - logs.mean(axis=0)) / logs.std(axis=0)
 
 
+_VOWEL_NAMES, _VOWEL_Z = _vowel_table()
+# Labels are worked on as codes into this alphabetical list: the 3-frame median then keeps the label the
+# strings' own order would.
+LABELS = np.array(sorted({*_VOWEL_NAMES, "S", "B", "D", "SIL"}), dtype=object)
+_CODE = {name: k for k, name in enumerate(LABELS)}
+_VOWEL_CODES = np.array([_CODE[name] for name in _VOWEL_NAMES])
+_S, _B, _D, _SIL = (_CODE[name] for name in ("S", "B", "D", "SIL"))
+
+
 def frame_count(samples: int) -> int:
     """The 10 ms frames (whole windows, a hop apart) in `samples` samples."""
     return max(0, (samples - WINDOW) // HOP + 1)
@@ -88,56 +97,65 @@ def frame_features(audio_16k: np.ndarray) -> np.ndarray:
 
 def frame_labels(audio_16k: np.ndarray, features: np.ndarray | None = None) -> list[str]:
     """One ARPAbet label per 10 ms frame; `features`: `frame_features(audio_16k)`, if already known."""
+    return LABELS[_label_codes(audio_16k, features)].tolist()
+
+
+def _label_codes(audio_16k: np.ndarray, features: np.ndarray | None) -> np.ndarray:
+    """`frame_labels` as codes into `LABELS`."""
     n = frame_count(len(audio_16k))
+    tail = np.full(max(0, len(audio_16k) // HOP - n), _SIL)
     if n == 0:
-        return ["SIL"] * (len(audio_16k) // HOP)
+        return tail
     energy_db, hiss, f1, f2, upper_db = (frame_features(audio_16k) if features is None else features).T
     loud = float(np.percentile(energy_db, 95))
 
     silent = energy_db < loud - SILENCE_DB
     voiced = ~silent & (hiss < HISS_SHARE)
     z1, z2 = _zscores(f1, voiced), _zscores(f2, voiced)
-    names, table = _vowel_table()
-    distance = (z1[:, None] - table[None, :, 0]) ** 2 + (z2[:, None] - table[None, :, 1]) ** 2
-    labels = np.array([names[k] for k in distance.argmin(axis=1)], dtype=object)
-    labels[hiss >= HISS_SHARE] = "S"
+    distance = (z1[:, None] - _VOWEL_Z[None, :, 0]) ** 2 + (z2[:, None] - _VOWEL_Z[None, :, 1]) ** 2
+    codes = _VOWEL_CODES[distance.argmin(axis=1)]
+    codes[hiss >= HISS_SHARE] = _S
 
     reach = max(1, int(DIP_REACH_S * 100))
     peak = maximum_filter1d(upper_db, size=2 * reach + 1)
     dip = ~silent & (upper_db < peak - DIP_DB)
     # Closures are short: a long quiet stretch is a pause.
-    start = None
-    for i in range(n + 1):
-        if i < n and dip[i]:
-            start = i if start is None else start
-            continue
-        if start is not None:
-            if (i - start) / 100 <= MAX_DIP_S:
-                # The lips lengthen the tube: the second resonance falls into the closure.
-                edges = np.r_[max(0, start - 2) : start, i : min(n, i + 2)]
-                nuclei = np.r_[max(0, start - 7) : max(0, start - 4), min(n, i + 4) : min(n, i + 7)]
-                labial = len(edges) and len(nuclei) and float(np.mean(z2[edges]) - np.mean(z2[nuclei])) < LABIAL_F2_Z
-                labels[start:i] = "B" if labial else "D"
-            start = None
-    labels[silent] = "SIL"
+    starts, ends = _runs(dip)
+    short = (ends - starts) / 100 <= MAX_DIP_S
+    starts, ends = starts[short], ends[short]
+    # The lips lengthen the tube: the second resonance falls from the nuclei either side into the closure.
+    edges = _mean_at(z2, np.stack([starts - 2, starts - 1, ends, ends + 1], axis=1))
+    nuclei = _mean_at(z2, np.stack([starts - 7, starts - 6, starts - 5, ends + 4, ends + 5, ends + 6], axis=1))
+    labial = (edges - nuclei) < LABIAL_F2_Z  # NaN (no frame on either side) is not labial
+    for start, end, lips in zip(starts.tolist(), ends.tolist(), labial.tolist()):
+        codes[start:end] = _B if lips else _D
+    codes[silent] = _SIL
     # A label must hold two frames or more (one frame of a shape is noise).
-    codes = {name: k for k, name in enumerate(sorted(set(labels)))}
-    smoothed = median_filter(np.array([codes[x] for x in labels]), size=3, mode="nearest")
-    inverse = {k: name for name, k in codes.items()}
-    out = [inverse[int(k)] for k in smoothed]
-    return out + ["SIL"] * max(0, len(audio_16k) // HOP - len(out))
+    return np.concatenate([median_filter(codes, size=3, mode="nearest"), tail])
+
+
+def _runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The starts and ends of the runs of True in `mask`."""
+    edges = np.diff(np.concatenate([[0], mask.astype(np.int8), [0]]))
+    return np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+
+
+def _mean_at(values: np.ndarray, indices: np.ndarray) -> np.ndarray:
+    """Per row of `indices`, the mean of `values` at those of its indices inside the array (NaN if none)."""
+    inside = (indices >= 0) & (indices < len(values))
+    picked = np.where(inside, values[np.clip(indices, 0, len(values) - 1)], 0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return picked.sum(axis=1) / inside.sum(axis=1)
 
 
 def read_phones(audio_16k: np.ndarray, offset: float = 0.0, features: np.ndarray | None = None) -> list[Phone]:
     """The phone timeline read from the sound: runs of equal frame labels, in seconds (`features`:
     `frame_features(audio_16k)`, if already known)."""
-    labels = frame_labels(audio_16k, features)
+    codes = _label_codes(audio_16k, features)
     centre = (WINDOW / 2 - HOP / 2) / ANALYSIS_RATE  # a frame's 10 ms lie around its window's middle
+    starts = np.flatnonzero(np.diff(codes, prepend=-1)).tolist()
     phones: list[Phone] = []
-    start = 0
-    for i in range(1, len(labels) + 1):
-        if i == len(labels) or labels[i] != labels[start]:
-            begin = offset + (start * HOP / ANALYSIS_RATE + centre if start else 0.0)
-            phones.append(Phone(labels[start], begin, offset + i * HOP / ANALYSIS_RATE + centre))
-            start = i
+    for start, end in zip(starts, [*starts[1:], len(codes)]):
+        begin = offset + (start * HOP / ANALYSIS_RATE + centre if start else 0.0)
+        phones.append(Phone(LABELS[codes[start]], begin, offset + end * HOP / ANALYSIS_RATE + centre))
     return phones

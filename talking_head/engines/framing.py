@@ -2,8 +2,9 @@
 
 The crop never repeats edge pixels. The preferred square (head and shoulders)
 is moved to lie inside the photo, then tightened, down to the tightest square
-that still frames the face; only when even that one cannot lie inside the
-photo (a face cut by the photo's edge) is the photo extended past its edge,
+that still frames the face. A face the photo's edge cuts stays cut there, as
+it would in footage framed the same way. Only when even the tightest square
+cannot lie inside the photo (a photo narrower than it) is the photo extended past its edge,
 by a mirror of itself that blurs with distance from the edge, so the new
 pixels carry the photo's colours and light without any structure a viewer
 could read as a smear or a second face. How each photo was framed is kept
@@ -72,8 +73,10 @@ def place_square(
     """The crop square (x0, y0, side, how) in photo pixels; it runs off the photo only when `how` is EXTENDED.
 
     `centre` and `side` are the preferred square; `face_box` (x0, y0, x1, y1) must stay in it,
-    with a margin. The square is moved, then tightened (down to the tightest square), to lie
-    inside the photo; failing that, the roomiest square that fits the photo's shorter side is used.
+    with a margin, where it lies inside the photo: past the photo's edge there is nothing to keep,
+    and extending the photo there would only draw a blurred mirror of the face's edge (a chin
+    smeared over the collar). The square is moved, then tightened (down to the tightest square),
+    to lie inside the photo; failing that, the roomiest square that fits the photo's shorter side is used.
     """
     fx0, fy0, fx1, fy1 = face_box
     extent = max(fx1 - fx0, fy1 - fy0)
@@ -85,8 +88,8 @@ def place_square(
         for c, lo_face, hi_face, length in ((centre[0], fx0, fx1, photo_w), (centre[1], fy0, fy1, photo_h)):
             start = c - side_px / 2
             inside = min(max(start, 0.0), float(length - side_px))
-            # The face (with its margin) stays in the square, whatever that costs.
-            held = min(max(inside, hi_face + margin - side_px), lo_face - margin)
+            # The face (with its margin, up to the photo's edge) stays in the square, whatever that costs.
+            held = min(max(inside, min(hi_face + margin, length) - side_px), max(lo_face - margin, 0.0))
             corner.append(int(round(held)))
             moved |= abs(held - start) > 0.5
         x0, y0 = corner

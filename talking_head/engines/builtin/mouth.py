@@ -32,19 +32,24 @@ LOWER_TEETH_SHARE = 0.25  # then grow by this share of the extra opening
 LOWER_TEETH_MAX_IOD = 0.06
 # Real speakers' teeth, R:G:B (the footage clips' brightest tenth between the lips: 0.99-1.13 : 1 : 0.86-0.95)
 TEETH_IVORY = np.array([1.07, 1.0, 0.91])
-# and their brightness over the cheeks' (drawn at 1.3 they came out 0.78-0.93 of the real clips' brightest teeth)
-TEETH_OVER_SKIN = 1.5
+# and their brightness over the cheeks', for the teeth's lit middles: the brightest tenth between the lips then
+# matches the real clips' (1.5 did before each tooth was shaded round and the side teeth darker: 0.78 of it)
+TEETH_OVER_SKIN = 1.8
 TEETH_HALF_WIDTH = 0.40  # share of the mouth width either side of the middle that shows teeth
-LOWER_TEETH_HALF_WIDTH = 0.30
-TOOTH_WIDTHS = (
-    0.085,
-    0.07,
-    0.06,
-    0.055,
-)  # visible widths of incisors, laterals, canines, premolars (share of mouth width)
-TOOTH_GAP_SHADE = 0.25  # how much darker the line between two teeth is at the biting edge (faint under the lip)
-TOOTH_LINE_PX = 1.0  # half width of that line
-TONGUE_SHARE = 0.3  # the tongue fills this share of the opening from below
+LOWER_TEETH_HALF_WIDTH = 0.26
+# Visible widths (share of the mouth's width, about 50 mm) from the middle out: incisors (8.5 mm), laterals
+# (6.5 mm), canines and premolars seen more and more from the side; real speakers show four or five a side.
+UPPER_TOOTH_WIDTHS = (0.16, 0.12, 0.085, 0.06, 0.05)
+LOWER_TOOTH_WIDTHS = (0.1, 0.11, 0.09, 0.06, 0.05)  # the lower incisors are narrower (5.5 mm)
+# What makes a row read as teeth rather than one slab (an unlabelled viewer's first cue): each tooth's biting
+# edge rounds off at its corners, leaving a dark notch between neighbours, and each is convex, lit in its
+# middle and shaded toward its sides, with a dark line where two meet.
+TOOTH_CORNER_ROUND = 0.22  # the biting edge rises this share of the tooth's visible height at its corners
+TOOTH_SIDE_SHADE = 0.16  # a tooth's sides are this much darker than its middle
+TOOTH_GAP_SHADE = 0.45  # the line between two teeth is this much darker at the biting edge (fainter under the lip)
+TOOTH_LINE_PX = 0.9  # half width of that line
+SIDE_TEETH_SHADE = 0.4  # the last teeth, turning away into the cheeks' shadow, are this much darker
+TONGUE_SHARE = 0.4  # the tongue fills this share of the opening from below (real open mouths show it)
 TONGUE_TIP_SHARE = 0.65  # a raised tip (l, t, d, n, th) reaches this share of the opening
 TONGUE_TIP_HALF_WIDTH = 0.17  # share of the mouth width
 EDGE_PX = 1.2  # soft edge where the lips meet the opening
@@ -91,15 +96,14 @@ def _luma(rgb: np.ndarray) -> np.ndarray:
     return rgb @ np.array([0.299, 0.587, 0.114])
 
 
-def _tooth_lines(u: np.ndarray, half_width: float, line_u: float) -> np.ndarray:
-    """1 on the thin dark lines between neighbouring teeth, 0 elsewhere (u: 0..1 across the mouth).
-
-    `line_u` is the lines' half width in u.
-    """
-    edges = np.cumsum((0.0,) + TOOTH_WIDTHS)
-    edges = edges[edges <= half_width + 1e-6]
-    distance = np.min(np.abs(np.abs(u - 0.5)[:, None] - edges[None, :]), axis=1)
-    return np.clip(1 - distance / line_u, 0, 1)
+def _teeth_across(across: np.ndarray, widths: tuple[float, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """Where each pixel lies on its tooth, from `across` (|u - 0.5|): -1..1 from one side to the other
+    (0 in its middle), and its distance to the nearer side, both in u."""
+    edges = np.cumsum((0.0,) + widths)
+    k = np.clip(np.searchsorted(edges, across, side="right") - 1, 0, len(widths) - 1)
+    start, width = edges[k], np.asarray(widths)[k]
+    position = np.clip(2 * (across - start) / width - 1, -1, 1)
+    return position, (1 - np.abs(position)) * width / 2
 
 
 class MouthPainter:
@@ -203,7 +207,7 @@ class MouthPainter:
         keep = edge > 0.01
         if not keep.any():
             return
-        u, v = uc[keep], np.clip(from_top[keep] / gap[keep], 0, 1)
+        u = uc[keep]
         gap, from_top, from_bottom, edge = gap[keep], from_top[keep], from_bottom[keep], edge[keep]
         across = np.abs(u - 0.5)
         mid_gap = float(np.max(gap))
@@ -217,41 +221,43 @@ class MouthPainter:
         colour = self.cavity_deep + (self.cavity_near - self.cavity_deep) * light[:, None]
 
         # The tongue lies low, behind the lower teeth; its tip rises for l, t, d, n, th.
-        rest = TONGUE_SHARE * gap * np.clip(1 - (across / 0.34) ** 2, 0, 1)
+        rest = TONGUE_SHARE * gap * np.clip(1 - (across / 0.4) ** 2, 0, 1)
         tip = TONGUE_TIP_SHARE * gap * np.sqrt(np.clip(1 - (across / TONGUE_TIP_HALF_WIDTH) ** 2, 0, 1))
         tongue_top = np.maximum(rest, float(np.clip(tongue_up, 0, 1)) * tip)
         tongue = np.clip((tongue_top - from_bottom) / 1.5, 0, 1) * np.clip(gap / (0.06 * iod), 0, 1)
-        tongue_light = np.clip(
-            0.55 + 0.45 * frontal * (1 - np.clip(from_bottom / np.maximum(tongue_top, 1e-3), 0, 1)) + 0.2 * v, 0, 1.1
-        )
+        # Its upper surface catches the light; just behind the lower lip it lies in the lip's shadow (lit
+        # there, a thin tongue drew a pale line along the lip, read as an outline).
+        tongue_light = np.clip(0.6 + 0.4 * frontal * np.clip(from_bottom / np.maximum(tongue_top, 1e-3), 0, 1), 0, 1.1)
+        tongue_light *= LIP_SHADOW + (1 - LIP_SHADOW) * np.clip(from_bottom / (LIP_SHADOW_IOD * iod), 0, 1)
         colour = colour + (self.tongue[None, :] * tongue_light[:, None] - colour) * tongue[:, None]
 
-        lines = None
         if self.photo_teeth:
             teeth_layers = []
         else:
             height = min(
                 UPPER_TEETH_SHOW_IOD * iod + UPPER_TEETH_SHARE * mid_gap, UPPER_TEETH_MAX_IOD * iod, 0.75 * mid_gap
             )
-            teeth_layers = [(height, TEETH_HALF_WIDTH, from_top, 1.0)]
+            teeth_layers = [(height, TEETH_HALF_WIDTH, UPPER_TOOTH_WIDTHS, from_top, 1.0)]
         lower_height = min(LOWER_TEETH_SHARE * max(mid_gap - LOWER_TEETH_FROM_IOD * iod, 0), LOWER_TEETH_MAX_IOD * iod)
         if lower_height > 0.5:
-            teeth_layers.append((lower_height, LOWER_TEETH_HALF_WIDTH, from_bottom, 0.85))
-        for height, half_width, from_edge, brightness in teeth_layers:
+            teeth_layers.append((lower_height, LOWER_TEETH_HALF_WIDTH, LOWER_TOOTH_WIDTHS, from_bottom, 0.85))
+        for height, half_width, widths, from_edge, brightness in teeth_layers:
             # The visible height shrinks toward the corners, where the arch turns away.
             shape = np.clip(1 - (across / half_width) ** 2, 0, 1) ** 0.5
-            h = height * shape
+            position, to_side = _teeth_across(across, widths)
+            h = height * shape * (1 - TOOTH_CORNER_ROUND * position**4)
             cover = np.clip((h - from_edge) / 1.2 + 0.5, 0, 1) * (shape > 0)
             if not cover.any():
                 continue
-            if lines is None:
-                lines = _tooth_lines(u, TEETH_HALF_WIDTH, TOOTH_LINE_PX / length)
             along = np.clip(from_edge / np.maximum(h, 1e-3), 0, 1)  # 0 at the lip, 1 at the biting edge
+            line = np.clip(1 - to_side / (TOOTH_LINE_PX / length), 0, 1)
             shade = (
                 brightness
                 * (0.75 + 0.25 * frontal)
+                * (1 - SIDE_TEETH_SHADE * np.clip(across / half_width, 0, 1) ** 2)
                 * (1 - 0.1 * along)
-                * (1 - TOOTH_GAP_SHADE * (0.2 + 0.8 * along**2) * lines)
+                * (1 - TOOTH_SIDE_SHADE * position**2)
+                * (1 - TOOTH_GAP_SHADE * (0.4 + 0.6 * along**2) * line)
             )
             # The lip's own shadow on the teeth: a soft gradient, not a dark line of even width along the lip.
             shade *= LIP_SHADOW + (1 - LIP_SHADOW) * np.clip(from_edge / (LIP_SHADOW_IOD * iod), 0, 1)

@@ -50,6 +50,7 @@ LID_CREASE_IOD = 0.06  # the lid crease lies about this far above the lid margin
 FREE_TURN_DEG = 15.0  # a photo turned less than this turns either way freely
 DAMPED_TURN_DEG = 30.0  # turned this far or more, a turn further away is cut to `MIN_AWAY_GAIN`
 MIN_AWAY_GAIN = 0.25  # the share of a turn further away that is left at `DAMPED_TURN_DEG`
+EDGE_FALLOFF_IOD = 0.5  # motion fades out over this distance from a photo edge that cuts the warped region
 UPPER_LID_TRAVEL = 0.95  # shares of the eye opening the lids travel to close it;
 LOWER_LID_TRAVEL = 0.12  # together a little over 1, so no white shows between them
 MOUTH_FALLOFF_IOD = 0.35  # skin follows the mouth corners within about this distance
@@ -332,6 +333,19 @@ class Deformer:
                 float(landmarks[:, 2].mean()) + 0.5 * face_h,
             ]
         )
+        # Motion fades out toward a side of the region that is the photo's own edge (a chin the photo's edge
+        # cuts): moving freely there, the face drew pixels from beyond the photo, its edge row repeated into a
+        # smear of skin over the collar. Points past that edge stay put.
+        x0, y0, x1, y1 = mesh.roi
+        xy = mesh.points[:, :2]
+        to_edge = np.full(len(xy), np.inf)
+        for cut, distance in zip(
+            mesh.photo_edges, (xy[:, 0] - x0, xy[:, 1] - y0, x1 - 1 - xy[:, 0], y1 - 1 - xy[:, 1])
+        ):
+            if cut:
+                to_edge = np.minimum(to_edge, distance)
+        self._edge_share = np.clip(to_edge / (EDGE_FALLOFF_IOD * self.frame.iod), 0.0, 1.0)[:, None]
+        self._near_edge = bool((self._edge_share < 1).any())
 
     def turn(self, yaw_deg: float) -> float:
         """The yaw drawn for a wanted `yaw_deg`: turning further away is damped on a face already turned.
@@ -383,4 +397,6 @@ class Deformer:
             rotated = (points - self.pivot) @ rotation(params["yaw"], params["pitch"], params["roll"]).T + self.pivot
             w = self.mesh.head_weight[:, None]
             points = points + w * (rotated - points)
+        if self._near_edge:
+            points = self.rest + self._edge_share * (points - self.rest)
         return points[:, :2]

@@ -57,7 +57,8 @@ class Mesh:
     (`eyeball_tops`: copies of the upper lid margin that stay when the lid
     comes down over them), the ring points and the fixed anchors. `head_weight` is how much of the head rotation each point
     follows; `ring_of` gives each ring point's nearest face-oval landmark (-1
-    for other points). `roi` (x0, y0, x1, y1) is the rectangle that can change.
+    for other points). `roi` (x0, y0, x1, y1) is the rectangle that can change; `photo_edges` says which of
+    its sides (left, top, right, bottom) lie on the photo's own edge, with nothing of the photo beyond.
     """
 
     points: np.ndarray  # (N, 3) x, y, z
@@ -72,6 +73,7 @@ class Mesh:
     eyes: np.ndarray  # the eyeballs with their irises, drawn under the lids
     mouth: np.ndarray  # the opening between the two bite lines, in strip order
     roi: tuple[int, int, int, int]
+    photo_edges: tuple[bool, bool, bool, bool] = (False, False, False, False)
 
     @property
     def triangles(self) -> np.ndarray:
@@ -235,4 +237,5 @@ def build_mesh(landmarks: np.ndarray, width: int, height: int, image: np.ndarray
         eyes=eyes,
         mouth=strip(bite_upper, bite_lower),
         roi=(int(x0), int(y0), int(x1) + 1, int(y1) + 1),
+        photo_edges=(bool(x0 == 0), bool(y0 == 0), bool(x1 == width - 1), bool(y1 == height - 1)),
     )

@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import tempfile
 from pathlib import Path
 
 import cv2
@@ -28,9 +27,7 @@ OURS_START, OPEN_START = 50, 100  # other windows than the real ones, so no pair
 
 def _item(frames, start: int) -> dict:
     indices = [start + round(k * STEP_FRAMES) for k in range(FRAMES)]
-    with tempfile.NamedTemporaryFile(suffix=".png") as first:
-        cv2.imwrite(first.name, cv2.cvtColor(frames[indices[0]], cv2.COLOR_RGB2BGR))
-        box = mouth_box(Path(first.name), frames[0].shape)
+    box = mouth_box(frames[indices[0]], frames[0].shape)
     return {"strip": strip_image(frames, indices, STRIP_PX), "mouth": strip_image(frames, indices, MOUTH_PX, box)}
 
 

@@ -91,10 +91,11 @@ def strip_image(frames: list[np.ndarray], indices: list[int], px: int, box=None)
     return np.concatenate(cells, axis=1)
 
 
-def mouth_box(photo_path: Path, shape) -> tuple[int, int, int, int]:
+def mouth_box(photo: Path | np.ndarray, shape) -> tuple[int, int, int, int]:
+    """A square around the mouth of the face in `photo` (a file, or an RGB frame), inside `shape`."""
     from talking_head.face import analyze_face, regions
 
-    face = analyze_face(str(photo_path))
+    face = analyze_face(photo if isinstance(photo, np.ndarray) else str(photo))
     pts = face.landmarks[list(regions.LIPS_OUTER_UPPER + regions.LIPS_OUTER_LOWER), :2]
     cx, cy = pts.mean(axis=0)
     half = int(max(np.ptp(pts[:, 0]), 1) * 0.9)

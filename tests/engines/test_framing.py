@@ -39,16 +39,12 @@ def photos(tmp_path_factory) -> dict[str, Path]:
     small = cv2.resize(tight, (112, 112), interpolation=cv2.INTER_AREA)
     default = analyze_face(DEFAULT_FACE)
     right, bottom = int(default.landmarks[:, 0].max() - 10), int(default.landmarks[:, 1].max() - 5)
+    face_left = max(0, int(default.landmarks[:, 0].min()) - 4)
     return {
         "small": _save(folder / "small112.png", small),
         "edge": _save(folder / "edge_cut.png", default.image[:bottom, :right]),
-        "narrow": _save(folder / "narrow.png", default.image[:, max(0, left_of(default) - 4) : right + 14]),
+        "narrow": _save(folder / "narrow.png", default.image[:, face_left : right + 14]),
     }
-
-
-def left_of(face) -> int:
-    """The leftmost landmark's column."""
-    return int(face.landmarks[:, 0].min())
 
 
 def _max_streaks(video: Path, every: int = 10) -> float:

@@ -45,7 +45,8 @@ def gaze_track(talk: np.ndarray, fps: float, rng: np.random.Generator, yaw: np.n
     t = rng.gamma(3.0, MEAN_INTERVAL_S / 3)
     while t * fps < n:
         near = starts[np.argmin(np.abs(starts - t * fps))] if len(starts) else -n
-        moments.append(int(near) if abs(near - t * fps) <= PHRASE_PULL_S * fps else int(round(t * fps)))
+        moment = int(near) if abs(near - t * fps) <= PHRASE_PULL_S * fps else int(round(t * fps))
+        moments.append(min(moment, n - 1))  # rounding may reach one past the last frame
         t += rng.gamma(3.0, MEAN_INTERVAL_S / 3)
     free_from = int(round(SETTLE_S * fps))  # the video opens looking at the camera
     for start in moments:

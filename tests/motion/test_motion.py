@@ -5,6 +5,7 @@ import pytest
 from scipy.ndimage import gaussian_filter1d
 
 from talking_head.motion import build_motion
+from talking_head.motion.gaze import gaze_track
 from talking_head.motion.head import EMPHASIS_TREND_S, emphasis
 from talking_head.motion.visemes import ANTICIPATION_S, mouth_track
 from talking_head.pipeline import TalkOptions
@@ -200,3 +201,12 @@ def test_clips_of_a_frame_or_two(fps):
     assert motion.n_frames == speech.frame_count(fps) <= 4
     for name in ("jaw", "lip_width", "blink", "yaw"):
         assert len(getattr(motion, name)) == motion.n_frames
+
+
+def test_a_look_away_due_at_the_last_frame_stays_inside_the_piece():
+    # A live unit as short as "Good morning." (75 frames) with its look-away rounded onto the frame after
+    # its end failed the stream; short pieces of every length and draw must give every frame a gaze.
+    for seed in range(300):
+        for n in (40, 60, 75, 90):
+            gaze = gaze_track(np.ones(n), 25.0, np.random.default_rng(seed), np.full(n, 3.0))
+            assert gaze.shape == (n, 2) and np.isfinite(gaze).all()

@@ -37,3 +37,40 @@ def test_live_playback_starts_before_the_server_has_finished(page):  # noqa: F81
     assert final["units"] >= 3
     page.wait_for_function("() => document.querySelector('#live-video').currentTime > 3.0", timeout=30_000)
     assert page.locator("#live-caption").inner_text()
+
+
+# A connection that takes its time to open, as on a slow network: the page's socket is a stand-in
+# that opens the real one 1.5 s late and, like a real socket still connecting, refuses to send.
+SLOW_SOCKET = """() => {
+  const Real = window.WebSocket;
+  window.WebSocket = function (url) {
+    const slow = { binaryType: "blob", real: null };
+    slow.send = (data) => {
+      if (!slow.real || slow.real.readyState !== Real.OPEN)
+        throw new DOMException("Still in CONNECTING state.", "InvalidStateError");
+      slow.real.send(data);
+    };
+    setTimeout(() => {
+      const real = (slow.real = new Real(url));
+      real.binaryType = slow.binaryType;
+      for (const name of ["onopen", "onmessage", "onclose", "onerror"]) real[name] = (e) => slow[name] && slow[name](e);
+    }, 1500);
+    return slow;
+  };
+  window.WebSocket.OPEN = Real.OPEN;
+}"""
+
+
+def test_words_said_while_the_connection_opens_are_all_spoken_in_order(page):  # noqa: F811 (the fixture)
+    page.evaluate(SLOW_SOCKET)
+    page.click("summary")
+    page.select_option("#size", "256")
+    page.fill("#live-text", "Good morning.")
+    page.click("#live-say")
+    page.fill("#live-text", "These words were typed before the connection was open.")
+    page.click("#live-say")
+    page.click("#live-end")
+    page.wait_for_function("() => window.liveState.ended", timeout=90_000)
+    said = page.evaluate("() => window.liveState.events.filter(e => e.type === 'unit').map(e => e.text).join(' ')")
+    assert page.locator("#live-error").is_hidden(), page.locator("#live-error").inner_text()
+    assert said.index("morning") < said.index("typed before the connection"), said

@@ -7,6 +7,9 @@
   // What a test (or a curious developer) can read: the events seen and whether the stream ended.
   const state = (window.liveState = { events: [], ended: false, bytes: 0 });
   let socket = null;
+  // The connection being opened, shared by every click made while it opens, so that words typed
+  // and sent before the server has answered wait for it (in the order said) instead of being lost.
+  let opening = null;
   let source = null;
   let buffer = null;
   const pending = [];
@@ -90,6 +93,7 @@
     };
     socket.onclose = () => {
       socket = null;
+      opening = null;
       setOpen(false);
       if (!state.ended) showError("The live connection closed before the end.");
     };
@@ -107,9 +111,11 @@
     if (!text) return showError("Type the words to speak.");
     showError("");
     try {
-      if (!socket) await open();
+      if (!opening) opening = open();
+      await opening;
       socket.send(JSON.stringify({ text: text + " " }));
     } catch (error) {
+      opening = null;
       showError(error.message);
     }
   });

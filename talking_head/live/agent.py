@@ -62,6 +62,7 @@ LEAD_S = 0.04  # a frame is made this long before it is due
 DRAW_S = 0.02  # a frame waiting for audio gives up this long before it is due, to be drawn in time
 STALL_S = 5.0  # an open segment with no audio for this long is ended
 MAX_SECONDS = 3600.0  # the longest stream (motion is planned for it when the face opens)
+TIME_TOLERANCE_S = 1e-6  # sums of chunk lengths in float seconds
 MAX_JAW = 1.5  # the mouth channels' ranges, as in a recorded video
 MAX_LIP_WIDTH = 1.5
 
@@ -251,7 +252,7 @@ class AgentFace:
             if segment is not None and not segment.ended:
                 available = queue.available(segment)
                 if segment.started_frame is None:
-                    if available < self._to_start(n_out):
+                    if not self._in_hand(segment, n_out, self.lookahead_s + self.cushion_s):
                         segment = None  # not enough in hand yet: listen one more frame
                 elif available < n_out and self._clock() - segment.last_push > STALL_S:
                     queue.end_segment()
@@ -317,8 +318,8 @@ class AgentFace:
             segment = queue.segments[0] if queue.segments else None
             if segment is None or segment.ended or self._interrupted:
                 return segment
-            wanted = self._to_start(n_out) if segment.started_frame is None else n_out + self._mouth_ahead()
-            if queue.available(segment) >= wanted:
+            ahead_s = self.lookahead_s + (self.cushion_s if segment.started_frame is None else 0.0)
+            if self._in_hand(segment, n_out, ahead_s):
                 return segment
             due = self._due_at()
             if due is None or self._closed.is_set():
@@ -328,12 +329,14 @@ class AgentFace:
                 return segment
             queue.lock.wait(left)
 
-    def _mouth_ahead(self) -> int:
-        return round(self.lookahead_s * self.sample_rate)
+    def _in_hand(self, segment: Segment, n_out: int, ahead_s: float) -> bool:
+        """Whether the frame's `n_out` samples and `ahead_s` more of `segment` have been pushed.
 
-    def _to_start(self, n_out: int) -> int:
-        """Samples in hand that a segment needs to start: its first frame's, the look-ahead and the cushion."""
-        return n_out + round((self.lookahead_s + self.cushion_s) * self.sample_rate)
+        Counted in seconds pushed, not in samples converted: a resampler holds back a millisecond for its
+        filter, and counting samples made the frame wait for the next chunk (20 ms later) for it.
+        """
+        pushed_ahead_s = segment.pushed_s - segment.position_s - n_out / self.sample_rate
+        return self._queue.available(segment) >= n_out and pushed_ahead_s >= ahead_s - TIME_TOLERANCE_S
 
     def _phones_of(self, segment: Segment) -> list[Phone] | None:
         """The voice's phones near this frame, in seconds from its start (None: read the sound)."""

@@ -118,6 +118,20 @@ def test_float_chunks_at_another_rate_are_resampled_once(speech_16k):
     assert all(len(f.audio) == 24000 // agent.fps for f in frames)
 
 
+@pytest.mark.parametrize("pushed_rate, face_rate", [(16000, 48000), (24000, 24000), (48000, 24000)])
+def test_a_segment_starts_once_its_first_frame_and_the_look_ahead_are_pushed(speech_16k, pushed_rate, face_rate):
+    # 40 ms frame + 20 ms look-ahead: three 20 ms chunks. A resampler holds back a millisecond of them for its
+    # filter; the segment must not wait for a fourth chunk (20 ms more latency) for that millisecond.
+    agent = face(sample_rate=face_rate)
+    audio = resample(speech_16k, 16000, pushed_rate)
+    for chunk in chunks(audio, pushed_rate)[:3]:
+        agent.push_audio(chunk, pushed_rate)
+    first = next(agent.frames())
+    agent.close()
+    assert first.speaking and first.events[0]["type"] == "segment_start", first.events
+    assert np.abs(first.audio).max() > 0.01
+
+
 def test_an_interrupt_drops_what_is_not_shown_and_the_next_frame_is_silent(speech_16k):
     agent = face(sample_rate=16000)
     agent.push_audio(int16(speech_16k), 16000)

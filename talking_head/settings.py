@@ -121,6 +121,11 @@ class Settings:
     live_sessions: int = setting(
         2, "live streams (/v1/live) at once; each takes about 0.4 of a core at 512 (3 fit on 2 cores)"
     )
+    live_processes: bool = setting(
+        True,
+        "draw each audio-driven live stream in a process of its own, so streams run on all cores (false: threads "
+        "of the server's process, which take turns)",
+    )
     live_idle_timeout_s: float = setting(60.0, "a live stream with nothing to say for this long ends, in seconds")
     live_max_s: float = setting(600.0, "longest live stream, in seconds")
     live_max_pending_chars: int = setting(

@@ -81,10 +81,13 @@ _cache_lock = threading.Lock()
 
 
 def analyze_face(source, max_pixels: int = DEFAULT_MAX_PIXELS) -> Face:
-    """Find and mesh the largest face in a photo (path, bytes or array); cached by content.
+    """Find and mesh the largest face in a photo (path, bytes or array); cached by content. A `Face`
+    (analysed already, e.g. by the server for a stream's process) is returned as it is.
 
     Raises `InputError` when the image cannot be read or holds no face.
     """
+    if isinstance(source, Face):
+        return source
     # A path is read once: its bytes are both the cache key and what is decoded.
     if isinstance(source, np.ndarray):
         digest = hashlib.sha256(np.ascontiguousarray(source).tobytes() + str(source.shape).encode()).hexdigest()

@@ -16,7 +16,9 @@ import threading
 import time
 from collections.abc import Callable
 
+from ..errors import InputError
 from ..video.fragments import OPUS_RATE
+from . import events
 from .agent import AgentFace
 from .output import Emit, LiveOutput
 
@@ -30,6 +32,11 @@ def stream_rate(input_rate: int, audio_codec: str = "aac") -> int:
     if audio_codec == "opus":
         return OPUS_RATE
     return input_rate if input_rate >= LOW_LATENCY_MIN_RATE else STREAM_RATE
+
+
+def refused_chunk(problem: InputError) -> dict:
+    """The ``error`` event for a chunk of PCM that was not taken."""
+    return events.error(problem.code, f"{problem} This chunk was dropped; the stream goes on.", problem.field)
 
 
 class AgentStream:
@@ -72,12 +79,30 @@ class AgentStream:
     def stopped(self) -> bool:
         return self._stopped.is_set()
 
+    @property
+    def lookahead_s(self) -> float:
+        return self.face.lookahead_s
+
     def listening_for_s(self) -> float:
         """How long the face has had nothing to say (0 while it speaks or has audio waiting)."""
         if self.face.speaking or self.face.buffered_s > 0:
             self._quiet_since = self._clock()
             return 0.0
         return self._clock() - self._quiet_since
+
+    def feed(self, pcm: bytes) -> dict | None:
+        """Push a chunk of the client's PCM; an ``error`` event to send when it was refused (it is dropped)."""
+        try:
+            self.face.push_audio(pcm, self.input_rate)
+        except InputError as exc:
+            return refused_chunk(exc)
+        return None
+
+    def interrupt(self) -> None:
+        self.face.interrupt()
+
+    def end_of_segment(self) -> None:
+        self.face.end_of_segment()
 
     def end(self) -> None:
         """No more audio: play what is waiting, then finish the stream."""

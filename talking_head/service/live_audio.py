@@ -19,6 +19,7 @@ from fastapi import WebSocket, WebSocketDisconnect
 
 from ..errors import InputError
 from ..live import events
+from ..live.agent_process import AgentProcess
 from ..live.agent_stream import AgentStream
 
 CONTROLS = '{"end_of_segment": true}, {"interrupt": true} or {"end": true}'
@@ -39,9 +40,10 @@ def _control(text: str) -> str:
     )
 
 
-async def listen_audio(websocket: WebSocket, settings, stream: AgentStream, pending: dict | None, emit) -> None:
+async def listen_audio(
+    websocket: WebSocket, settings, stream: AgentStream | AgentProcess, pending: dict | None, emit
+) -> None:
     """Feed the client's audio and controls to the face until it ends, leaves, or stays silent too long."""
-    face = stream.face
     while True:
         try:
             wait_s = settings.live_idle_timeout_s - stream.listening_for_s()
@@ -50,19 +52,18 @@ async def listen_audio(websocket: WebSocket, settings, stream: AgentStream, pend
                 stream.stop()
                 return
             if raw.get("bytes") is not None:
-                try:
-                    face.push_audio(raw["bytes"], stream.input_rate)
-                except InputError as exc:
-                    emit(events.error(exc.code, f"{exc} This chunk was dropped; the stream goes on.", exc.field))
+                refused = stream.feed(raw["bytes"])
+                if refused is not None:
+                    emit(refused)
                 continue
             control = _control(raw.get("text") or "")
             if control == "end":
                 stream.end()
                 return
             if control == "interrupt":
-                face.interrupt()
+                stream.interrupt()
             else:
-                face.end_of_segment()
+                stream.end_of_segment()
         except TimeoutError:
             if stream.listening_for_s() < settings.live_idle_timeout_s:
                 continue  # still playing what was sent, or only just done: the client's silence is fine

@@ -13,6 +13,7 @@ from typing import Any
 from fastapi import WebSocket, WebSocketDisconnect
 
 from ..errors import InputError
+from ..live.agent_process import AgentProcess
 from ..live.agent_stream import AgentStream
 from ..live.stream import LiveStream
 from .live_protocol import NORMAL, POLICY_VIOLATION, Closed, error_frame, finish, receive
@@ -28,7 +29,7 @@ Listener = Callable[..., Coroutine[Any, Any, None]]  # (websocket, settings, str
 async def relay(
     websocket: WebSocket,
     settings,
-    stream: LiveStream | AgentStream,
+    stream: LiveStream | AgentStream | AgentProcess,
     pending: dict | None,
     release,
     listen_to: Listener | None = None,

@@ -15,6 +15,7 @@ import json
 import struct
 import threading
 import time
+from pathlib import Path
 
 import av
 import numpy as np
@@ -330,3 +331,58 @@ def test_opus_is_for_audio_input_only(server):
         socket.send(json.dumps({"start": {"audio_codec": "opus"}}))
         error = json.loads(socket.recv(30))
     assert error["type"] == "error" and error["field"] == "audio_codec" and "audio input" in error["message"]
+
+
+def _stream_processes(server_pid: int) -> list[int]:
+    """The processes drawing live streams: children of the server's fork server."""
+    parents: dict[int, int] = {}
+    forkservers = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            cmdline = (stat.parent / "cmdline").read_bytes()
+        except (OSError, IndexError, ValueError):
+            continue
+        pid, parent = int(stat.parent.name), int(fields[1])
+        parents[pid] = parent
+        if parent == server_pid and b"forkserver" in cmdline and fields[0] != "Z":
+            forkservers.append(pid)
+    return [pid for pid, parent in parents.items() if parent in forkservers]
+
+
+def _drawing_processes_while_streaming(server) -> tuple[list[int], list]:
+    """A short audio stream: the live stream processes seen once its first bytes came, and all it sent."""
+    with connect(ws_url(server), api_key=API_KEY, size=64, input="audio", sample_rate=RATE) as live:
+        got = [next(m for m in live if isinstance(m, bytes))]
+        during = _stream_processes(server.process.pid)
+        send_in_real_time(live, pcm16(FIRST[0], 0.5))
+        live.end_of_segment()
+        live.end()
+        got += list(live)
+    return during, got
+
+
+def test_each_audio_stream_draws_in_a_process_of_its_own_that_ends_with_it(server):
+    # Threads of one process take turns at Python (the GIL): four streams at 512 fell behind on 2 cores
+    # where four processes kept time (bench/agent.py).
+    during, got = _drawing_processes_while_streaming(server)
+    assert got[-1]["type"] == "end"
+    assert len(during) == 1 and during[0] != server.process.pid
+    deadline = time.monotonic() + 10
+    while _stream_processes(server.process.pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _stream_processes(server.process.pid) == []
+
+
+def test_with_live_processes_off_the_server_draws_the_stream_itself(tmp_path):
+    stack = Stack(tmp_path, "local", env={"TALKING_HEAD_LIVE_PROCESSES": "false"}, api_key=API_KEY).start()
+    try:
+        during, got = _drawing_processes_while_streaming(stack.server)
+    finally:
+        stack.stop()
+    assert during == []
+    kinds = [m["type"] for m in got if isinstance(m, dict)]
+    assert kinds[-3:] == ["segment_start", "segment_end", "end"], kinds
+    with av.open(io.BytesIO(b"".join(m for m in got if isinstance(m, bytes)))) as container:
+        frames = [f.to_ndarray(format="rgb24") for f in container.decode(video=0)]
+    assert len(frames) >= 12 and frames[0].shape == (64, 64, 3)

@@ -25,11 +25,14 @@ from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from ...errors import InputError
+from ...face import analyze_face
 from ...jobs.keys import KeyRefused
 from ...live.agent import AgentFace
+from ...live.agent_process import AgentProcess
 from ...live.agent_stream import AgentStream, stream_rate
 from ...live.audio_in import RATES
 from ...live.stream import LiveStream
+from ...pipeline import DEFAULT_FACE
 from ...video.fragments import MIME_TYPE, MIME_TYPES
 from ..auth import websocket_caller
 from ..avatars import ready_avatar
@@ -142,7 +145,7 @@ async def _converse(websocket: WebSocket, settings, store, storage, release) -> 
             POLICY_VIOLATION,
         )
         return
-    stream: LiveStream | AgentStream
+    stream: LiveStream | AgentStream | AgentProcess
     try:
         rate = _audio_rate(start, first) if start.input == "audio" else None
         if rate is None and start.audio_codec != "aac":
@@ -153,17 +156,23 @@ async def _converse(websocket: WebSocket, settings, store, storage, release) -> 
         if start.avatar:  # one of the caller's, built: its file in the results folder the workers share
             avatar = storage.avatar_path(await run_in_threadpool(ready_avatar, websocket, store, start.avatar))
         if rate is not None:
-            face = await run_in_threadpool(
-                AgentFace,
-                image,
-                options,
-                stream_rate(rate, start.audio_codec),
-                cushion_s=NETWORK_CUSHION_S,
-                max_seconds=settings.live_max_s,
-                settings=settings,
-                avatar=avatar,
-            )
-            stream = AgentStream(face, rate, audio_codec=start.audio_codec)
+            face_args = {
+                "image": image,
+                "options": options,
+                "sample_rate": stream_rate(rate, start.audio_codec),
+                "cushion_s": NETWORK_CUSHION_S,
+                "max_seconds": settings.live_max_s,
+                "settings": settings,
+                "avatar": avatar,
+            }
+            if settings.live_processes:
+                if avatar is None:  # here, where the analyses of recent photos (and the default face) are kept
+                    source = DEFAULT_FACE if image is None else image
+                    face_args["image"] = await run_in_threadpool(analyze_face, source, settings.max_image_pixels)
+                stream = await run_in_threadpool(AgentProcess, face_args, rate, start.audio_codec)
+            else:
+                face = await run_in_threadpool(lambda: AgentFace(**face_args))
+                stream = AgentStream(face, rate, audio_codec=start.audio_codec)
         else:
             stream = await run_in_threadpool(
                 LiveStream, image, options, settings.live_max_s, settings=settings, avatar=avatar
@@ -176,11 +185,11 @@ async def _converse(websocket: WebSocket, settings, store, storage, release) -> 
         await refuse(error_frame("internal", f"the stream could not start: {exc}"), INTERNAL_ERROR)
         return
     ready = {"type": "ready", "width": stream.width, "height": stream.height, "fps": stream.fps, "mime": MIME_TYPE}
-    if isinstance(stream, AgentStream):
+    if not isinstance(stream, LiveStream):
         ready |= {
             "input": "audio",
             "sample_rate": stream.sample_rate,
-            "lookahead_s": stream.face.lookahead_s,
+            "lookahead_s": stream.lookahead_s,
             "audio_codec": stream.audio_codec,
             "mime": MIME_TYPES[stream.audio_codec],
         }

@@ -1,7 +1,7 @@
 """The face of a voice agent: audio pushed in 20 ms chunks at real-time pace, frames out. Latency, interrupts, load.
 
     python -m bench.agent [--runs 20] [--sizes 512,256] [--streams 1,2,3,4] [--codecs aac,opus]
-                          [--skip-process] [--skip-socket]
+                          [--skip-process] [--skip-socket] [--threads-baseline]
 
 Real speech (a reading from ../shared/speech, 16 kHz) is pushed as 16-bit
 PCM in 20 ms chunks at real-time pace, as a voice agent's TTS would. Nothing
@@ -26,8 +26,10 @@ is asserted: it measures.
   0.5 s of listening, 3 s of speech. A player started `PLAYER_DELAY_S` after a
   stream's first fragment arrived shows media time m at first + delay + m; a
   fragment is late when it arrives after that. Also the server's CPU seconds
-  per second of stream (not inflated by other load): 2 / cores_per_stream is
-  what two free cores carry.
+  per second of stream (its processes together, not inflated by other load):
+  2 / cores_per_stream is what two free cores carry. The server draws each
+  stream in a process of its own; `--threads-baseline` runs the same streams
+  (first codec) on a server that draws them in its threads, for comparison.
 """
 
 from __future__ import annotations
@@ -291,6 +293,14 @@ def load(url: str, size: int, streams: int, pid: int, codec: str = "aac") -> dic
     }
 
 
+def latency(url: str, sizes: list[int], codecs: list[str], runs: int) -> None:
+    results = [over_socket(url, size, runs, codec) for codec in codecs for size in sizes]
+    print("## WebSocket on loopback: first chunk sent to the fragment showing it arriving (ms)\n")
+    print(table([r[0] for r in results]) + "\n")
+    print("## WebSocket: interrupt sent to the first silent frame (frames after the last one received)\n")
+    print(table([r[1] for r in results]) + "\n", flush=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.agent", description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=20, help="latency runs per size (default: %(default)s)")
@@ -300,6 +310,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--codecs", default="aac", help="audio codecs of the WebSocket runs (default: %(default)s)")
     parser.add_argument("--skip-process", action="store_true", help="leave out the in-process core")
     parser.add_argument("--skip-socket", action="store_true", help="leave out the WebSocket runs")
+    parser.add_argument(
+        "--threads-baseline",
+        action="store_true",
+        help="also run the streams on a server that draws them in its own threads (TALKING_HEAD_LIVE_PROCESSES=false)",
+    )
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",") if s]
     counts = [int(n) for n in args.streams.split(",") if n]
@@ -312,28 +327,32 @@ def main(argv: list[str] | None = None) -> int:
         print("## In process: interrupt() to silence (speech frames due after the call; time to the silent frame)\n")
         print(table([r[1] for r in results]) + "\n", flush=True)
     if not args.skip_socket:
-        with tempfile.TemporaryDirectory() as folder:
-            env = clean_env({"TALKING_HEAD_LIVE_SESSIONS": max(counts + [1]), "TALKING_HEAD_LIVE_MAX_S": 300})
-            process, http_url = start_server(Path(folder), env)
-            url = http_url.replace("http://", "ws://") + "/v1/live"
-            try:
-                codecs = [c for c in args.codecs.split(",") if c]
-                results = [over_socket(url, size, args.runs, codec) for codec in codecs for size in sizes]
-                print("## WebSocket on loopback: first chunk sent to the fragment showing it arriving (ms)\n")
-                print(table([r[0] for r in results]) + "\n")
-                print("## WebSocket: interrupt sent to the first silent frame (frames after the last one received)\n")
-                print(table([r[1] for r in results]) + "\n", flush=True)
-                rows = []
-                for codec in codecs:
-                    for n in counts:
-                        rows.append(load(url, args.load_size, n, process.pid, codec))
-                    print(json.dumps(rows[-1]), flush=True)
-                print(
-                    f"\n## Streams at once: frames later than a player started {PLAYER_DELAY_S} s after the first "
-                    "would show them\n\n" + table(rows) + "\n"
-                )
-            finally:
-                stop(process)
+        codecs = [c for c in args.codecs.split(",") if c]
+        rows = []
+        for draw in ["processes", "threads"] if args.threads_baseline else ["processes"]:
+            env = {
+                "TALKING_HEAD_LIVE_SESSIONS": max(counts + [1]),
+                "TALKING_HEAD_LIVE_MAX_S": 300,
+                "TALKING_HEAD_LIVE_PROCESSES": str(draw == "processes").lower(),
+            }
+            with tempfile.TemporaryDirectory() as folder:
+                process, http_url = start_server(Path(folder), clean_env(env))
+                url = http_url.replace("http://", "ws://") + "/v1/live"
+                try:
+                    if draw == "processes":
+                        latency(url, sizes, codecs, args.runs)
+                    else:
+                        load(url, args.load_size, 1, process.pid, codecs[0])  # warm, as the latency runs do
+                    for codec in codecs if draw == "processes" else codecs[:1]:
+                        for n in counts:
+                            rows.append({"draw": draw, **load(url, args.load_size, n, process.pid, codec)})
+                            print(json.dumps(rows[-1]), flush=True)
+                finally:
+                    stop(process)
+        print(
+            f"\n## Streams at once: frames later than a player started {PLAYER_DELAY_S} s after the first "
+            "would show them\n\n" + table(rows) + "\n"
+        )
     with open("/proc/loadavg") as f:
         print(f"load average at end: {f.read().split()[:3]}")
     return 0

@@ -119,7 +119,7 @@ class Settings:
         3, "runs a job gets when its worker keeps being lost (killed, out of memory); then it fails"
     )
     live_sessions: int = setting(
-        2, "live streams (/v1/live) at once; each takes about 0.4 of a core at 512 (3 fit on 2 cores)"
+        2, "live streams (/v1/live) at once; each takes about half a core at 512 (3 fit on 2 cores, 4 just)"
     )
     live_processes: bool = setting(
         True,

@@ -79,17 +79,17 @@ class AgentProcess:
                 raise RuntimeError(f"the face was not ready within {START_LIMIT_S:.0f} s")
             kind, *details = self._conn.recv()
         except (EOFError, OSError) as exc:
-            self._end_process()
+            self.close()
             raise RuntimeError(f"the stream's process ended before its face was ready ({exc})") from exc
         except BaseException:
-            self._end_process()
+            self.close()
             raise
         if kind == "refused":
-            self._end_process()
+            self.close()
             message, field, status = details
             raise InputError(message, field=field, status=status)
         if kind != "ready":
-            self._end_process()
+            self.close()
             raise RuntimeError(f"the stream could not start: {details[0]}")
         info = details[0]
         self.width, self.height, self.fps = info["width"], info["height"], info["fps"]
@@ -170,15 +170,17 @@ class AgentProcess:
                 else:  # "failed"
                     raise RuntimeError(details[0])
         finally:
-            self._end_process()
+            self.close()
 
-    def _end_process(self) -> None:
+    def close(self) -> None:
+        """End the process, whether `run` was called or not (the client left before the stream began)."""
+        self._stopped.set()
+        self._conn.close()  # its input ends (it stops) and what it still sends goes nowhere
         self._process.join(STOP_WAIT_S)
         if self._process.is_alive():
             log.warning("a live stream's process did not end; ending it")
             self._process.kill()
             self._process.join()
-        self._conn.close()
 
 
 def serve(conn: Connection, face_args: dict, input_rate: int, audio_codec: str) -> None:

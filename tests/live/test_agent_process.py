@@ -87,3 +87,11 @@ def test_stop_ends_the_process_mid_stream(pcm):
     stream.stop()
     runner.join(10)
     assert not runner.is_alive() and not stream.alive
+
+
+def test_closed_before_it_runs_its_process_ends(pcm):
+    # The client left between the face being ready and the stream starting: nothing reads the process.
+    stream = AgentProcess(face_args(), RATE)
+    stream.feed(pcm)
+    stream.close()
+    assert not stream.alive

@@ -7,14 +7,19 @@ from __future__ import annotations
 from .test_browser import page, pytestmark  # noqa: F401
 
 
+def say_live(tab, first: str, then: str) -> None:
+    """Speak `first` live at 256, then `then` into the same stream, then end it: the user's clicks."""
+    tab.click("summary")
+    tab.select_option("#size", "256")
+    tab.fill("#live-text", first)
+    tab.click("#live-say")
+    tab.fill("#live-text", then)
+    tab.click("#live-say")
+    tab.click("#live-end")
+
+
 def test_live_playback_starts_before_the_server_has_finished(page):  # noqa: F811 (the fixture)
-    page.click("summary")
-    page.select_option("#size", "256")
-    page.fill("#live-text", "Good morning. I am speaking live to you.")
-    page.click("#live-say")
-    page.fill("#live-text", "And these words come a little later.")
-    page.click("#live-say")
-    page.click("#live-end")
+    say_live(page, "Good morning. I am speaking live to you.", "And these words come a little later.")
     # Playing: the clock of the video element moves on while the stream is still being made.
     page.wait_for_function("() => document.querySelector('#live-video').currentTime > 0.5", timeout=90_000)
     at_playback = page.evaluate(
@@ -63,13 +68,7 @@ SLOW_SOCKET = """() => {
 
 def test_words_said_while_the_connection_opens_are_all_spoken_in_order(page):  # noqa: F811 (the fixture)
     page.evaluate(SLOW_SOCKET)
-    page.click("summary")
-    page.select_option("#size", "256")
-    page.fill("#live-text", "Good morning.")
-    page.click("#live-say")
-    page.fill("#live-text", "These words were typed before the connection was open.")
-    page.click("#live-say")
-    page.click("#live-end")
+    say_live(page, "Good morning.", "These words were typed before the connection was open.")
     page.wait_for_function("() => window.liveState.ended", timeout=90_000)
     said = page.evaluate("() => window.liveState.events.filter(e => e.type === 'unit').map(e => e.text).join(' ')")
     assert page.locator("#live-error").is_hidden(), page.locator("#live-error").inner_text()

@@ -193,7 +193,12 @@ async def _converse(websocket: WebSocket, settings, store, storage, release) -> 
             "audio_codec": stream.audio_codec,
             "mime": MIME_TYPES[stream.audio_codec],
         }
-        await websocket.send_json(ready)
+        try:
+            await websocket.send_json(ready)
+        except BaseException:  # the client left before the stream began: its process must not draw on
+            if isinstance(stream, AgentProcess):
+                stream.close()
+            raise
         await relay(websocket, settings, stream, None, release, listen_audio)
         return
     await websocket.send_json(ready)

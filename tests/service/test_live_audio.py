@@ -334,7 +334,8 @@ def test_opus_is_for_audio_input_only(server):
 
 
 def _stream_processes(server_pid: int) -> list[int]:
-    """The processes drawing live streams: children of the server's fork server."""
+    """The processes drawing live streams: children of the server's fork server (not those already ended and
+    waiting to be reaped)."""
     parents: dict[int, int] = {}
     forkservers = []
     for stat in Path("/proc").glob("[0-9]*/stat"):
@@ -343,9 +344,11 @@ def _stream_processes(server_pid: int) -> list[int]:
             cmdline = (stat.parent / "cmdline").read_bytes()
         except (OSError, IndexError, ValueError):
             continue
+        if fields[0] == "Z":
+            continue
         pid, parent = int(stat.parent.name), int(fields[1])
         parents[pid] = parent
-        if parent == server_pid and b"forkserver" in cmdline and fields[0] != "Z":
+        if parent == server_pid and b"forkserver" in cmdline:
             forkservers.append(pid)
     return [pid for pid, parent in parents.items() if parent in forkservers]
 

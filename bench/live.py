@@ -128,7 +128,7 @@ def cpu_s(pid: int) -> float:
             continue
         stats[int(stat.parent.name)] = (int(fields[1]), sum(int(f) for f in fields[11:15]))
     tree = {pid}
-    for _ in range(8):  # parents before children, to a depth no server reaches
+    for _ in range(8):  # a generation at a time (the server, its fork server, the streams' processes)
         tree |= {p for p, (parent, _) in stats.items() if parent in tree}
     total = sum(stats[p][1] for p in tree if p in stats)
     return total / os.sysconf("SC_CLK_TCK")

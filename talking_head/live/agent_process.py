@@ -25,7 +25,8 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 from ..errors import InputError
-from .agent_stream import refused_chunk
+from .agent import AgentFace
+from .agent_stream import AgentStream, refused_chunk
 from .audio_in import pcm_samples
 from .output import Emit
 
@@ -185,9 +186,6 @@ class AgentProcess:
 
 def serve(conn: Connection, face_args: dict, input_rate: int, audio_codec: str) -> None:
     """The process's side: prepare the face, then stream until the end or `stop`."""
-    from .agent import AgentFace
-    from .agent_stream import AgentStream
-
     try:
         stream = AgentStream(AgentFace(**face_args), input_rate, audio_codec=audio_codec)
     except InputError as exc:

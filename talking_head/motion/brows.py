@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..speech.audio import ANALYSIS_RATE, frame_rms
+from ..speech.sound import runs
 from ..speech.spool import Signal
 from ..speech.timeline import Word
 from .head import SETTLE_S, unit_noise
@@ -57,8 +58,7 @@ def loud_stretches(audio_16k: Signal, fps: float, n_frames: int) -> list[Word]:
     if not n_frames or rms.max() <= 0:
         return []
     loud = rms > np.quantile(rms[rms > 0.05 * rms.max()], LOUD_QUANTILE)
-    edges = np.flatnonzero(np.diff(np.concatenate([[0], loud.astype(int), [0]])))
-    return [Word("", a / fps, b / fps) for a, b in zip(edges[::2], edges[1::2])]
+    return [Word("", a / fps, b / fps) for a, b in zip(*runs(loud))]
 
 
 def brow_track(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..speech.sound import runs
 from .head import SETTLE_S
 
 MEAN_INTERVAL_S = 2.5  # between look-aways, irregular (gamma shape 3)
@@ -40,7 +41,7 @@ def gaze_track(talk: np.ndarray, fps: float, rng: np.random.Generator, yaw: np.n
         j = min(n, i + max(1, round(rng.uniform(*FIXATION_S) * fps)))
         gaze[i:j] = rng.normal(0.0, FIXATION_DEG / 2, 2)
         i = j
-    starts = np.flatnonzero(np.diff(np.concatenate([[0.0], talk])) > 0)
+    starts = runs(talk > 0)[0]
     moments = []
     t = rng.gamma(3.0, MEAN_INTERVAL_S / 3)
     while t * fps < n:

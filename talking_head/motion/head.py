@@ -13,6 +13,7 @@ import numpy as np
 from scipy.ndimage import gaussian_filter1d
 
 from ..speech.audio import frame_rms
+from ..speech.sound import runs
 from ..speech.spool import Signal
 
 # Fitted (docs/motion.md): the real pose's autocorrelation halves in ~0.45 s; a Gaussian-smoothed
@@ -120,14 +121,10 @@ def speaking(rms: np.ndarray, fps: float) -> np.ndarray:
         return np.zeros(len(rms))
     voiced = rms >= loud * 10 ** (SILENCE_DB / 20)
     talk = np.ones(len(rms))
-    i, min_len = 0, max(1, round(MIN_PAUSE_S * fps))
-    while i < len(rms):
-        j = i
-        while j < len(rms) and voiced[j] == voiced[i]:
-            j += 1
-        if not voiced[i] and j - i >= min_len:
-            talk[i:j] = 0
-        i = j
+    min_len = max(1, round(MIN_PAUSE_S * fps))
+    for start, end in zip(*runs(~voiced)):
+        if end - start >= min_len:
+            talk[start:end] = 0
     return talk
 
 

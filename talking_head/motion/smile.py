@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.ndimage import gaussian_filter1d
 
+from ..speech.sound import runs
 from .head import SETTLE_S
 
 SMILE_SHARE = 0.5  # of the phrases carry a smile
@@ -25,13 +26,11 @@ def smile_track(talk: np.ndarray, fps: float, rng: np.random.Generator) -> np.nd
     n = len(talk)
     # Phrases joined across pauses too short to let a smile go.
     held = talk.astype(bool).copy()
-    gaps = np.flatnonzero(np.diff(np.concatenate([[1], talk, [1]]).astype(int)))
-    for a, b in zip(gaps[::2], gaps[1::2]):
+    for a, b in zip(*runs(talk == 0)):
         if 0 < a and b < n and b - a < MIN_PAUSE_S * fps:
             held[a:b] = True
     smile = np.zeros(n)
-    edges = np.flatnonzero(np.diff(np.concatenate([[0], held.astype(int), [0]])))
-    for start, end in zip(edges[::2], edges[1::2]):
+    for start, end in zip(*runs(held)):
         pieces = max(1, round((end - start) / (SENTENCE_S * fps)))
         cuts = np.linspace(start, end, pieces + 1).round().astype(int)
         for a, b in zip(cuts[:-1], cuts[1:]):

@@ -120,7 +120,7 @@ def _label_codes(audio_16k: np.ndarray, features: np.ndarray | None) -> np.ndarr
     peak = maximum_filter1d(upper_db, size=2 * reach + 1)
     dip = ~silent & (upper_db < peak - DIP_DB)
     # Closures are short: a long quiet stretch is a pause.
-    starts, ends = _runs(dip)
+    starts, ends = runs(dip)
     short = (ends - starts) / 100 <= MAX_DIP_S
     starts, ends = starts[short], ends[short]
     # The lips lengthen the tube: the second resonance falls from the nuclei either side into the closure.
@@ -134,8 +134,8 @@ def _label_codes(audio_16k: np.ndarray, features: np.ndarray | None) -> np.ndarr
     return np.concatenate([median_filter(codes, size=3, mode="nearest"), tail])
 
 
-def _runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The starts and ends of the runs of True in `mask`."""
+def runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The starts and ends (one past the last) of the runs of True in `mask`, a per-frame flag."""
     edges = np.diff(np.concatenate([[0], mask.astype(np.int8), [0]]))
     return np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
 

@@ -195,7 +195,6 @@ def serve(conn: Connection, face_args: dict, input_rate: int, audio_codec: str) 
         log.exception("live stream could not start")
         conn.send(("failed", str(exc)))
         return
-    face = stream.face
     conn.send(
         (
             "ready",
@@ -218,7 +217,7 @@ def serve(conn: Connection, face_args: dict, input_rate: int, audio_codec: str) 
             pass
 
     def send(item) -> None:
-        tell("item", item, stream.media_s, not face.speaking and face.buffered_s == 0)
+        tell("item", item, stream.media_s, stream.listening)
 
     def listen() -> None:
         while True:

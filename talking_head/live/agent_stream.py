@@ -83,9 +83,14 @@ class AgentStream:
     def lookahead_s(self) -> float:
         return self.face.lookahead_s
 
+    @property
+    def listening(self) -> bool:
+        """Nothing to say: the face is not speaking and no audio waits."""
+        return not self.face.speaking and self.face.buffered_s == 0
+
     def listening_for_s(self) -> float:
         """How long the face has had nothing to say (0 while it speaks or has audio waiting)."""
-        if self.face.speaking or self.face.buffered_s > 0:
+        if not self.listening:
             self._quiet_since = self._clock()
             return 0.0
         return self._clock() - self._quiet_since
@@ -106,7 +111,7 @@ class AgentStream:
 
     def end(self) -> None:
         """No more audio: play what is waiting, then finish the stream."""
-        self.face.end_of_segment()
+        self.end_of_segment()
         self._ending.set()
 
     def stop(self) -> None:
@@ -134,7 +139,7 @@ class AgentStream:
                 output.write(frame.image)
                 for event in frame.events:
                     emit(event)
-                if self._ending.is_set() and not face.speaking and face.buffered_s == 0:
+                if self._ending.is_set() and self.listening:
                     break
             if face.ended is not None:
                 emit(face.ended)

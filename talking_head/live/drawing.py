@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..engines import DrawingEngine
 from ..errors import InputError
-from ..face import analyze_face
+from ..face import Face, analyze_face
 from ..options import TalkOptions
 from ..pipeline import DEFAULT_FACE
 from ..settings import Settings
@@ -57,5 +57,9 @@ def prepare_drawing(
         raise InputError(
             f"the {getattr(drawer, 'name', 'given')} engine cannot draw frame by frame; use builtin.", field="engine"
         )
-    face = analyze_face(DEFAULT_FACE if image is None else image, settings.max_image_pixels)
-    return drawer, drawer.prepare(face, options, settings)
+    return drawer, drawer.prepare(photo_face(image, settings), options, settings)
+
+
+def photo_face(image, settings: Settings) -> Face:
+    """The analysed face of a stream's photo (None: the default face); cached by content (`analyze_face`)."""
+    return analyze_face(DEFAULT_FACE if image is None else image, settings.max_image_pixels)

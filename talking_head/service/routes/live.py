@@ -25,14 +25,13 @@ from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from ...errors import InputError
-from ...face import analyze_face
 from ...jobs.keys import KeyRefused
 from ...live.agent import AgentFace
 from ...live.agent_process import AgentProcess
 from ...live.agent_stream import AgentStream, stream_rate
 from ...live.audio_in import RATES
+from ...live.drawing import photo_face
 from ...live.stream import LiveStream
-from ...pipeline import DEFAULT_FACE
 from ...video.fragments import MIME_TYPE, MIME_TYPES
 from ..auth import websocket_caller
 from ..avatars import ready_avatar
@@ -167,8 +166,7 @@ async def _converse(websocket: WebSocket, settings, store, storage, release) -> 
             }
             if settings.live_processes:
                 if avatar is None:  # here, where the analyses of recent photos (and the default face) are kept
-                    source = DEFAULT_FACE if image is None else image
-                    face_args["image"] = await run_in_threadpool(analyze_face, source, settings.max_image_pixels)
+                    face_args["image"] = await run_in_threadpool(photo_face, image, settings)
                 stream = await run_in_threadpool(AgentProcess, face_args, rate, start.audio_codec)
             else:
                 face = await run_in_threadpool(lambda: AgentFace(**face_args))

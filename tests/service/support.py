@@ -83,6 +83,20 @@ def _env(extra: dict) -> dict:
     return env
 
 
+def children(pid: int) -> dict[int, tuple[str, bytes]]:
+    """The processes whose parent is `pid`, with their state ("Z": exited, not yet reaped) and command line."""
+    found = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            state, ppid = stat.read_text().rsplit(")", 1)[1].split()[:2]
+            cmdline = (stat.parent / "cmdline").read_bytes()
+        except (OSError, IndexError, ValueError):
+            continue
+        if int(ppid) == pid:
+            found[int(stat.parent.name)] = (state, cmdline)
+    return found
+
+
 def _stop(process: subprocess.Popen, grace_s: float = 15) -> None:
     if process.poll() is None:
         process.send_signal(signal.SIGTERM)

@@ -15,7 +15,6 @@ import json
 import struct
 import threading
 import time
-from pathlib import Path
 
 import av
 import numpy as np
@@ -28,7 +27,7 @@ from talking_head.evaluate.tracking import FaceSeries, FaceTracker
 from talking_head.live import connect
 from talking_head.speech.audio import read_audio, resample
 
-from .support import API_KEY, Stack
+from .support import API_KEY, Stack, children
 
 SIZE = 256
 FPS = 25
@@ -336,21 +335,8 @@ def test_opus_is_for_audio_input_only(server):
 def _stream_processes(server_pid: int) -> list[int]:
     """The processes drawing live streams: children of the server's fork server (not those already ended and
     waiting to be reaped)."""
-    parents: dict[int, int] = {}
-    forkservers = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-            cmdline = (stat.parent / "cmdline").read_bytes()
-        except (OSError, IndexError, ValueError):
-            continue
-        if fields[0] == "Z":
-            continue
-        pid, parent = int(stat.parent.name), int(fields[1])
-        parents[pid] = parent
-        if parent == server_pid and b"forkserver" in cmdline:
-            forkservers.append(pid)
-    return [pid for pid, parent in parents.items() if parent in forkservers]
+    forkservers = [pid for pid, (state, cmdline) in children(server_pid).items() if b"forkserver" in cmdline]
+    return [pid for forkserver in forkservers for pid, (state, _) in children(forkserver).items() if state != "Z"]
 
 
 def _drawing_processes_while_streaming(server) -> tuple[list[int], list]:

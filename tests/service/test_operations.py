@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from .support import Stack, check_mp4, executor_params, submit_together, wait_done, wait_rendering
+from .support import Stack, check_mp4, children, executor_params, submit_together, wait_done, wait_rendering
 
 SHORT = "Hello there, nice to meet you."
 LONG = (
@@ -140,16 +140,11 @@ def test_generate_survives_broken_checkpoints(tmp_path):
 
 def _pool_processes(server_pid: int) -> list[int]:
     """The local executor's worker processes: spawned children of the server (not its resource tracker)."""
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            ppid = int(stat.read_text().rsplit(")", 1)[1].split()[1])
-            cmdline = (stat.parent / "cmdline").read_bytes()
-        except (OSError, IndexError, ValueError):
-            continue
-        if ppid == server_pid and b"spawn_main" in cmdline and b"resource_tracker" not in cmdline:
-            found.append(int(stat.parent.name))
-    return found
+    return [
+        pid
+        for pid, (_, cmdline) in children(server_pid).items()
+        if b"spawn_main" in cmdline and b"resource_tracker" not in cmdline
+    ]
 
 
 @pytest.fixture(scope="module")

@@ -18,6 +18,7 @@ from collections.abc import Callable
 
 import av
 import numpy as np
+from av.video.reformatter import VideoReformatter
 
 from .encoder import add_streams, audio_frame, video_frame
 
@@ -95,6 +96,7 @@ class FragmentWriter:
         self._every = max(1, int(FRAGMENT_S * fps))
         self._pending = np.zeros(0, np.float32)
         self._audio_sent = 0
+        self._reformatter = VideoReformatter()
         self._sink = _Sink(emit)
         options = (
             {
@@ -146,7 +148,7 @@ class FragmentWriter:
         """Encode one RGB uint8 frame of shape (height, width, 3) with its share of the queued audio."""
         if frame.shape != (self.height, self.width, 3):
             raise ValueError(f"frame shape {frame.shape} is not {(self.height, self.width, 3)}")
-        picture = video_frame(frame, self.frames_written, self.fps)
+        picture = video_frame(frame, self.frames_written, self.fps, self._reformatter)
         if self._fragment_starts(self.frames_written):
             picture.pict_type = av.video.frame.PictureType.I
         packets = self._video.encode(picture)

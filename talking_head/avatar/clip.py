@@ -17,6 +17,7 @@ import av
 import cv2
 import numpy as np
 from av.container import InputContainer
+from av.video.reformatter import VideoReformatter
 
 from ..errors import InputError
 from ..media import UNREADABLE, MediaKind, open_media
@@ -88,6 +89,13 @@ def probe_clip(path: str | Path) -> ClipFacts:
     return ClipFacts(width, height, rate, duration or 0.0, rotation)
 
 
+def upright_rgb(frame: av.VideoFrame, reformatter: VideoReformatter) -> np.ndarray:
+    """A decoded frame as upright RGB uint8, through the clip's one `reformatter` (a frame's own would set up a
+    new scaler for every frame)."""
+    rgb = reformatter.reformat(frame, format="rgb24").to_ndarray()
+    return upright(rgb, int(round(getattr(frame, "rotation", 0) or 0)))
+
+
 def upright(rgb: np.ndarray, rotation: int) -> np.ndarray:
     """The frame turned by its display matrix's `rotation` (degrees counter-clockwise)."""
     turns = (rotation // 90) % 4
@@ -106,11 +114,10 @@ def iter_clip(source: str | Path | bytes, width: int, height: int) -> Iterator[n
     with _open(source) as container:
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"
-        index = 0
+        index, reformatter = 0, VideoReformatter()
         try:
             for frame in container.decode(stream):
-                rgb = upright(frame.to_ndarray(format="rgb24"), int(round(getattr(frame, "rotation", 0) or 0)))
-                yield scaled(rgb, width, height)
+                yield scaled(upright_rgb(frame, reformatter), width, height)
                 index += 1
         except av.error.FFmpegError:
             if index == 0:
@@ -132,6 +139,7 @@ class FrameSource:
         self._decoder: Iterator | None = None
         self._next = 0  # number of the frame the decoder yields next
         self._cache: dict[int, np.ndarray] = {}
+        self._reformatter = VideoReformatter()
 
     def close(self) -> None:
         if self._container is not None:
@@ -161,8 +169,7 @@ class FrameSource:
             self._next = round(float((frame.pts - start) * stream.time_base) * self.fps) if frame.pts is not None else 0
         index = self._next
         self._next += 1
-        rgb = upright(frame.to_ndarray(format="rgb24"), int(round(getattr(frame, "rotation", 0) or 0)))
-        return index, scaled(rgb, self.width, self.height)
+        return index, scaled(upright_rgb(frame, self._reformatter), self.width, self.height)
 
     def get(self, i: int) -> np.ndarray:
         """Frame `i` (the last frame for any `i` past the end)."""

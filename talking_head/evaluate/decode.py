@@ -15,6 +15,7 @@ from pathlib import Path
 
 import av
 import numpy as np
+from av.video.reformatter import VideoReformatter
 
 from ..errors import InputError
 from ..media import MediaKind, open_media
@@ -174,10 +175,11 @@ def iter_frames(path: str | Path) -> Iterator[tuple[float, np.ndarray]]:
         stream.thread_type = "AUTO"  # frame threads: decoding is a small part of the cost
         rate = stream.average_rate or stream.guessed_rate or Fraction(25)
         index = 0
+        reformatter = VideoReformatter()  # one scaler for the video: a frame's own `to_ndarray` sets up a new one
         try:
             for frame in container.decode(stream):
                 t = float(frame.pts * frame.time_base) if frame.pts is not None else index / float(rate)
-                yield t, frame.to_ndarray(format="rgb24")
+                yield t, reformatter.reformat(frame, format="rgb24").to_ndarray()
                 index += 1
         except av.error.FFmpegError:
             if index == 0:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 import av
 import numpy as np
-from av.video.reformatter import VideoReformatter
+from av.video.reformatter import ColorRange, Colorspace, VideoReformatter
 
 from ..errors import OutputError
 
@@ -32,8 +32,8 @@ PRESET = "superfast"  # 1.7x the speed of veryfast for about 40% more bytes at t
 AUDIO_BITRATE = 96_000  # bit/s, mono speech
 # Frames are converted to YUV with BT.709 in limited range and the stream says so,
 # so browsers and PyAV decode the same colours (untagged files are guessed at).
-COLORSPACE = "ITU709"
-COLOR_RANGE = "MPEG"
+COLORSPACE = Colorspace.ITU709
+COLOR_RANGE = ColorRange.MPEG
 BT709, LIMITED_RANGE = 1, 1  # H.273 code points for the stream's colour tags
 
 

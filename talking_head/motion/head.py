@@ -46,11 +46,10 @@ SETTLE_S = 0.8
 
 # Natural amplitudes in degrees (std), (yaw, pitch, roll): the idle wander and the speech-driven
 # part (phrase turns and tilts for yaw and roll, emphasis nods for pitch). Together they give
-# yaw 5.0-5.9, pitch 2.8-3.4, roll 2.0-2.4 on the footage clips' sounds (seeds 0-4): real speakers
-# turn more than they tilt (yaw 5-10, pitch 2.1-5.8, roll 0.8-4.8, docs/motion.md); the warped face
-# reads about two thirds of its yaw back.
-IDLE_DEG = np.array([4.5, 2.4, 1.6])
-SPEECH_DEG = np.array([6.0, 3.0, 2.1])
+# about yaw 6.7, pitch 3.2, roll 2.4 on speech: real speakers turn more than they tilt (yaw 5-10,
+# roll 0.8-4.8, docs/motion.md); the warped face reads about two thirds of its yaw back.
+IDLE_DEG = np.array([4.5, 2.0, 1.6])
+SPEECH_DEG = np.array([6.0, 2.5, 2.1])
 MOTION_GAIN = {"calm": 0.35, "natural": 1.0, "lively": 1.5}
 
 # Motion characters, picked by pose_style: multipliers of the natural amplitudes for idle

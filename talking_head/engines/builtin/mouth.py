@@ -66,6 +66,8 @@ LIGHT_SIDE_SHARE = 0.15  # brightness difference across the mouth for a photo li
 # as bright at 0.05 as at 0.2, and an unlabelled viewer named "teeth whiter than the person's own").
 NARROW_LIGHT = 0.72
 NARROW_UNTIL_IOD, FULL_LIGHT_IOD = 0.08, 0.18
+NARROW_TEETH_SPREAD = 0.6  # and the teeth shown span this share of their full width
+NARROW_GAP_BELOW = 0.25  # of a wide opening, dark under the upper teeth (a narrow one's reach the lower lip)
 SAMPLE_RADIUS_IOD = 0.1
 
 
@@ -237,16 +239,23 @@ class MouthPainter:
         tongue_light *= LIP_SHADOW + (1 - LIP_SHADOW) * np.clip(from_bottom / (LIP_SHADOW_IOD * iod), 0, 1)
         colour = colour + (self.tongue[None, :] * tongue_light[:, None] - colour) * tongue[:, None]
 
+        opening = np.clip((mid_gap / iod - NARROW_UNTIL_IOD) / (FULL_LIGHT_IOD - NARROW_UNTIL_IOD), 0, 1)
+        opening = opening * opening * (3 - 2 * opening)
+        # Lips only just apart show the front teeth only, the corners dark.
+        spread = NARROW_TEETH_SPREAD + (1 - NARROW_TEETH_SPREAD) * opening
+
         if self.photo_teeth:
             teeth_layers = []
         else:
             height = min(
-                UPPER_TEETH_SHOW_IOD * iod + UPPER_TEETH_SHARE * mid_gap, UPPER_TEETH_MAX_IOD * iod, 0.75 * mid_gap
+                UPPER_TEETH_SHOW_IOD * iod + UPPER_TEETH_SHARE * mid_gap,
+                UPPER_TEETH_MAX_IOD * iod,
+                (1 - NARROW_GAP_BELOW * opening) * mid_gap,
             )
-            teeth_layers = [(height, TEETH_HALF_WIDTH, UPPER_TOOTH_WIDTHS, from_top, 1.0)]
+            teeth_layers = [(height, spread * TEETH_HALF_WIDTH, UPPER_TOOTH_WIDTHS, from_top, 1.0)]
         lower_height = min(LOWER_TEETH_SHARE * max(mid_gap - LOWER_TEETH_FROM_IOD * iod, 0), LOWER_TEETH_MAX_IOD * iod)
         if lower_height > 0.5:
-            teeth_layers.append((lower_height, LOWER_TEETH_HALF_WIDTH, LOWER_TOOTH_WIDTHS, from_bottom, 0.85))
+            teeth_layers.append((lower_height, spread * LOWER_TEETH_HALF_WIDTH, LOWER_TOOTH_WIDTHS, from_bottom, 0.85))
         for height, half_width, widths, from_edge, brightness in teeth_layers:
             # The visible height shrinks toward the corners, where the arch turns away.
             shape = np.clip(1 - (across / half_width) ** 2, 0, 1) ** 0.5
@@ -268,8 +277,7 @@ class MouthPainter:
             # The lip's own shadow on the teeth: a soft gradient, not a dark line of even width along the lip.
             shade *= LIP_SHADOW + (1 - LIP_SHADOW) * np.clip(from_edge / (LIP_SHADOW_IOD * iod), 0, 1)
             colour = colour + (self.teeth[None, :] * shade[:, None] - colour) * cover[:, None]
-        opening = np.clip((mid_gap / iod - NARROW_UNTIL_IOD) / (FULL_LIGHT_IOD - NARROW_UNTIL_IOD), 0, 1)
-        colour *= NARROW_LIGHT + (1 - NARROW_LIGHT) * opening * opening * (3 - 2 * opening)
+        colour *= NARROW_LIGHT + (1 - NARROW_LIGHT) * opening
 
         flat = region[y0:y1, x0:x1].reshape(-1, 3)
         old = flat[keep].astype(np.float32)

@@ -174,24 +174,36 @@ def test_the_audio_out_is_the_audio_sent(recorded):
     audio = recorded["audio"]
     sent = resample(np.frombuffer(recorded["first"], "<i2").astype(np.float32) / 32768, RATE, STREAM_RATE)
     at = sample_at(recorded, events(recorded, "segment_start")[0]["media_s"])
-    frame = STREAM_RATE // FPS
-    block = STREAM_RATE // 5
-    shift, gaps = 0, 0
+    assert_carries(audio, sent, at, STREAM_RATE, first_lags=3)
+    # Nothing before it but silence: the listening face is silent.
+    assert np.sqrt(np.mean(audio[: at - STREAM_RATE // FPS] ** 2)) < 1e-3
+
+
+def assert_carries(
+    audio: np.ndarray, sent: np.ndarray, at: int, rate: int, first_lags: int, every_block: bool = True
+) -> None:
+    """`sent` is in `audio` from sample `at` (the first block within `first_lags` samples of it), block by
+    block in order, each at most 3 whole frames later than the one before: where a chunk came too late for
+    its frame (a busy machine) the stream holds silence a frame long, and nothing is lost. What is left is the
+    codec's error: over 15 dB down in every block (`every_block`) or over them all (Opus, a perceptual codec,
+    keeps 5-18 dB in 0.2 s blocks of speech)."""
+    frame, block = rate // FPS, rate // 5
+    shift, gaps, signal, error = 0, 0, 0.0, 0.0
     for start in range(0, len(sent) - block + 1, block):
         piece = sent[start : start + block]
-        # The first block where the event says (within a few samples); later ones where the last one was
-        # or whole frames later.
-        candidates = [shift + lag for lag in range(-3, 4)] + [shift + k * frame for k in range(1, 6)]
+        lags = range(-first_lags, first_lags + 1) if start == 0 else range(-3, 4)
+        candidates = [shift + lag for lag in lags] + [shift + k * frame for k in range(1, 6)]
+        candidates = [c for c in candidates if 0 <= at + start + c <= len(audio) - block]  # the audio ends
         scores = [np.dot(audio[at + start + c : at + start + c + block], piece) for c in candidates]
         best = candidates[int(np.argmax(scores))]
         gaps += best != shift
         shift = best
         shown = audio[at + start + shift : at + start + shift + block]
+        signal, error = signal + float(np.sum(piece**2)), error + float(np.sum((shown - piece) ** 2))
         snr_db = 10 * np.log10(np.sum(piece**2) / np.sum((shown - piece) ** 2))
-        assert snr_db > 15, (start / STREAM_RATE, snr_db, shift)
+        assert snr_db > 15 or not every_block, (start / rate, snr_db, shift)
+    assert 10 * np.log10(signal / error) > 15
     assert gaps <= 3, gaps
-    # Nothing before it but silence: the listening face is silent.
-    assert np.sqrt(np.mean(audio[: at - frame] ** 2)) < 1e-3
 
 
 def test_lips_follow_the_audio_they_carry(recorded):
@@ -298,7 +310,8 @@ def test_audio_faster_than_real_time_past_the_buffer_is_dropped_and_said(server,
 
 def test_with_opus_the_stream_carries_the_audio_sent(server):
     """`audio_codec: "opus"` (each frame then leaves as soon as it is encoded, tests/video/test_fragments.py):
-    the ready event says so, and the decoded sound from the segment's start is the PCM sent."""
+    the ready event says so, and the decoded sound from the segment's start is the PCM sent (a whole frame of
+    silence where a chunk came late: on a loaded machine it failed as one misplaced block, SNR -2.5 dB)."""
     pcm = pcm16(FIRST[0], 1.0)
     with connect(ws_url(server), api_key=API_KEY, size=64, input="audio", sample_rate=RATE, audio_codec="opus") as live:
         ready = live.ready
@@ -317,12 +330,8 @@ def test_with_opus_the_stream_carries_the_audio_sent(server):
     offset = (times[-1] - (len(times) - 1) / FPS) - float(decoded[0].pts * decoded[0].time_base)
     start = next(m for m in got if isinstance(m, dict) and m["type"] == "segment_start")["media_s"]
     sent = resample(np.frombuffer(pcm, "<i2").astype(np.float32) / 32768, RATE, 48000)
-    at = round((start + offset) * 48000)
-    lags = range(-48, 49)
-    best = max(lags, key=lambda lag: np.dot(audio[at + lag : at + lag + len(sent)], sent))
-    shown = audio[at + best : at + best + len(sent)]
-    assert abs(best) <= 48  # within a millisecond of where the event puts it
-    assert 10 * np.log10(np.sum(sent**2) / np.sum((shown - sent) ** 2)) > 15
+    # Within a millisecond of where the event puts it.
+    assert_carries(audio, sent, round((start + offset) * 48000), 48000, first_lags=48, every_block=False)
 
 
 def test_opus_is_for_audio_input_only(server):

@@ -1,7 +1,7 @@
 """`python -m bench.mouth_light [OURS_DIR]`: how bright the inside of the mouth is against how far it is open.
 
 Per frame, tracked the evaluator's way: the inner-lip gap in inter-ocular
-distances (IOD, between the irises), and the brightest tenth (90th percentile of
+distances (IOD, between the eye centres, as the evaluator's), and the brightest tenth (90th percentile of
 luma) of the pixels between the inner lips over the median luma of two cheek
 patches. Printed per clip, real and ours (`bench.footage_compare`'s videos in
 OURS_DIR), binned by the gap: frames, then that ratio's median. Real teeth dim as
@@ -26,33 +26,37 @@ CHEEK_PATCH_IOD = 0.12  # half side of each cheek patch
 MIN_PIXELS = 4  # a narrower opening is not measured
 
 
-def luma(rgb: np.ndarray) -> np.ndarray:
-    return rgb.astype(np.float32) @ np.array([0.299, 0.587, 0.114], np.float32)
+def frame_light(frame: np.ndarray, landmarks: np.ndarray) -> tuple[float, float] | None:
+    """The inner-lip gap in IOD and the brightest tenth between the lips over the cheeks (None: the lips
+    hold fewer than `MIN_PIXELS` between them)."""
+    from talking_head.evaluate.background import luma
+    from talking_head.evaluate.tracking import lip_gap
+    from talking_head.face import regions
+
+    inner = list(regions.LIPS_INNER_UPPER) + list(regions.LIPS_INNER_LOWER[::-1])
+    mask = np.zeros(frame.shape[:2], np.uint8)
+    cv2.fillPoly(mask, [np.round(landmarks[inner, :2]).astype(np.int32)], 1)
+    between = luma(frame[mask.astype(bool)])
+    if len(between) < MIN_PIXELS:
+        return None
+    iod = regions.inter_ocular(landmarks)
+    r = max(2, round(CHEEK_PATCH_IOD * iod))
+    cheeks = [
+        frame[max(0, y - r) : y + r, max(0, x - r) : x + r].reshape(-1, 3)
+        for x, y in np.round(landmarks[list(CHEEKS), :2]).astype(int)
+    ]
+    return lip_gap(landmarks) / iod, float(np.percentile(between, 90) / np.median(luma(np.concatenate(cheeks))))
 
 
 def mouth_light(video: Path) -> np.ndarray:
-    """(frames, 2): the inner-lip gap in IOD and the brightest tenth between the lips over the cheeks."""
-    from talking_head.evaluate.tracking import FaceTracker, lip_gap
-    from talking_head.face import regions
+    """(frames, 2): `frame_light` of every frame where the face is found and the lips hold enough between them."""
+    from talking_head.evaluate.tracking import FaceTracker
 
     tracker, rows = FaceTracker(), []
-    inner = list(regions.LIPS_INNER_UPPER) + list(regions.LIPS_INNER_LOWER[::-1])
     for frame in frames_of(video):
         landmarks = tracker.find(frame)
-        if landmarks is None:
-            continue
-        iod = float(np.linalg.norm(landmarks[regions.RIGHT_IRIS[0], :2] - landmarks[regions.LEFT_IRIS[0], :2]))
-        mask = np.zeros(frame.shape[:2], np.uint8)
-        cv2.fillPoly(mask, [np.round(landmarks[inner, :2]).astype(np.int32)], 1)
-        between = luma(frame[mask.astype(bool)])
-        if len(between) < MIN_PIXELS:
-            continue
-        r = max(2, round(CHEEK_PATCH_IOD * iod))
-        cheeks = [
-            frame[max(0, y - r) : y + r, max(0, x - r) : x + r].reshape(-1, 3)
-            for x, y in np.round(landmarks[list(CHEEKS), :2]).astype(int)
-        ]
-        rows.append((lip_gap(landmarks) / iod, np.percentile(between, 90) / np.median(luma(np.concatenate(cheeks)))))
+        if landmarks is not None and (row := frame_light(frame, landmarks)) is not None:
+            rows.append(row)
     return np.array(rows).reshape(-1, 2)
 
 

@@ -22,6 +22,7 @@ import numpy as np
 from scipy.interpolate import PchipInterpolator
 
 from ...face import regions
+from .deform import smoothstep
 from .mesh import Mesh
 
 UPPER_TEETH_SHOW_IOD = 0.035  # upper incisors showing below a relaxed upper lip
@@ -239,8 +240,9 @@ class MouthPainter:
         tongue_light *= LIP_SHADOW + (1 - LIP_SHADOW) * np.clip(from_bottom / (LIP_SHADOW_IOD * iod), 0, 1)
         colour = colour + (self.tongue[None, :] * tongue_light[:, None] - colour) * tongue[:, None]
 
-        opening = np.clip((mid_gap / iod - NARROW_UNTIL_IOD) / (FULL_LIGHT_IOD - NARROW_UNTIL_IOD), 0, 1)
-        opening = opening * opening * (3 - 2 * opening)
+        opening = float(
+            smoothstep(np.asarray((mid_gap / iod - NARROW_UNTIL_IOD) / (FULL_LIGHT_IOD - NARROW_UNTIL_IOD)))
+        )
         # Lips only just apart show the front teeth only, the corners dark.
         spread = NARROW_TEETH_SPREAD + (1 - NARROW_TEETH_SPREAD) * opening
 

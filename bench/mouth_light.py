@@ -1,4 +1,4 @@
-"""`python -m bench.mouth_light [OURS_DIR]`: how bright the inside of the mouth is against how far it is open.
+"""`python -m bench.mouth_light [OURS_DIR] [--teeth]`: what the open mouth shows against how far it is open.
 
 Per frame, tracked the evaluator's way: the inner-lip gap in inter-ocular
 distances (IOD, between the eye centres, as the evaluator's), and the brightest tenth (90th percentile of
@@ -7,6 +7,11 @@ patches. Printed per clip, real and ours (`bench.footage_compare`'s videos in
 OURS_DIR), binned by the gap: frames, then that ratio's median. Real teeth dim as
 the lips close in; `engines/builtin/mouth.py`'s `NARROW_LIGHT` is fitted to it
 (docs/motion.md).
+
+With `--teeth`, which row shows instead: the teeth's area above and below the
+middle of the opening (thousandths of an IOD squared; teeth are the pixels between
+the lips at least `TEETH_OVER_CHEEKS` as bright as the cheeks and not lip-red),
+upper / lower, their means per bin. `mouth.py`'s teeth heights are fitted to it.
 """
 
 from __future__ import annotations
@@ -24,6 +29,31 @@ GAP_BINS_IOD = (0.0, 0.04, 0.08, 0.12, 0.16, 0.22, 0.3, 1.0)
 CHEEKS = (50, 280)  # Face Landmarker points on the cheeks, under the eyes
 CHEEK_PATCH_IOD = 0.12  # half side of each cheek patch
 MIN_PIXELS = 4  # a narrower opening is not measured
+TEETH_OVER_CHEEKS = 0.6  # teeth, even in the lips' shadow, are at least this bright against the cheeks
+TEETH_MAX_RED = 1.3  # and less red than lips and tongue (R/G; the clips' real teeth 1.05-1.12, lips above 1.3)
+
+
+def _between_lips(frame: np.ndarray, landmarks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The pixels between the inner lips: their (x, y) and RGB."""
+    from talking_head.face import regions
+
+    inner = list(regions.LIPS_INNER_UPPER) + list(regions.LIPS_INNER_LOWER[::-1])
+    mask = np.zeros(frame.shape[:2], np.uint8)
+    cv2.fillPoly(mask, [np.round(landmarks[inner, :2]).astype(np.int32)], 1)
+    ys, xs = np.nonzero(mask)
+    return np.stack([xs, ys], axis=1), frame[ys, xs].astype(np.float64)
+
+
+def _cheek_luma(frame: np.ndarray, landmarks: np.ndarray) -> float:
+    from talking_head.evaluate.background import luma
+    from talking_head.face import regions
+
+    r = max(2, round(CHEEK_PATCH_IOD * regions.inter_ocular(landmarks)))
+    cheeks = [
+        frame[max(0, y - r) : y + r, max(0, x - r) : x + r].reshape(-1, 3)
+        for x, y in np.round(landmarks[list(CHEEKS), :2]).astype(int)
+    ]
+    return float(np.median(luma(np.concatenate(cheeks))))
 
 
 def frame_light(frame: np.ndarray, landmarks: np.ndarray) -> tuple[float, float] | None:
@@ -33,38 +63,58 @@ def frame_light(frame: np.ndarray, landmarks: np.ndarray) -> tuple[float, float]
     from talking_head.evaluate.tracking import lip_gap
     from talking_head.face import regions
 
-    inner = list(regions.LIPS_INNER_UPPER) + list(regions.LIPS_INNER_LOWER[::-1])
-    mask = np.zeros(frame.shape[:2], np.uint8)
-    cv2.fillPoly(mask, [np.round(landmarks[inner, :2]).astype(np.int32)], 1)
-    between = luma(frame[mask.astype(bool)])
+    _, between = _between_lips(frame, landmarks)
     if len(between) < MIN_PIXELS:
         return None
+    gap = lip_gap(landmarks) / regions.inter_ocular(landmarks)
+    return gap, float(np.percentile(luma(between), 90) / _cheek_luma(frame, landmarks))
+
+
+def frame_teeth(frame: np.ndarray, landmarks: np.ndarray) -> tuple[float, float, float] | None:
+    """The inner-lip gap in IOD and the area of the teeth showing above and below the opening's middle, in
+    IOD squared (None: fewer than `MIN_PIXELS` between the lips)."""
+    from talking_head.evaluate.background import luma
+    from talking_head.evaluate.tracking import lip_gap
+    from talking_head.face import regions
+
+    xy, between = _between_lips(frame, landmarks)
+    if len(between) < MIN_PIXELS:
+        return None
+    teeth = (luma(between) >= TEETH_OVER_CHEEKS * _cheek_luma(frame, landmarks)) & (
+        between[:, 0] < TEETH_MAX_RED * np.maximum(between[:, 1], 1)
+    )
+    right, left = regions.eye_centres(landmarks)
+    down = np.array([right[1] - left[1], left[0] - right[0]])  # across the eye line, toward the chin
+    down /= max(float(np.linalg.norm(down)), 1e-6)
+    inner_lips = landmarks[list(regions.LIPS_INNER_UPPER) + list(regions.LIPS_INNER_LOWER), :2]
+    below = xy @ down >= float(np.mean(inner_lips @ down))
     iod = regions.inter_ocular(landmarks)
-    r = max(2, round(CHEEK_PATCH_IOD * iod))
-    cheeks = [
-        frame[max(0, y - r) : y + r, max(0, x - r) : x + r].reshape(-1, 3)
-        for x, y in np.round(landmarks[list(CHEEKS), :2]).astype(int)
-    ]
-    return lip_gap(landmarks) / iod, float(np.percentile(between, 90) / np.median(luma(np.concatenate(cheeks))))
+    return lip_gap(landmarks) / iod, float((teeth & ~below).sum()) / iod**2, float((teeth & below).sum()) / iod**2
 
 
-def mouth_light(video: Path) -> np.ndarray:
-    """(frames, 2): `frame_light` of every frame where the face is found and the lips hold enough between them."""
+def per_frame(video: Path, measure) -> np.ndarray:
+    """`measure` (frame_light or frame_teeth) of every frame where the face is found and it measures."""
     from talking_head.evaluate.tracking import FaceTracker
 
     tracker, rows = FaceTracker(), []
     for frame in frames_of(video):
         landmarks = tracker.find(frame)
-        if landmarks is not None and (row := frame_light(frame, landmarks)) is not None:
+        if landmarks is not None and (row := measure(frame, landmarks)) is not None:
             rows.append(row)
-    return np.array(rows).reshape(-1, 2)
+    return np.array(rows)
 
 
-def binned(rows: np.ndarray) -> dict:
+def binned(rows: np.ndarray, teeth: bool = False) -> dict:
     cells = {}
     for low, high in zip(GAP_BINS_IOD[:-1], GAP_BINS_IOD[1:]):
-        ratios = rows[(rows[:, 0] >= low) & (rows[:, 0] < high), 1]
-        cells[f"{low:.2f}-{high:.2f}"] = f"{len(ratios)}: {np.median(ratios):.2f}" if len(ratios) else "-"
+        inside = rows[(rows[:, 0] >= low) & (rows[:, 0] < high)] if len(rows) else rows
+        if not len(inside):
+            cells[f"{low:.2f}-{high:.2f}"] = "-"
+        elif teeth:
+            upper, lower = 1000 * inside[:, 1:].mean(axis=0)
+            cells[f"{low:.2f}-{high:.2f}"] = f"{len(inside)}: {upper:.1f} / {lower:.1f}"
+        else:
+            cells[f"{low:.2f}-{high:.2f}"] = f"{len(inside)}: {np.median(inside[:, 1]):.2f}"
     return cells
 
 
@@ -72,13 +122,18 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.mouth_light", description=__doc__.splitlines()[0])
     parser.add_argument("ours", type=Path, nargs="?", default=RESULTS, help="bench.footage_compare's --out")
     parser.add_argument("--footage", type=Path, default=FOOTAGE)
+    parser.add_argument("--teeth", action="store_true", help="which row of teeth shows, not how bright")
     args = parser.parse_args(argv)
+    measure = frame_teeth if args.teeth else frame_light
     rows = []
     for real in sorted(args.footage.glob("*.mp4")):
         for who, video in (("real", real), ("ours", args.ours / f"{real.stem}_ours.mp4")):
             if video.exists():
-                rows.append({"clip": real.stem, "video": who, **binned(mouth_light(video))})
-    print("frames: median brightest tenth between the lips over the cheeks, by inner-lip gap (IOD)\n")
+                rows.append({"clip": real.stem, "video": who, **binned(per_frame(video, measure), args.teeth)})
+    if args.teeth:
+        print("frames: teeth showing above / below the opening's middle (1/1000 IOD squared), by inner-lip gap (IOD)\n")
+    else:
+        print("frames: median brightest tenth between the lips over the cheeks, by inner-lip gap (IOD)\n")
     print(table(rows))
     return 0
 

@@ -25,19 +25,23 @@ from ...face import regions
 from .deform import smoothstep
 from .mesh import Mesh
 
-UPPER_TEETH_SHOW_IOD = 0.035  # upper incisors showing below a relaxed upper lip
-UPPER_TEETH_SHARE = 0.3  # and this share of the opening, as the upper lip lifts off them
-UPPER_TEETH_MAX_IOD = 0.11
-LOWER_TEETH_FROM_IOD = 0.12  # lower teeth show once the lips are this far apart
-LOWER_TEETH_SHARE = 0.25  # then grow by this share of the extra opening
-LOWER_TEETH_MAX_IOD = 0.06
+# How much of each row shows, fitted to the footage clips (`python -m bench.mouth_light --teeth`): real speakers
+# show more of the lower teeth than of the upper, whose relaxed lip covers them (at 0.16-0.22 IOD apart, 24-40
+# against 5-34 thousandths of an IOD squared); drawn with the upper row in front, ours showed the reverse (36
+# against 10), a white strip under the upper lip in a dark lens.
+UPPER_TEETH_SHOW_IOD = 0.02  # upper incisors showing below a relaxed upper lip
+UPPER_TEETH_SHARE = 0.2  # and this share of the opening, as the upper lip lifts off them
+UPPER_TEETH_MAX_IOD = 0.08
+LOWER_TEETH_FROM_IOD = 0.05  # lower teeth show once the lips are this far apart
+LOWER_TEETH_SHARE = 0.6  # then grow by this share of the extra opening
+LOWER_TEETH_MAX_IOD = 0.09
 # Real speakers' teeth, R:G:B (the footage clips' brightest tenth between the lips: 0.99-1.13 : 1 : 0.86-0.95)
 TEETH_IVORY = np.array([1.07, 1.0, 0.91])
 # and their brightness over the cheeks', for the teeth's lit middles: the brightest tenth between the lips then
 # matches the real clips' (1.5 did before each tooth was shaded round and the side teeth darker: 0.78 of it)
 TEETH_OVER_SKIN = 1.8
 TEETH_HALF_WIDTH = 0.40  # share of the mouth width either side of the middle that shows teeth
-LOWER_TEETH_HALF_WIDTH = 0.26
+LOWER_TEETH_HALF_WIDTH = 0.34
 # Visible widths (share of the mouth's width, about 50 mm) from the middle out: incisors (8.5 mm), laterals
 # (6.5 mm), canines and premolars seen more and more from the side; real speakers show four or five a side.
 UPPER_TOOTH_WIDTHS = (0.16, 0.12, 0.085, 0.06, 0.05)
@@ -257,7 +261,7 @@ class MouthPainter:
             teeth_layers = [(height, spread * TEETH_HALF_WIDTH, UPPER_TOOTH_WIDTHS, from_top, 1.0)]
         lower_height = min(LOWER_TEETH_SHARE * max(mid_gap - LOWER_TEETH_FROM_IOD * iod, 0), LOWER_TEETH_MAX_IOD * iod)
         if lower_height > 0.5:
-            teeth_layers.append((lower_height, spread * LOWER_TEETH_HALF_WIDTH, LOWER_TOOTH_WIDTHS, from_bottom, 0.85))
+            teeth_layers.append((lower_height, spread * LOWER_TEETH_HALF_WIDTH, LOWER_TOOTH_WIDTHS, from_bottom, 0.9))
         for height, half_width, widths, from_edge, brightness in teeth_layers:
             # The visible height shrinks toward the corners, where the arch turns away.
             shape = np.clip(1 - (across / half_width) ** 2, 0, 1) ** 0.5

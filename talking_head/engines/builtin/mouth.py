@@ -61,8 +61,10 @@ EDGE_PX = 1.2  # soft edge where the lips meet the opening
 LIP_SHADOW = 0.45  # teeth just under a lip are this bright, in its shadow (lit there, they read as lip)
 LIP_SHADOW_IOD = 0.05  # and full bright this far from it
 CURVE_SAMPLES = 128  # points along the mouth where the opening's edges are evaluated
-CORNER_TAPER_U = 0.2  # the opening narrows to the corners over this share of the mouth width,
-TAPER_FROM_IOD, TAPER_OVER_IOD = 0.04, 0.1  # once it is this wide, fully this much wider
+# The opening narrows to the corners over this share of the mouth width, a slit too: real lips part in the
+# middle first. A slit kept its full height to the corners read as a line drawn across the mouth; tapered, a
+# second landmark model (dlib, bench.second_opinion) reads the lips' motion better too (r 0.58-0.72 -> 0.65-0.75).
+CORNER_TAPER_U = 0.2
 MIN_GAP_PX = 0.6  # narrower openings are left to the warp
 LIGHT_SIDE_SHARE = 0.15  # brightness difference across the mouth for a photo lit from one side
 # A narrow opening lets in less light: inside it everything is this much as bright as in a wide one, rising to
@@ -201,9 +203,7 @@ class MouthPainter:
         along = np.linspace(0, 1, CURVE_SAMPLES)
         curve_top, curve_bottom = top(along), bottom(along)
         middle, half = (curve_top + curve_bottom) / 2, (curve_bottom - curve_top) / 2
-        # A slit keeps its length (a landmark reader takes a short slit for shut lips); a wide opening tapers.
-        wide = np.clip((2 * float(half.max()) / self.iod - TAPER_FROM_IOD) / TAPER_OVER_IOD, 0, 1)
-        taper = np.clip(np.minimum(along, 1 - along) / max(wide * CORNER_TAPER_U, 1e-6), 0, 1)
+        taper = np.clip(np.minimum(along, 1 - along) / CORNER_TAPER_U, 0, 1)
         half *= taper * (2 - taper)
         curve_top, curve_bottom = middle - half, middle + half
         t_top, t_bottom = np.interp(uc, along, curve_top), np.interp(uc, along, curve_bottom)

@@ -41,6 +41,21 @@ def brow_motion(heights: np.ndarray) -> float | None:
     return _spread(heights)
 
 
+def mouth_width(landmarks: np.ndarray) -> float:
+    """Mouth corner to corner, in inter-ocular units."""
+    pts = landmarks[:, :2].astype(np.float64)
+    right, left = regions.MOUTH_CORNERS
+    return float(np.linalg.norm(pts[left] - pts[right])) / max(regions.inter_ocular(landmarks), 1e-6)
+
+
+def mouth_width_motion(widths: np.ndarray) -> float | None:
+    """Std of the mouth's width over its median, over the frames with a face: how far the lips round ("oo")
+    and spread ("ee"), whatever the mouth's own size."""
+    values = np.asarray(widths, float)
+    values = values[np.isfinite(values)]
+    return _spread(values / np.median(values)) if len(values) else None
+
+
 def gaze_across(landmarks: np.ndarray) -> float:
     """Where the irises sit between their eye corners, sideways along the eye line, in inter-ocular units
     (both eyes' mean; 0 centred, positive toward the image's right)."""

@@ -12,7 +12,7 @@ import numpy as np
 from ..face import regions
 from ..face.regions import eye_centres, inter_ocular
 from ..face.tracking import FaceTracker
-from .expression import brow_height, gaze_across
+from .expression import brow_height, gaze_across, mouth_width
 from .pose import angles, relative_rotation
 
 __all__ = ["FaceSeries", "FaceTracker", "eye_aspect_ratio", "inter_ocular", "lip_gap", "roll_degrees"]
@@ -54,6 +54,8 @@ class FaceSeries:
     roll_deg: list[float] = field(default_factory=list)
     rigid: list[np.ndarray] = field(default_factory=list)
     brow: list[float] = field(default_factory=list)
+    mouth_width: list[float] = field(default_factory=list)
+    """Mouth corner to corner, in inter-ocular units."""
     gaze: list[float] = field(default_factory=list)
     yaw_deg: list[float] = field(default_factory=list)
     """Yaw and pitch relative to the first frame with a face (`pose.relative_rotation`)."""
@@ -71,6 +73,7 @@ class FaceSeries:
             self.roll_deg.append(nan)
             self.rigid.append(np.full((len(JITTER_POINTS), 2), np.nan, np.float32))
             self.brow.append(nan)
+            self.mouth_width.append(nan)
             self.gaze.append(nan)
             self.yaw_deg.append(nan)
             self.pitch_deg.append(nan)
@@ -83,6 +86,7 @@ class FaceSeries:
         self.roll_deg.append(roll_degrees(landmarks))
         self.rigid.append(landmarks[list(JITTER_POINTS), :2].astype(np.float32))
         self.brow.append(brow_height(landmarks))
+        self.mouth_width.append(mouth_width(landmarks))
         self.gaze.append(gaze_across(landmarks))
         if self.reference is None:
             self.reference = landmarks.copy()

@@ -49,10 +49,14 @@ LOWER_TOOTH_WIDTHS = (0.1, 0.11, 0.09, 0.06, 0.05)  # the lower incisors are nar
 # What makes a row read as teeth rather than one slab (an unlabelled viewer's first cue): each tooth's biting
 # edge rounds off at its corners, leaving a dark notch between neighbours, and each is convex, lit in its
 # middle and shaded toward its sides, with a dark line where two meet.
-TOOTH_CORNER_ROUND = 0.22  # the biting edge rises this share of the tooth's visible height at its corners
-TOOTH_SIDE_SHADE = 0.16  # a tooth's sides are this much darker than its middle
-TOOTH_GAP_SHADE = 0.45  # the line between two teeth is this much darker at the biting edge (fainter under the lip)
+TOOTH_CORNER_ROUND = 0.14  # the biting edge rises this share of the tooth's visible height at its corners
+TOOTH_SIDE_SHADE = 0.1  # a tooth's sides are this much darker than its middle
+TOOTH_GAP_SHADE = 0.3  # the line between two teeth is this much darker at the biting edge (fainter under the lip)
 TOOTH_LINE_PX = 0.9  # half width of that line
+# Real teeth are uneven (an unlabelled viewer: ours "a neat row of evenly spaced, bead-like teeth"): each shows a
+# little longer or shorter and a little lighter or darker than its neighbours, by up to these shares.
+TOOTH_LENGTH_SPREAD = 0.12
+TOOTH_SHADE_SPREAD = 0.08
 SIDE_TEETH_SHADE = 0.4  # the last teeth, turning away into the cheeks' shadow, are this much darker
 TONGUE_SHARE = 0.4  # the tongue fills this share of the opening from below (real open mouths show it)
 TONGUE_TIP_SHARE = 0.65  # a raised tip (l, t, d, n, th) reaches this share of the opening
@@ -111,14 +115,14 @@ def _luma(rgb: np.ndarray) -> np.ndarray:
     return rgb @ np.array([0.299, 0.587, 0.114])
 
 
-def _teeth_across(across: np.ndarray, widths: tuple[float, ...]) -> tuple[np.ndarray, np.ndarray]:
+def _teeth_across(across: np.ndarray, widths: tuple[float, ...]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Where each pixel lies on its tooth, from `across` (|u - 0.5|): -1..1 from one side to the other
-    (0 in its middle), and its distance to the nearer side, both in u."""
+    (0 in its middle), its distance to the nearer side, both in u, and which tooth from the middle out."""
     edges = np.cumsum((0.0,) + widths)
     k = np.clip(np.searchsorted(edges, across, side="right") - 1, 0, len(widths) - 1)
     start, width = edges[k], np.asarray(widths)[k]
     position = np.clip(2 * (across - start) / width - 1, -1, 1)
-    return position, (1 - np.abs(position)) * width / 2
+    return position, (1 - np.abs(position)) * width / 2, k
 
 
 class MouthPainter:
@@ -128,6 +132,10 @@ class MouthPainter:
         self.upper, self.lower = list(mesh.bite_upper), list(mesh.bite_lower)
         self.iod = iod
         self.photo_teeth = mesh.shows_teeth
+        # No two teeth alike: each its own length and shade, the same in every frame (rows x sides x teeth).
+        uneven = np.random.default_rng(0).uniform(-1, 1, (2, 2, len(UPPER_TOOTH_WIDTHS), 2))
+        self.tooth_length = 1 + TOOTH_LENGTH_SPREAD * uneven[..., 0]
+        self.tooth_shade = 1 + TOOTH_SHADE_SPREAD * uneven[..., 1]
         radius = SAMPLE_RADIUS_IOD * iod
         lips = np.median(_lip_pixels(image, landmarks).astype(np.float32), axis=0)
         right_cheek, left_cheek = (_disc_pixels(image, landmarks[i, :2], radius) for i in (205, 425))
@@ -258,15 +266,18 @@ class MouthPainter:
                 UPPER_TEETH_MAX_IOD * iod,
                 (1 - NARROW_GAP_BELOW * opening) * mid_gap,
             )
-            teeth_layers = [(height, spread * TEETH_HALF_WIDTH, UPPER_TOOTH_WIDTHS, from_top, 1.0)]
+            teeth_layers = [(height, spread * TEETH_HALF_WIDTH, UPPER_TOOTH_WIDTHS, from_top, 1.0, 0)]
         lower_height = min(LOWER_TEETH_SHARE * max(mid_gap - LOWER_TEETH_FROM_IOD * iod, 0), LOWER_TEETH_MAX_IOD * iod)
         if lower_height > 0.5:
-            teeth_layers.append((lower_height, spread * LOWER_TEETH_HALF_WIDTH, LOWER_TOOTH_WIDTHS, from_bottom, 0.9))
-        for height, half_width, widths, from_edge, brightness in teeth_layers:
+            teeth_layers.append(
+                (lower_height, spread * LOWER_TEETH_HALF_WIDTH, LOWER_TOOTH_WIDTHS, from_bottom, 0.9, 1)
+            )
+        side = (u > 0.5).astype(int)
+        for height, half_width, widths, from_edge, brightness, row in teeth_layers:
             # The visible height shrinks toward the corners, where the arch turns away.
             shape = np.clip(1 - (across / half_width) ** 2, 0, 1) ** 0.5
-            position, to_side = _teeth_across(across, widths)
-            h = height * shape * (1 - TOOTH_CORNER_ROUND * position**4)
+            position, to_side, tooth = _teeth_across(across, widths)
+            h = height * shape * (1 - TOOTH_CORNER_ROUND * position**4) * self.tooth_length[row, side, tooth]
             cover = np.clip((h - from_edge) / 1.2 + 0.5, 0, 1) * (shape > 0)
             if not cover.any():
                 continue
@@ -274,6 +285,7 @@ class MouthPainter:
             line = np.clip(1 - to_side / (TOOTH_LINE_PX / length), 0, 1)
             shade = (
                 brightness
+                * self.tooth_shade[row, side, tooth]
                 * (0.75 + 0.25 * frontal)
                 * (1 - SIDE_TEETH_SHADE * np.clip(across / half_width, 0, 1) ** 2)
                 * (1 - 0.1 * along)

@@ -12,6 +12,8 @@ With `--teeth`, which row shows instead: the teeth's area above and below the
 middle of the opening (thousandths of an IOD squared; teeth are the pixels between
 the lips at least `TEETH_OVER_CHEEKS` as bright as the cheeks and not lip-red),
 upper / lower, their means per bin. `mouth.py`'s teeth heights are fitted to it.
+With `--inside`, what is not teeth: its median and brightest tenth over the cheeks
+(per bin, the medians), how dark and how shaded the cavity and tongue are.
 """
 
 from __future__ import annotations
@@ -92,8 +94,26 @@ def frame_teeth(frame: np.ndarray, landmarks: np.ndarray) -> tuple[float, float,
     return lip_gap(landmarks) / iod, float((teeth & ~below).sum()) / iod**2, float((teeth & below).sum()) / iod**2
 
 
+def frame_inside(frame: np.ndarray, landmarks: np.ndarray) -> tuple[float, float, float] | None:
+    """The inner-lip gap in IOD and, of what lies between the lips and is not teeth, the median and the
+    brightest tenth over the cheeks (None: fewer than `MIN_PIXELS` of it)."""
+    from talking_head.evaluate.background import luma
+    from talking_head.evaluate.tracking import lip_gap
+    from talking_head.face import regions
+
+    _, between = _between_lips(frame, landmarks)
+    cheeks = _cheek_luma(frame, landmarks)
+    brightness = luma(between)
+    teeth = (brightness >= TEETH_OVER_CHEEKS * cheeks) & (between[:, 0] < TEETH_MAX_RED * np.maximum(between[:, 1], 1))
+    inside = brightness[~teeth] / cheeks
+    if len(inside) < MIN_PIXELS:
+        return None
+    gap = lip_gap(landmarks) / regions.inter_ocular(landmarks)
+    return gap, float(np.median(inside)), float(np.percentile(inside, 90))
+
+
 def per_frame(video: Path, measure) -> np.ndarray:
-    """`measure` (frame_light or frame_teeth) of every frame where the face is found and it measures."""
+    """`measure` (frame_light, frame_teeth or frame_inside) of every frame where the face is found and it measures."""
     from talking_head.evaluate.tracking import FaceTracker
 
     tracker, rows = FaceTracker(), []
@@ -104,17 +124,33 @@ def per_frame(video: Path, measure) -> np.ndarray:
     return np.array(rows)
 
 
-def binned(rows: np.ndarray, teeth: bool = False) -> dict:
+def _light_cell(rows: np.ndarray) -> str:
+    return f"{np.median(rows[:, 1]):.2f}"
+
+
+def _teeth_cell(rows: np.ndarray) -> str:
+    upper, lower = 1000 * rows[:, 1:].mean(axis=0)
+    return f"{upper:.1f} / {lower:.1f}"
+
+
+def _inside_cell(rows: np.ndarray) -> str:
+    middle, brightest = np.median(rows[:, 1:], axis=0)
+    return f"{middle:.2f} / {brightest:.2f}"
+
+
+MEASURES = {
+    "light": (frame_light, _light_cell, "median brightest tenth between the lips over the cheeks"),
+    "teeth": (frame_teeth, _teeth_cell, "teeth showing above / below the opening's middle (1/1000 IOD squared)"),
+    "inside": (frame_inside, _inside_cell, "what is not teeth, median / brightest tenth over the cheeks"),
+}
+
+
+def binned(rows: np.ndarray, cell=_light_cell) -> dict:
+    """Frames binned by the gap: `count: cell(rows of the bin)`."""
     cells = {}
     for low, high in zip(GAP_BINS_IOD[:-1], GAP_BINS_IOD[1:]):
-        inside = rows[(rows[:, 0] >= low) & (rows[:, 0] < high)] if len(rows) else rows
-        if not len(inside):
-            cells[f"{low:.2f}-{high:.2f}"] = "-"
-        elif teeth:
-            upper, lower = 1000 * inside[:, 1:].mean(axis=0)
-            cells[f"{low:.2f}-{high:.2f}"] = f"{len(inside)}: {upper:.1f} / {lower:.1f}"
-        else:
-            cells[f"{low:.2f}-{high:.2f}"] = f"{len(inside)}: {np.median(inside[:, 1]):.2f}"
+        chosen = rows[(rows[:, 0] >= low) & (rows[:, 0] < high)] if len(rows) else rows
+        cells[f"{low:.2f}-{high:.2f}"] = f"{len(chosen)}: {cell(chosen)}" if len(chosen) else "-"
     return cells
 
 
@@ -122,18 +158,17 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.mouth_light", description=__doc__.splitlines()[0])
     parser.add_argument("ours", type=Path, nargs="?", default=RESULTS, help="bench.footage_compare's --out")
     parser.add_argument("--footage", type=Path, default=FOOTAGE)
-    parser.add_argument("--teeth", action="store_true", help="which row of teeth shows, not how bright")
+    shown = parser.add_mutually_exclusive_group()
+    shown.add_argument("--teeth", action="store_true", help="which row of teeth shows, not how bright")
+    shown.add_argument("--inside", action="store_true", help="how dark and shaded the rest is, not the teeth")
     args = parser.parse_args(argv)
-    measure = frame_teeth if args.teeth else frame_light
+    measure, cell, what = MEASURES["teeth" if args.teeth else "inside" if args.inside else "light"]
     rows = []
     for real in sorted(args.footage.glob("*.mp4")):
         for who, video in (("real", real), ("ours", args.ours / f"{real.stem}_ours.mp4")):
             if video.exists():
-                rows.append({"clip": real.stem, "video": who, **binned(per_frame(video, measure), args.teeth)})
-    if args.teeth:
-        print("frames: teeth showing above / below the opening's middle (1/1000 IOD squared), by inner-lip gap (IOD)\n")
-    else:
-        print("frames: median brightest tenth between the lips over the cheeks, by inner-lip gap (IOD)\n")
+                rows.append({"clip": real.stem, "video": who, **binned(per_frame(video, measure), cell)})
+    print(f"frames: {what}, by inner-lip gap (IOD)\n")
     print(table(rows))
     return 0
 

@@ -57,11 +57,19 @@ TOOTH_LINE_PX = 0.9  # half width of that line
 # little longer or shorter and a little lighter or darker than its neighbours, by up to these shares.
 TOOTH_LENGTH_SPREAD = 0.12
 TOOTH_SHADE_SPREAD = 0.08
+# Teeth in shadow take the warm light the lips and mouth reflect onto them, not a darker ivory (which reads
+# olive: "greenish-grey teeth", an unlabelled viewer): in full shadow they are this share of the lips' colour.
+TEETH_SHADOW_LIPS = 0.3
 SIDE_TEETH_SHADE = 0.4  # the last teeth, turning away into the cheeks' shadow, are this much darker
-TONGUE_SHARE = 0.4  # the tongue fills this share of the opening from below (real open mouths show it)
+TONGUE_SHARE = 0.3  # the tongue fills this share of the opening above the lower teeth (real open mouths show it)
 TONGUE_TIP_SHARE = 0.65  # a raised tip (l, t, d, n, th) reaches this share of the opening
 TONGUE_TIP_HALF_WIDTH = 0.17  # share of the mouth width
 EDGE_PX = 1.2  # soft edge where the lips meet the opening
+# The lips' wet inner faces, rolling into the mouth, show as a band of darker lip just inside the opening: real
+# openings are half as bright as the cheeks between the lips at 0.04-0.16 IOD apart (`bench.mouth_light
+# --inside`), ours were a fifth, a hard dark slit cut into the lips (an unlabelled viewer's cue).
+INNER_LIP_SHADE = 0.65  # of the lips' colour
+INNER_LIP_IOD = 0.02  # the band's width, at most a quarter of the opening
 LIP_SHADOW = 0.45  # teeth just under a lip are this bright, in its shadow (lit there, they read as lip)
 LIP_SHADOW_IOD = 0.05  # and full bright this far from it
 CURVE_SAMPLES = 128  # points along the mouth where the opening's edges are evaluated
@@ -165,11 +173,13 @@ class MouthPainter:
             )
             if len(between) >= 12:
                 self.teeth = np.median(between[_luma(between) >= np.percentile(_luma(between), 60)], axis=0)
+        self.teeth_shadow = lips * TEETH_SHADOW_LIPS
+        self.inner_lip = lips * INNER_LIP_SHADE
         self.cavity_near = lips * 0.42  # the inside of the lips and cheeks, catching some light
         self.cavity_deep = lips * 0.12  # toward the throat
         self.tongue = np.clip(lips * np.array([0.92, 0.70, 0.70]) * 0.85 + 6, 0, 255)
         if grey:
-            for name in ("teeth", "cavity_near", "cavity_deep", "tongue"):
+            for name in ("teeth", "teeth_shadow", "inner_lip", "cavity_near", "cavity_deep", "tongue"):
                 setattr(self, name, np.full(3, float(getattr(self, name).mean())))
 
     def paint(self, region: np.ndarray, points: np.ndarray, origin: tuple[int, int], tongue_up: float = 0.0) -> None:
@@ -241,8 +251,10 @@ class MouthPainter:
         light = np.clip(frontal * (0.35 + 0.65 * depth), 0, 1.2)
         colour = self.cavity_deep + (self.cavity_near - self.cavity_deep) * light[:, None]
 
-        # The tongue lies low, behind the lower teeth; its tip rises for l, t, d, n, th.
-        rest = TONGUE_SHARE * gap * np.clip(1 - (across / 0.4) ** 2, 0, 1)
+        # The tongue lies low, its back rising behind the lower teeth; its tip rises for l, t, d, n, th.
+        lower_height = min(LOWER_TEETH_SHARE * max(mid_gap - LOWER_TEETH_FROM_IOD * iod, 0), LOWER_TEETH_MAX_IOD * iod)
+        behind = np.minimum(lower_height, gap)
+        rest = (behind + TONGUE_SHARE * (gap - behind)) * np.clip(1 - (across / 0.4) ** 2, 0, 1)
         tip = TONGUE_TIP_SHARE * gap * np.sqrt(np.clip(1 - (across / TONGUE_TIP_HALF_WIDTH) ** 2, 0, 1))
         tongue_top = np.maximum(rest, float(np.clip(tongue_up, 0, 1)) * tip)
         tongue = np.clip((tongue_top - from_bottom) / 1.5, 0, 1) * np.clip(gap / (0.06 * iod), 0, 1)
@@ -251,6 +263,9 @@ class MouthPainter:
         tongue_light = np.clip(0.6 + 0.4 * frontal * np.clip(from_bottom / np.maximum(tongue_top, 1e-3), 0, 1), 0, 1.1)
         tongue_light *= LIP_SHADOW + (1 - LIP_SHADOW) * np.clip(from_bottom / (LIP_SHADOW_IOD * iod), 0, 1)
         colour = colour + (self.tongue[None, :] * tongue_light[:, None] - colour) * tongue[:, None]
+        band = np.minimum(INNER_LIP_IOD * iod, 0.25 * gap)
+        inner_lip = 1 - smoothstep(np.minimum(from_top, from_bottom) / np.maximum(band, 1e-3))
+        colour = colour + (self.inner_lip[None, :] - colour) * inner_lip[:, None]
 
         opening = float(
             smoothstep(np.asarray((mid_gap / iod - NARROW_UNTIL_IOD) / (FULL_LIGHT_IOD - NARROW_UNTIL_IOD)))
@@ -267,7 +282,6 @@ class MouthPainter:
                 (1 - NARROW_GAP_BELOW * opening) * mid_gap,
             )
             teeth_layers = [(height, spread * TEETH_HALF_WIDTH, UPPER_TOOTH_WIDTHS, from_top, 1.0, 0)]
-        lower_height = min(LOWER_TEETH_SHARE * max(mid_gap - LOWER_TEETH_FROM_IOD * iod, 0), LOWER_TEETH_MAX_IOD * iod)
         if lower_height > 0.5:
             teeth_layers.append(
                 (lower_height, spread * LOWER_TEETH_HALF_WIDTH, LOWER_TOOTH_WIDTHS, from_bottom, 0.9, 1)
@@ -294,7 +308,8 @@ class MouthPainter:
             )
             # The lip's own shadow on the teeth: a soft gradient, not a dark line of even width along the lip.
             shade *= LIP_SHADOW + (1 - LIP_SHADOW) * np.clip(from_edge / (LIP_SHADOW_IOD * iod), 0, 1)
-            colour = colour + (self.teeth[None, :] * shade[:, None] - colour) * cover[:, None]
+            lit = self.teeth_shadow[None, :] + (self.teeth - self.teeth_shadow)[None, :] * shade[:, None]
+            colour = colour + (lit - colour) * cover[:, None]
         colour *= NARROW_LIGHT + (1 - NARROW_LIGHT) * opening
 
         flat = region[y0:y1, x0:x1].reshape(-1, 3)

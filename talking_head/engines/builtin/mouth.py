@@ -70,6 +70,7 @@ EDGE_PX = 1.2  # soft edge where the lips meet the opening
 # --inside`), ours were a fifth, a hard dark slit cut into the lips (an unlabelled viewer's cue).
 INNER_LIP_SHADE = 0.65  # of the lips' colour
 INNER_LIP_IOD = 0.02  # the band's width, at most a quarter of the opening
+SLIT_IOD = 0.08  # and a mouth opened less than this shows less and less of its inside between the lips
 LIP_SHADOW = 0.45  # teeth just under a lip are this bright, in its shadow (lit there, they read as lip)
 LIP_SHADOW_IOD = 0.05  # and full bright this far from it
 CURVE_SAMPLES = 128  # points along the mouth where the opening's edges are evaluated
@@ -265,7 +266,8 @@ class MouthPainter:
         colour = colour + (self.tongue[None, :] * tongue_light[:, None] - colour) * tongue[:, None]
         band = np.minimum(INNER_LIP_IOD * iod, 0.25 * gap)
         inner_lip = 1 - smoothstep(np.minimum(from_top, from_bottom) / np.maximum(band, 1e-3))
-        colour = colour + (self.inner_lip[None, :] - colour) * inner_lip[:, None]
+        slit = 1 - float(smoothstep(np.asarray(mid_gap / (SLIT_IOD * iod))))
+        colour = colour + (self.inner_lip[None, :] - colour) * np.maximum(inner_lip, slit)[:, None]
 
         opening = float(
             smoothstep(np.asarray((mid_gap / iod - NARROW_UNTIL_IOD) / (FULL_LIGHT_IOD - NARROW_UNTIL_IOD)))

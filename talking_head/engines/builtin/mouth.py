@@ -27,8 +27,8 @@ from .mesh import Mesh
 
 # How much of each row shows, fitted to the footage clips (`python -m bench.mouth_light --teeth`): real speakers
 # show more of the lower teeth than of the upper, whose relaxed lip covers them (at 0.16-0.22 IOD apart, 24-40
-# against 5-34 thousandths of an IOD squared); drawn with the upper row in front, ours showed the reverse (36
-# against 10), a white strip under the upper lip in a dark lens.
+# against 5-34 thousandths of an IOD squared); drawn with the upper row in front, ours showed the reverse (28-37
+# against 1-5), a white strip under the upper lip in a dark lens.
 UPPER_TEETH_SHOW_IOD = 0.02  # upper incisors showing below a relaxed upper lip
 UPPER_TEETH_SHARE = 0.2  # and this share of the opening, as the upper lip lifts off them
 UPPER_TEETH_MAX_IOD = 0.08

@@ -21,7 +21,9 @@ from .footage_compare import FOOTAGE, MOUTH_PX, STRIP_PX, frames_of, mouth_box, 
 
 FRAMES = 8
 STEP_FRAMES = 6.25  # 0.25 s at 25 fps
-REAL_STARTS = (0, 125)  # frames: two windows of each real clip
+# Frames: two windows of each real clip. Not from frame 0: that is the photo our first-frame videos are made from, and
+# a viewer matched a made strip to the real one that began on it.
+REAL_STARTS = (20, 125)
 OURS_START, OPEN_START = 50, 100  # other windows than the real ones, so no pair starts on the same frame
 
 

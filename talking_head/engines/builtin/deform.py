@@ -38,7 +38,7 @@ LIP_EXTRA_FALLOFF_IOD = 0.15  # the skin under the lower lip shares its extra dr
 JAW_ACROSS_SHARE = 2.4  # the jaw's pull fades to nothing this many mouth half-widths to the side
 # How far the lips round and spread, fitted to the footage clips' mouth width (`bench.footage_compare`'s
 # mouth_width_motion, its std over its median): real 0.040-0.109, mean 0.075; ours was 0.034-0.085, mean
-# 0.049, with 0.07 and 0.12 ("few 'o' shapes" to an unlabelled viewer), and is 0.045-0.115, mean 0.068, now.
+# 0.049, with 0.07 and 0.12 ("few 'o' shapes" to an unlabelled viewer), and is 0.045-0.118, mean 0.068, now.
 SPREAD_IOD = 0.1  # each mouth corner, outward, for "ee"
 SMILE_SPREAD_SHARE = 0.6  # a photo in a broad smile is already this much spread
 ROUND_IOD = 0.18  # each mouth corner, inward, for "oo"

@@ -1,4 +1,4 @@
-"""`python -m bench.mouth_light [OURS_DIR] [--teeth]`: what the open mouth shows against how far it is open.
+"""`python -m bench.mouth_light [OURS_DIR] [--teeth | --inside]`: what the open mouth shows against how far it is open.
 
 Per frame, tracked the evaluator's way: the inner-lip gap in inter-ocular
 distances (IOD, between the eye centres, as the evaluator's), and the brightest tenth (90th percentile of
@@ -58,6 +58,15 @@ def _cheek_luma(frame: np.ndarray, landmarks: np.ndarray) -> float:
     return float(np.median(luma(np.concatenate(cheeks))))
 
 
+def _teeth(between: np.ndarray, cheeks: float) -> np.ndarray:
+    """Which of the pixels between the lips (RGB) are teeth: bright against the cheeks' luma, and not lip-red."""
+    from talking_head.evaluate.background import luma
+
+    return (luma(between) >= TEETH_OVER_CHEEKS * cheeks) & (
+        between[:, 0] < TEETH_MAX_RED * np.maximum(between[:, 1], 1)
+    )
+
+
 def frame_light(frame: np.ndarray, landmarks: np.ndarray) -> tuple[float, float] | None:
     """The inner-lip gap in IOD and the brightest tenth between the lips over the cheeks (None: the lips
     hold fewer than `MIN_PIXELS` between them)."""
@@ -75,16 +84,13 @@ def frame_light(frame: np.ndarray, landmarks: np.ndarray) -> tuple[float, float]
 def frame_teeth(frame: np.ndarray, landmarks: np.ndarray) -> tuple[float, float, float] | None:
     """The inner-lip gap in IOD and the area of the teeth showing above and below the opening's middle, in
     IOD squared (None: fewer than `MIN_PIXELS` between the lips)."""
-    from talking_head.evaluate.background import luma
     from talking_head.evaluate.tracking import lip_gap
     from talking_head.face import regions
 
     xy, between = _between_lips(frame, landmarks)
     if len(between) < MIN_PIXELS:
         return None
-    teeth = (luma(between) >= TEETH_OVER_CHEEKS * _cheek_luma(frame, landmarks)) & (
-        between[:, 0] < TEETH_MAX_RED * np.maximum(between[:, 1], 1)
-    )
+    teeth = _teeth(between, _cheek_luma(frame, landmarks))
     right, left = regions.eye_centres(landmarks)
     down = np.array([right[1] - left[1], left[0] - right[0]])  # across the eye line, toward the chin
     down /= max(float(np.linalg.norm(down)), 1e-6)
@@ -103,9 +109,7 @@ def frame_inside(frame: np.ndarray, landmarks: np.ndarray) -> tuple[float, float
 
     _, between = _between_lips(frame, landmarks)
     cheeks = _cheek_luma(frame, landmarks)
-    brightness = luma(between)
-    teeth = (brightness >= TEETH_OVER_CHEEKS * cheeks) & (between[:, 0] < TEETH_MAX_RED * np.maximum(between[:, 1], 1))
-    inside = brightness[~teeth] / cheeks
+    inside = luma(between[~_teeth(between, cheeks)]) / cheeks
     if len(inside) < MIN_PIXELS:
         return None
     gap = lip_gap(landmarks) / regions.inter_ocular(landmarks)

@@ -14,7 +14,7 @@ import pytest
 import soundfile
 from scipy.signal import find_peaks
 
-from bench.mouth_light import frame_light, frame_teeth
+from bench.mouth_light import frame_light, frame_teeth, per_frame
 from talking_head.engines.builtin.engine import BuiltinEngine
 from talking_head.engines.builtin.photo_mouth import PhotoMouth
 from talking_head.evaluate.background import luma
@@ -223,22 +223,26 @@ def markey_open(markey) -> tuple[np.ndarray, np.ndarray]:
 NARROW_IOD, WIDE_IOD = (0.04, 0.12), (0.16, 0.3)
 
 
+def _drawn(markey, jaws: np.ndarray, measure) -> list:
+    """`measure` (a bench.mouth_light frame measure) of Ed Markey's photo drawn at each jaw opening, each drawing
+    tracked afresh as a photo is."""
+    _, engine, prepared = markey
+    rows = []
+    for jaw in jaws:
+        drawn = engine.draw(prepared, {**MOUTH_AT_REST, "jaw": float(jaw)})
+        rows.append(measure(drawn, FaceTracker().find(drawn)))
+    return rows
+
+
 def test_a_narrow_opening_is_darker_inside_than_a_wide_one_as_the_real_speakers(markey):
     """An unlabelled viewer named teeth whiter than the person's own: in the real clip the teeth dim as the lips
     close in (bench.mouth_light: 0.97-1.03 of the cheeks at openings of 0.04-0.12 IOD, 1.15-1.71 at 0.12-0.3),
     where ours were as bright in a slit as wide open (1.29-1.35 against 1.43-1.49). Ours, drawn at openings across both
     ranges, must dim at least half as much as the real speaker's do."""
-    first, engine, prepared = markey
-    tracker, real = FaceTracker(), []
-    for _, frame in iter_frames(FOOTAGE / "WDA_EdMarkey0_000.mp4"):
-        if (landmarks := tracker.find(frame)) is not None and lip_gap(landmarks) / inter_ocular(landmarks) > 0.02:
-            real.append(frame_light(frame, landmarks))
-    ours = []
-    for jaw in np.linspace(0.06, 0.9, 57):
-        drawn = engine.draw(prepared, {**MOUTH_AT_REST, "jaw": float(jaw)})
-        ours.append(frame_light(drawn, FaceTracker().find(drawn)))
+    real = per_frame(FOOTAGE / "WDA_EdMarkey0_000.mp4", frame_light)
+    ours = _drawn(markey, np.linspace(0.06, 0.9, 57), frame_light)
 
-    def narrow_over_wide(rows: list[tuple[float, float] | None]) -> float:
+    def narrow_over_wide(rows) -> float:
         gaps, light = np.array([row for row in rows if row is not None]).T  # None: a slit of under 4 pixels
         narrow = light[(gaps >= NARROW_IOD[0]) & (gaps < NARROW_IOD[1])]
         wide = light[(gaps >= WIDE_IOD[0]) & (gaps < WIDE_IOD[1])]
@@ -256,17 +260,10 @@ def test_the_open_mouth_shows_the_lower_teeth_as_the_real_speakers(markey):
     lower, where real speakers show more of the lower (bench.mouth_light --teeth at 0.12-0.3 IOD apart: Ed
     Markey's lower teeth 4.6 times his upper). Drawn at openings across that range, ours must show at least as
     much of the lower row as of the upper (before: 0.15 as much)."""
-    first, engine, prepared = markey
-    tracker, real = FaceTracker(), []
-    for _, frame in iter_frames(FOOTAGE / "WDA_EdMarkey0_000.mp4"):
-        if (landmarks := tracker.find(frame)) is not None and (row := frame_teeth(frame, landmarks)) is not None:
-            real.append(row)
-    ours = []
-    for jaw in np.linspace(0.2, 0.8, 13):
-        drawn = engine.draw(prepared, {**MOUTH_AT_REST, "jaw": float(jaw)})
-        ours.append(frame_teeth(drawn, FaceTracker().find(drawn)))
+    real = per_frame(FOOTAGE / "WDA_EdMarkey0_000.mp4", frame_teeth)
+    ours = _drawn(markey, np.linspace(0.2, 0.8, 13), frame_teeth)
 
-    def lower_over_upper(rows: list[tuple[float, float, float] | None]) -> float:
+    def lower_over_upper(rows) -> float:
         gaps, upper, lower = np.array([row for row in rows if row is not None]).T
         opened = (gaps >= WIDE_IOD[0] - 0.04) & (gaps < WIDE_IOD[1])
         assert opened.sum() >= 5, rows

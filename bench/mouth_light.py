@@ -1,4 +1,4 @@
-"""`python -m bench.mouth_light [OURS_DIR] [--teeth | --inside]`: what the open mouth shows against how far it is open.
+"""`python -m bench.mouth_light [OURS_DIR] [--teeth | --inside | --edges]`: what the open mouth shows against how far it is open.
 
 Per frame, tracked the evaluator's way: the inner-lip gap in inter-ocular
 distances (IOD, between the eye centres, as the evaluator's), and the brightest tenth (90th percentile of
@@ -14,6 +14,10 @@ the lips at least `TEETH_OVER_CHEEKS` as bright as the cheeks and not lip-red),
 upper / lower, their means per bin. `mouth.py`'s teeth heights are fitted to it.
 With `--inside`, what is not teeth: its median and brightest tenth over the cheeks
 (per bin, the medians), how dark and how shaded the cavity and tongue are.
+With `--edges`, how soft the opening's outline is: the re-blur width of the
+steepest edges along the inner lips over that of the same frame's eye outlines
+(`engines/builtin/sharpness.py`), its median per bin; the mouth's painting is
+softened to it.
 """
 
 from __future__ import annotations
@@ -116,8 +120,23 @@ def frame_inside(frame: np.ndarray, landmarks: np.ndarray) -> tuple[float, float
     return gap, float(np.median(inside)), float(np.percentile(inside, 90))
 
 
+def frame_edges(frame: np.ndarray, landmarks: np.ndarray) -> tuple[float, float] | None:
+    """The inner-lip gap in IOD and how soft the edges along the inner lips are over the eye outlines' (None:
+    fewer than `MIN_PIXELS` between the lips)."""
+    from talking_head.engines.builtin.sharpness import EYE_BAND_IOD, edge_blur_px, eye_blur_px, luma_of, outline_mask
+    from talking_head.evaluate.tracking import lip_gap
+    from talking_head.face import regions
+
+    if len(_between_lips(frame, landmarks)[1]) < MIN_PIXELS:
+        return None
+    iod = regions.inter_ocular(landmarks)
+    inner = landmarks[list(regions.LIPS_INNER_UPPER) + list(regions.LIPS_INNER_LOWER[::-1]), :2]
+    lips = edge_blur_px(luma_of(frame), outline_mask(frame.shape, [inner], EYE_BAND_IOD * iod))
+    return lip_gap(landmarks) / iod, lips / max(eye_blur_px(frame, landmarks), 1e-6)
+
+
 def per_frame(video: Path, measure) -> np.ndarray:
-    """`measure` (frame_light, frame_teeth or frame_inside) of every frame where the face is found and it measures."""
+    """`measure` (frame_light, frame_teeth, frame_inside or frame_edges) of every frame where the face is found and it measures."""
     from talking_head.evaluate.tracking import FaceTracker
 
     tracker, rows = FaceTracker(), []
@@ -146,6 +165,7 @@ MEASURES = {
     "light": (frame_light, _light_cell, "median brightest tenth between the lips over the cheeks"),
     "teeth": (frame_teeth, _teeth_cell, "teeth showing above / below the opening's middle (1/1000 IOD squared)"),
     "inside": (frame_inside, _inside_cell, "what is not teeth, median / brightest tenth over the cheeks"),
+    "edges": (frame_edges, _light_cell, "median blur of the inner lips' edges over the eye outlines'"),
 }
 
 
@@ -165,8 +185,10 @@ def main(argv: list[str] | None = None) -> int:
     shown = parser.add_mutually_exclusive_group()
     shown.add_argument("--teeth", action="store_true", help="which row of teeth shows, not how bright")
     shown.add_argument("--inside", action="store_true", help="how dark and shaded the rest is, not the teeth")
+    shown.add_argument("--edges", action="store_true", help="how soft the opening's outline is")
     args = parser.parse_args(argv)
-    measure, cell, what = MEASURES["teeth" if args.teeth else "inside" if args.inside else "light"]
+    chosen = next((name for name in ("teeth", "inside", "edges") if getattr(args, name)), "light")
+    measure, cell, what = MEASURES[chosen]
     rows = []
     for real in sorted(args.footage.glob("*.mp4")):
         for who, video in (("real", real), ("ours", args.ours / f"{real.stem}_ours.mp4")):

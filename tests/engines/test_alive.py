@@ -14,7 +14,7 @@ import pytest
 import soundfile
 from scipy.signal import find_peaks
 
-from bench.mouth_light import frame_light, frame_teeth, per_frame
+from bench.mouth_light import frame_edges, frame_light, frame_teeth, per_frame
 from talking_head.engines.builtin.engine import BuiltinEngine
 from talking_head.engines.builtin.photo_mouth import PhotoMouth
 from talking_head.evaluate.background import luma
@@ -226,10 +226,16 @@ NARROW_IOD, WIDE_IOD = (0.04, 0.12), (0.16, 0.3)
 def _drawn(markey, jaws: np.ndarray, measure) -> list:
     """`measure` (a bench.mouth_light frame measure) of Ed Markey's photo drawn at each jaw opening, each drawing
     tracked afresh as a photo is."""
-    _, engine, prepared = markey
+    return _drawn_with(markey, [{"jaw": float(jaw)} for jaw in jaws], measure)
+
+
+def _drawn_with(markey, shapes: list[dict], measure, prepared=None) -> list:
+    """`measure` of Ed Markey's photo (or another `prepared` one) drawn with each mouth shape (motion parameters
+    over a mouth at rest)."""
+    _, engine, markey_prepared = markey
     rows = []
-    for jaw in jaws:
-        drawn = engine.draw(prepared, {**MOUTH_AT_REST, "jaw": float(jaw)})
+    for shape in shapes:
+        drawn = engine.draw(prepared or markey_prepared, {**MOUTH_AT_REST, **shape})
         rows.append(measure(drawn, FaceTracker().find(drawn)))
     return rows
 
@@ -272,6 +278,42 @@ def test_the_open_mouth_shows_the_lower_teeth_as_the_real_speakers(markey):
     # Measured: real 4.6, ours 1.36 (0.15 before the lower row grew and the upper shrank).
     assert lower_over_upper(real) > 2, real
     assert lower_over_upper(ours) >= 1, ours
+
+
+def test_a_soft_photo_gets_an_opening_as_soft(markey):
+    """Painted into a soft photo, a crisp opening and crisp teeth give the painting away (real inner lips are as
+    soft as the same frame's eye outlines or softer: 0.97-1.41, bench.mouth_light --edges). Ed Markey's photo
+    blurred by 2 pixels, drawn at openings of 0.16-0.33 IOD: the edges along its inner lips must be at least 0.8
+    as soft as its eye outlines."""
+    first, engine, _ = markey
+    soft = cv2.GaussianBlur(first, (0, 0), 2.0)
+    prepared = engine.prepare(analyze_face(soft), TalkOptions(size=512))
+    rows = _drawn_with(markey, [{"jaw": float(jaw)} for jaw in np.linspace(0.3, 0.8, 6)], frame_edges, prepared)
+    ratios = [ratio for gap, ratio in rows if gap >= 0.12]
+    assert len(ratios) >= 4, rows
+    # Measured: 0.98 (0.47 before the opening was softened as the photo).
+    assert np.median(ratios) >= 0.8, rows
+
+
+def _dark_share(frame: np.ndarray, landmarks: np.ndarray) -> float:
+    """The share of the pixels between the inner lips darker than a quarter of the cheeks'."""
+    from bench.mouth_light import _between_lips, _cheek_luma
+
+    return float((luma(_between_lips(frame, landmarks)[1]) < 0.25 * _cheek_luma(frame, landmarks)).mean())
+
+
+def test_lips_drawn_back_bare_the_teeth(markey):
+    """Ours showed one dark band between an upper and a lower row at every wide opening, where real speakers'
+    rows often stand close, their lips drawn back over them ("ee", a smile): at 0.16-0.22 IOD apart a fifth to
+    two fifths of the opening is dark in the footage clips (bench.mouth_light), ours two fifths to a half. Drawn
+    with the lips spread, the dark share must fall to at most 0.75 of the neutral lips' at the same jaw."""
+    rows = {
+        spread: _drawn_with(markey, [{"jaw": jaw, "lip_width": spread} for jaw in (0.4, 0.6, 0.8)], _dark_share)
+        for spread in (0.0, 0.8)
+    }
+    # Measured: 0.27-0.34 against 0.39-0.57 (before the spread bared the teeth: 0.41 against 0.40 at jaw 0.4).
+    for spread_lips, neutral in zip(rows[0.8], rows[0.0]):
+        assert spread_lips <= 0.75 * neutral, rows
 
 
 def test_drawn_teeth_are_as_white_as_the_real_speakers(markey_open):

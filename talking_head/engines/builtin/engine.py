@@ -101,7 +101,8 @@ class BuiltinEngine:
         warper = prepared.warper
         frame = prepared.framing.image.copy()
         region = _warped_region(prepared.framing.image, warper, points)
-        prepared.mouth.paint(region, points, (warper.x0, warper.y0), params.get("tongue", 0.0))
+        spread = max(params["lip_width"], 0.0) + params.get("smile", 0.0)
+        prepared.mouth.paint(region, points, (warper.x0, warper.y0), params.get("tongue", 0.0), spread)
         frame[warper.y0 : warper.y0 + warper.shape[0], warper.x0 : warper.x0 + warper.shape[1]] = region
         prepared.light.shade(frame, params["yaw"], params["pitch"])
         prepared.body.move(frame, params.get("breath", 0.0), params["yaw"])

@@ -13,6 +13,8 @@ little brighter. The cavity and tongue take the lips' colour; the teeth are
 ivory, as bright as the light on the cheeks allows (the skin's own red is not
 the light's); a grey photo gets a grey mouth. A photo that shows its own teeth
 keeps them: only the cavity and the tongue are painted between its rows.
+Nothing painted is sharper than the photo (`sharpness`): the teeth are as soft as
+its eye outlines, the opening's outline a little softer, as real inner lips are.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from scipy.interpolate import PchipInterpolator
 from ...face import regions
 from .deform import smoothstep
 from .mesh import Mesh
+from .sharpness import eye_blur_px
 
 # How much of each row shows, fitted to the footage clips (`python -m bench.mouth_light --teeth`): real speakers
 # show more of the lower teeth than of the upper, whose relaxed lip covers them (at 0.16-0.22 IOD apart, 24-40
@@ -61,10 +64,18 @@ TOOTH_SHADE_SPREAD = 0.08
 # olive: "greenish-grey teeth", an unlabelled viewer): in full shadow they are this share of the lips' colour.
 TEETH_SHADOW_LIPS = 0.3
 SIDE_TEETH_SHADE = 0.4  # the last teeth, turning away into the cheeks' shadow, are this much darker
+SPREAD_CLOSES_TEETH = 0.6  # lips fully drawn back leave this share less dark between the rows
 TONGUE_SHARE = 0.3  # the tongue fills this share of the opening above the lower teeth (real open mouths show it)
 TONGUE_TIP_SHARE = 0.65  # a raised tip (l, t, d, n, th) reaches this share of the opening
 TONGUE_TIP_HALF_WIDTH = 0.17  # share of the mouth width
 EDGE_PX = 1.2  # soft edge where the lips meet the opening
+# Nothing painted sharper than the photo: the teeth as soft as its eye outlines (a soft photo with crisp teeth, or
+# teeth blurrier than the lips, gives the painting away), the opening's outline softer still, as real inner lips
+# are (`bench.mouth_light --edges`: re-blur widths over the same frame's eye outlines 0.97-1.41, mean 1.22, on the
+# four footage clips; ours were 0.82-1.05, an outline cut into the lips, an unlabelled viewer's cue).
+OUTLINE_OVER_EYES_BLUR = 1.25
+PAINTED_BLUR_PX = 0.85  # what a painted edge measures already, at 512 px through the encoder (session-start tree)
+MIN_SOFTEN_PX = 0.15  # less is not worth a blur
 # The lips' wet inner faces, rolling into the mouth, show as a band of darker lip just inside the opening: real
 # openings are half as bright as the cheeks between the lips at 0.04-0.16 IOD apart (`bench.mouth_light
 # --inside`), ours were a fifth, a hard dark slit cut into the lips (an unlabelled viewer's cue).
@@ -145,6 +156,11 @@ class MouthPainter:
         uneven = np.random.default_rng(0).uniform(-1, 1, (2, 2, len(UPPER_TOOTH_WIDTHS), 2))
         self.tooth_length = 1 + TOOTH_LENGTH_SPREAD * uneven[..., 0]
         self.tooth_shade = 1 + TOOTH_SHADE_SPREAD * uneven[..., 1]
+        # The blur still to add: to the teeth, the photo's own less what painting gets anyway; to the opening's
+        # outline, its wider blur less the ramp at its edge (a box EDGE_PX wide).
+        eye_blur = eye_blur_px(image, landmarks)
+        self.soften_px = float(np.sqrt(max(eye_blur**2 - PAINTED_BLUR_PX**2, 0.0)))
+        self.outline_px = float(np.sqrt(max((OUTLINE_OVER_EYES_BLUR * eye_blur) ** 2 - EDGE_PX**2 / 12, 0.0)))
         radius = SAMPLE_RADIUS_IOD * iod
         lips = np.median(_lip_pixels(image, landmarks).astype(np.float32), axis=0)
         right_cheek, left_cheek = (_disc_pixels(image, landmarks[i, :2], radius) for i in (205, 425))
@@ -183,10 +199,18 @@ class MouthPainter:
             for name in ("teeth", "teeth_shadow", "inner_lip", "cavity_near", "cavity_deep", "tongue"):
                 setattr(self, name, np.full(3, float(getattr(self, name).mean())))
 
-    def paint(self, region: np.ndarray, points: np.ndarray, origin: tuple[int, int], tongue_up: float = 0.0) -> None:
+    def paint(
+        self,
+        region: np.ndarray,
+        points: np.ndarray,
+        origin: tuple[int, int],
+        tongue_up: float = 0.0,
+        spread: float = 0.0,
+    ) -> None:
         """Draw the opening into `region` (the warped frame region, modified in place).
 
-        `tongue_up` 0..1 raises the tongue's tip toward the upper teeth (l, t, d, n, th).
+        `tongue_up` 0..1 raises the tongue's tip toward the upper teeth (l, t, d, n, th); `spread` 0..1, lips
+        drawn back ("ee", a smile), bares the teeth, their rows close together in the opening.
         """
         upper = points[self.upper] - origin
         lower = points[self.lower] - origin
@@ -208,8 +232,9 @@ class MouthPainter:
         bottom = PchipInterpolator(*_monotone(u_low, t_low))
 
         box = np.concatenate([upper, lower])
-        x0, y0 = np.maximum(np.floor(box.min(axis=0)).astype(int) - 2, 0)
-        x1, y1 = np.ceil(box.max(axis=0)).astype(int) + 3
+        margin = 2 + int(np.ceil(3 * self.outline_px))
+        x0, y0 = np.maximum(np.floor(box.min(axis=0)).astype(int) - margin, 0)
+        x1, y1 = np.ceil(box.max(axis=0)).astype(int) + margin + 1
         x1, y1 = min(x1, region.shape[1]), min(y1, region.shape[0])
         if x1 <= x0 or y1 <= y0:
             return
@@ -252,8 +277,20 @@ class MouthPainter:
         light = np.clip(frontal * (0.35 + 0.65 * depth), 0, 1.2)
         colour = self.cavity_deep + (self.cavity_near - self.cavity_deep) * light[:, None]
 
-        # The tongue lies low, its back rising behind the lower teeth; its tip rises for l, t, d, n, th.
+        opening = float(
+            smoothstep(np.asarray((mid_gap / iod - NARROW_UNTIL_IOD) / (FULL_LIGHT_IOD - NARROW_UNTIL_IOD)))
+        )
+        upper_height = min(
+            UPPER_TEETH_SHOW_IOD * iod + UPPER_TEETH_SHARE * mid_gap,
+            UPPER_TEETH_MAX_IOD * iod,
+            (1 - NARROW_GAP_BELOW * opening) * mid_gap,
+        )
         lower_height = min(LOWER_TEETH_SHARE * max(mid_gap - LOWER_TEETH_FROM_IOD * iod, 0), LOWER_TEETH_MAX_IOD * iod)
+        # Lips drawn back bare both rows, which stand close together: the dark between them shrinks.
+        closer = SPREAD_CLOSES_TEETH * float(np.clip(spread, 0, 1)) * max(mid_gap - upper_height - lower_height, 0)
+        upper_height, lower_height = upper_height + closer / 2, lower_height + closer / 2
+
+        # The tongue lies low, its back rising behind the lower teeth; its tip rises for l, t, d, n, th.
         behind = np.minimum(lower_height, gap)
         rest = (behind + TONGUE_SHARE * (gap - behind)) * np.clip(1 - (across / 0.4) ** 2, 0, 1)
         tip = TONGUE_TIP_SHARE * gap * np.sqrt(np.clip(1 - (across / TONGUE_TIP_HALF_WIDTH) ** 2, 0, 1))
@@ -269,25 +306,15 @@ class MouthPainter:
         slit = 1 - float(smoothstep(np.asarray(mid_gap / (SLIT_IOD * iod))))
         colour = colour + (self.inner_lip[None, :] - colour) * np.maximum(inner_lip, slit)[:, None]
 
-        opening = float(
-            smoothstep(np.asarray((mid_gap / iod - NARROW_UNTIL_IOD) / (FULL_LIGHT_IOD - NARROW_UNTIL_IOD)))
-        )
         # Lips only just apart show the front teeth only, the corners dark.
-        spread = NARROW_TEETH_SPREAD + (1 - NARROW_TEETH_SPREAD) * opening
+        span = NARROW_TEETH_SPREAD + (1 - NARROW_TEETH_SPREAD) * opening
 
         if self.photo_teeth:
             teeth_layers = []
         else:
-            height = min(
-                UPPER_TEETH_SHOW_IOD * iod + UPPER_TEETH_SHARE * mid_gap,
-                UPPER_TEETH_MAX_IOD * iod,
-                (1 - NARROW_GAP_BELOW * opening) * mid_gap,
-            )
-            teeth_layers = [(height, spread * TEETH_HALF_WIDTH, UPPER_TOOTH_WIDTHS, from_top, 1.0, 0)]
+            teeth_layers = [(upper_height, span * TEETH_HALF_WIDTH, UPPER_TOOTH_WIDTHS, from_top, 1.0, 0)]
         if lower_height > 0.5:
-            teeth_layers.append(
-                (lower_height, spread * LOWER_TEETH_HALF_WIDTH, LOWER_TOOTH_WIDTHS, from_bottom, 0.9, 1)
-            )
+            teeth_layers.append((lower_height, span * LOWER_TEETH_HALF_WIDTH, LOWER_TOOTH_WIDTHS, from_bottom, 0.9, 1))
         side = (u > 0.5).astype(int)
         for height, half_width, widths, from_edge, brightness, row in teeth_layers:
             # The visible height shrinks toward the corners, where the arch turns away.
@@ -314,10 +341,28 @@ class MouthPainter:
             colour = colour + (lit - colour) * cover[:, None]
         colour *= NARROW_LIGHT + (1 - NARROW_LIGHT) * opening
 
-        flat = region[y0:y1, x0:x1].reshape(-1, 3)
-        old = flat[keep].astype(np.float32)
-        flat[keep] = np.clip(old + edge[:, None] * (colour - old), 0, 255).astype(np.uint8)
-        region[y0:y1, x0:x1] = flat.reshape(y1 - y0, x1 - x0, 3)
+        # Softened as the photo is: the colour within the opening (the teeth's detail), then the outline, past
+        # the painted pixels taking the colour of the nearest painted ones.
+        size = (y1 - y0, x1 - x0)
+        coverage = np.zeros(size[0] * size[1], np.float32)
+        painted = np.zeros((size[0] * size[1], 3), np.float32)
+        coverage[keep], painted[keep] = edge, colour
+        coverage, painted = coverage.reshape(size), painted.reshape(*size, 3)
+        if self.soften_px > MIN_SOFTEN_PX:
+            painted = _blurred_within(painted, coverage, self.soften_px)
+        if self.outline_px > MIN_SOFTEN_PX:
+            around = _blurred_within(painted, coverage, self.outline_px)
+            painted = around + (painted - around) * coverage[..., None]
+            coverage = cv2.GaussianBlur(coverage, (0, 0), self.outline_px)
+        old = region[y0:y1, x0:x1].astype(np.float32)
+        region[y0:y1, x0:x1] = np.clip(old + coverage[..., None] * (painted - old), 0, 255).astype(np.uint8)
+
+
+def _blurred_within(colour: np.ndarray, coverage: np.ndarray, sigma_px: float) -> np.ndarray:
+    """`colour` blurred by `sigma_px` counting only the covered pixels (normalised convolution), so that the
+    lips around the opening do not bleed into it."""
+    weight = cv2.GaussianBlur(coverage, (0, 0), sigma_px)
+    return cv2.GaussianBlur(colour * coverage[..., None], (0, 0), sigma_px) / np.maximum(weight, 1e-3)[..., None]
 
 
 def _monotone(u: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

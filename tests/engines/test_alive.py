@@ -14,7 +14,7 @@ import pytest
 import soundfile
 from scipy.signal import find_peaks
 
-from bench.mouth_light import frame_edges, frame_light, frame_teeth, per_frame
+from bench.mouth_light import _between_lips, _cheek_luma, frame_edges, frame_light, frame_teeth, per_frame
 from talking_head.engines.builtin.engine import BuiltinEngine
 from talking_head.engines.builtin.photo_mouth import PhotoMouth
 from talking_head.evaluate.background import luma
@@ -297,8 +297,6 @@ def test_a_soft_photo_gets_an_opening_as_soft(markey):
 
 def _dark_share(frame: np.ndarray, landmarks: np.ndarray) -> float:
     """The share of the pixels between the inner lips darker than a quarter of the cheeks'."""
-    from bench.mouth_light import _between_lips, _cheek_luma
-
     return float((luma(_between_lips(frame, landmarks)[1]) < 0.25 * _cheek_luma(frame, landmarks)).mean())
 
 

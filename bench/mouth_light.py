@@ -1,4 +1,4 @@
-"""`python -m bench.mouth_light [OURS_DIR] [--teeth | --inside | --edges]`: what the open mouth shows against how far it is open.
+"""`python -m bench.mouth_light [OURS_DIR] [--teeth | --inside | --dark | --edges]`: what the open mouth shows against how far it is open.
 
 Per frame, tracked the evaluator's way: the inner-lip gap in inter-ocular
 distances (IOD, between the eye centres, as the evaluator's), and the brightest tenth (90th percentile of
@@ -14,6 +14,8 @@ the lips at least `TEETH_OVER_CHEEKS` as bright as the cheeks and not lip-red),
 upper / lower, their means per bin. `mouth.py`'s teeth heights are fitted to it.
 With `--inside`, what is not teeth: its median and brightest tenth over the cheeks
 (per bin, the medians), how dark and how shaded the cavity and tongue are.
+With `--dark`, how much of the opening is dark: the area between the lips darker
+than `DARK_OVER_CHEEKS` of the cheeks (thousandths of an IOD squared, mean per bin).
 With `--edges`, how soft the opening's outline is: the re-blur width of the
 steepest edges along the inner lips over that of the same frame's eye outlines
 (`engines/builtin/sharpness.py`), its median per bin; the mouth's painting is
@@ -36,6 +38,7 @@ CHEEKS = (50, 280)  # Face Landmarker points on the cheeks, under the eyes
 CHEEK_PATCH_IOD = 0.12  # half side of each cheek patch
 MIN_PIXELS = 4  # a narrower opening is not measured
 TEETH_OVER_CHEEKS = 0.6  # teeth, even in the lips' shadow, are at least this bright against the cheeks
+DARK_OVER_CHEEKS = 0.25  # between the lips and darker than this against the cheeks: the dark of the opening
 TEETH_MAX_RED = 1.3  # and less red than lips and tongue (R/G; the clips' real teeth 1.05-1.12, lips above 1.3)
 
 
@@ -120,6 +123,21 @@ def frame_inside(frame: np.ndarray, landmarks: np.ndarray) -> tuple[float, float
     return gap, float(np.median(inside)), float(np.percentile(inside, 90))
 
 
+def frame_dark(frame: np.ndarray, landmarks: np.ndarray) -> tuple[float, float] | None:
+    """The inner-lip gap in IOD and the area between the lips darker than `DARK_OVER_CHEEKS` of the cheeks, in
+    IOD squared (None: fewer than `MIN_PIXELS` between the lips)."""
+    from talking_head.evaluate.background import luma
+    from talking_head.evaluate.tracking import lip_gap
+    from talking_head.face import regions
+
+    _, between = _between_lips(frame, landmarks)
+    if len(between) < MIN_PIXELS:
+        return None
+    iod = regions.inter_ocular(landmarks)
+    dark = luma(between) < DARK_OVER_CHEEKS * _cheek_luma(frame, landmarks)
+    return lip_gap(landmarks) / iod, float(dark.sum()) / iod**2
+
+
 def frame_edges(frame: np.ndarray, landmarks: np.ndarray) -> tuple[float, float] | None:
     """The inner-lip gap in IOD and how soft the edges along the inner lips are over the eye outlines' (None:
     fewer than `MIN_PIXELS` between the lips)."""
@@ -136,7 +154,7 @@ def frame_edges(frame: np.ndarray, landmarks: np.ndarray) -> tuple[float, float]
 
 
 def per_frame(video: Path, measure) -> np.ndarray:
-    """`measure` (frame_light, frame_teeth, frame_inside or frame_edges) of every frame where the face is found and it measures."""
+    """`measure` (one of the `frame_` functions above) of every frame where the face is found and it measures."""
     from talking_head.evaluate.tracking import FaceTracker
 
     tracker, rows = FaceTracker(), []
@@ -156,6 +174,10 @@ def _teeth_cell(rows: np.ndarray) -> str:
     return f"{upper:.1f} / {lower:.1f}"
 
 
+def _area_cell(rows: np.ndarray) -> str:
+    return f"{1000 * rows[:, 1].mean():.1f}"
+
+
 def _inside_cell(rows: np.ndarray) -> str:
     middle, brightest = np.median(rows[:, 1:], axis=0)
     return f"{middle:.2f} / {brightest:.2f}"
@@ -165,6 +187,7 @@ MEASURES = {
     "light": (frame_light, _light_cell, "median brightest tenth between the lips over the cheeks"),
     "teeth": (frame_teeth, _teeth_cell, "teeth showing above / below the opening's middle (1/1000 IOD squared)"),
     "inside": (frame_inside, _inside_cell, "what is not teeth, median / brightest tenth over the cheeks"),
+    "dark": (frame_dark, _area_cell, "dark area between the lips (1/1000 IOD squared)"),
     "edges": (frame_edges, _light_cell, "median blur of the inner lips' edges over the eye outlines'"),
 }
 
@@ -185,9 +208,10 @@ def main(argv: list[str] | None = None) -> int:
     shown = parser.add_mutually_exclusive_group()
     shown.add_argument("--teeth", action="store_true", help="which row of teeth shows, not how bright")
     shown.add_argument("--inside", action="store_true", help="how dark and shaded the rest is, not the teeth")
+    shown.add_argument("--dark", action="store_true", help="how much of the opening is dark")
     shown.add_argument("--edges", action="store_true", help="how soft the opening's outline is")
     args = parser.parse_args(argv)
-    chosen = next((name for name in ("teeth", "inside", "edges") if getattr(args, name)), "light")
+    chosen = next((name for name in ("teeth", "inside", "dark", "edges") if getattr(args, name)), "light")
     measure, cell, what = MEASURES[chosen]
     rows = []
     for real in sorted(args.footage.glob("*.mp4")):

@@ -14,7 +14,15 @@ import pytest
 import soundfile
 from scipy.signal import find_peaks
 
-from bench.mouth_light import _between_lips, _cheek_luma, frame_edges, frame_light, frame_teeth, per_frame
+from bench.mouth_light import (
+    DARK_OVER_CHEEKS,
+    _between_lips,
+    _cheek_luma,
+    frame_edges,
+    frame_light,
+    frame_teeth,
+    per_frame,
+)
 from talking_head.engines.builtin.engine import BuiltinEngine
 from talking_head.engines.builtin.photo_mouth import PhotoMouth
 from talking_head.evaluate.background import luma
@@ -296,8 +304,8 @@ def test_a_soft_photo_gets_an_opening_as_soft(markey):
 
 
 def _dark_share(frame: np.ndarray, landmarks: np.ndarray) -> float:
-    """The share of the pixels between the inner lips darker than a quarter of the cheeks'."""
-    return float((luma(_between_lips(frame, landmarks)[1]) < 0.25 * _cheek_luma(frame, landmarks)).mean())
+    """The share of the pixels between the inner lips that are dark (bench.mouth_light --dark)."""
+    return float((luma(_between_lips(frame, landmarks)[1]) < DARK_OVER_CHEEKS * _cheek_luma(frame, landmarks)).mean())
 
 
 def test_lips_drawn_back_bare_the_teeth(markey):

@@ -31,6 +31,9 @@ KEEP_BELOW_CORNER = 0.3  # a lower-lip point coming up as a whole keeps this sha
 CORNER_LIFT = 0.7  # share of their drop below the closed line's middle that the mouth corners come up
 UPPER_LIP_SHARE = 0.1  # of the opening, the upper lip's part in closing it; the jaw and lower lip do the rest
 MESH_POINTS = 468  # the face surface; the iris points do not belong to the lips
+CAVITY_REACH_IOD = 0.04  # how far past the inner lip lines the cavity's dark is looked for
+CORNER_REACH_IOD = 0.12  # within this of a mouth corner
+CAVITY_SHARE = 0.4  # of the lips' brightness around the opening: this dark is cavity, not lip or shadow
 FILL_RADIUS_PX = 3  # the lips' colour is carried this far into the opening before it folds away
 
 
@@ -217,6 +220,19 @@ def fill_opening(image: np.ndarray, landmarks: np.ndarray) -> np.ndarray:
     cv2.fillPoly(mask, [np.round(landmarks[inner, :2]).astype(np.int32)], 255)
     if not mask.any():
         return image
+    # The cavity's dark runs past the inner lip lines near the corners, where the landmarker cuts it short: left
+    # there, it closed into a black notch at the mouth's corner. Pixels just around the opening near a corner as
+    # dark as the cavity are filled with it.
+    iod = regions.inter_ocular(landmarks)
+    reach = max(1, round(CAVITY_REACH_IOD * iod))
+    around = cv2.dilate(mask, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * reach + 1, 2 * reach + 1))) > 0
+    near_corner = np.zeros(mask.shape, np.uint8)
+    for x, y in np.round(landmarks[list(regions.MOUTH_CORNERS), :2]).astype(int):
+        cv2.circle(near_corner, (int(x), int(y)), round(CORNER_REACH_IOD * iod), 1, -1)
+    ring = around & (mask == 0) & near_corner.astype(bool)
+    if ring.any():
+        luma = image.astype(np.float32) @ np.array([0.299, 0.587, 0.114], np.float32)
+        mask[ring & (luma < CAVITY_SHARE * float(np.median(luma[ring])))] = 255
     # A pixel wider: the edge pixels are part tooth.
     return cv2.inpaint(image, cv2.dilate(mask, np.ones((3, 3), np.uint8)), FILL_RADIUS_PX, cv2.INPAINT_TELEA)
 

@@ -19,6 +19,7 @@ import numpy as np
 
 from ...face import regions
 from .deform import JAW_ACROSS_SHARE, JAW_DROP_IOD, LIP_GAP_IOD, PRESS_FALLOFF_IOD, RING_EXPRESSION_SHARE, Deformer
+from .sharpness import luma_of
 
 DARK_SHARE = 0.85  # darker than this share of its lip's own brightness: the wet inner side or the cavity
 TEETH_MARGIN = 30.0  # grey levels brighter than its lip, and nearly colourless: a tooth
@@ -175,7 +176,7 @@ def lip_edges(image: np.ndarray, landmarks: np.ndarray) -> np.ndarray:
     side) and bright, colourless (teeth) pixels, at most `MAX_ROLL_IN` of the way; the lip's other
     points keep their place between its outer line and the moved inner line, so no triangle folds.
     """
-    luma = image.astype(np.float32) @ np.array([0.299, 0.587, 0.114], np.float32)
+    luma = luma_of(image)
     saturation = cv2.cvtColor(image, cv2.COLOR_RGB2HSV)[..., 1]
     h, w = luma.shape
     steps = np.linspace(0.0, 1.0, 21)
@@ -231,7 +232,7 @@ def fill_opening(image: np.ndarray, landmarks: np.ndarray) -> np.ndarray:
         cv2.circle(near_corner, (int(x), int(y)), round(CORNER_REACH_IOD * iod), 1, -1)
     ring = around & (mask == 0) & near_corner.astype(bool)
     if ring.any():
-        luma = image.astype(np.float32) @ np.array([0.299, 0.587, 0.114], np.float32)
+        luma = luma_of(image)
         mask[ring & (luma < CAVITY_SHARE * float(np.median(luma[ring])))] = 255
     # A pixel wider: the edge pixels are part tooth.
     return cv2.inpaint(image, cv2.dilate(mask, np.ones((3, 3), np.uint8)), FILL_RADIUS_PX, cv2.INPAINT_TELEA)

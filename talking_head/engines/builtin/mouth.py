@@ -349,20 +349,21 @@ class MouthPainter:
         coverage[keep], painted[keep] = edge, colour
         coverage, painted = coverage.reshape(size), painted.reshape(*size, 3)
         if self.soften_px > MIN_SOFTEN_PX:
-            painted = _blurred_within(painted, coverage, self.soften_px)
+            painted, _ = _blurred_within(painted, coverage, self.soften_px)
         if self.outline_px > MIN_SOFTEN_PX:
-            around = _blurred_within(painted, coverage, self.outline_px)
+            around, soft = _blurred_within(painted, coverage, self.outline_px)
             painted = around + (painted - around) * coverage[..., None]
-            coverage = cv2.GaussianBlur(coverage, (0, 0), self.outline_px)
+            coverage = soft
         old = region[y0:y1, x0:x1].astype(np.float32)
         region[y0:y1, x0:x1] = np.clip(old + coverage[..., None] * (painted - old), 0, 255).astype(np.uint8)
 
 
-def _blurred_within(colour: np.ndarray, coverage: np.ndarray, sigma_px: float) -> np.ndarray:
+def _blurred_within(colour: np.ndarray, coverage: np.ndarray, sigma_px: float) -> tuple[np.ndarray, np.ndarray]:
     """`colour` blurred by `sigma_px` counting only the covered pixels (normalised convolution), so that the
-    lips around the opening do not bleed into it."""
+    lips around the opening do not bleed into it; and the coverage blurred alike."""
     weight = cv2.GaussianBlur(coverage, (0, 0), sigma_px)
-    return cv2.GaussianBlur(colour * coverage[..., None], (0, 0), sigma_px) / np.maximum(weight, 1e-3)[..., None]
+    blurred = cv2.GaussianBlur(colour * coverage[..., None], (0, 0), sigma_px) / np.maximum(weight, 1e-3)[..., None]
+    return blurred, weight
 
 
 def _monotone(u: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -44,7 +44,8 @@ def outline_mask(shape: tuple[int, ...], outlines: list[np.ndarray], width_px: f
 
 
 def luma_of(image: np.ndarray) -> np.ndarray:
-    return (image.astype(np.float32) @ np.array([0.299, 0.587, 0.114], np.float32)).astype(np.float32)
+    """An RGB image's luma (Rec. 601 weights), float32."""
+    return image.astype(np.float32) @ np.array([0.299, 0.587, 0.114], np.float32)
 
 
 def eye_blur_px(image: np.ndarray, landmarks: np.ndarray) -> float:

@@ -94,9 +94,14 @@ def test_a_full_temporary_folder_is_exit_2_naming_it(small_disk, tmp_path):
 
 
 def encoding(output: Path, size: str, cwd: Path) -> subprocess.Popen:
-    """`say` started on LONG, returned once encoded frames are in its partial file."""
+    """`say` started on LONG eight times over, returned once encoded frames are in its partial file.
+
+    The partial file fills in 32 kB steps: on one 9-second sentence the first step can come so
+    late that the encode has finished before a signal sent then arrives (seen once on CI, at 256
+    px). At eight times the length, most of the video is still to be rendered when it does.
+    """
     partial = output.with_name(f".{output.name}.partial")
-    process = say(LONG, "--size", size, "-o", str(output), cwd=cwd)
+    process = say(" ".join([LONG] * 8), "--size", size, "-o", str(output), cwd=cwd)
     deadline = time.monotonic() + 240
     # Bytes in the partial file: encoded frames have left the muxer's 32 kB buffer.
     while not (partial.exists() and partial.stat().st_size > 0):

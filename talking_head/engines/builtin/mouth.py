@@ -29,12 +29,13 @@ from .mesh import Mesh
 from .sharpness import eye_blur_px
 
 # How much of each row shows, fitted to the footage clips (`python -m bench.mouth_light --teeth`): real speakers
-# show more of the lower teeth than of the upper, whose relaxed lip covers them (at 0.16-0.22 IOD apart, 24-40
-# against 5-34 thousandths of an IOD squared); drawn with the upper row in front, ours showed the reverse (28-37
-# against 1-5), a white strip under the upper lip in a dark lens.
+# show more of the lower teeth than of the upper, whose relaxed lip covers them. At 0.16-0.22 IOD apart the real
+# upper row shows 5-17 thousandths of an IOD squared (34 on the one smiling speaker), the lower 24-40. An upper
+# row growing to 0.08 IOD with the opening showed 19-23 on every clip, two rows split by a dark band to an
+# unlabelled viewer; capped at 0.04 it shows 9-14. A smile lifts the lip off more (`SPREAD_BARES_UPPER`).
 UPPER_TEETH_SHOW_IOD = 0.02  # upper incisors showing below a relaxed upper lip
-UPPER_TEETH_SHARE = 0.2  # and this share of the opening, as the upper lip lifts off them
-UPPER_TEETH_MAX_IOD = 0.08
+UPPER_TEETH_SHARE = 0.1  # and this share of the opening, as the upper lip lifts off them
+UPPER_TEETH_MAX_IOD = 0.04
 LOWER_TEETH_FROM_IOD = 0.05  # lower teeth show once the lips are this far apart
 LOWER_TEETH_SHARE = 0.6  # then grow by this share of the extra opening
 LOWER_TEETH_MAX_IOD = 0.09
@@ -65,7 +66,12 @@ TOOTH_SHADE_SPREAD = 0.08
 TEETH_SHADOW_LIPS = 0.3
 SIDE_TEETH_SHADE = 0.4  # the last teeth, turning away into the cheeks' shadow, are this much darker
 SPREAD_CLOSES_TEETH = 0.6  # lips fully drawn back leave this share less dark between the rows
-TONGUE_SHARE = 0.3  # the tongue fills this share of the opening above the lower teeth (real open mouths show it)
+SPREAD_BARES_UPPER = 0.7  # and this share of what they bare is upper teeth
+# The tongue fills this share of the opening above the lower teeth (real open mouths show it). With the upper row
+# covered, 0.3 left the dark between the lips a quarter larger than before (bench.mouth_light --dark at 0.16-0.22
+# IOD apart: 38-52 against 29-41; real 23-49); at 0.5 it is 29-42, the cavity's median over the cheeks 0.23-0.45
+# (real 0.09-0.47).
+TONGUE_SHARE = 0.5
 TONGUE_TIP_SHARE = 0.65  # a raised tip (l, t, d, n, th) reaches this share of the opening
 TONGUE_TIP_HALF_WIDTH = 0.17  # share of the mouth width
 EDGE_PX = 1.2  # soft edge where the lips meet the opening
@@ -286,9 +292,11 @@ class MouthPainter:
             (1 - NARROW_GAP_BELOW * opening) * mid_gap,
         )
         lower_height = min(LOWER_TEETH_SHARE * max(mid_gap - LOWER_TEETH_FROM_IOD * iod, 0), LOWER_TEETH_MAX_IOD * iod)
-        # Lips drawn back bare both rows, which stand close together: the dark between them shrinks.
+        # Lips drawn back bare both rows, which stand close together: the dark between them shrinks, most of it
+        # from above, as the upper lip lifts off the teeth it covered.
         closer = SPREAD_CLOSES_TEETH * float(np.clip(spread, 0, 1)) * max(mid_gap - upper_height - lower_height, 0)
-        upper_height, lower_height = upper_height + closer / 2, lower_height + closer / 2
+        upper_height += SPREAD_BARES_UPPER * closer
+        lower_height += (1 - SPREAD_BARES_UPPER) * closer
 
         # The tongue lies low, its back rising behind the lower teeth; its tip rises for l, t, d, n, th.
         behind = np.minimum(lower_height, gap)

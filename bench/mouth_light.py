@@ -1,4 +1,4 @@
-"""`python -m bench.mouth_light [OURS_DIR] [--teeth | --inside | --dark | --edges]`: what the open mouth shows against how far it is open.
+"""`python -m bench.mouth_light [OURS_DIR] [--teeth | --inside | --dark | --edges | --seam]`: what the open mouth shows against how far it is open.
 
 Per frame, tracked the evaluator's way: the inner-lip gap in inter-ocular
 distances (IOD, between the eye centres, as the evaluator's), and the brightest tenth (90th percentile of
@@ -20,6 +20,10 @@ With `--edges`, how soft the opening's outline is: the re-blur width of the
 steepest edges along the inner lips over that of the same frame's eye outlines
 (`engines/builtin/sharpness.py`), its median per bin; the mouth's painting is
 softened to it.
+With `--seam`, how dark the line is where the lips meet: the darkest pixel within
+`SEAM_REACH_IOD` of the landmarker's lip line over the skin `SKIN_ABOVE_IOD` above
+it, the median over the middle columns (its median per bin; the first bin holds the
+closed mouths). `mouth.py`'s `SEAM_OVER_SKIN` is fitted to it.
 """
 
 from __future__ import annotations
@@ -39,6 +43,9 @@ CHEEK_PATCH_IOD = 0.12  # half side of each cheek patch
 MIN_PIXELS = 4  # a narrower opening is not measured
 TEETH_OVER_CHEEKS = 0.6  # teeth, even in the lips' shadow, are at least this bright against the cheeks
 DARK_OVER_CHEEKS = 0.25  # between the lips and darker than this against the cheeks: the dark of the opening
+SEAM_REACH_IOD = 0.05  # the lip line's darkest pixel is looked for this far above and below the landmarker's
+SKIN_ABOVE_IOD = (0.22, 0.35)  # the skin above the upper lip, this far above the line
+SEAM_COLUMNS_SHARE = 0.2  # the columns this share of the mouth's width either side of its middle
 TEETH_MAX_RED = 1.3  # and less red than lips and tongue (R/G; the clips' real teeth 1.05-1.12, lips above 1.3)
 
 
@@ -153,6 +160,29 @@ def frame_edges(frame: np.ndarray, landmarks: np.ndarray) -> tuple[float, float]
     return lip_gap(landmarks) / iod, lips / max(eye_blur_px(frame, landmarks), 1e-6)
 
 
+def frame_seam(frame: np.ndarray, landmarks: np.ndarray) -> tuple[float, float]:
+    """The inner-lip gap in IOD and the darkest pixel along the lip line over the skin above the upper lip."""
+    from talking_head.evaluate.background import luma
+    from talking_head.evaluate.tracking import lip_gap
+    from talking_head.face import regions
+
+    iod = regions.inter_ocular(landmarks)
+    brightness = luma(frame.astype(np.float64))
+    h, w = brightness.shape
+    (left, left_y), (right, right_y) = landmarks[list(regions.MOUTH_CORNERS), :2]
+    seam = (landmarks[regions.INNER_LIP_TOP, :2] + landmarks[regions.INNER_LIP_BOTTOM, :2]) / 2
+    reach, near, far = (max(1, round(share * iod)) for share in (SEAM_REACH_IOD, *SKIN_ABOVE_IOD))
+    ratios = []
+    for x in np.linspace(
+        seam[0] - SEAM_COLUMNS_SHARE * (right - left), seam[0] + SEAM_COLUMNS_SHARE * (right - left), 9
+    ):
+        y = int(round(np.interp(x, [left, seam[0], right], [left_y, seam[1], right_y])))
+        column = brightness[:, int(np.clip(round(x), 0, w - 1))]
+        skin = float(np.median(column[max(y - far, 0) : max(y - near, 1)]))
+        ratios.append(float(column[max(y - reach, 0) : min(y + reach + 1, h)].min()) / max(skin, 1.0))
+    return lip_gap(landmarks) / iod, float(np.median(ratios))
+
+
 def per_frame(video: Path, measure) -> np.ndarray:
     """`measure` (one of the `frame_` functions above) of every frame where the face is found and it measures."""
     from talking_head.evaluate.tracking import FaceTracker
@@ -189,6 +219,7 @@ MEASURES = {
     "inside": (frame_inside, _inside_cell, "what is not teeth, median / brightest tenth over the cheeks"),
     "dark": (frame_dark, _area_cell, "dark area between the lips (1/1000 IOD squared)"),
     "edges": (frame_edges, _light_cell, "median blur of the inner lips' edges over the eye outlines'"),
+    "seam": (frame_seam, _light_cell, "darkest pixel along the lip line over the skin above the upper lip"),
 }
 
 
@@ -210,8 +241,9 @@ def main(argv: list[str] | None = None) -> int:
     shown.add_argument("--inside", action="store_true", help="how dark and shaded the rest is, not the teeth")
     shown.add_argument("--dark", action="store_true", help="how much of the opening is dark")
     shown.add_argument("--edges", action="store_true", help="how soft the opening's outline is")
+    shown.add_argument("--seam", action="store_true", help="how dark the line is where the lips meet")
     args = parser.parse_args(argv)
-    chosen = next((name for name in ("teeth", "inside", "dark", "edges") if getattr(args, name)), "light")
+    chosen = next((name for name in ("teeth", "inside", "dark", "edges", "seam") if getattr(args, name)), "light")
     measure, cell, what = MEASURES[chosen]
     rows = []
     for real in sorted(args.footage.glob("*.mp4")):

@@ -15,6 +15,7 @@ the light's); a grey photo gets a grey mouth. A photo that shows its own teeth
 keeps them: only the cavity and the tongue are painted between its rows.
 Nothing painted is sharper than the photo (`sharpness`): the teeth are as soft as
 its eye outlines, the opening's outline a little softer, as real inner lips are.
+Closed lips meet along a dark line, drawn while they are closed or nearly so.
 """
 
 from __future__ import annotations
@@ -96,6 +97,15 @@ CURVE_SAMPLES = 128  # points along the mouth where the opening's edges are eval
 # second landmark model (dlib, bench.second_opinion) reads the lips' motion better too (r 0.58-0.72 -> 0.65-0.75).
 CORNER_TAPER_U = 0.2
 MIN_GAP_PX = 0.6  # narrower openings are left to the warp
+# Where closed lips meet, a dark line (`bench.mouth_light --seam`: the darkest pixel along the landmarker's lip
+# line over the skin above the upper lip). The footage clips' closed mouths read 0.05-0.40 (medians per clip);
+# our photos closed for them read 0.55-0.71 on three of the four (a pale seam, lips "melted" together to a
+# viewer), 0.39-0.45 with the line. Lips that meet are darkened along it toward this share of the cheeks'
+# brightness (never lightened), the line fading as they part: drawn into the closed photo instead, it split into
+# a dark rim round every opening.
+SEAM_OVER_SKIN = 0.22
+SEAM_IOD = 0.012  # the line's half width (std of its profile) before the photo's own blur
+SEAM_FADE_IOD = 0.03  # gone once the lips are this far apart, where the opening's own painting takes over
 LIGHT_SIDE_SHARE = 0.15  # brightness difference across the mouth for a photo lit from one side
 # A narrow opening lets in less light: inside it everything is this much as bright as in a wide one, rising to
 # full between these openings (IOD). Fitted to the footage clips' brightest tenth between the lips over the
@@ -167,11 +177,15 @@ class MouthPainter:
         eye_blur = eye_blur_px(image, landmarks)
         self.soften_px = float(np.sqrt(max(eye_blur**2 - PAINTED_BLUR_PX**2, 0.0)))
         self.outline_px = float(np.sqrt(max((OUTLINE_OVER_EYES_BLUR * eye_blur) ** 2 - EDGE_PX**2 / 12, 0.0)))
+        # A thin line seen through the photo's blur: wider by it, and lighter by as much.
+        self.seam_px = max(float(np.hypot(SEAM_IOD * iod, eye_blur)), 0.5)
+        self.seam_peak = min(SEAM_IOD * iod / self.seam_px, 1.0)
         radius = SAMPLE_RADIUS_IOD * iod
         lips = np.median(_lip_pixels(image, landmarks).astype(np.float32), axis=0)
         right_cheek, left_cheek = (_disc_pixels(image, landmarks[i, :2], radius) for i in (205, 425))
         skin_pixels = np.concatenate([right_cheek, left_cheek, _disc_pixels(image, landmarks[199, :2], radius)])
         skin = np.median(skin_pixels, axis=0) if len(skin_pixels) else lips
+        self.seam_luma = SEAM_OVER_SKIN * float(_luma(skin))
         # The side the light comes from: the brighter cheek (image left is -1).
         sides = [float(np.median(_luma(c))) if len(c) else 0.0 for c in (right_cheek, left_cheek)]
         self.light_side = float(np.clip((sides[1] - sides[0]) / max(sum(sides) / 2, 1.0) * 2, -1, 1))
@@ -220,7 +234,10 @@ class MouthPainter:
         """
         upper = points[self.upper] - origin
         lower = points[self.lower] - origin
-        if np.max(np.linalg.norm(lower - upper, axis=1)) < MIN_GAP_PX:
+        widest = float(np.max(np.linalg.norm(lower - upper, axis=1)))
+        if widest < SEAM_FADE_IOD * self.iod and not self.photo_teeth:  # a grin's own teeth lie between its lips
+            self._darken_seam(region, (upper + lower) / 2, 1 - widest / (SEAM_FADE_IOD * self.iod))
+        if widest < MIN_GAP_PX:
             return
         left, right = upper[0], upper[-1]
         axis = (right - left) / max(np.linalg.norm(right - left), 1e-6)
@@ -364,6 +381,27 @@ class MouthPainter:
             coverage = soft
         old = region[y0:y1, x0:x1].astype(np.float32)
         region[y0:y1, x0:x1] = np.clip(old + coverage[..., None] * (painted - old), 0, 255).astype(np.uint8)
+
+    def _darken_seam(self, region: np.ndarray, line: np.ndarray, strength: float) -> None:
+        """Darken `region` (in place) along `line` (the points where the lips meet, corner to corner) toward
+        `SEAM_OVER_SKIN` of the skin's brightness, `strength` 0..1 of the way; fading out toward the corners."""
+        margin = int(np.ceil(3 * self.seam_px)) + 1
+        x0, y0 = np.maximum(np.floor(line.min(axis=0)).astype(int) - margin, 0)
+        x1, y1 = np.ceil(line.max(axis=0)).astype(int) + margin + 1
+        x1, y1 = min(x1, region.shape[1]), min(y1, region.shape[0])
+        if x1 - x0 < 4 or y1 <= y0:
+            return
+        scale = 4  # drawn at a quarter pixel, so the line's course is not rounded to whole pixels
+        weight = np.zeros((y1 - y0, x1 - x0), np.float32)
+        ends = np.round((line - (x0, y0)) * scale).astype(np.int32)
+        along = np.linspace(-1, 1, len(line) - 1)
+        for (a, b), middle in zip(zip(ends[:-1], ends[1:]), np.clip(1 - np.abs(along) ** 4, 0, 1)):
+            cv2.line(weight, tuple(map(int, a)), tuple(map(int, b)), float(middle), 1, cv2.LINE_AA, shift=2)
+        profile = cv2.GaussianBlur(weight, (0, 0), self.seam_px) * (np.sqrt(2 * np.pi) * self.seam_px * self.seam_peak)
+        patch = region[y0:y1, x0:x1].astype(np.float32)
+        luma = np.maximum(_luma(patch), 1.0)
+        darker = 1 - np.clip(strength * profile, 0, 1) * (1 - np.minimum(self.seam_luma / luma, 1))
+        region[y0:y1, x0:x1] = np.clip(patch * darker[..., None], 0, 255).astype(np.uint8)
 
 
 def _blurred_within(colour: np.ndarray, coverage: np.ndarray, sigma_px: float) -> tuple[np.ndarray, np.ndarray]:

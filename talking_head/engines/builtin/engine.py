@@ -26,7 +26,7 @@ from .deform import Deformer
 from .grain import Grain, noise_sigma
 from .light import Light
 from .mesh import Mesh, build_mesh
-from .mouth import MouthPainter
+from .mouth import MouthPainter, photo_teeth_tint
 from .photo_mouth import PhotoMouth
 from .warp import Warper
 
@@ -76,6 +76,7 @@ class BuiltinEngine:
         blendshapes = getattr(face, "blendshapes", None)
         grain = Grain(framing.image.shape, noise_sigma(framing.image), options.seed, face_area(framing))
         photo = PhotoMouth.of(framing.landmarks, blendshapes)
+        teeth_tint = photo_teeth_tint(framing.image, framing.landmarks) if photo.parted else None
         if photo.parted and (photo.smile < CLOSE_FIRST_MAX_SMILE or photo.gap_iod > GRIN_MAX_GAP_IOD):
             # Lips apart in the photo: close them first (`closed_mouth`), so that the mouth opens from
             # closed. A broad grin with its jaw shut keeps its own teeth instead (its lips press
@@ -89,7 +90,7 @@ class BuiltinEngine:
             closed = close_seam(_warped(framing.image, warper, points), landmarks, deformer.frame.iod)
             framing = replace(framing, image=closed, landmarks=landmarks)
         mesh, deformer, warper = _parts(framing, blendshapes)
-        mouth = MouthPainter(framing.image, framing.landmarks, deformer.frame.iod, mesh)
+        mouth = MouthPainter(framing.image, framing.landmarks, deformer.frame.iod, mesh, teeth_tint)
         body = Body(framing.image.shape, framing.landmarks, deformer.frame.iod)
         light = Light(framing.image.shape, framing.landmarks, deformer.frame.iod)
         return Prepared(framing, mesh, deformer, warper, mouth, grain, body, light)

@@ -42,6 +42,14 @@ LOWER_TEETH_SHARE = 0.6  # then grow by this share of the extra opening
 LOWER_TEETH_MAX_IOD = 0.09
 # Real speakers' teeth, R:G:B (the footage clips' brightest tenth between the lips: 0.99-1.13 : 1 : 0.86-0.95)
 TEETH_IVORY = np.array([1.07, 1.0, 0.91])
+# A photo that shows its teeth gives their colour (Bob Menendez's are yellow, B/G 0.84-0.86; Katie Hill's neutral,
+# R/G 0.99-1.01) even when its mouth is closed before anything moves: the brightest tenth of what lies between
+# its lips, as `TEETH_IVORY` was read. Painted, a colour reads redder and bluer than it is (in the lips' warm
+# shadow, through the encoder): the ivory reads 1.145 : 1 : 0.945 in our videos, so a photo's own reading is
+# taken back by as much.
+IVORY_READS = np.array([1.145, 1.0, 0.945])
+MIN_TEETH_PIXELS = 100  # between the lips, for their brightest tenth to be teeth worth reading
+TEETH_MAX_RED = 1.3  # a brightest tenth redder than this (R/G) is lip or tongue: no teeth show
 # and their brightness over the cheeks', for the teeth's lit middles: the brightest tenth between the lips then
 # matches the real clips' (1.5 did before each tooth was shaded round and the side teeth darker: 0.78 of it)
 TEETH_OVER_SKIN = 1.8
@@ -157,6 +165,19 @@ def _luma(rgb: np.ndarray) -> np.ndarray:
     return rgb @ np.array([0.299, 0.587, 0.114])
 
 
+def photo_teeth_tint(image: np.ndarray, landmarks: np.ndarray) -> np.ndarray | None:
+    """The colour (R:G:B, G = 1) of the teeth a photo shows between its inner lips: the median of the brightest
+    tenth there. None where too little lies between the lips, or it is lip or tongue rather than teeth."""
+    between = _polygon_pixels(image, [landmarks[list(regions.LIPS_INNER_UPPER + regions.LIPS_INNER_LOWER[::-1]), :2]])
+    if len(between) < MIN_TEETH_PIXELS:
+        return None
+    brightness = _luma(between)
+    colour = np.median(between[brightness >= np.percentile(brightness, 90)], axis=0)
+    if colour[1] < 1 or colour[0] > TEETH_MAX_RED * colour[1]:
+        return None
+    return colour / colour[1]
+
+
 def _teeth_across(across: np.ndarray, widths: tuple[float, ...]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Where each pixel lies on its tooth, from `across` (|u - 0.5|): -1..1 from one side to the other
     (0 in its middle), its distance to the nearer side, both in u, and which tooth from the middle out."""
@@ -170,7 +191,10 @@ def _teeth_across(across: np.ndarray, widths: tuple[float, ...]) -> tuple[np.nda
 class MouthPainter:
     """Paints the mouth opening of each frame over the warped photo."""
 
-    def __init__(self, image: np.ndarray, landmarks: np.ndarray, iod: float, mesh: Mesh):
+    def __init__(
+        self, image: np.ndarray, landmarks: np.ndarray, iod: float, mesh: Mesh, teeth_tint: np.ndarray | None = None
+    ):
+        """`teeth_tint`: the colour of the teeth the photo showed before its mouth was closed (`photo_teeth_tint`)."""
         self.upper, self.lower = list(mesh.bite_upper), list(mesh.bite_lower)
         self.iod = iod
         self.photo_teeth = mesh.shows_teeth
@@ -209,7 +233,8 @@ class MouthPainter:
         teeth_luma = float(
             np.clip(max(TEETH_OVER_SKIN * float(_luma(skin)), 0.95 * _luma(white) if white is not None else 0), 60, 235)
         )
-        self.teeth = np.clip(TEETH_IVORY * teeth_luma / float(_luma(TEETH_IVORY)), 0, 250)
+        tint = TEETH_IVORY if teeth_tint is None else teeth_tint * TEETH_IVORY / IVORY_READS
+        self.teeth = np.clip(tint * teeth_luma / float(_luma(tint)), 0, 250)
         if self.photo_teeth:  # its own teeth, where they show: the brighter part of what lies between the lips
             between = _polygon_pixels(
                 image, [landmarks[list(regions.LIPS_INNER_UPPER + regions.LIPS_INNER_LOWER[::-1]), :2]]

@@ -76,8 +76,8 @@ TEETH_SHADOW_LIPS = 0.3
 # Light reaches the inside of the mouth through its own tissue: what is dark between real lips is a deep red,
 # R:G:B 2.9-5.3 : 1 : 0.86-0.95 on the footage clips (the pixels between the lips darker than 0.35 of the cheeks,
 # at 0.12-0.3 IOD apart); the lips' own colour darkened read 1.9-2.9 : 1, "a flat, pure-black opening" to a
-# viewer. This tint reads 2.8-3.5 : 1 there; 4 : 1 (3.5-4.5) cost the small, turned face of the group photo
-# its lip sync (r 0.596, the landmarker reading the red as lip).
+# viewer. This tint reads 2.7-3.8 : 1 there; 4 : 1 (3.5-4.5 at a lighter shade) cost the small, turned face of
+# the group photo its lip sync (r 0.596 on one seed, the landmarker reading the red as lip).
 CAVITY_RED = np.array([3.0, 1.0, 0.9])
 SIDE_TEETH_SHADE = 0.4  # the last teeth, turning away into the cheeks' shadow, are this much darker
 SPREAD_CLOSES_TEETH = 0.6  # lips fully drawn back leave this share less dark between the rows
@@ -244,9 +244,11 @@ class MouthPainter:
         self.teeth_shadow = lips * TEETH_SHADOW_LIPS
         self.inner_lip = lips * INNER_LIP_SHADE
         # The inside of the lips and cheeks catching some light, and toward the throat: as bright as these shares
-        # of the lips, and a deeper red than they are.
+        # of the lips, and a deeper red than they are. What is dark between real lips is 0.05-0.17 of the cheeks'
+        # brightness (median per clip); at 0.42 and 0.12 of the lips ours read 0.13-0.18, "a flat cartoon-red blob"
+        # to a viewer; at 0.3 and 0.06, 0.10-0.12.
         cavity = CAVITY_RED / _luma(CAVITY_RED) * float(_luma(lips))
-        self.cavity_near, self.cavity_deep = cavity * 0.42, cavity * 0.12
+        self.cavity_near, self.cavity_deep = cavity * 0.3, cavity * 0.06
         self.tongue = np.clip(lips * np.array([0.92, 0.70, 0.70]) * 0.85 + 6, 0, 255)
         if grey:
             for name in ("teeth", "teeth_shadow", "inner_lip", "cavity_near", "cavity_deep", "tongue"):

@@ -110,6 +110,11 @@ CURVE_SAMPLES = 128  # points along the mouth where the opening's edges are eval
 # middle first. A slit kept its full height to the corners read as a line drawn across the mouth; tapered, a
 # second landmark model (dlib, bench.second_opinion) reads the lips' motion better too (r 0.58-0.72 -> 0.65-0.75).
 CORNER_TAPER_U = 0.2
+# A narrow opening is narrower across too: real lips part in the middle first. At 0.03-0.08 IOD apart the dark
+# between the lips (darker than 0.35 of the cheeks) is 0.26-0.87 as tall 0.6-0.8 of the way to a corner as mid-mouth
+# on the footage clips; tapering over a fifth ours stayed full height there (0.84-1.35), a thin slit "running
+# corner to corner" to a viewer, and reads 0.57-0.69 now. Narrow openings taper over this share of the width.
+NARROW_CORNER_TAPER_U = 0.45
 MIN_GAP_PX = 0.6  # narrower openings are left to the warp
 # Where closed lips meet, a dark line (`bench.mouth_light --seam`: the darkest pixel along the landmarker's lip
 # line over the skin above the upper lip). The footage clips' closed mouths read 0.05-0.40 (medians per clip);
@@ -305,7 +310,9 @@ class MouthPainter:
         along = np.linspace(0, 1, CURVE_SAMPLES)
         curve_top, curve_bottom = top(along), bottom(along)
         middle, half = (curve_top + curve_bottom) / 2, (curve_bottom - curve_top) / 2
-        taper = np.clip(np.minimum(along, 1 - along) / CORNER_TAPER_U, 0, 1)
+        narrow = 1 - _opened(2 * float(half.max()) / self.iod)
+        taper_u = CORNER_TAPER_U + (NARROW_CORNER_TAPER_U - CORNER_TAPER_U) * narrow
+        taper = np.clip(np.minimum(along, 1 - along) / taper_u, 0, 1)
         half *= taper * (2 - taper)
         curve_top, curve_bottom = middle - half, middle + half
         t_top, t_bottom = np.interp(uc, along, curve_top), np.interp(uc, along, curve_bottom)
@@ -335,9 +342,7 @@ class MouthPainter:
         light = np.clip(frontal * (0.35 + 0.65 * depth), 0, 1.2)
         colour = self.cavity_deep + (self.cavity_near - self.cavity_deep) * light[:, None]
 
-        opening = float(
-            smoothstep(np.asarray((mid_gap / iod - NARROW_UNTIL_IOD) / (FULL_LIGHT_IOD - NARROW_UNTIL_IOD)))
-        )
+        opening = _opened(mid_gap / iod)
         upper_height = min(
             UPPER_TEETH_SHOW_IOD * iod + UPPER_TEETH_SHARE * mid_gap,
             UPPER_TEETH_MAX_IOD * iod,
@@ -437,6 +442,11 @@ class MouthPainter:
         luma = np.maximum(_luma(patch), 1.0)
         darker = 1 - np.clip(strength * profile, 0, 1) * (1 - np.minimum(self.seam_luma / luma, 1))
         region[y0:y1, x0:x1] = np.clip(patch * darker[..., None], 0, 255).astype(np.uint8)
+
+
+def _opened(gap_iod: float) -> float:
+    """0 for a narrow opening (up to `NARROW_UNTIL_IOD` between the lips), 1 for a wide one (`FULL_LIGHT_IOD`)."""
+    return float(smoothstep(np.asarray((gap_iod - NARROW_UNTIL_IOD) / (FULL_LIGHT_IOD - NARROW_UNTIL_IOD))))
 
 
 def _blurred_within(colour: np.ndarray, coverage: np.ndarray, sigma_px: float) -> tuple[np.ndarray, np.ndarray]:

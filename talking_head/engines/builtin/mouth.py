@@ -33,7 +33,7 @@ from .sharpness import eye_blur_px
 # show more of the lower teeth than of the upper, whose relaxed lip covers them. At 0.16-0.22 IOD apart the real
 # upper row shows 5-17 thousandths of an IOD squared (34 on the one smiling speaker), the lower 24-40. An upper
 # row growing to 0.08 IOD with the opening showed 19-23 on every clip, two rows split by a dark band to an
-# unlabelled viewer; capped at 0.04 it shows 9-14. A smile lifts the lip off more (`SPREAD_BARES_UPPER`).
+# unlabelled viewer; capped at 0.04 it shows 10-16. A smile lifts the lip off more (`SPREAD_BARES_UPPER`).
 UPPER_TEETH_SHOW_IOD = 0.02  # upper incisors showing below a relaxed upper lip
 UPPER_TEETH_SHARE = 0.1  # and this share of the opening, as the upper lip lifts off them
 UPPER_TEETH_MAX_IOD = 0.04
@@ -84,8 +84,8 @@ SPREAD_CLOSES_TEETH = 0.6  # lips fully drawn back leave this share less dark be
 SPREAD_BARES_UPPER = 0.7  # and this share of what they bare is upper teeth
 # The tongue fills this share of the opening above the lower teeth (real open mouths show it). With the upper row
 # covered, 0.3 left the dark between the lips a quarter larger than before (bench.mouth_light --dark at 0.16-0.22
-# IOD apart: 38-52 against 29-41; real 23-49); at 0.5 it is 29-42, the cavity's median over the cheeks 0.23-0.45
-# (real 0.09-0.47).
+# IOD apart: 38-52 against 29-41; real 23-49); at 0.5 (with the inside as it is now) it is 33-43, what is not
+# teeth 0.21-0.44 of the cheeks' brightness (median; real 0.09-0.47).
 TONGUE_SHARE = 0.5
 TONGUE_TIP_SHARE = 0.65  # a raised tip (l, t, d, n, th) reaches this share of the opening
 TONGUE_TIP_HALF_WIDTH = 0.17  # share of the mouth width

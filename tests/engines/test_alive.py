@@ -326,17 +326,23 @@ def test_lips_drawn_back_bare_the_teeth(markey):
         assert spread_lips <= 0.75 * neutral, rows
 
 
+def _teeth_colours(video: Path) -> tuple[np.ndarray, np.ndarray]:
+    """The first frame of `video` and the median teeth colour (`_teeth_colour`) of its frames more than 0.15 IOD
+    open."""
+    tracker, colours, first = FaceTracker(), [], None
+    for _, frame in iter_frames(video):
+        first = frame if first is None else first
+        landmarks = tracker.find(frame)
+        if landmarks is not None and lip_gap(landmarks) / inter_ocular(landmarks) > 0.15:
+            colours.append(_teeth_colour(frame, landmarks))
+    assert len(colours) >= 10, video
+    return first, np.median(colours, axis=0)
+
+
 def test_drawn_teeth_are_as_white_as_the_real_speakers(markey_open):
     """Teeth carry the light, not the skin's red: on this pink-skinned face they were drawn pink (R/G 1.28 against
     the real teeth's 1.11) and dim (0.78 of the real luma), read as lip by a second landmark model."""
-    clip = FOOTAGE / "WDA_EdMarkey0_000.mp4"
-    tracker, real = FaceTracker(), []
-    for _, frame in iter_frames(clip):
-        landmarks = tracker.find(frame)
-        if landmarks is not None and lip_gap(landmarks) / inter_ocular(landmarks) > 0.15:
-            real.append(_teeth_colour(frame, landmarks))
-    assert len(real) >= 10
-    real_teeth = np.median(real, axis=0)
+    _, real_teeth = _teeth_colours(FOOTAGE / "WDA_EdMarkey0_000.mp4")
     drawn = markey_open[1]
     ours = _teeth_colour(drawn, FaceTracker().find(drawn))
     # Measured: real (208, 188, 176), ours (193, 180, 164): R/G 1.07 against 1.11, B/G 0.91 against 0.94.
@@ -472,19 +478,6 @@ def test_the_dark_inside_the_mouth_is_a_deep_red(markey):
     ours = np.sum(_drawn_with(markey, [{"jaw": jaw} for jaw in (0.4, 0.6, 0.8)], _dark_colour), axis=0)
     # Measured: real 5.3, ours 3.0 (2.1 with the lips' colour darkened).
     assert ours[0] / ours[1] >= 0.5 * real_red, (ours, real_red)
-
-
-def _teeth_colours(video: Path) -> tuple[np.ndarray, np.ndarray]:
-    """The first frame of `video` and the median teeth colour (`_teeth_colour`) of its frames more than 0.15 IOD
-    open."""
-    tracker, colours, first = FaceTracker(), [], None
-    for _, frame in iter_frames(video):
-        first = frame if first is None else first
-        landmarks = tracker.find(frame)
-        if landmarks is not None and lip_gap(landmarks) / inter_ocular(landmarks) > 0.15:
-            colours.append(_teeth_colour(frame, landmarks))
-    assert len(colours) >= 10, video
-    return first, np.median(colours, axis=0)
 
 
 def test_teeth_a_photo_shows_keep_their_colour(out):

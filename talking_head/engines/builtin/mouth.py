@@ -155,6 +155,11 @@ def _polygon_pixels(image: np.ndarray, polygons: list[np.ndarray]) -> np.ndarray
     return image[mask.astype(bool)].astype(np.float32)
 
 
+def _between_lips(image: np.ndarray, landmarks: np.ndarray) -> np.ndarray:
+    """The pixels (RGB) between the inner lip lines."""
+    return _polygon_pixels(image, [landmarks[list(regions.LIPS_INNER_UPPER + regions.LIPS_INNER_LOWER[::-1]), :2]])
+
+
 def _lip_pixels(image: np.ndarray, landmarks: np.ndarray) -> np.ndarray:
     mask = np.zeros(image.shape[:2], np.uint8)
     outer = np.array([landmarks[i, :2] for i in regions.LIPS_OUTER_UPPER + regions.LIPS_OUTER_LOWER[::-1]], np.int32)
@@ -173,7 +178,7 @@ def _luma(rgb: np.ndarray) -> np.ndarray:
 def photo_teeth_tint(image: np.ndarray, landmarks: np.ndarray) -> np.ndarray | None:
     """The colour (R:G:B, G = 1) of the teeth a photo shows between its inner lips: the median of the brightest
     tenth there. None where too little lies between the lips, or it is lip or tongue rather than teeth."""
-    between = _polygon_pixels(image, [landmarks[list(regions.LIPS_INNER_UPPER + regions.LIPS_INNER_LOWER[::-1]), :2]])
+    between = _between_lips(image, landmarks)
     if len(between) < MIN_TEETH_PIXELS:
         return None
     brightness = _luma(between)
@@ -241,9 +246,7 @@ class MouthPainter:
         tint = TEETH_IVORY if teeth_tint is None else teeth_tint * TEETH_IVORY / IVORY_READS
         self.teeth = np.clip(tint * teeth_luma / float(_luma(tint)), 0, 250)
         if self.photo_teeth:  # its own teeth, where they show: the brighter part of what lies between the lips
-            between = _polygon_pixels(
-                image, [landmarks[list(regions.LIPS_INNER_UPPER + regions.LIPS_INNER_LOWER[::-1]), :2]]
-            )
+            between = _between_lips(image, landmarks)
             if len(between) >= 12:
                 self.teeth = np.median(between[_luma(between) >= np.percentile(_luma(between), 60)], axis=0)
         self.teeth_shadow = lips * TEETH_SHADOW_LIPS
@@ -431,12 +434,12 @@ class MouthPainter:
         x1, y1 = min(x1, region.shape[1]), min(y1, region.shape[0])
         if x1 - x0 < 4 or y1 <= y0:
             return
-        scale = 4  # drawn at a quarter pixel, so the line's course is not rounded to whole pixels
+        shift = 2  # fractional bits: drawn at a quarter pixel, so the line's course is not rounded to whole pixels
         weight = np.zeros((y1 - y0, x1 - x0), np.float32)
-        ends = np.round((line - (x0, y0)) * scale).astype(np.int32)
+        ends = np.round((line - (x0, y0)) * (1 << shift)).astype(np.int32)
         along = np.linspace(-1, 1, len(line) - 1)
         for (a, b), middle in zip(zip(ends[:-1], ends[1:]), np.clip(1 - np.abs(along) ** 4, 0, 1)):
-            cv2.line(weight, tuple(map(int, a)), tuple(map(int, b)), float(middle), 1, cv2.LINE_AA, shift=2)
+            cv2.line(weight, tuple(map(int, a)), tuple(map(int, b)), float(middle), 1, cv2.LINE_AA, shift=shift)
         profile = cv2.GaussianBlur(weight, (0, 0), self.seam_px) * (np.sqrt(2 * np.pi) * self.seam_px * self.seam_peak)
         patch = region[y0:y1, x0:x1].astype(np.float32)
         luma = np.maximum(_luma(patch), 1.0)

@@ -29,8 +29,23 @@ class Stopped(KeyboardInterrupt):
         self.signum = signum
 
 
-def _stop(signum, frame) -> None:
-    raise Stopped(signum)
+class _StopOnSignal:
+    """The SIGTERM handler: raise `Stopped` where the program is, and again at the next progress report.
+
+    An exception raised inside a callback that a library calls from C can be swallowed there (it is
+    "ignored", not raised); the signal is remembered so that the run still stops at the next frames.
+    """
+
+    def __init__(self) -> None:
+        self.signum: int | None = None
+
+    def __call__(self, signum, frame) -> None:
+        self.signum = signum
+        raise Stopped(signum)
+
+    def check(self) -> None:
+        if self.signum is not None:
+            raise Stopped(self.signum)
 
 
 def _add_say(sub) -> None:
@@ -178,14 +193,16 @@ def _voices(args) -> int:
     return EXIT_OK
 
 
-def _progress_bar():
+def _progress_bar(stop: _StopOnSignal):
+    """A progress callback (a bar on a terminal) that also stops the run once a signal came."""
     if not sys.stderr.isatty():
-        return None, lambda: None
+        return lambda fraction, stage: stop.check(), lambda: None
     from tqdm import tqdm
 
     bar = tqdm(total=100, unit="%", bar_format="{desc:<8} {bar} {percentage:3.0f}% {elapsed}", file=sys.stderr)
 
     def update(fraction: float, stage: str) -> None:
+        stop.check()
         bar.set_description_str(stage, refresh=False)
         bar.update(round(fraction * 100) - bar.n)
 
@@ -197,7 +214,8 @@ def _say(args) -> int:
 
     from .pipeline import talk
 
-    signal.signal(signal.SIGTERM, _stop)
+    stop = _StopOnSignal()
+    signal.signal(signal.SIGTERM, stop)
 
     # Bytes that are not UTF-8 become U+FFFD (the text front end drops them), never a UnicodeDecodeError.
     text = sys.stdin.buffer.read().decode("utf-8", errors="replace") if args.text == "-" else args.text
@@ -213,7 +231,7 @@ def _say(args) -> int:
                 field="stream",
             )
         return _stream(args, text, chosen, settings)
-    progress, finish = _progress_bar()
+    progress, finish = _progress_bar(stop)
     try:
         result = talk(
             text=text,

@@ -212,10 +212,16 @@ def _progress_bar(stop: _StopOnSignal):
 def _say(args) -> int:
     import signal
 
-    from .pipeline import talk
-
     stop = _StopOnSignal()
-    signal.signal(signal.SIGTERM, stop)
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        return _say_stoppable(args, stop)
+    finally:  # main() called from a program of its own leaves its handler as it was
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _say_stoppable(args, stop: _StopOnSignal) -> int:
+    from .pipeline import talk
 
     # Bytes that are not UTF-8 become U+FFFD (the text front end drops them), never a UnicodeDecodeError.
     text = sys.stdin.buffer.read().decode("utf-8", errors="replace") if args.text == "-" else args.text

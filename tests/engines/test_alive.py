@@ -367,7 +367,10 @@ def _notches(drawn: np.ndarray, landmarks: np.ndarray) -> int:
         if len(rows := np.flatnonzero(teeth[middle_row:, x]))
     ]
     assert len(edge) >= 40, len(edge)
-    return len(find_peaks(np.array(edge), prominence=1.0)[0])
+    # Less the row's arc (a parabola fitted to it): the row curves with the lips, a slope a 1-px notch cannot dent.
+    column = np.arange(len(edge))
+    notched = np.array(edge) - np.polyval(np.polyfit(column, edge, 2), column)
+    return len(find_peaks(notched, prominence=1.0)[0])
 
 
 def test_drawn_teeth_are_separate_teeth_not_one_slab(markey):
@@ -513,16 +516,15 @@ def _painted_heights(prepared, jaw: float) -> tuple[float, float]:
     return (height(0.15) + height(0.85)) / 2, max(height(share) for share in np.linspace(0.4, 0.6, 9))
 
 
-def test_a_narrow_opening_parts_in_the_middle_first(markey):
-    """Real lips part in the middle first: at 0.03-0.08 IOD apart the dark between them is about half as tall
-    0.6-0.8 of the way to a corner as mid-mouth (0.26-0.87 on the footage clips); ours tapered over a fifth of the
-    mouth's width whatever the opening, and stayed full height there (0.84-1.35), a slit "running corner to
-    corner" to a viewer. Painted at a narrow opening, 15 % of the way in from the corners the opening must be at
-    most 0.6 as tall as mid-mouth (its soft edges count at both); wide open it keeps most of its height there."""
+def test_an_opening_is_a_lens_not_a_box(markey):
+    """Real lips part in the middle first: what is not lip (dark or teeth) 0.6-0.8 of the way to a corner is
+    0.21-0.57 as tall as mid-mouth on the footage clips at 0.16-0.3 IOD apart, 0.06-0.44 at 0.04-0.1. Ours kept
+    its full height until the last fifth of the width (0.55-0.63 there wide open), a box with black wedges either
+    side of the teeth to an unlabelled viewer. Painted narrow and wide, 15 % of the way in from the corners the
+    opening must be at most 0.6 as tall as mid-mouth (its soft edges count at both), and still open there."""
     _, _, prepared = markey
-    corner, middle = _painted_heights(prepared, 0.12)
-    assert middle >= 4, middle  # open, a few pixels
-    # Measured: 0.54 (0.75 with the fifth).
-    assert corner <= 0.6 * middle, (corner, middle)
-    corner, middle = _painted_heights(prepared, 0.8)
-    assert corner >= 0.5 * middle, (corner, middle)
+    for jaw in (0.12, 0.8):
+        corner, middle = _painted_heights(prepared, jaw)
+        assert middle >= 4, (jaw, middle)  # open, a few pixels
+        # Measured: 0.50 and 0.45 (0.54 and 0.76 before).
+        assert 0.2 * middle <= corner <= 0.6 * middle, (jaw, corner, middle)

@@ -82,11 +82,12 @@ CAVITY_RED = np.array([3.0, 1.0, 0.9])
 SIDE_TEETH_SHADE = 0.4  # the last teeth, turning away into the cheeks' shadow, are this much darker
 SPREAD_CLOSES_TEETH = 0.6  # lips fully drawn back leave this share less dark between the rows
 SPREAD_BARES_UPPER = 0.7  # and this share of what they bare is upper teeth
-# The tongue fills this share of the opening above the lower teeth (real open mouths show it). With the upper row
-# covered, 0.3 left the dark between the lips a quarter larger than before (bench.mouth_light --dark at 0.16-0.22
-# IOD apart: 38-52 against 29-41; real 23-49); at 0.5 (with the inside as it is now) it is 33-43, what is not
-# teeth 0.21-0.44 of the cheeks' brightness (median; real 0.09-0.47).
-TONGUE_SHARE = 0.5
+# The tongue lies low behind the lower teeth: real open mouths show it little, the dark of the mouth above the
+# lower row across the middle. It filled half of what lay above the lower teeth, the dark then pushed out to the
+# corners of a box-like opening (black wedges either side of the teeth, "a sticker" to an unlabelled viewer); in a
+# lens-shaped opening (`CORNER_TAPER_U`) a fifth leaves the dark area of the real speakers (`bench.mouth_light
+# --dark` at 0.16-0.22 IOD apart: 33-40 thousandths of an IOD squared, real 23-49).
+TONGUE_SHARE = 0.2
 TONGUE_TIP_SHARE = 0.65  # a raised tip (l, t, d, n, th) reaches this share of the opening
 TONGUE_TIP_HALF_WIDTH = 0.17  # share of the mouth width
 EDGE_PX = 1.2  # soft edge where the lips meet the opening
@@ -106,15 +107,14 @@ SLIT_IOD = 0.08  # and a mouth opened less than this shows less and less of its 
 LIP_SHADOW = 0.45  # teeth just under a lip are this bright, in its shadow (lit there, they read as lip)
 LIP_SHADOW_IOD = 0.05  # and full bright this far from it
 CURVE_SAMPLES = 128  # points along the mouth where the opening's edges are evaluated
-# The opening narrows to the corners over this share of the mouth width, a slit too: real lips part in the
-# middle first. A slit kept its full height to the corners read as a line drawn across the mouth; tapered, a
-# second landmark model (dlib, bench.second_opinion) reads the lips' motion better too (r 0.58-0.72 -> 0.65-0.75).
-CORNER_TAPER_U = 0.2
-# A narrow opening is narrower across too: real lips part in the middle first. At 0.03-0.08 IOD apart the dark
-# between the lips (darker than 0.35 of the cheeks) is 0.26-0.87 as tall 0.6-0.8 of the way to a corner as mid-mouth
-# on the footage clips; tapering over a fifth ours stayed full height there (0.84-1.35), a thin slit "running
-# corner to corner" to a viewer, and reads 0.57-0.69 now. Narrow openings taper over this share of the width.
-NARROW_CORNER_TAPER_U = 0.45
+# Real lips part in the middle first: an opening of any size is a lens, its height falling from mid-mouth toward
+# the corners. Height of what is not lip (dark or teeth) across the mouth over mid-mouth's, at 0.4-0.6 / 0.6-0.8 /
+# 0.8-1 of the way to a corner, at 0.16-0.3 IOD apart: real 0.57-0.86 / 0.21-0.57 / 0.05-0.23 on the footage
+# clips; ours tapered over the last fifth only, 0.85-1.03 / 0.55-0.63 / 0.01-0.07, a box with black wedges at its
+# ends; tapered over half the mouth's width (the height times 1 - u^2, u from the middle to a corner) it is
+# 0.63-0.75 / 0.25-0.35 / 0-0.04. At 0.04-0.1 IOD apart: real 0.37-0.78 / 0.06-0.44, ours 0.92-2.0 / 0.38-0.66, now
+# 0.70-0.81 / 0.20-0.46.
+CORNER_TAPER_U = 0.5
 MIN_GAP_PX = 0.6  # narrower openings are left to the warp
 # Where closed lips meet, a dark line (`bench.mouth_light --seam`: the darkest pixel along the landmarker's lip
 # line over the skin above the upper lip). The footage clips' closed mouths read 0.05-0.40 (medians per clip);
@@ -313,9 +313,7 @@ class MouthPainter:
         along = np.linspace(0, 1, CURVE_SAMPLES)
         curve_top, curve_bottom = top(along), bottom(along)
         middle, half = (curve_top + curve_bottom) / 2, (curve_bottom - curve_top) / 2
-        narrow = 1 - _opened(2 * float(half.max()) / self.iod)
-        taper_u = CORNER_TAPER_U + (NARROW_CORNER_TAPER_U - CORNER_TAPER_U) * narrow
-        taper = np.clip(np.minimum(along, 1 - along) / taper_u, 0, 1)
+        taper = np.clip(np.minimum(along, 1 - along) / CORNER_TAPER_U, 0, 1)
         half *= taper * (2 - taper)
         curve_top, curve_bottom = middle - half, middle + half
         t_top, t_bottom = np.interp(uc, along, curve_top), np.interp(uc, along, curve_bottom)

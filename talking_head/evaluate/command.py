@@ -100,7 +100,8 @@ def format_report(report: dict) -> str:
         (
             f"  expression   brow motion {_num(report.get('brow_motion_iod'), '.4f')}, gaze motion "
             f"{_num(report.get('gaze_motion_iod'), '.4f')} (inter-ocular units), mouth width "
-            f"{_num(report.get('mouth_width_motion'), '.3f')} (std over its median); lip closures "
+            f"{_num(report.get('mouth_width_motion'), '.3f')}, eye opening "
+            f"{_num(report.get('eye_opening_motion'), '.3f')} (std over its median); lip closures "
             f"{_num(mouth.get('closures_per_s'), '.2f')} a second of speech; pixels unchanged across "
             f"{STRIP_FRAMES} frames {STRIP_STEP_S:g} s apart: {_num(report.get('unchanged_share'), '.1%')}"
         ),

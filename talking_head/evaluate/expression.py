@@ -1,4 +1,4 @@
-"""Brow motion, gaze motion and lip closures: how much of the face besides the opening mouth moves.
+"""Brow, gaze and eyelid motion and lip closures: how much of the face besides the opening mouth moves.
 
 Both are measured the same way on a made video and on real footage, so the two
 can be compared number for number (`bench/footage_compare.py`).
@@ -13,6 +13,7 @@ from ..face import regions
 CLOSED_IOD = 0.04  # lips nearer than this (inner-lip gap over inter-ocular distance) count as closed
 REOPENED_IOD = 0.07  # and must part this far before the next closure counts (hysteresis against tracker noise)
 MIN_SPEECH_S = 1.0
+OPEN_EYE_SHARE = 0.75  # an eye opening under this share of its median is a blink, not a narrowing
 
 
 def brow_height(landmarks: np.ndarray) -> float:
@@ -54,6 +55,17 @@ def mouth_width_motion(widths: np.ndarray) -> float | None:
     values = np.asarray(widths, float)
     values = values[np.isfinite(values)]
     return _spread(values / np.median(values)) if len(values) else None
+
+
+def eye_opening_motion(ear: np.ndarray) -> float | None:
+    """Std of the eyes' opening (eye aspect ratio) over its median, blinks left out (frames under
+    `OPEN_EYE_SHARE` of the median): how much the lids narrow and widen while the eyes are open."""
+    values = np.asarray(ear, float)
+    values = values[np.isfinite(values)]
+    if not len(values):
+        return None
+    median = float(np.median(values))
+    return _spread(values[values > OPEN_EYE_SHARE * median] / median)
 
 
 def gaze_across(landmarks: np.ndarray) -> float:

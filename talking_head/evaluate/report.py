@@ -17,7 +17,7 @@ from .background import BackgroundMeter, align_source
 from .bilabials import bilabial_phones, closure_rate
 from .blinks import blinks_per_minute
 from .decode import iter_frames, probe, read_audio_16k
-from .expression import brow_motion, closures_per_second, gaze_motion, mouth_width_motion
+from .expression import brow_motion, closures_per_second, eye_opening_motion, gaze_motion, mouth_width_motion
 from .frozen import strip_indices, unchanged_share
 from .head import head_motion
 from .identity import SAMPLES as IDENTITY_SAMPLES
@@ -185,6 +185,7 @@ def evaluate(
         "brow_motion_iod": brow_motion(np.asarray(series.brow, float)),
         "gaze_motion_iod": gaze_motion(np.asarray(series.gaze, float)),
         "mouth_width_motion": mouth_width_motion(np.asarray(series.mouth_width, float)),
+        "eye_opening_motion": eye_opening_motion(np.asarray(series.ear, float)),
         "face_light": light.result(),
         "unchanged_share": unchanged_share(strip_frames),
         "background_psnr_db": bg["psnr_db"],

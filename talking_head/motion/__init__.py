@@ -11,6 +11,7 @@ from .brows import brow_track
 from .gaze import gaze_track
 from .head import head_track, phrase_ends, speaking
 from .smile import smile_track
+from .squint import squint_track
 from .track import MotionTrack
 from .visemes import mouth_track
 
@@ -44,6 +45,9 @@ def build_motion(speech, options) -> MotionTrack:
         lip_tuck=mouth["lip_tuck"],
         tongue=mouth["tongue"],
         blink=blink_track(n, fps, rng, phrase_ends(speech.audio_16k, fps, n)),
+        squint=(squint_track(talk, fps, np.random.default_rng([options.seed, options.pose_style, 2])) * gain * scale)
+        .clip(0, 1)
+        .astype(np.float32),
         brow=(brow_track(speech.words, speech.audio_16k, fps, n, rng) * gain * scale).astype(np.float32),
         **pose,
         gaze_x=gaze[:, 0],

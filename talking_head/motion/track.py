@@ -15,7 +15,8 @@ class MotionTrack:
     to +1 (spread, "ee"); `lip_press` 0..1 lips pressed together (p, b, m);
     `lip_tuck` 0..1 lower lip against the upper teeth (f, v); `tongue` 0..1 its tip
     raised to the teeth (l, t, d, n, th).
-    Eyes and brows: `blink` 0 open .. 1 closed; `brow` 0..1 raise.
+    Eyes and brows: `blink` 0 open .. 1 closed; `squint` 0..1 the lower lids up (0: the photo's eyes);
+    `brow` 0..1 raise.
     Head: `yaw`, `pitch`, `roll` in degrees (positive: turn to the subject's
     left, nod down, tilt to the subject's left).
     Gaze: `gaze_x`, `gaze_y` in degrees away from the camera (toward the image's
@@ -30,6 +31,7 @@ class MotionTrack:
     lip_tuck: np.ndarray
     tongue: np.ndarray
     blink: np.ndarray
+    squint: np.ndarray
     brow: np.ndarray
     yaw: np.ndarray
     pitch: np.ndarray

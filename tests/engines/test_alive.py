@@ -28,7 +28,12 @@ from talking_head.engines.builtin.engine import BuiltinEngine
 from talking_head.engines.builtin.photo_mouth import PhotoMouth
 from talking_head.evaluate.background import luma
 from talking_head.evaluate.decode import iter_frames, read_audio_16k
-from talking_head.evaluate.expression import brow_motion, closures_per_second, mouth_width_motion
+from talking_head.evaluate.expression import (
+    brow_motion,
+    closures_per_second,
+    eye_opening_motion,
+    mouth_width_motion,
+)
 from talking_head.evaluate.frozen import strip_indices, unchanged_share
 from talking_head.evaluate.head import head_motion
 from talking_head.evaluate.light import LightMeter
@@ -72,6 +77,7 @@ def _measured(video: Path, frames: int) -> dict:
         **head,
         "brow_motion_iod": brow_motion(np.asarray(series.brow, float)),
         "mouth_width_motion": mouth_width_motion(np.asarray(series.mouth_width, float)),
+        "eye_opening_motion": eye_opening_motion(np.asarray(series.ear, float)),
         "closures_per_s": closures_per_second(series.opening, speech_mask(env, 25), 25),
         "sync": lipsync(series.opening, env),
         "unchanged_share": unchanged_share([kept[i] for i in strip_indices(len(kept), 25)]),
@@ -135,6 +141,20 @@ def test_first_frame_with_its_own_sound_moves_like_the_real_speaker(out, real, s
     # of 0.39 % here against the real speaker's 2.35 % (`engines/builtin/light.py`).
     for key in ("level_pct", "balance_pct"):
         assert 0.5 <= ours[key] / real[key] <= 1.5, (key, ours[key], real[key])
+
+
+def test_the_eyes_narrow_and_widen_as_the_real_speakers_do(out, real, sound):
+    """An unlabelled viewer: "the same eye opening in all 8 frames, no squint". With the blinks left out, real
+    speakers' eyes open and narrow 0.048-0.072 of their median (std, the four footage clips); ours, moved only
+    by blinks and smiles, 0.031-0.048. In 5 s the measure depends on the seed's draw, so the median of three
+    seeds must reach half the real speaker's: measured 0.40, 0.42, 0.50 without the squint, now 0.60, 0.40, 1.02."""
+    photo = _photo(out, real, 0, "first.png")
+    ratios = []
+    for seed in (0, 1, 2):
+        video = out / f"eyes{seed}.mp4"
+        talk(image=photo, audio=sound, output=video, options=TalkOptions(size=SIZE, seed=seed))
+        ratios.append(_measured(video, round(SECONDS * 25))["eye_opening_motion"] / real["eye_opening_motion"])
+    assert np.median(ratios) >= 0.5, ratios
 
 
 def test_an_open_mouthed_photo_closes_in_pauses_and_on_bilabials(out, open_clip):

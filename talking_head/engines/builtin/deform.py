@@ -69,6 +69,7 @@ SMILE_CHEEK_IOD = 0.035
 SMILE_CHEEK_AT = (0.45, 0.6)  # the cheek's apple, from the eyes' midpoint (across, down)
 SMILE_CHEEK_RADIUS_IOD = 0.25
 SQUINT_IOD = 0.03  # the lower lids' rise
+SQUINT_UPPER = 0.15  # and in a squint the upper lids' fall, as a share of a blink's
 EYE_RADIUS_IOD = 0.19  # an eyeball's radius (12 mm of the 63 mm between the eyes): the iris's shift per radian
 GAZE_HOLD = 0.8  # share of the head's turn the eyes take back, to keep looking where they looked
 
@@ -87,6 +88,7 @@ EXPRESSIONS = (
     "tuck",
     "blink_right",
     "blink_left",
+    "squint",
     "brow",
     "smile",
     "gaze_x",
@@ -216,6 +218,7 @@ def expression_bases(
     for sign in (-1.0, 1.0):
         cheek = (u - sign * SMILE_CHEEK_AT[0]) ** 2 + (v - SMILE_CHEEK_AT[1]) ** 2
         smile_dy -= SMILE_CHEEK_IOD * np.exp(-cheek / (2 * SMILE_CHEEK_RADIUS_IOD**2))
+    squint_dy = np.zeros(n)
     for lower in (RIGHT_LOWER_LID, LEFT_LOWER_LID):
         lid = local[list(lower[1:-1])]
         taper = np.sin(np.pi * np.arange(1, len(lid) + 1) / (len(lid) + 1))  # the lid rises in its middle
@@ -223,13 +226,15 @@ def expression_bases(
         nearest = distance.argmin(axis=1)
         below = v >= lid[nearest, 1]
         falloff = np.exp(-(distance.min(axis=1) ** 2) / (2 * LID_FALLOFF_IOD**2))
-        smile_dy -= SQUINT_IOD * taper[nearest] * falloff * below
-    bases["smile"] = np.stack([smile_dx, smile_dy], axis=1)
-    bases["smile"][list(regions.RIGHT_IRIS + regions.LEFT_IRIS)] = 0.0  # the eyeballs stay; the lids move over them
+        squint_dy -= SQUINT_IOD * taper[nearest] * falloff * below
+    irises = list(regions.RIGHT_IRIS + regions.LEFT_IRIS)
+    bases["squint"][:, 1] = squint_dy
+    bases["squint"][irises] = 0.0  # the eyeballs stay; the lids move over them
+    bases["smile"] = np.stack([smile_dx, smile_dy + squint_dy], axis=1)
+    bases["smile"][irises] = 0.0
     bases["smile"] *= 1 - photo.smile  # a smiling photo has less smile left to give
 
     # Gaze, per degree: the irises slide across the eyeballs.
-    irises = list(regions.RIGHT_IRIS + regions.LEFT_IRIS)
     bases["gaze_x"][irises, 0] = EYE_RADIUS_IOD * np.pi / 180
     bases["gaze_y"][irises, 1] = EYE_RADIUS_IOD * np.pi / 180
 
@@ -249,6 +254,9 @@ def expression_bases(
         above = (v < lid[nearest, 1]) & ~np.isin(np.arange(n), np.concatenate([upper_in, lower_in]))
         follow = LID_SKIN_FOLLOW * np.exp(-(distance.min(axis=1) ** 2) / (2 * LID_FALLOFF_IOD**2)) * above
         bases[name] += follow[:, None] * UPPER_LID_TRAVEL * travel[nearest]
+
+    # A squint narrows the eye from both lids: the lower lids rise as in a smile, the upper come a little down.
+    bases["squint"] += SQUINT_UPPER * (bases["blink_right"] + bases["blink_left"])
 
     # Brows lift, the forehead with them; the skin down to the lid crease stretches,
     # the lids themselves stay (raised brows must not widen the eyes).
@@ -309,7 +317,7 @@ class Deformer:
         # The eyeballs stay where they are: the lids come down over them.
         lid_inner = list(RIGHT_UPPER_LID[1:-1]) + list(LEFT_UPPER_LID[1:-1])
         for k, name in enumerate(EXPRESSIONS):
-            if not name.startswith("blink"):
+            if not name.startswith("blink") and name != "squint":
                 self.bases[k, mesh.eyeball_tops] = bases[name][lid_inner]
         # Which motions the bite lines share with their lips. Teeth in the photo belong to
         # the skull (upper) and the jaw (lower); with closed lips in the photo, the bite
@@ -388,6 +396,7 @@ class Deformer:
                 params["lip_tuck"],
                 params["blink"],
                 params["blink"],
+                params.get("squint", 0.0),
                 params["brow"],
                 params.get("smile", 0.0),
                 # The eyes hold their target while the head turns: they turn back by most of its turn.

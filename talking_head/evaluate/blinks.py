@@ -43,3 +43,9 @@ def blinks_per_minute(ear: np.ndarray, fps: float) -> tuple[float | None, int]:
     if minutes * 60.0 < 1.0:
         return None, count
     return round(count / minutes, 2), count
+
+
+def blink_seconds(ear: np.ndarray, fps: float) -> float | None:
+    """The median blink's length in seconds (the frames it is found closing and closed); None without blinks."""
+    lengths = [b - a for a, b in blink_frames(ear, fps)]
+    return round(float(np.median(lengths)) / fps, 3) if lengths else None

@@ -91,7 +91,8 @@ def format_report(report: dict) -> str:
             f"  p/b/m        lips closed at {_num(mouth['bilabial_closure_rate'], '.0%')} "
             f"({_num(mouth['bilabials_closed'], 'd')} of {_num(mouth['bilabials_counted'], 'd')})"
         ),
-        f"  blinks       {_num(report['blinks_per_min'], '.1f')} a minute ({report['blinks']})",
+        f"  blinks       {_num(report['blinks_per_min'], '.1f')} a minute ({report['blinks']}), "
+        f"the median one {_num(report.get('blink_s'), '.2f', ' s')}",
         (
             f"  head         motion {_num(head['motion_iod'], '.4f')}, roll std {_num(head['roll_std_deg'], '.2f', ' deg')}, "
             f"jitter {_num(head['jitter_iod'], '.4f')} (inter-ocular units); yaw std "

@@ -15,7 +15,7 @@ from ..speech.align import RECOGNISER
 from ..speech.audio import ANALYSIS_RATE
 from .background import BackgroundMeter, align_source
 from .bilabials import bilabial_phones, closure_rate
-from .blinks import blinks_per_minute
+from .blinks import blink_seconds, blinks_per_minute
 from .decode import iter_frames, probe, read_audio_16k
 from .expression import brow_motion, closures_per_second, eye_opening_motion, gaze_motion, mouth_width_motion
 from .frozen import strip_indices, unchanged_share
@@ -181,6 +181,7 @@ def evaluate(
         "mouth": mouth,
         "blinks_per_min": blink_rate,
         "blinks": blink_count,
+        "blink_s": blink_seconds(np.asarray(series.ear, float), fps),
         "head": head,
         "brow_motion_iod": brow_motion(np.asarray(series.brow, float)),
         "gaze_motion_iod": gaze_motion(np.asarray(series.gaze, float)),

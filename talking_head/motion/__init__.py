@@ -36,6 +36,7 @@ def build_motion(speech, options) -> MotionTrack:
     talk = speaking(frame_rms(speech.audio_16k, fps, n).astype(np.float64), fps)
     # Their own random stream: the head, blinks and brows draw what they drew before these existed.
     expression = np.random.default_rng([options.seed, options.pose_style, 1])
+    eyelids = np.random.default_rng([options.seed, options.pose_style, 2])  # and the squint, added after them
     gaze = gaze_track(talk, fps, expression, pose["yaw"])
     return MotionTrack(
         fps=fps,
@@ -45,9 +46,7 @@ def build_motion(speech, options) -> MotionTrack:
         lip_tuck=mouth["lip_tuck"],
         tongue=mouth["tongue"],
         blink=blink_track(n, fps, rng, phrase_ends(speech.audio_16k, fps, n)),
-        squint=(squint_track(talk, fps, np.random.default_rng([options.seed, options.pose_style, 2])) * gain * scale)
-        .clip(0, 1)
-        .astype(np.float32),
+        squint=np.clip(squint_track(talk, fps, eyelids) * gain * scale, 0, 1).astype(np.float32),
         brow=(brow_track(speech.words, speech.audio_16k, fps, n, rng) * gain * scale).astype(np.float32),
         **pose,
         gaze_x=gaze[:, 0],

@@ -1,10 +1,11 @@
-"""The eyes narrow and open a little as a speaker talks: a slow play of the lower lids, quieter in pauses.
+"""The eyes narrow and open a little as a speaker talks: a slow play of the lids, quieter in pauses.
 
 Real speakers' eyes are never held at one opening: with blinks left out, the eye
 opening (the evaluator's eye aspect ratio) varies 0.048-0.072 of its median on the
 footage clips (std), ours 0.031-0.048 with only blinks and smiles moving the lids;
 two women's eyes were read as "fixed, the same opening in all 8 frames" by an
-unlabelled viewer. The engine draws a squint as a smile's lower-lid rise.
+unlabelled viewer. The engine draws a squint from both lids: the lower rise as in a smile,
+the upper come a little down.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ PAUSE_SMOOTH_S = 0.3
 
 
 def squint_track(talk: np.ndarray, fps: float, rng: np.random.Generator) -> np.ndarray:
-    """Squint per frame, 0 (the photo's eyes) .. 1 (the lower lids up by a smile's); `talk` 1 in speech."""
+    """Squint per frame, 0 (the photo's eyes) .. 1 (a full squint); `talk` 1 in speech, 0 in pauses."""
     n = len(talk)
     quiet = gaussian_filter1d(talk.astype(np.float64), PAUSE_SMOOTH_S * fps, mode="nearest")
     play = REST + PLAY * unit_noise(n, SMOOTH_S * fps, rng) * (PAUSE_SHARE + (1 - PAUSE_SHARE) * quiet)

@@ -15,7 +15,7 @@ class MotionTrack:
     to +1 (spread, "ee"); `lip_press` 0..1 lips pressed together (p, b, m);
     `lip_tuck` 0..1 lower lip against the upper teeth (f, v); `tongue` 0..1 its tip
     raised to the teeth (l, t, d, n, th).
-    Eyes and brows: `blink` 0 open .. 1 closed; `squint` 0..1 the lower lids up (0: the photo's eyes);
+    Eyes and brows: `blink` 0 open .. 1 closed; `squint` 0..1 the eyes narrowed by both lids (0: the photo's eyes);
     `brow` 0..1 raise.
     Head: `yaw`, `pitch`, `roll` in degrees (positive: turn to the subject's
     left, nod down, tilt to the subject's left).

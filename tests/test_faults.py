@@ -121,7 +121,7 @@ def test_killed_mid_encode_leaves_nothing_at_the_final_name(tmp_path):
 
 
 def _signal_state(pid: int) -> str:
-    """The kernel's view of a process's signals (blocked, ignored, caught; bit 15 is SIGTERM)."""
+    """The kernel's view of a process's signals: masks of those blocked, ignored, caught (SIGTERM is 0x4000)."""
     status = Path(f"/proc/{pid}/status").read_text().splitlines()
     return ", ".join(line.replace("\t", " ") for line in status if line.startswith(("SigBlk", "SigIgn", "SigCgt")))
 

@@ -112,8 +112,9 @@ CURVE_SAMPLES = 128  # points along the mouth where the opening's edges are eval
 # 0.8-1 of the way to a corner, at 0.16-0.3 IOD apart: real 0.57-0.86 / 0.21-0.57 / 0.05-0.23 on the footage
 # clips; ours tapered over the last fifth only, 0.85-1.03 / 0.55-0.63 / 0.01-0.07, a box with black wedges at its
 # ends; tapered over half the mouth's width (the height times 1 - u^2, u from the middle to a corner) it is
-# 0.63-0.75 / 0.25-0.35 / 0-0.04. At 0.04-0.1 IOD apart: real 0.37-0.78 / 0.06-0.44, ours 0.92-2.0 / 0.38-0.66, now
-# 0.70-0.81 / 0.20-0.46.
+# 0.63-0.75 / 0.25-0.35 / 0-0.04, and 0.53-0.61 / 0.21-0.31 / 0-0.03 with the tongue lower (`TONGUE_SHARE`, the
+# middle's dark taller). At 0.04-0.1 IOD apart: real 0.37-0.78 / 0.06-0.44, ours 0.92-2.0 / 0.38-0.66, now
+# 0.70-0.81 / 0.22-0.46.
 CORNER_TAPER_U = 0.5
 MIN_GAP_PX = 0.6  # narrower openings are left to the warp
 # Where closed lips meet, a dark line (`bench.mouth_light --seam`: the darkest pixel along the landmarker's lip

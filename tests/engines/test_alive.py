@@ -346,17 +346,28 @@ def test_lips_drawn_back_bare_the_teeth(markey):
         assert spread_lips <= 0.75 * neutral, rows
 
 
+def _while_open(video: Path, measure, low_iod: float = 0.0, high_iod: float = np.inf) -> np.ndarray:
+    """`measure` (frame, landmarks) of the frames of `video` whose lips are `low_iod` to `high_iod` apart, tracked
+    as `bench.mouth_light.per_frame` tracks a clip; at least ten of them."""
+
+    def within(frame: np.ndarray, landmarks: np.ndarray):
+        gap = lip_gap(landmarks) / inter_ocular(landmarks)
+        return measure(frame, landmarks) if low_iod <= gap < high_iod else None
+
+    rows = per_frame(video, within)
+    assert len(rows) >= 10, (video, low_iod, high_iod)
+    return rows
+
+
+def _frame(video: Path, index: int = 0) -> np.ndarray:
+    """Frame `index` of `video`."""
+    return next(frame for i, (_, frame) in enumerate(iter_frames(video)) if i == index)
+
+
 def _teeth_colours(video: Path) -> tuple[np.ndarray, np.ndarray]:
     """The first frame of `video` and the median teeth colour (`_teeth_colour`) of its frames more than 0.15 IOD
     open."""
-    tracker, colours, first = FaceTracker(), [], None
-    for _, frame in iter_frames(video):
-        first = frame if first is None else first
-        landmarks = tracker.find(frame)
-        if landmarks is not None and lip_gap(landmarks) / inter_ocular(landmarks) > 0.15:
-            colours.append(_teeth_colour(frame, landmarks))
-    assert len(colours) >= 10, video
-    return first, np.median(colours, axis=0)
+    return _frame(video), np.median(_while_open(video, _teeth_colour, 0.15), axis=0)
 
 
 def test_drawn_teeth_are_as_white_as_the_real_speakers(markey_open):
@@ -447,13 +458,7 @@ def test_a_closed_open_mouth_keeps_no_black_notch_at_its_corners():
     the real clip, 0.15-0.47). Ours, closed at rest, must be no darker there than the real speaker's closed mouth
     ever is."""
     clip = FOOTAGE / "WDA_EdMarkey0_000.mp4"
-    tracker, real, photo = FaceTracker(), [], None
-    for i, (_, frame) in enumerate(iter_frames(clip)):
-        photo = frame if i == 141 else photo
-        landmarks = tracker.find(frame)
-        if landmarks is not None and lip_gap(landmarks) / inter_ocular(landmarks) < 0.02:
-            real.append(_darkest_at_corners(frame, landmarks))
-    assert len(real) >= 10 and photo is not None
+    real, photo = _while_open(clip, _darkest_at_corners, high_iod=0.02), _frame(clip, 141)
     engine = BuiltinEngine()
     drawn = engine.draw(engine.prepare(analyze_face(photo), TalkOptions(size=512)), MOUTH_AT_REST)
     # Measured: ours 0.55 (0.07 before the cavity's dark past the inner lip lines was filled), real median 0.32.
@@ -466,13 +471,9 @@ def test_closed_lips_meet_along_a_dark_line(clip):
     above the lip, median per clip); a photo closed by us showed a pale seam (Ed Markey's 0.73, Radio2's 0.61),
     lips "melted" together to a viewer. Its first frame closed and drawn at rest must be no paler there than any
     closed frame of the real speaker's own clip."""
-    tracker, real, photo = FaceTracker(), [], None
-    for _, frame in iter_frames(FOOTAGE / f"{clip}.mp4"):
-        photo = frame if photo is None else photo
-        landmarks = tracker.find(frame)
-        if landmarks is not None and lip_gap(landmarks) / inter_ocular(landmarks) < 0.02:
-            real.append(frame_seam(frame, landmarks)[1])
-    assert len(real) >= 10
+    video = FOOTAGE / f"{clip}.mp4"
+    real = _while_open(video, lambda frame, landmarks: frame_seam(frame, landmarks)[1], high_iod=0.02)
+    photo = _frame(video)
     engine = BuiltinEngine()
     drawn = engine.draw(engine.prepare(analyze_face(photo), TalkOptions(size=512)), MOUTH_AT_REST)
     gap, ours = frame_seam(drawn, FaceTracker().find(drawn))
@@ -491,13 +492,8 @@ def test_the_dark_inside_the_mouth_is_a_deep_red(markey):
     """A viewer named "a flat, pure-black opening" first; what is dark between real lips is a deep red, lit
     through the mouth's own tissue (R/G 2.9-5.3 on the footage clips at 0.12-0.3 IOD apart), where ours darkened
     the lips' colour (R/G 1.9-2.9). Ed Markey's photo drawn open must be at least half as red there as his clip."""
-    tracker, real = FaceTracker(), []
-    for _, frame in iter_frames(FOOTAGE / "WDA_EdMarkey0_000.mp4"):
-        landmarks = tracker.find(frame)
-        if landmarks is not None and 0.12 <= lip_gap(landmarks) / inter_ocular(landmarks) < 0.3:
-            real.append(_dark_colour(frame, landmarks))
-    assert len(real) >= 10
-    real_red = np.sum(real, axis=0)[0] / np.sum(real, axis=0)[1]
+    real = _while_open(FOOTAGE / "WDA_EdMarkey0_000.mp4", _dark_colour, 0.12, 0.3).sum(axis=0)
+    real_red = real[0] / real[1]
     ours = np.sum(_drawn_with(markey, [{"jaw": jaw} for jaw in (0.4, 0.6, 0.8)], _dark_colour), axis=0)
     # Measured: real 5.3, ours 3.0 (2.1 with the lips' colour darkened).
     assert ours[0] / ours[1] >= 0.5 * real_red, (ours, real_red)

@@ -94,6 +94,7 @@ EXPRESSIONS = (
     "gaze_x",
     "gaze_y",
 )
+LID_MOTIONS = ("blink_right", "blink_left", "squint")  # the lids move over the eyeballs, which stay where they are
 
 
 @dataclass
@@ -317,7 +318,7 @@ class Deformer:
         # The eyeballs stay where they are: the lids come down over them.
         lid_inner = list(RIGHT_UPPER_LID[1:-1]) + list(LEFT_UPPER_LID[1:-1])
         for k, name in enumerate(EXPRESSIONS):
-            if not name.startswith("blink") and name != "squint":
+            if name not in LID_MOTIONS:
                 self.bases[k, mesh.eyeball_tops] = bases[name][lid_inner]
         # Which motions the bite lines share with their lips. Teeth in the photo belong to
         # the skull (upper) and the jaw (lower); with closed lips in the photo, the bite

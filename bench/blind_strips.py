@@ -43,8 +43,11 @@ def main() -> None:
     args = parser.parse_args()
     if args.key.resolve().is_relative_to(args.out.resolve()):
         parser.error("keep the key outside the viewer's folder")
+    clips = sorted(args.footage.glob("*.mp4"))
+    if not clips:
+        parser.error(f"no clips in {args.footage}: give the footage folder with --footage")
     items = []
-    for clip in sorted(args.footage.glob("*.mp4")):
+    for clip in clips:
         real = frames_of(clip)
         items += [{"clip": clip.stem, "source": "real", "start": s, **_item(real, s)} for s in REAL_STARTS]
         for video in sorted(args.ours.glob(f"{clip.stem}*_ours.mp4")):

@@ -177,7 +177,7 @@ def _n(value) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--footage", type=Path, default=FOOTAGE)
+    parser.add_argument("--footage", type=Path, default=FOOTAGE, help=f"folder of real clips (default {FOOTAGE})")
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument("--motion", default="natural", help="calm, natural or lively")
     parser.add_argument("--size", type=int, default=512)
@@ -190,6 +190,8 @@ def main() -> None:
     clips = sorted(args.footage.glob("*.mp4"))
     if args.clips:
         clips = [c for c in clips if c.stem in args.clips]
+    if not clips:
+        parser.error(f"no clips to compare in {args.footage}: give the footage folder with --footage")
     rows = []
     for clip in clips:
         rows.append(compare_clip(clip, args.out, args.motion, 0, args.size))

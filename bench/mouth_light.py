@@ -245,8 +245,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     chosen = next((name for name in ("teeth", "inside", "dark", "edges", "seam") if getattr(args, name)), "light")
     measure, cell, what = MEASURES[chosen]
+    clips = sorted(args.footage.glob("*.mp4"))
+    if not clips:
+        parser.error(f"no clips in {args.footage}: give the footage folder with --footage")
     rows = []
-    for real in sorted(args.footage.glob("*.mp4")):
+    for real in clips:
         for who, video in (("real", real), ("ours", args.ours / f"{real.stem}_ours.mp4")):
             if video.exists():
                 rows.append({"clip": real.stem, "video": who, **binned(per_frame(video, measure), cell)})

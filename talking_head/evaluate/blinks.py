@@ -35,17 +35,13 @@ def blink_frames(ear: np.ndarray, fps: float) -> list[tuple[int, int]]:
     return [(a, b) for a, b in runs if (b - a) <= MAX_BLINK_S * fps]
 
 
-def blinks_per_minute(ear: np.ndarray, fps: float) -> tuple[float | None, int]:
-    """(blinks a minute over the frames with a face, blink count); None for under a second of face."""
-    found = np.isfinite(np.asarray(ear, float))
-    minutes = found.sum() / fps / 60.0
-    count = len(blink_frames(ear, fps))
-    if minutes * 60.0 < 1.0:
-        return None, count
-    return round(count / minutes, 2), count
+def blinks_per_minute(blinks: list[tuple[int, int]], ear: np.ndarray, fps: float) -> float | None:
+    """Blinks (from `blink_frames`) a minute over the frames with a face; None for under a second of face."""
+    seconds = np.isfinite(np.asarray(ear, float)).sum() / fps
+    return round(len(blinks) / seconds * 60.0, 2) if seconds >= 1.0 else None
 
 
-def blink_seconds(ear: np.ndarray, fps: float) -> float | None:
+def blink_seconds(blinks: list[tuple[int, int]], fps: float) -> float | None:
     """The median blink's length in seconds (the frames it is found closing and closed); None without blinks."""
-    lengths = [b - a for a, b in blink_frames(ear, fps)]
+    lengths = [b - a for a, b in blinks]
     return round(float(np.median(lengths)) / fps, 3) if lengths else None

@@ -13,7 +13,6 @@ from ..face import regions
 CLOSED_IOD = 0.04  # lips nearer than this (inner-lip gap over inter-ocular distance) count as closed
 REOPENED_IOD = 0.07  # and must part this far before the next closure counts (hysteresis against tracker noise)
 MIN_SPEECH_S = 1.0
-OPEN_EYE_SHARE = 0.75  # an eye opening under this share of its median is a blink, not a narrowing
 
 
 def brow_height(landmarks: np.ndarray) -> float:
@@ -57,15 +56,14 @@ def mouth_width_motion(widths: np.ndarray) -> float | None:
     return _spread(values / np.median(values)) if len(values) else None
 
 
-def eye_opening_motion(ear: np.ndarray) -> float | None:
-    """Std of the eyes' opening (eye aspect ratio) over its median, blinks left out (frames under
-    `OPEN_EYE_SHARE` of the median): how much the lids narrow and widen while the eyes are open."""
-    values = np.asarray(ear, float)
+def eye_opening_motion(ear: np.ndarray, blinks: list[tuple[int, int]]) -> float | None:
+    """Std of the eyes' opening (eye aspect ratio) over its median, the `blinks` (from `blinks.blink_frames`)
+    left out: how much the lids narrow and widen while the eyes are open."""
+    values = np.asarray(ear, float).copy()
+    for start, end in blinks:
+        values[start:end] = np.nan
     values = values[np.isfinite(values)]
-    if not len(values):
-        return None
-    median = float(np.median(values))
-    return _spread(values[values > OPEN_EYE_SHARE * median] / median)
+    return _spread(values / np.median(values)) if len(values) else None
 
 
 def gaze_across(landmarks: np.ndarray) -> float:

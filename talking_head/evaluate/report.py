@@ -15,7 +15,7 @@ from ..speech.align import RECOGNISER
 from ..speech.audio import ANALYSIS_RATE
 from .background import BackgroundMeter, align_source
 from .bilabials import bilabial_phones, closure_rate
-from .blinks import blink_seconds, blinks_per_minute
+from .blinks import blink_frames, blink_seconds, blinks_per_minute
 from .decode import iter_frames, probe, read_audio_16k
 from .expression import brow_motion, closures_per_second, eye_opening_motion, gaze_motion, mouth_width_motion
 from .frozen import strip_indices, unchanged_share
@@ -150,7 +150,8 @@ def evaluate(
             mouth.update(closure)
     clock["align_s"] = time.perf_counter() - tick
 
-    blink_rate, blink_count = blinks_per_minute(np.asarray(series.ear, float), fps)
+    ear = np.asarray(series.ear, float)
+    blinks = blink_frames(ear, fps)
     head = head_motion(
         np.asarray(series.centre, float),
         np.asarray(series.roll_deg, float),
@@ -179,14 +180,14 @@ def evaluate(
         "iod_px": round(series.iod, 2),
         "lipsync": sync,
         "mouth": mouth,
-        "blinks_per_min": blink_rate,
-        "blinks": blink_count,
-        "blink_s": blink_seconds(np.asarray(series.ear, float), fps),
+        "blinks_per_min": blinks_per_minute(blinks, ear, fps),
+        "blinks": len(blinks),
+        "blink_s": blink_seconds(blinks, fps),
         "head": head,
         "brow_motion_iod": brow_motion(np.asarray(series.brow, float)),
         "gaze_motion_iod": gaze_motion(np.asarray(series.gaze, float)),
         "mouth_width_motion": mouth_width_motion(np.asarray(series.mouth_width, float)),
-        "eye_opening_motion": eye_opening_motion(np.asarray(series.ear, float)),
+        "eye_opening_motion": eye_opening_motion(ear, blinks),
         "face_light": light.result(),
         "unchanged_share": unchanged_share(strip_frames),
         "background_psnr_db": bg["psnr_db"],

@@ -1,8 +1,8 @@
 """The eyes narrow and open a little as a speaker talks: a slow play of the lids, quieter in pauses.
 
 Real speakers' eyes are never held at one opening: with blinks left out, the eye
-opening (the evaluator's eye aspect ratio) varies 0.048-0.072 of its median on the
-footage clips (std), ours 0.031-0.048 with only blinks and smiles moving the lids;
+opening (the evaluator's eye aspect ratio) varies 0.045-0.068 of its median on the
+footage clips (std), ours 0.033-0.048 with only blinks and smiles moving the lids;
 two women's eyes were read as "fixed, the same opening in all 8 frames" by an
 unlabelled viewer. The engine draws a squint from both lids: the lower rise as in a smile,
 the upper come a little down.

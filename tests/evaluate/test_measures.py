@@ -13,6 +13,7 @@ from talking_head.evaluate.background import align_source, head_mask
 from talking_head.evaluate.bilabials import _words_per_piece, closure_rate
 from talking_head.evaluate.blinks import blink_frames
 from talking_head.evaluate.decode import top_level_boxes
+from talking_head.evaluate.expression import eye_opening_motion
 from talking_head.evaluate.intelligibility import word_error_rate, word_errors
 from talking_head.evaluate.lipsync import lipsync, mouth_opening
 from talking_head.evaluate.report import REPORT_KEYS
@@ -98,6 +99,19 @@ def test_blinks_are_dips_under_the_running_baseline():
     for start in (50, 150, 350, 450):
         ear[start : start + 4] = 0.12
     assert [a for a, _ in blink_frames(ear, FPS)] == [50, 150, 350, 450]
+
+
+def test_eye_opening_motion_leaves_the_blinks_out():
+    rng = np.random.default_rng(1)
+    ear = 0.3 * (1 + 0.05 * rng.standard_normal(500))  # lids narrowing and widening by 5 %
+    narrowing = eye_opening_motion(ear, blink_frames(ear, FPS))
+    for start in (50, 150, 350, 450):
+        ear[start : start + 6] = np.linspace(0.2, 0.05, 6)  # four blinks, each closing over six frames
+    blinks = blink_frames(ear, FPS)
+    assert len(blinks) == 4
+    assert narrowing is not None and abs(narrowing - 0.05) < 0.005
+    assert eye_opening_motion(ear, blinks) == pytest.approx(narrowing, abs=0.002)
+    assert eye_opening_motion(ear, []) > 2 * narrowing  # the blinks themselves are no narrowing
 
 
 def test_word_error_rate():

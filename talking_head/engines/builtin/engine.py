@@ -23,6 +23,7 @@ from ..framing import Framing, frame_face
 from .body import Body
 from .closed_mouth import close_seam, closing_points, fill_opening, lip_edges
 from .deform import Deformer
+from .far_cheek import FarCheek
 from .grain import Grain, noise_sigma
 from .light import Light
 from .mesh import Mesh, build_mesh
@@ -45,6 +46,7 @@ class Prepared:
     grain: Grain
     body: Body
     light: Light
+    far_cheek: FarCheek | None = None
 
     @property
     def framed(self) -> str:
@@ -93,7 +95,8 @@ class BuiltinEngine:
         mouth = MouthPainter(framing.image, framing.landmarks, deformer.frame.iod, mesh, teeth_tint)
         body = Body(framing.image.shape, framing.landmarks, deformer.frame.iod)
         light = Light(framing.image.shape, framing.landmarks, deformer.frame.iod)
-        return Prepared(framing, mesh, deformer, warper, mouth, grain, body, light)
+        far_cheek = FarCheek.of(framing.image, mesh, deformer.frame.iod, float(deformer.photo.forward[0]))
+        return Prepared(framing, mesh, deformer, warper, mouth, grain, body, light, far_cheek)
 
     def draw(self, prepared: Prepared, params: dict[str, float]) -> np.ndarray:
         """One frame for one set of motion parameters."""
@@ -101,7 +104,7 @@ class BuiltinEngine:
         points = prepared.deformer.positions(params)
         warper = prepared.warper
         frame = prepared.framing.image.copy()
-        region = _warped_region(prepared.framing.image, warper, points)
+        region = _warped_region(prepared.framing.image, warper, points, prepared.far_cheek, params["yaw"])
         spread = max(params["lip_width"], 0.0) + params.get("smile", 0.0)
         prepared.mouth.paint(region, points, (warper.x0, warper.y0), params.get("tongue", 0.0), spread)
         frame[warper.y0 : warper.y0 + warper.shape[0], warper.x0 : warper.x0 + warper.shape[1]] = region
@@ -129,11 +132,16 @@ def _parts(framing: Framing, blendshapes: dict[str, float] | None) -> tuple[Mesh
     return mesh, deformer, Warper(mesh.triangles, mesh.points[:, :2], mesh.roi)
 
 
-def _warped_region(image: np.ndarray, warper: Warper, points: np.ndarray) -> np.ndarray:
-    """The warper's region of `image` with the mesh moved to `points`."""
+def _warped_region(
+    image: np.ndarray, warper: Warper, points: np.ndarray, far_cheek: FarCheek | None = None, yaw_deg: float = 0.0
+) -> np.ndarray:
+    """The warper's region of `image` with the mesh moved to `points` (a turned photo's `far_cheek` drawn as cheek)."""
     index = warper.rasterise(points)
     map_x, map_y = warper.maps(points, index)
-    return cv2.remap(image, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    region = cv2.remap(image, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    if far_cheek is not None:
+        far_cheek.reveal(region, warper, points, index, (map_x, map_y), yaw_deg)
+    return region
 
 
 def _warped(image: np.ndarray, warper: Warper, points: np.ndarray) -> np.ndarray:

@@ -307,8 +307,7 @@ class Deformer:
         landmarks = mesh.points[:478]
         self.frame = FaceFrame.of(landmarks)
         self.photo = PhotoMouth.of(landmarks, blendshapes)
-        photo_yaw = float(np.degrees(np.arcsin(min(abs(float(self.photo.forward[0])), 1.0))))
-        damped = np.clip((photo_yaw - FREE_TURN_DEG) / (DAMPED_TURN_DEG - FREE_TURN_DEG), 0.0, 1.0)
+        damped = np.clip((self.photo.turn_deg - FREE_TURN_DEG) / (DAMPED_TURN_DEG - FREE_TURN_DEG), 0.0, 1.0)
         self._away_gain = 1 - (1 - MIN_AWAY_GAIN) * float(damped)  # `turn`: what is left of a turn further away
         bases = expression_bases(landmarks, mesh.points[mesh.bite_upper[1:-1]], self.frame, self.photo)
         n = len(mesh.points)

@@ -95,7 +95,7 @@ class BuiltinEngine:
         mouth = MouthPainter(framing.image, framing.landmarks, deformer.frame.iod, mesh, teeth_tint)
         body = Body(framing.image.shape, framing.landmarks, deformer.frame.iod)
         light = Light(framing.image.shape, framing.landmarks, deformer.frame.iod)
-        far_cheek = FarCheek.of(framing.image, mesh, deformer.frame.iod, float(deformer.photo.forward[0]))
+        far_cheek = FarCheek.of(framing.image, mesh, deformer.frame.iod, deformer.photo)
         return Prepared(framing, mesh, deformer, warper, mouth, grain, body, light, far_cheek)
 
     def draw(self, prepared: Prepared, params: dict[str, float]) -> np.ndarray:

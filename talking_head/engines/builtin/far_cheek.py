@@ -21,6 +21,7 @@ import numpy as np
 from ...face import regions
 from .deform import smoothstep
 from .mesh import N_FACE, Mesh
+from .photo_mouth import PhotoMouth
 from .warp import Warper
 
 TURNED_FROM_DEG = 8.0  # a photo turned less keeps the far edge as it is: its rows there are not edge-on
@@ -44,10 +45,11 @@ class FarCheek:
     filled: np.ndarray
 
     @classmethod
-    def of(cls, image: np.ndarray, mesh: Mesh, iod: float, forward_x: float) -> FarCheek | None:
+    def of(cls, image: np.ndarray, mesh: Mesh, iod: float, photo: PhotoMouth) -> FarCheek | None:
         """None for a photo turned less than `TURNED_FROM_DEG`, or one whose far edge shows no dark sliver."""
-        if np.degrees(np.arcsin(min(abs(forward_x), 1.0))) < TURNED_FROM_DEG:
+        if photo.turn_deg < TURNED_FROM_DEG:
             return None
+        forward_x = float(photo.forward[0])
         xy = mesh.points[:, :2]
         oval = xy[list(regions.FACE_OVAL)].astype(np.float32)
         inside = np.array([cv2.pointPolygonTest(oval, (float(x), float(y)), True) for x, y in xy[:N_FACE]]) / iod

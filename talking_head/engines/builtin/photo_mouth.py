@@ -37,6 +37,11 @@ class PhotoMouth:
     def parted(self) -> bool:
         return self.gap_iod > PARTED_IOD
 
+    @property
+    def turn_deg(self) -> float:
+        """How far the face is turned from the camera, either way, in degrees."""
+        return float(np.degrees(np.arcsin(min(abs(float(self.forward[0])), 1.0))))
+
     @classmethod
     def of(cls, landmarks: np.ndarray, blendshapes: dict[str, float] | None = None) -> PhotoMouth:
         """From the 478 landmarks (x, y, z; z on x's scale) and, when known, the photo's blendshape scores."""

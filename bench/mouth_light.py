@@ -1,4 +1,4 @@
-"""`python -m bench.mouth_light [OURS_DIR] [--teeth | --inside | --dark | --edges | --seam]`: what the open mouth shows against how far it is open.
+"""`python -m bench.mouth_light [OURS_DIR] [--teeth | --rows | --inside | --dark | --edges | --seam]`: what the open mouth shows against how far it is open.
 
 Per frame, tracked the evaluator's way: the inner-lip gap in inter-ocular
 distances (IOD, between the eye centres, as the evaluator's), and the brightest tenth (90th percentile of
@@ -20,6 +20,10 @@ With `--edges`, how soft the opening's outline is: the re-blur width of the
 steepest edges along the inner lips over that of the same frame's eye outlines
 (`engines/builtin/sharpness.py`), its median per bin; the mouth's painting is
 softened to it.
+With `--rows`, which row shows as the lips part: how bright the opening's upper and lower `ROW_SHARE` are over
+the cheeks, along three lines from the upper inner lip to the lower across its middle (the medians per bin).
+Real speakers differ: a dark top over lower teeth, or upper teeth from the lip down (`mouth.py`'s
+`photo_upper_teeth` reads which from the photo).
 With `--seam`, how dark the line is where the lips meet: the darkest pixel within
 `SEAM_REACH_IOD` of the landmarker's lip line over the skin `SKIN_ABOVE_IOD` above
 it, the median over the middle columns (its median per bin; the first bin holds the
@@ -46,6 +50,8 @@ DARK_OVER_CHEEKS = 0.25  # between the lips and darker than this against the che
 SEAM_REACH_IOD = 0.05  # the lip line's darkest pixel is looked for this far above and below the landmarker's
 SKIN_ABOVE_IOD = (0.22, 0.35)  # the skin above the upper lip, this far above the line
 SEAM_COLUMNS_SHARE = 0.2  # the columns this share of the mouth's width either side of its middle
+ROW_SHARE = 0.4  # of the opening, from the upper lip down and from the lower lip up
+ROW_LINES = ((13, 14), (82, 87), (312, 317))  # inner-lip landmark pairs across the opening's middle
 TEETH_MAX_RED = 1.3  # and less red than lips and tongue (R/G; the clips' real teeth 1.05-1.12, lips above 1.3)
 
 
@@ -112,6 +118,28 @@ def frame_teeth(frame: np.ndarray, landmarks: np.ndarray) -> tuple[float, float,
     below = xy @ down >= float(np.mean(inner_lips @ down))
     iod = regions.inter_ocular(landmarks)
     return lip_gap(landmarks) / iod, float((teeth & ~below).sum()) / iod**2, float((teeth & below).sum()) / iod**2
+
+
+def frame_rows(frame: np.ndarray, landmarks: np.ndarray) -> tuple[float, float, float] | None:
+    """The inner-lip gap in IOD and the mean brightness over the cheeks of the opening's upper and lower
+    `ROW_SHARE` (None: lips under `MIN_PIXELS` apart)."""
+    from talking_head.evaluate.background import luma
+    from talking_head.evaluate.tracking import lip_gap
+    from talking_head.face import regions
+
+    iod = regions.inter_ocular(landmarks)
+    if lip_gap(landmarks) < MIN_PIXELS:
+        return None
+    brightness = (luma(frame.astype(np.float64)) / _cheek_luma(frame, landmarks)).astype(np.float32)
+    steps = (np.arange(10) + 0.5) / 10
+    rows = []
+    for top, bottom in ROW_LINES:
+        line = landmarks[top, :2] + steps[:, None] * (landmarks[bottom, :2] - landmarks[top, :2])
+        xs, ys = line.astype(np.float32).T
+        rows.append(cv2.remap(brightness, xs[None], ys[None], cv2.INTER_LINEAR)[0])
+    profile = np.mean(rows, axis=0)
+    reach = round(ROW_SHARE * len(steps))
+    return lip_gap(landmarks) / iod, float(profile[:reach].mean()), float(profile[-reach:].mean())
 
 
 def frame_inside(frame: np.ndarray, landmarks: np.ndarray) -> tuple[float, float, float] | None:
@@ -213,9 +241,15 @@ def _inside_cell(rows: np.ndarray) -> str:
     return f"{middle:.2f} / {brightest:.2f}"
 
 
+def _rows_cell(rows: np.ndarray) -> str:
+    upper, lower = np.median(rows[:, 1:], axis=0)
+    return f"{upper:.2f} / {lower:.2f}"
+
+
 MEASURES = {
     "light": (frame_light, _light_cell, "median brightest tenth between the lips over the cheeks"),
     "teeth": (frame_teeth, _teeth_cell, "teeth showing above / below the opening's middle (1/1000 IOD squared)"),
+    "rows": (frame_rows, _rows_cell, "the opening's upper / lower 40 % over the cheeks"),
     "inside": (frame_inside, _inside_cell, "what is not teeth, median / brightest tenth over the cheeks"),
     "dark": (frame_dark, _area_cell, "dark area between the lips (1/1000 IOD squared)"),
     "edges": (frame_edges, _light_cell, "median blur of the inner lips' edges over the eye outlines'"),
@@ -238,12 +272,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--footage", type=Path, default=FOOTAGE)
     shown = parser.add_mutually_exclusive_group()
     shown.add_argument("--teeth", action="store_true", help="which row of teeth shows, not how bright")
+    shown.add_argument("--rows", action="store_true", help="which row shows: the opening's top and bottom")
     shown.add_argument("--inside", action="store_true", help="how dark and shaded the rest is, not the teeth")
     shown.add_argument("--dark", action="store_true", help="how much of the opening is dark")
     shown.add_argument("--edges", action="store_true", help="how soft the opening's outline is")
     shown.add_argument("--seam", action="store_true", help="how dark the line is where the lips meet")
     args = parser.parse_args(argv)
-    chosen = next((name for name in ("teeth", "inside", "dark", "edges", "seam") if getattr(args, name)), "light")
+    chosen = next(
+        (name for name in ("teeth", "rows", "inside", "dark", "edges", "seam") if getattr(args, name)), "light"
+    )
     measure, cell, what = MEASURES[chosen]
     clips = sorted(args.footage.glob("*.mp4"))
     if not clips:

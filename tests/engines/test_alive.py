@@ -20,6 +20,7 @@ from bench.mouth_light import (
     _cheek_luma,
     frame_edges,
     frame_light,
+    frame_rows,
     frame_seam,
     frame_teeth,
     per_frame,
@@ -312,6 +313,30 @@ def test_the_open_mouth_shows_the_lower_teeth_as_the_real_speakers(markey):
     # 0.08 IOD as the lip lifted, 19-23 thousandths of upper teeth at 0.16-0.22 on every clip).
     assert lower_over_upper(real) > 2, real
     assert lower_over_upper(ours) >= 2, ours
+
+
+def _opening_top(clip: Path, out: Path) -> tuple[float, float]:
+    """The brightness of the opening's upper 40 % over the cheeks (`bench.mouth_light --rows`), median over the
+    frames 0.08-0.22 IOD open: of the real clip's first 5 s, and of ours from its first frame with that sound."""
+    audio, _ = read_audio_16k(clip)
+    sound, image, video = out / f"{clip.stem}.wav", out / f"{clip.stem}.png", out / f"{clip.stem}_rows.mp4"
+    soundfile.write(sound, audio[: int(SECONDS * 16000)], 16000)
+    cv2.imwrite(str(image), cv2.cvtColor(_frame(clip), cv2.COLOR_RGB2BGR))
+    talk(image=image, audio=sound, output=video, options=TalkOptions(size=512))
+    real, ours = (float(np.median(_while_open(v, frame_rows, 0.08, 0.22)[:, 1])) for v in (clip, video))
+    return real, ours
+
+
+def test_the_row_of_teeth_the_photo_shows_is_the_row_that_shows(out):
+    """Real speakers differ in which row shows as the lips part: Katie Hill shows her upper teeth from the lip
+    down, Bob Menendez his lower ones under a dark top (the opening's upper 40 % over the cheeks in their first
+    5 s: 1.03 and 0.25). Both first frames show it between their parted lips. Drawn the same for everyone (a
+    strip of upper teeth, a dark band, the lower row) ours read 0.63 and 0.62: alike. Now the photo's own upper
+    teeth set how far the upper row shows: 0.70 and 0.19."""
+    katie_real, katie = _opening_top(CLIP, out)
+    bob_real, bob = _opening_top(FOOTAGE / "WDA_BobMenendez_000.mp4", out)
+    assert katie_real > 2.5 * bob_real, (katie_real, bob_real)  # the two speakers really differ
+    assert bob <= 0.3 and katie >= 2.5 * bob, (katie, bob)
 
 
 def test_a_soft_photo_gets_an_opening_as_soft(markey):

@@ -27,7 +27,7 @@ from .far_cheek import FarCheek
 from .grain import Grain, noise_sigma
 from .light import Light
 from .mesh import Mesh, build_mesh
-from .mouth import MouthPainter, photo_teeth_tint
+from .mouth import MouthPainter, photo_teeth_tint, photo_upper_teeth
 from .photo_mouth import PhotoMouth
 from .warp import Warper
 
@@ -79,6 +79,11 @@ class BuiltinEngine:
         grain = Grain(framing.image.shape, noise_sigma(framing.image), options.seed, face_area(framing))
         photo = PhotoMouth.of(framing.landmarks, blendshapes)
         teeth_tint = photo_teeth_tint(framing.image, framing.landmarks) if photo.parted else None
+        upper_teeth = (
+            photo_upper_teeth(framing.image, framing.landmarks, regions.inter_ocular(framing.landmarks))
+            if photo.parted
+            else None
+        )
         if photo.parted and (photo.smile < CLOSE_FIRST_MAX_SMILE or photo.gap_iod > GRIN_MAX_GAP_IOD):
             # Lips apart in the photo: close them first (`closed_mouth`), so that the mouth opens from
             # closed. A broad grin with its jaw shut keeps its own teeth instead (its lips press
@@ -92,7 +97,7 @@ class BuiltinEngine:
             closed = close_seam(_warped(framing.image, warper, points), landmarks, deformer.frame.iod)
             framing = replace(framing, image=closed, landmarks=landmarks)
         mesh, deformer, warper = _parts(framing, blendshapes)
-        mouth = MouthPainter(framing.image, framing.landmarks, deformer.frame.iod, mesh, teeth_tint)
+        mouth = MouthPainter(framing.image, framing.landmarks, deformer.frame.iod, mesh, teeth_tint, upper_teeth)
         body = Body(framing.image.shape, framing.landmarks, deformer.frame.iod)
         light = Light(framing.image.shape, framing.landmarks, deformer.frame.iod)
         far_cheek = FarCheek.of(framing.image, mesh, deformer.frame.iod, deformer.photo)

@@ -37,6 +37,13 @@ from .sharpness import eye_blur_px
 UPPER_TEETH_SHOW_IOD = 0.02  # upper incisors showing below a relaxed upper lip
 UPPER_TEETH_SHARE = 0.1  # and this share of the opening, as the upper lip lifts off them
 UPPER_TEETH_MAX_IOD = 0.04
+# Which row shows is the speaker's own: two of the footage speakers show their upper teeth from the moment the
+# lips part (the opening's upper 40 % 0.59-1.13 of the cheeks, `bench.mouth_light --rows`), two their lower teeth
+# under a dark top (0.09-0.31). A photo with its lips apart tells which: its upper teeth show below the upper lip
+# as far as they will in speech (Radio2 0.059 IOD, Katie Hill 0.047 and 0.084, Bob Menendez and Ed Markey 0),
+# and that replaces the growth above (`photo_upper_teeth`).
+PHOTO_ROWS_MIN_GAP_IOD = 0.1  # lips at least this far apart in the photo show which row there is
+TEETH_OVER_CHEEKS = 0.6  # teeth, even in the lips' shadow, are at least this bright against the cheeks
 LOWER_TEETH_FROM_IOD = 0.05  # lower teeth show once the lips are this far apart
 LOWER_TEETH_SHARE = 0.6  # then grow by this share of the extra opening
 LOWER_TEETH_MAX_IOD = 0.09
@@ -189,6 +196,44 @@ def photo_teeth_tint(image: np.ndarray, landmarks: np.ndarray) -> np.ndarray | N
     return colour / colour[1]
 
 
+def photo_upper_teeth(image: np.ndarray, landmarks: np.ndarray, iod: float) -> float | None:
+    """How far the photo's upper teeth show below its upper lip mid-mouth, in IOD (0: hidden). None where its lips
+    are under `PHOTO_ROWS_MIN_GAP_IOD` apart, or no teeth show between them (it cannot tell)."""
+    upper_line = landmarks[list(regions.LIPS_INNER_UPPER), :2]
+    lower_line = landmarks[list(regions.LIPS_INNER_LOWER), :2]
+    middle = slice(3, 8)  # the five middle points of each inner lip line
+    if float(np.median(np.linalg.norm(lower_line[middle] - upper_line[middle], axis=1))) < PHOTO_ROWS_MIN_GAP_IOD * iod:
+        return None
+    radius = SAMPLE_RADIUS_IOD * iod
+    cheeks = np.concatenate([_disc_pixels(image, landmarks[i, :2], radius) for i in (205, 425)])
+    if not len(cheeks):
+        return None
+    pixels = image.astype(np.float64)
+    teeth = (_luma(pixels) >= TEETH_OVER_CHEEKS * float(np.median(_luma(cheeks)))) & (
+        pixels[..., 0] < TEETH_MAX_RED * np.maximum(pixels[..., 1], 1)
+    )
+    h, w = teeth.shape
+    upper, lower = [], []
+    for top, bottom in zip(upper_line[middle], lower_line[middle]):
+        steps = np.linspace(0, 1, max(int(np.linalg.norm(bottom - top)), 2))
+        xy = np.round(top + steps[:, None] * (bottom - top)).astype(int)
+        column = teeth[np.clip(xy[:, 1], 0, h - 1), np.clip(xy[:, 0], 0, w - 1)]
+        upper.append(_teeth_run(column))
+        lower.append(_teeth_run(column[::-1]))
+    if max(np.median(upper), np.median(lower)) == 0:
+        return None
+    return float(np.median(upper)) / iod
+
+
+def _teeth_run(column: np.ndarray) -> int:
+    """Pixels of teeth from a lip into the opening: a run that starts in the first third of `column`."""
+    starts = np.flatnonzero(column[: max(1, len(column) // 3)])
+    if not len(starts):
+        return 0
+    gaps = np.flatnonzero(~column[starts[0] :])
+    return int(gaps[0]) + int(starts[0]) if len(gaps) else len(column)
+
+
 def _teeth_across(across: np.ndarray, widths: tuple[float, ...]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Where each pixel lies on its tooth, from `across` (|u - 0.5|): -1..1 from one side to the other
     (0 in its middle), its distance to the nearer side, both in u, and which tooth from the middle out."""
@@ -203,11 +248,19 @@ class MouthPainter:
     """Paints the mouth opening of each frame over the warped photo."""
 
     def __init__(
-        self, image: np.ndarray, landmarks: np.ndarray, iod: float, mesh: Mesh, teeth_tint: np.ndarray | None = None
+        self,
+        image: np.ndarray,
+        landmarks: np.ndarray,
+        iod: float,
+        mesh: Mesh,
+        teeth_tint: np.ndarray | None = None,
+        upper_teeth_iod: float | None = None,
     ):
-        """`teeth_tint`: the colour of the teeth the photo showed before its mouth was closed (`photo_teeth_tint`)."""
+        """`teeth_tint`: the colour of the teeth the photo showed before its mouth was closed (`photo_teeth_tint`);
+        `upper_teeth_iod`: how far its upper teeth showed below the upper lip (`photo_upper_teeth`)."""
         self.upper, self.lower = list(mesh.bite_upper), list(mesh.bite_lower)
         self.iod = iod
+        self.upper_teeth_iod = upper_teeth_iod
         self.photo_teeth = mesh.shows_teeth
         # No two teeth alike: each its own length and shade, the same in every frame (rows x sides x teeth).
         uneven = np.random.default_rng(0).uniform(-1, 1, (2, 2, len(UPPER_TOOTH_WIDTHS), 2))
@@ -345,11 +398,11 @@ class MouthPainter:
         colour = self.cavity_deep + (self.cavity_near - self.cavity_deep) * light[:, None]
 
         opening = _opened(mid_gap / iod)
-        upper_height = min(
-            UPPER_TEETH_SHOW_IOD * iod + UPPER_TEETH_SHARE * mid_gap,
-            UPPER_TEETH_MAX_IOD * iod,
-            (1 - NARROW_GAP_BELOW * opening) * mid_gap,
-        )
+        if self.upper_teeth_iod is None:
+            upper_shown = min(UPPER_TEETH_SHOW_IOD * iod + UPPER_TEETH_SHARE * mid_gap, UPPER_TEETH_MAX_IOD * iod)
+        else:
+            upper_shown = self.upper_teeth_iod * iod
+        upper_height = min(upper_shown, (1 - NARROW_GAP_BELOW * opening) * mid_gap)
         lower_height = min(LOWER_TEETH_SHARE * max(mid_gap - LOWER_TEETH_FROM_IOD * iod, 0), LOWER_TEETH_MAX_IOD * iod)
         # Lips drawn back bare both rows, which stand close together: the dark between them shrinks, most of it
         # from above, as the upper lip lifts off the teeth it covered.
@@ -376,7 +429,7 @@ class MouthPainter:
         # Lips only just apart show the front teeth only, the corners dark.
         span = NARROW_TEETH_SPREAD + (1 - NARROW_TEETH_SPREAD) * opening
 
-        if self.photo_teeth:
+        if self.photo_teeth or upper_height <= 0.5:
             teeth_layers = []
         else:
             teeth_layers = [(upper_height, span * TEETH_HALF_WIDTH, UPPER_TOOTH_WIDTHS, from_top, 1.0, 0)]

@@ -25,9 +25,8 @@ from .photo_mouth import PhotoMouth
 from .warp import Warper
 
 TURNED_FROM_DEG = 8.0  # a photo turned less keeps the far edge as it is: its rows there are not edge-on
-FAR_SIDE_FROM_IOD = (
-    0.1  # from the nose tip across the face, toward the side it is turned to (26 degrees: 0.36 to the edge)
-)
+# From the nose tip across the face toward the side it is turned to (turned 26 degrees, the edge lies 0.36 away).
+FAR_SIDE_FROM_IOD = 0.1
 EDGE_BAND_IOD = 0.15  # triangles with a corner this close to the face oval are the edge rows
 SKIN_FROM_IOD = (0.1, 0.3)  # inside the oval, where the skin the edge is measured against lies
 DARK_SHARE = 0.75  # edge pixels darker than this share of that skin are shadow or hair, and are filled
@@ -49,37 +48,19 @@ class FarCheek:
         """None for a photo turned less than `TURNED_FROM_DEG`, or one whose far edge shows no dark sliver."""
         if photo.turn_deg < TURNED_FROM_DEG:
             return None
-        forward_x = float(photo.forward[0])
-        xy = mesh.points[:, :2]
-        oval = xy[list(regions.FACE_OVAL)].astype(np.float32)
-        inside = np.array([cv2.pointPolygonTest(oval, (float(x), float(y)), True) for x, y in xy[:N_FACE]]) / iod
-        across = (xy[:N_FACE, 0] - xy[regions.NOSE_TIP, 0]) * np.sign(forward_x) / iod
-        edge = np.zeros(len(xy), bool)
-        edge[:N_FACE] = (across > FAR_SIDE_FROM_IOD) & (inside < EDGE_BAND_IOD)
-        triangles = mesh.triangles
-        chosen = np.flatnonzero((triangles < N_FACE).all(axis=1) & edge[triangles].any(axis=1))
+        facing = float(np.sign(photo.forward[0]))
+        chosen = _edge_rows(mesh, iod, facing)
         if not len(chosen):
             return None
-
+        xy = mesh.points[:, :2]
         height, width = image.shape[:2]
         band = np.zeros((height, width), np.uint8)
-        for triangle in xy[triangles[chosen]]:
+        for triangle in xy[mesh.triangles[chosen]]:
             cv2.fillConvexPoly(band, np.round(triangle).astype(np.int32), 1)
         face = np.zeros((height, width), np.uint8)
-        cv2.fillPoly(face, [np.round(oval).astype(np.int32)], 1)
-        inward = cv2.distanceTransform(face, cv2.DIST_L2, 3) / iod
-        rows, cols = np.mgrid[0:height, 0:width]
-        far = (cols - xy[regions.NOSE_TIP, 0]) * np.sign(forward_x) / iod > FAR_SIDE_FROM_IOD
-        lines = np.flatnonzero(band.any(axis=1))
-        beside = (rows >= lines[0]) & (rows <= lines[-1])
-        skin = far & beside & (inward >= SKIN_FROM_IOD[0]) & (inward <= SKIN_FROM_IOD[1])
-        luma = image.astype(np.float64) @ np.array([0.299, 0.587, 0.114])
-        if not skin.any():
-            return None
-        # A sliver of a row samples a pixel or two beyond its own triangle: those are filled too.
-        near_band = cv2.dilate(band, np.ones((5, 5), np.uint8)) > 0
-        dark = near_band & (luma < DARK_SHARE * np.median(luma[skin])) & ~_features(xy, iod, (height, width))
-        if not dark.any():
+        cv2.fillPoly(face, [np.round(xy[list(regions.FACE_OVAL)]).astype(np.int32)], 1)
+        dark = _sliver(image, band, face, xy, iod, facing)
+        if dark is None:
             return None
         # Inpainting draws from every known pixel around a hole: the hair outside the oval is made part of the
         # hole, so only skin fills it. Only the edge rows read the filled photo.
@@ -88,15 +69,20 @@ class FarCheek:
         margin = int(np.ceil(SKIN_FROM_IOD[1] * iod))
         x0, y0 = max(bx - margin, 0), max(by - margin, 0)
         x1, y1 = min(bx + bw + margin, width), min(by + bh + margin, height)
-        patch = cv2.inpaint(
+        filled = image.copy()
+        filled[y0:y1, x0:x1] = cv2.inpaint(
             image[y0:y1, x0:x1], hole[y0:y1, x0:x1].astype(np.uint8), INPAINT_RADIUS_PX, cv2.INPAINT_TELEA
         )
-        filled = image.copy()
-        filled[y0:y1, x0:x1] = patch
         return cls(chosen, filled)
 
     def reveal(
-        self, region: np.ndarray, warper: Warper, points: np.ndarray, index: np.ndarray, maps, yaw_deg: float
+        self,
+        region: np.ndarray,
+        warper: Warper,
+        points: np.ndarray,
+        index: np.ndarray,
+        maps: tuple[np.ndarray, np.ndarray],
+        yaw_deg: float,
     ) -> None:
         """Draw the edge rows of `region` (the `warper`'s, warped by `maps` over its triangle `index` for the moved
         `points`) from the filled photo, as far as the head has turned (`yaw_deg` from the photo's pose)."""
@@ -116,6 +102,39 @@ class FarCheek:
         filled = cv2.remap(self.filled, map_x[box], map_y[box], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
         patch = region[box]
         patch[inside] = (patch[inside] * (1 - share) + filled[inside] * share + 0.5).astype(np.uint8)
+
+
+def _edge_rows(mesh: Mesh, iod: float, facing: float) -> np.ndarray:
+    """Ids (into `Mesh.triangles`) of the face triangles with a corner within `EDGE_BAND_IOD` of the face oval,
+    on the side the face is turned to (`facing`, +1 toward the image's right)."""
+    xy = mesh.points[:N_FACE, :2]
+    oval = xy[list(regions.FACE_OVAL)].astype(np.float32)
+    inside = np.array([cv2.pointPolygonTest(oval, (float(x), float(y)), True) for x, y in xy]) / iod
+    across = (xy[:, 0] - xy[regions.NOSE_TIP, 0]) * facing / iod
+    edge = np.zeros(len(mesh.points), bool)
+    edge[:N_FACE] = (across > FAR_SIDE_FROM_IOD) & (inside < EDGE_BAND_IOD)
+    triangles = mesh.triangles
+    return np.flatnonzero((triangles < N_FACE).all(axis=1) & edge[triangles].any(axis=1))
+
+
+def _sliver(
+    image: np.ndarray, band: np.ndarray, face: np.ndarray, xy: np.ndarray, iod: float, facing: float
+) -> np.ndarray | None:
+    """The dark pixels in and just around the edge rows' `band` (under `DARK_SHARE` of the far cheek's skin beside
+    it, eyes, brows and lips left out); None where there are none."""
+    height, width = band.shape
+    inward = cv2.distanceTransform(face, cv2.DIST_L2, 3) / iod
+    rows, cols = np.mgrid[0:height, 0:width]
+    far = (cols - xy[regions.NOSE_TIP, 0]) * facing / iod > FAR_SIDE_FROM_IOD
+    lines = np.flatnonzero(band.any(axis=1))
+    skin = far & (rows >= lines[0]) & (rows <= lines[-1]) & (inward >= SKIN_FROM_IOD[0]) & (inward <= SKIN_FROM_IOD[1])
+    if not skin.any():
+        return None
+    luma = image.astype(np.float64) @ np.array([0.299, 0.587, 0.114])
+    # A sliver of a row samples a pixel or two beyond its own triangle: those are filled too.
+    near_band = cv2.dilate(band, np.ones((5, 5), np.uint8)) > 0
+    dark = near_band & (luma < DARK_SHARE * np.median(luma[skin])) & ~_features(xy, iod, (height, width))
+    return dark if dark.any() else None
 
 
 def _features(xy: np.ndarray, iod: float, shape: tuple[int, int]) -> np.ndarray:

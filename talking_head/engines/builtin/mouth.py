@@ -113,6 +113,10 @@ INNER_LIP_IOD = 0.02  # the band's width, at most a quarter of the opening
 SLIT_IOD = 0.08  # and a mouth opened less than this shows less and less of its inside between the lips
 LIP_SHADOW = 0.45  # teeth just under a lip are this bright, in its shadow (lit there, they read as lip)
 LIP_SHADOW_IOD = 0.05  # and full bright this far from it
+# Upper teeth a photo shows right under its lip (`photo_upper_teeth`) are lit there: at 0.45 they read 0.52-0.58 of
+# the cheeks in the opening's upper 40 % on Katie Hill's first frame against her 0.76-1.07 (Radio2 0.66-0.70 against
+# 0.65-0.82); at 0.8, 0.63-0.69 and 0.73-0.79 (`bench.mouth_light --rows`), lip sync and closures as they were.
+SHOWN_UPPER_LIP_SHADOW = 0.8
 CURVE_SAMPLES = 128  # points along the mouth where the opening's edges are evaluated
 # Real lips part in the middle first: an opening of any size is a lens, its height falling from mid-mouth toward
 # the corners. Height of what is not lip (dark or teeth) across the mouth over mid-mouth's, at 0.4-0.6 / 0.6-0.8 /
@@ -456,7 +460,8 @@ class MouthPainter:
                 * (1 - TOOTH_GAP_SHADE * (0.4 + 0.6 * along**2) * line)
             )
             # The lip's own shadow on the teeth: a soft gradient, not a dark line of even width along the lip.
-            shade *= LIP_SHADOW + (1 - LIP_SHADOW) * np.clip(from_edge / (LIP_SHADOW_IOD * iod), 0, 1)
+            floor = SHOWN_UPPER_LIP_SHADOW if row == 0 and self.upper_teeth_iod is not None else LIP_SHADOW
+            shade *= floor + (1 - floor) * np.clip(from_edge / (LIP_SHADOW_IOD * iod), 0, 1)
             lit = self.teeth_shadow[None, :] + (self.teeth - self.teeth_shadow)[None, :] * shade[:, None]
             colour = colour + (lit - colour) * cover[:, None]
         colour *= NARROW_LIGHT + (1 - NARROW_LIGHT) * opening

@@ -30,9 +30,12 @@ def clip_frames(size: int, seconds: float) -> list[np.ndarray]:
     return frames
 
 
-def write_clip(path: Path, frames: list[np.ndarray], fps: int = 25) -> Path:
+def write_clip(path: Path, frames: list[np.ndarray], fps: int = 25, codec: str = "libx264") -> Path:
+    """`frames` as a clip at `fps`: H.264 by default; "ffv1" (lossless) writes the same bytes every run, where
+    x264 encodes the same frames a little differently run to run, and a clip a few pixels different makes a
+    different avatar (loop plan, idle footage)."""
     with av.open(str(path), "w") as container:
-        stream = container.add_stream("libx264", rate=fps)
+        stream = container.add_stream(codec, rate=fps)
         stream.height, stream.width = frames[0].shape[:2]
         stream.pix_fmt = "yuv420p"
         stream.codec_context.time_base = Fraction(1, fps)

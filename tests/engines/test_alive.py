@@ -317,7 +317,7 @@ def test_the_open_mouth_shows_the_lower_teeth_as_the_real_speakers(markey):
 
 def _opening_top(clip: Path, out: Path) -> tuple[float, float]:
     """The brightness of the opening's upper 40 % over the cheeks (`bench.mouth_light --rows`), median over the
-    frames 0.08-0.22 IOD open: of the real clip's first 5 s, and of ours from its first frame with that sound."""
+    frames 0.08-0.22 IOD open: of the real clip, and of ours from its first frame with its first 5 s of sound."""
     audio, _ = read_audio_16k(clip)
     sound, image, video = out / f"{clip.stem}.wav", out / f"{clip.stem}.png", out / f"{clip.stem}_rows.mp4"
     soundfile.write(sound, audio[: int(SECONDS * 16000)], 16000)
@@ -329,8 +329,8 @@ def _opening_top(clip: Path, out: Path) -> tuple[float, float]:
 
 def test_the_row_of_teeth_the_photo_shows_is_the_row_that_shows(out):
     """Real speakers differ in which row shows as the lips part: Katie Hill shows her upper teeth from the lip
-    down, Bob Menendez his lower ones under a dark top (the opening's upper 40 % over the cheeks in their first
-    5 s: 1.03 and 0.25). Both first frames show it between their parted lips. Drawn the same for everyone (a
+    down, Bob Menendez his lower ones under a dark top (the opening's upper 40 % over the cheeks in their clips:
+    1.03 and 0.25). Both first frames show it between their parted lips. Drawn the same for everyone (a
     strip of upper teeth, a dark band, the lower row) ours read 0.63 and 0.62: alike. Now the photo's own upper
     teeth set how far the upper row shows, lit under the lip as the photo shows them: 0.79 and 0.22."""
     katie_real, katie = _opening_top(CLIP, out)

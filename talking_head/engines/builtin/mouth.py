@@ -38,9 +38,9 @@ UPPER_TEETH_SHOW_IOD = 0.02  # upper incisors showing below a relaxed upper lip
 UPPER_TEETH_SHARE = 0.1  # and this share of the opening, as the upper lip lifts off them
 UPPER_TEETH_MAX_IOD = 0.04
 # Which row shows is the speaker's own: two of the footage speakers show their upper teeth from the moment the
-# lips part (the opening's upper 40 % 0.59-1.13 of the cheeks, `bench.mouth_light --rows`), two their lower teeth
-# under a dark top (0.09-0.31). A photo with its lips apart tells which: its upper teeth show below the upper lip
-# as far as they will in speech (Radio2 0.059 IOD, Katie Hill 0.047 and 0.084, Bob Menendez and Ed Markey 0),
+# lips part (the opening's upper 40 % 0.42-1.13 of the cheeks, `bench.mouth_light --rows`), two their lower teeth
+# under a dark top (0.08-0.31). A photo with its lips apart tells which: its upper teeth show below the upper lip
+# as far as they will in speech (Radio2 0.056 and 0.059 IOD, Katie Hill 0.047 and 0.084, Bob Menendez and Ed Markey 0),
 # and that replaces the growth above (`photo_upper_teeth`).
 PHOTO_ROWS_MIN_GAP_IOD = 0.1  # lips at least this far apart in the photo show which row there is
 TEETH_OVER_CHEEKS = 0.6  # teeth, even in the lips' shadow, are at least this bright against the cheeks

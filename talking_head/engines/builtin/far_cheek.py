@@ -37,10 +37,12 @@ FULL_TURN_DEG = 3.0
 
 @dataclass
 class FarCheek:
-    """The far edge rows of a turned photo (`triangles`, ids into `Mesh.triangles`) and the photo with their
-    dark sliver filled with skin (`filled`)."""
+    """The far edge rows of a turned photo (`triangles`, ids into `Mesh.triangles`; `is_edge`, per id and one
+    more for the warper's -1, the unmoved photo) and the photo with their dark sliver filled with skin
+    (`filled`)."""
 
     triangles: np.ndarray
+    is_edge: np.ndarray
     filled: np.ndarray
 
     @classmethod
@@ -73,7 +75,9 @@ class FarCheek:
         filled[y0:y1, x0:x1] = cv2.inpaint(
             image[y0:y1, x0:x1], hole[y0:y1, x0:x1].astype(np.uint8), INPAINT_RADIUS_PX, cv2.INPAINT_TELEA
         )
-        return cls(chosen, filled)
+        is_edge = np.zeros(len(mesh.triangles) + 1, bool)
+        is_edge[chosen] = True
+        return cls(chosen, is_edge, filled)
 
     def reveal(
         self,
@@ -93,9 +97,7 @@ class FarCheek:
         (x0, y0), (x1, y1) = np.floor(corners.min(axis=0)), np.ceil(corners.max(axis=0)) + 1
         height, width = region.shape[:2]
         box = (slice(max(int(y0), 0), min(int(y1), height)), slice(max(int(x0), 0), min(int(x1), width)))
-        chosen = np.zeros(len(warper.triangles) + 1, bool)  # the last entry: index -1, the photo unmoved
-        chosen[self.triangles] = True
-        inside = chosen[index[box]]
+        inside = self.is_edge[index[box]]
         if not inside.any():
             return
         map_x, map_y = maps

@@ -147,6 +147,7 @@ NARROW_UNTIL_IOD, FULL_LIGHT_IOD = 0.08, 0.18
 NARROW_TEETH_SPREAD = 0.6  # and the teeth shown span this share of their full width
 NARROW_GAP_BELOW = 0.25  # of a wide opening, dark under the upper teeth (a narrow one's reach the lower lip)
 SAMPLE_RADIUS_IOD = 0.1
+CHEEK_POINTS = (205, 425)  # Face Landmarker points on the cheeks, the subject's right and left
 
 
 def _disc_pixels(image: np.ndarray, centre: np.ndarray, radius: float) -> np.ndarray:
@@ -158,6 +159,12 @@ def _disc_pixels(image: np.ndarray, centre: np.ndarray, radius: float) -> np.nda
     ys, xs = np.mgrid[y0:y1, x0:x1]
     inside = (xs - centre[0]) ** 2 + (ys - centre[1]) ** 2 <= radius**2
     return image[y0:y1, x0:x1][inside].astype(np.float32)
+
+
+def _cheek_pixels(image: np.ndarray, landmarks: np.ndarray, radius: float) -> tuple[np.ndarray, np.ndarray]:
+    """The pixels (RGB) of a disc on each cheek, under the eyes: the subject's right, then left."""
+    right, left = (_disc_pixels(image, landmarks[i, :2], radius) for i in CHEEK_POINTS)
+    return right, left
 
 
 def _polygon_pixels(image: np.ndarray, polygons: list[np.ndarray]) -> np.ndarray:
@@ -209,7 +216,7 @@ def photo_upper_teeth(image: np.ndarray, landmarks: np.ndarray, iod: float) -> f
     if float(np.median(np.linalg.norm(lower_line[middle] - upper_line[middle], axis=1))) < PHOTO_ROWS_MIN_GAP_IOD * iod:
         return None
     radius = SAMPLE_RADIUS_IOD * iod
-    cheeks = np.concatenate([_disc_pixels(image, landmarks[i, :2], radius) for i in (205, 425)])
+    cheeks = np.concatenate(_cheek_pixels(image, landmarks, radius))
     if not len(cheeks):
         return None
     pixels = image.astype(np.float64)
@@ -280,7 +287,7 @@ class MouthPainter:
         self.seam_peak = min(SEAM_IOD * iod / self.seam_px, 1.0)
         radius = SAMPLE_RADIUS_IOD * iod
         lips = np.median(_lip_pixels(image, landmarks).astype(np.float32), axis=0)
-        right_cheek, left_cheek = (_disc_pixels(image, landmarks[i, :2], radius) for i in (205, 425))
+        right_cheek, left_cheek = _cheek_pixels(image, landmarks, radius)
         skin_pixels = np.concatenate([right_cheek, left_cheek, _disc_pixels(image, landmarks[199, :2], radius)])
         skin = np.median(skin_pixels, axis=0) if len(skin_pixels) else lips
         self.seam_luma = SEAM_OVER_SKIN * float(_luma(skin))

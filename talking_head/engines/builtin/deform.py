@@ -122,6 +122,13 @@ class FaceFrame:
         return (local[..., :1] * self.x_axis + local[..., 1:2] * self.y_axis) * self.iod
 
 
+def lips_apart_iod(jaw: float) -> float:
+    """How far the lips part mid-mouth (IOD) for a jaw opening: `LIP_GAP_IOD` per unit, wide openings eased
+    (past a wide "ah" the jaw opens more reluctantly: talking, not shouting)."""
+    gap = jaw * LIP_GAP_IOD
+    return gap if gap <= WIDE_GAP_IOD else WIDE_GAP_IOD + WIDE_GAP_SLOPE * (gap - WIDE_GAP_IOD)
+
+
 def smoothstep(x: np.ndarray) -> np.ndarray:
     x = np.clip(x, 0.0, 1.0)
     return x * x * (3 - 2 * x)
@@ -378,9 +385,7 @@ class Deformer:
         """(N, 2) projected point positions for one frame."""
         width = params["lip_width"]
         press = params["lip_press"]
-        gap, photo_gap = params["jaw"] * LIP_GAP_IOD, self.photo.gap_iod
-        if gap > WIDE_GAP_IOD:  # past a wide "ah" the jaw opens more reluctantly: talking, not shouting
-            gap = WIDE_GAP_IOD + WIDE_GAP_SLOPE * (gap - WIDE_GAP_IOD)
+        gap, photo_gap = lips_apart_iod(params["jaw"]), self.photo.gap_iod
         jaw = gap / LIP_GAP_IOD
         if self.photo.parted:
             # Lips parted in the photo: at rest they close; the opening grows from closed, first

@@ -7,7 +7,8 @@ video is tracked the evaluator's way (inner-lip gap over the inter-ocular
 distance, IOD). Printed per clip, over the frames the evaluator counts as speech:
 the share of frames with the lips closed (under `CLOSED_IOD`), lip closures per
 second (`evaluate.expression.closures_per_second`) and the quartiles of the gap,
-real against ours. Then per phone, over all clips (the frames inside it, shifted
+real against ours (`--reading sound`: the phones read from the sound alone, as without
+PocketSphinx). Then per phone, over all clips (the frames inside it, shifted
 by the lips' anticipation): the real gap's median and how often it is closed,
 against ours. Phones are recognised, not known, so single phones are noisy; a
 phone seen on fewer than `MIN_FRAMES` frames is left out. `visemes.py`'s targets
@@ -29,7 +30,7 @@ CLOSED_IOD = 0.03  # the share of closed frames counts lips nearer than this
 MIN_FRAMES = 7
 
 
-def clip_gaps(clip: Path) -> dict:
+def clip_gaps(clip: Path, reading: str) -> dict:
     """Real and our lip gaps (IOD) per frame, the speech mask and the recognised phones of one clip."""
     from talking_head.engines.builtin.deform import lips_apart_iod
     from talking_head.evaluate.decode import read_audio_16k
@@ -42,7 +43,7 @@ def clip_gaps(clip: Path) -> dict:
     for i, frame in enumerate(frames_of(clip)):
         series.append(i / 25, tracker.find(frame))
     real = np.asarray(series.gap_px, float) / np.asarray(series.iod_px, float)
-    speech = speech_from_audio(clip)
+    speech = speech_from_audio(clip, reading=reading)
     n = len(real)
     times = frame_times(n, 25)
     jaw = mouth_track(speech.phones, speech.audio_16k, 25, n)["jaw"]
@@ -59,6 +60,9 @@ def main() -> None:
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--footage", type=Path, default=FOOTAGE)
+    parser.add_argument(
+        "--reading", choices=("auto", "sound"), default="auto", help="sound: phones read from the sound, no recogniser"
+    )
     args = parser.parse_args()
     clips = sorted(args.footage.glob("*.mp4"))
     if not clips:
@@ -66,7 +70,7 @@ def main() -> None:
     rows: list[list[str]] = []
     by_phone: defaultdict[str, tuple[list[float], list[float]]] = defaultdict(lambda: ([], []))
     for clip in clips:
-        gaps = clip_gaps(clip)
+        gaps = clip_gaps(clip, args.reading)
         talking = gaps["speech"]
         cells = [clip.stem]
         for who in ("real", "ours"):

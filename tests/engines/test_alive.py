@@ -332,7 +332,8 @@ def test_the_row_of_teeth_the_photo_shows_is_the_row_that_shows(out):
     down, Bob Menendez his lower ones under a dark top (the opening's upper 40 % over the cheeks in their clips:
     1.03 and 0.25). Both first frames show it between their parted lips. Drawn the same for everyone (a
     strip of upper teeth, a dark band, the lower row) ours read 0.63 and 0.62: alike. Now the photo's own upper
-    teeth set how far the upper row shows, lit under the lip as the photo shows them: 0.79 and 0.22."""
+    teeth set how far the upper row shows, lit under the lip as the photo shows them: 0.79 and 0.27 (his hidden
+    upper row in the lip's shadow; 0.22 with none)."""
     katie_real, katie = _opening_top(CLIP, out)
     bob_real, bob = _opening_top(FOOTAGE / "WDA_BobMenendez_000.mp4", out)
     assert katie_real > 2.5 * bob_real, (katie_real, bob_real)  # the two speakers really differ

@@ -117,6 +117,12 @@ LIP_SHADOW_IOD = 0.05  # and full bright this far from it
 # the cheeks in the opening's upper 40 % on Katie Hill's first frame against her 0.76-1.07 (Radio2 0.66-0.70 against
 # 0.65-0.82); at 0.8, 0.63-0.69 and 0.73-0.79 (`bench.mouth_light --rows`), lip sync and closures as they were.
 SHOWN_UPPER_LIP_SHADOW = 0.8
+# Upper teeth a photo hides (`photo_upper_teeth` 0: Bob Menendez, Ed Markey's open frame) are still there, in the
+# upper lip's shadow: at 0.04-0.22 IOD apart the opening's upper 40 % reads 0.15-0.31 of the cheeks on their clips,
+# darker (0.08-0.14) once the lips part wider; drawn without them, a black band 0.09-0.12 over the lower row (a
+# "flat black slot", an unlabelled viewer's cue), its dark area 1.6-1.8x theirs (`bench.mouth_light --rows, --dark`).
+HIDDEN_UPPER_TEETH_LIGHT = 0.4
+HIDDEN_UPPER_FADE_IOD = (0.16, 0.26)  # and fading to nothing between these openings
 CURVE_SAMPLES = 128  # points along the mouth where the opening's edges are evaluated
 # Real lips part in the middle first: an opening of any size is a lens, its height falling from mid-mouth toward
 # the corners. Height of what is not lip (dark or teeth) across the mouth over mid-mouth's, at 0.4-0.6 / 0.6-0.8 /
@@ -409,10 +415,14 @@ class MouthPainter:
         colour = self.cavity_deep + (self.cavity_near - self.cavity_deep) * light[:, None]
 
         opening = _opened(mid_gap / iod)
-        if self.upper_teeth_iod is None:
-            upper_shown = min(UPPER_TEETH_SHOW_IOD * iod + UPPER_TEETH_SHARE * mid_gap, UPPER_TEETH_MAX_IOD * iod)
-        else:
+        if self.upper_teeth_iod:
             upper_shown = self.upper_teeth_iod * iod
+        else:  # the usual rule; where the photo hides them (0), they are there, in the upper lip's shadow
+            upper_shown = min(UPPER_TEETH_SHOW_IOD * iod + UPPER_TEETH_SHARE * mid_gap, UPPER_TEETH_MAX_IOD * iod)
+        upper_light = 1.0
+        if self.upper_teeth_iod == 0:
+            fade = (mid_gap / iod - HIDDEN_UPPER_FADE_IOD[0]) / (HIDDEN_UPPER_FADE_IOD[1] - HIDDEN_UPPER_FADE_IOD[0])
+            upper_light = HIDDEN_UPPER_TEETH_LIGHT * (1 - float(smoothstep(np.asarray(fade))))
         upper_height = min(upper_shown, (1 - NARROW_GAP_BELOW * opening) * mid_gap)
         lower_height = min(LOWER_TEETH_SHARE * max(mid_gap - LOWER_TEETH_FROM_IOD * iod, 0), LOWER_TEETH_MAX_IOD * iod)
         # Lips drawn back bare both rows, which stand close together: the dark between them shrinks, most of it
@@ -443,7 +453,7 @@ class MouthPainter:
         if self.photo_teeth or upper_height <= 0.5:
             teeth_layers = []
         else:
-            teeth_layers = [(upper_height, span * TEETH_HALF_WIDTH, UPPER_TOOTH_WIDTHS, from_top, 1.0, 0)]
+            teeth_layers = [(upper_height, span * TEETH_HALF_WIDTH, UPPER_TOOTH_WIDTHS, from_top, upper_light, 0)]
         if lower_height > 0.5:
             teeth_layers.append((lower_height, span * LOWER_TEETH_HALF_WIDTH, LOWER_TOOTH_WIDTHS, from_bottom, 0.9, 1))
         side = (u > 0.5).astype(int)
@@ -467,7 +477,7 @@ class MouthPainter:
                 * (1 - TOOTH_GAP_SHADE * (0.4 + 0.6 * along**2) * line)
             )
             # The lip's own shadow on the teeth: a soft gradient, not a dark line of even width along the lip.
-            floor = SHOWN_UPPER_LIP_SHADOW if row == 0 and self.upper_teeth_iod is not None else LIP_SHADOW
+            floor = SHOWN_UPPER_LIP_SHADOW if row == 0 and self.upper_teeth_iod else LIP_SHADOW
             shade *= floor + (1 - floor) * np.clip(from_edge / (LIP_SHADOW_IOD * iod), 0, 1)
             lit = self.teeth_shadow[None, :] + (self.teeth - self.teeth_shadow)[None, :] * shade[:, None]
             colour = colour + (lit - colour) * cover[:, None]

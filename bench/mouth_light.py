@@ -28,6 +28,10 @@ With `--seam`, how dark the line is where the lips meet: the darkest pixel withi
 `SEAM_REACH_IOD` of the landmarker's lip line over the skin `SKIN_ABOVE_IOD` above
 it, the median over the middle columns (its median per bin; the first bin holds the
 closed mouths). `mouth.py`'s `SEAM_OVER_SKIN` is fitted to it.
+With `--separation`, how clearly the teeth part from one another (one even band of white is an unlabelled
+viewer's first cue): along lines across the lower teeth (`SEPARATION_DEPTHS` of the way down the opening,
+over the middle of the mouth), the luma's tooth-to-tooth ripple over its mean (the median per bin).
+`mouth.py`'s `TOOTH_GAP_SHADE` is fitted to it.
 """
 
 from __future__ import annotations
@@ -52,6 +56,10 @@ SKIN_ABOVE_IOD = (0.22, 0.35)  # the skin above the upper lip, this far above th
 SEAM_COLUMNS_SHARE = 0.2  # the columns this share of the mouth's width either side of its middle
 ROW_SHARE = 0.4  # of the opening, from the upper lip down and from the lower lip up
 ROW_LINES = ((13, 14), (82, 87), (312, 317))  # inner-lip landmark pairs across the opening's middle
+SEPARATION_DEPTHS = (0.7, 0.8, 0.88)  # lines across the lower teeth, this share of the way down the opening
+SEPARATION_SPAN = (30, 70)  # between these percentiles of the upper inner lip's x
+SEPARATION_SAMPLES = 96
+SEPARATION_SMOOTH_SHARE = 1 / 24  # the ripple is what a blur of this share of the span takes out: tooth to tooth
 TEETH_MAX_RED = 1.3  # and less red than lips and tongue (R/G; the clips' real teeth 1.05-1.12, lips above 1.3)
 
 
@@ -188,6 +196,33 @@ def frame_edges(frame: np.ndarray, landmarks: np.ndarray) -> tuple[float, float]
     return lip_gap(landmarks) / iod, lips / max(eye_blur_px(frame, landmarks), 1e-6)
 
 
+def frame_separation(frame: np.ndarray, landmarks: np.ndarray) -> tuple[float, float] | None:
+    """The inner-lip gap in IOD and how clearly the lower teeth part from one another: the luma's ripple (std of
+    what a blur of `SEPARATION_SMOOTH_SHARE` of the line takes out, over its mean) along lines across the lower
+    teeth, over the middle of the mouth (None: no line there is nearly all teeth)."""
+    from talking_head.evaluate.background import luma
+    from talking_head.evaluate.tracking import lip_gap
+    from talking_head.face import regions
+
+    upper, lower = (landmarks[list(points), :2] for points in (regions.LIPS_INNER_UPPER, regions.LIPS_INNER_LOWER))
+    xs = np.linspace(*np.percentile(upper[:, 0], SEPARATION_SPAN), SEPARATION_SAMPLES)
+    top, bottom = (np.interp(xs, *line[np.argsort(line[:, 0])].T) for line in (upper, lower))
+    image = luma(frame.astype(np.float64)).astype(np.float32)
+    cheeks = _cheek_luma(frame, landmarks)
+    ripples = []
+    for depth in SEPARATION_DEPTHS:
+        ys = top + depth * (bottom - top)
+        line = cv2.remap(image, xs.astype(np.float32)[None], ys.astype(np.float32)[None], cv2.INTER_LINEAR)[0]
+        if np.mean(line >= TEETH_OVER_CHEEKS * cheeks) < 0.8:
+            continue
+        smooth = cv2.GaussianBlur(line[None], (0, 0), SEPARATION_SMOOTH_SHARE * SEPARATION_SAMPLES)[0]
+        edge = SEPARATION_SAMPLES // 12  # the blur's ends see past the line
+        ripples.append(float(np.std((line - smooth)[edge:-edge]) / np.mean(line)))
+    if not ripples:
+        return None
+    return lip_gap(landmarks) / regions.inter_ocular(landmarks), float(np.mean(ripples))
+
+
 def frame_seam(frame: np.ndarray, landmarks: np.ndarray) -> tuple[float, float]:
     """The inner-lip gap in IOD and the darkest pixel along the lip line over the skin above the upper lip."""
     from talking_head.evaluate.background import luma
@@ -254,6 +289,7 @@ MEASURES = {
     "dark": (frame_dark, _area_cell, "dark area between the lips (1/1000 IOD squared)"),
     "edges": (frame_edges, _light_cell, "median blur of the inner lips' edges over the eye outlines'"),
     "seam": (frame_seam, _light_cell, "darkest pixel along the lip line over the skin above the upper lip"),
+    "separation": (frame_separation, _light_cell, "median ripple of the luma along the lower teeth"),
 }
 
 
@@ -277,9 +313,11 @@ def main(argv: list[str] | None = None) -> int:
     shown.add_argument("--dark", action="store_true", help="how much of the opening is dark")
     shown.add_argument("--edges", action="store_true", help="how soft the opening's outline is")
     shown.add_argument("--seam", action="store_true", help="how dark the line is where the lips meet")
+    shown.add_argument("--separation", action="store_true", help="how clearly the lower teeth part")
     args = parser.parse_args(argv)
     chosen = next(
-        (name for name in ("teeth", "rows", "inside", "dark", "edges", "seam") if getattr(args, name)), "light"
+        (name for name in ("teeth", "rows", "inside", "dark", "edges", "seam", "separation") if getattr(args, name)),
+        "light",
     )
     measure, cell, what = MEASURES[chosen]
     clips = sorted(args.footage.glob("*.mp4"))

@@ -71,8 +71,12 @@ LOWER_TOOTH_WIDTHS = (0.1, 0.11, 0.09, 0.06, 0.05)  # the lower incisors are nar
 # middle and shaded toward its sides, with a dark line where two meet.
 TOOTH_CORNER_ROUND = 0.14  # the biting edge rises this share of the tooth's visible height at its corners
 TOOTH_SIDE_SHADE = 0.1  # a tooth's sides are this much darker than its middle
-TOOTH_GAP_SHADE = 0.3  # the line between two teeth is this much darker at the biting edge (fainter under the lip)
-TOOTH_LINE_PX = 0.9  # half width of that line
+# The line between two teeth is this much darker at the biting edge (fainter under the lip), this half width: the
+# lower teeth's tooth-to-tooth ripple (`bench.mouth_light --separation`) reads 0.05-0.07 on the real clips at
+# 0.12-0.22 IOD apart; at 0.3 and 0.9 px ours read 0.03-0.06, an even band ("teeth as one white band without
+# separate teeth", eight of eight made strips to an unlabelled viewer); now 0.03-0.07 (mean 0.055, real 0.058).
+TOOTH_GAP_SHADE = 0.42
+TOOTH_LINE_PX = 1.1
 # Real teeth are uneven (an unlabelled viewer: ours "a neat row of evenly spaced, bead-like teeth"): each shows a
 # little longer or shorter and a little lighter or darker than its neighbours, by up to these shares.
 TOOTH_LENGTH_SPREAD = 0.12

@@ -22,6 +22,7 @@ from ...face import regions
 from .deform import smoothstep
 from .mesh import N_FACE, Mesh
 from .photo_mouth import PhotoMouth
+from .sharpness import luma_of
 from .warp import Warper
 
 TURNED_FROM_DEG = 8.0  # a photo turned less keeps the far edge as it is: its rows there are not edge-on
@@ -132,7 +133,7 @@ def _sliver(
     skin = far & (rows >= lines[0]) & (rows <= lines[-1]) & (inward >= SKIN_FROM_IOD[0]) & (inward <= SKIN_FROM_IOD[1])
     if not skin.any():
         return None
-    luma = image.astype(np.float64) @ np.array([0.299, 0.587, 0.114])
+    luma = luma_of(image)
     # A sliver of a row samples a pixel or two beyond its own triangle: those are filled too.
     near_band = cv2.dilate(band, np.ones((5, 5), np.uint8)) > 0
     dark = near_band & (luma < DARK_SHARE * np.median(luma[skin])) & ~_features(xy, iod, (height, width))

@@ -229,16 +229,14 @@ def photo_upper_teeth(image: np.ndarray, landmarks: np.ndarray, iod: float) -> f
     cheeks = np.concatenate(_cheek_pixels(image, landmarks, radius))
     if not len(cheeks):
         return None
-    pixels = image.astype(np.float64)
-    teeth = (_luma(pixels) >= TEETH_OVER_CHEEKS * float(np.median(_luma(cheeks)))) & (
-        pixels[..., 0] < TEETH_MAX_RED * np.maximum(pixels[..., 1], 1)
-    )
-    h, w = teeth.shape
+    bright = TEETH_OVER_CHEEKS * float(np.median(_luma(cheeks)))
+    h, w = image.shape[:2]
     upper, lower = [], []
     for top, bottom in zip(upper_line[middle], lower_line[middle]):
         steps = np.linspace(0, 1, max(int(np.linalg.norm(bottom - top)), 2))
         xy = np.round(top + steps[:, None] * (bottom - top)).astype(int)
-        column = teeth[np.clip(xy[:, 1], 0, h - 1), np.clip(xy[:, 0], 0, w - 1)]
+        pixels = image[np.clip(xy[:, 1], 0, h - 1), np.clip(xy[:, 0], 0, w - 1)].astype(np.float64)
+        column = (_luma(pixels) >= bright) & (pixels[:, 0] < TEETH_MAX_RED * np.maximum(pixels[:, 1], 1))
         upper.append(_teeth_run(column))
         lower.append(_teeth_run(column[::-1]))
     if max(np.median(upper), np.median(lower)) == 0:

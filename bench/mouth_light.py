@@ -1,4 +1,4 @@
-"""`python -m bench.mouth_light [OURS_DIR] [--teeth | --rows | --inside | --dark | --edges | --seam]`: what the open mouth shows against how far it is open.
+"""`python -m bench.mouth_light [OURS_DIR] [--teeth | --rows | --inside | --dark | --edges | --seam | --separation]`: what the open mouth shows against how far it is open.
 
 Per frame, tracked the evaluator's way: the inner-lip gap in inter-ocular
 distances (IOD, between the eye centres, as the evaluator's), and the brightest tenth (90th percentile of
@@ -315,10 +315,7 @@ def main(argv: list[str] | None = None) -> int:
     shown.add_argument("--seam", action="store_true", help="how dark the line is where the lips meet")
     shown.add_argument("--separation", action="store_true", help="how clearly the lower teeth part")
     args = parser.parse_args(argv)
-    chosen = next(
-        (name for name in ("teeth", "rows", "inside", "dark", "edges", "seam", "separation") if getattr(args, name)),
-        "light",
-    )
+    chosen = next((name for name in MEASURES if name != "light" and getattr(args, name)), "light")
     measure, cell, what = MEASURES[chosen]
     clips = sorted(args.footage.glob("*.mp4"))
     if not clips:

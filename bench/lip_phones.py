@@ -42,7 +42,7 @@ def clip_gaps(clip: Path, reading: str) -> dict:
     tracker, series = FaceTracker(), FaceSeries()
     for i, frame in enumerate(frames_of(clip)):
         series.append(i / 25, tracker.find(frame))
-    real = np.asarray(series.gap_px, float) / np.asarray(series.iod_px, float)
+    real = series.opening
     speech = speech_from_audio(clip, reading=reading)
     n = len(real)
     times = frame_times(n, 25)

@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from .footage_compare import FOOTAGE, frames_of
+from .motion_fit import FPS
 from .table import markdown
 
 CLOSED_IOD = 0.03  # the share of closed frames counts lips nearer than this
@@ -41,16 +42,16 @@ def clip_gaps(clip: Path, reading: str) -> dict:
 
     tracker, series = FaceTracker(), FaceSeries()
     for i, frame in enumerate(frames_of(clip)):
-        series.append(i / 25, tracker.find(frame))
+        series.append(i / FPS, tracker.find(frame))
     real = series.opening
     speech = speech_from_audio(clip, reading=reading)
     n = len(real)
-    times = frame_times(n, 25)
-    jaw = mouth_track(speech.phones, speech.audio_16k, 25, n)["jaw"]
+    times = frame_times(n, FPS)
+    jaw = mouth_track(speech.phones, speech.audio_16k, FPS, n)["jaw"]
     ours = np.array([lips_apart_iod(float(j)) for j in jaw])
     audio = read_audio_16k(clip)
     assert audio is not None, f"{clip.name} has no sound"
-    talking = speech_mask(envelope(audio[0], audio[1], times, 25), 25)
+    talking = speech_mask(envelope(audio[0], audio[1], times, FPS), FPS)
     return {"real": real, "ours": ours, "speech": talking, "phones": speech.phones, "times": times}
 
 
@@ -78,7 +79,7 @@ def main() -> None:
             quartiles = np.nanpercentile(gap[talking], [25, 50, 75])
             cells += [
                 f"{np.nanmean(gap[talking] < CLOSED_IOD):.2f}",
-                f"{closures_per_second(gap, talking, 25)}",
+                f"{closures_per_second(gap, talking, FPS)}",
                 " / ".join(f"{q:.3f}" for q in quartiles),
             ]
         rows.append(cells)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import cv2
 
-from .footage_compare import FOOTAGE, MOUTH_PX, STRIP_PX, frames_of, mouth_box, strip_image
+from .footage_compare import FOOTAGE, MOUTH_PX, STRIP_PX, footage_clips, frames_of, mouth_box, strip_image
 
 FRAMES = 8
 STEP_FRAMES = 6.25  # 0.25 s at 25 fps
@@ -43,9 +43,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.key.resolve().is_relative_to(args.out.resolve()):
         parser.error("keep the key outside the viewer's folder")
-    clips = sorted(args.footage.glob("*.mp4"))
-    if not clips:
-        parser.error(f"no clips in {args.footage}: give the footage folder with --footage")
+    clips = footage_clips(parser, args.footage)
     items = []
     for clip in clips:
         real = frames_of(clip)

@@ -93,6 +93,14 @@ def strip_image(frames: list[np.ndarray], indices: list[int], px: int, box=None)
     return np.concatenate(cells, axis=1)
 
 
+def footage_clips(parser: argparse.ArgumentParser, folder: Path) -> list[Path]:
+    """The clips in the footage `folder`, sorted; a usage error naming `--footage` where it holds none."""
+    clips = sorted(folder.glob("*.mp4"))
+    if not clips:
+        parser.error(f"no clips in {folder}: give the footage folder with --footage")
+    return clips
+
+
 def mouth_box(photo: Path | np.ndarray, shape) -> tuple[int, int, int, int]:
     """A square around the mouth of the face in `photo` (a file, or an RGB frame), inside `shape`."""
     from talking_head.face import analyze_face, regions
@@ -187,11 +195,9 @@ def main() -> None:
     parser.add_argument("--clips", nargs="*", help="clip names (stems) to compare; default: every .mp4")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
-    clips = sorted(args.footage.glob("*.mp4"))
-    if args.clips:
-        clips = [c for c in clips if c.stem in args.clips]
+    clips = [c for c in footage_clips(parser, args.footage) if not args.clips or c.stem in args.clips]
     if not clips:
-        parser.error(f"no clips to compare in {args.footage}: give the footage folder with --footage")
+        parser.error(f"none of {', '.join(args.clips)} in {args.footage}")
     rows = []
     for clip in clips:
         rows.append(compare_clip(clip, args.out, args.motion, 0, args.size))

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .footage_compare import FOOTAGE, frames_of
+from .footage_compare import FOOTAGE, footage_clips, frames_of
 from .motion_fit import FPS
 from .table import markdown
 
@@ -65,9 +65,7 @@ def main() -> None:
         "--reading", choices=("auto", "sound"), default="auto", help="sound: phones read from the sound, no recogniser"
     )
     args = parser.parse_args()
-    clips = sorted(args.footage.glob("*.mp4"))
-    if not clips:
-        parser.error(f"no clips in {args.footage}: give the footage folder with --footage")
+    clips = footage_clips(parser, args.footage)
     rows: list[list[str]] = []
     by_phone: defaultdict[str, tuple[list[float], list[float]]] = defaultdict(lambda: ([], []))
     for clip in clips:

@@ -42,7 +42,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from .footage_compare import FOOTAGE, RESULTS, frames_of
+from .footage_compare import FOOTAGE, RESULTS, footage_clips, frames_of
 from .live import table
 
 GAP_BINS_IOD = (0.0, 0.04, 0.08, 0.12, 0.16, 0.22, 0.3, 1.0)
@@ -317,9 +317,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     chosen = next((name for name in MEASURES if name != "light" and getattr(args, name)), "light")
     measure, cell, what = MEASURES[chosen]
-    clips = sorted(args.footage.glob("*.mp4"))
-    if not clips:
-        parser.error(f"no clips in {args.footage}: give the footage folder with --footage")
+    clips = footage_clips(parser, args.footage)
     rows = []
     for real in clips:
         for who, video in (("real", real), ("ours", args.ours / f"{real.stem}_ours.mp4")):
